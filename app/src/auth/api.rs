@@ -1,0 +1,149 @@
+//! Account server functions: load the request context, call one service, answer.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::{cookies, service};
+use super::types::{CurrentUser, LinkState};
+use crate::error::AppError;
+use crate::i18n::Locale;
+#[cfg(feature = "ssr")]
+use crate::{i18n::request_locale, request, state::AppState};
+
+#[server]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = AppState::current();
+    request::respond(request::current_user(&state).await)
+}
+
+#[server]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = service::sign_up(&state, request_locale(), &name, &email, &password).await;
+    request::respond(result.map(|()| {
+        let email = super::types::EmailAddress::parse(&email)
+            .map(|e| e.into_inner())
+            .unwrap_or_default();
+        let to = format!("/check-email?email={}", urlencode(&email));
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let signed_in =
+        request::respond(service::sign_in(&state, request::client_ip(), &email, &password).await)?;
+    // Rotate: the session from before sign-in (if any) stops working.
+    if let Some(old) = request::session_token() {
+        request::respond(service::sign_out(&state, &old).await)?;
+    }
+    let secure = state.settings.secure_cookies;
+    request::set_cookie(cookies::session_cookie(&signed_in.session_token, secure));
+    request::set_cookie(cookies::locale_cookie(signed_in.user.locale.code(), secure));
+    request::redirect_form_post("/");
+    Ok("/".to_owned())
+}
+
+#[server]
+pub async fn sign_out() -> Result<String, AppError> {
+    let state = AppState::current();
+    if let Some(token) = request::session_token() {
+        request::respond(service::sign_out(&state, &token).await)?;
+    }
+    request::set_cookie(cookies::clear_session_cookie(state.settings.secure_cookies));
+    request::redirect_form_post("/signin");
+    Ok("/signin".to_owned())
+}
+
+#[server]
+pub async fn check_link(token: String, purpose: String) -> Result<LinkState, AppError> {
+    let state = AppState::current();
+    let purpose = match purpose.as_str() {
+        "verify" => service::VERIFY_PURPOSE,
+        "reset" => service::RESET_PURPOSE,
+        _ => return request::respond(Err(AppError::NotFound)),
+    };
+    let link = service::link_state(&state, &token, purpose).await?;
+    request::set_page_status(match link {
+        LinkState::Valid => 200,
+        LinkState::Unknown => 404,
+        LinkState::Used | LinkState::Expired => 410,
+    });
+    Ok(link)
+}
+
+#[server]
+pub async fn verify_email(token: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    request::respond(service::verify_email(&state, &token).await.map(|()| {
+        let to = "/signin?verified=1".to_owned();
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
+#[server]
+pub async fn request_password_reset(email: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    request::respond(
+        service::request_password_reset(&state, &email)
+            .await
+            .map(|()| {
+                let to = "/forgot-password?sent=1".to_owned();
+                request::redirect_form_post(&to);
+                to
+            }),
+    )
+}
+
+#[server]
+pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    request::respond(
+        service::reset_password(&state, &token, &password)
+            .await
+            .map(|()| {
+                let to = "/signin?reset=1".to_owned();
+                request::redirect_form_post(&to);
+                to
+            }),
+    )
+}
+
+/// Switches the language: a cookie for everyone, and remembered on the account when
+/// signed in.
+#[server]
+pub async fn set_locale(locale: String) -> Result<Locale, AppError> {
+    let state = AppState::current();
+    let Some(locale) = Locale::from_code(&locale) else {
+        return request::respond(Err(AppError::field("locale", "errors.locale_unknown")));
+    };
+    if let Some(user) = request::respond(request::current_user(&state).await)? {
+        request::respond(service::set_locale(&state, &user, locale).await)?;
+    }
+    request::set_cookie(cookies::locale_cookie(
+        locale.code(),
+        state.settings.secure_cookies,
+    ));
+    Ok(locale)
+}
+
+#[cfg(feature = "ssr")]
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Whether this server shows sent mail at `/dev/mailbox` (development mode only).
+#[server]
+pub async fn dev_mailbox_enabled() -> Result<bool, AppError> {
+    Ok(AppState::current().settings.dev_mode)
+}

@@ -1,0 +1,72 @@
+//! Argon2id hashing, run on the blocking pool with bounded concurrency so a burst of
+//! sign-ins cannot starve the async threads or exhaust memory.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A stored password hash (PHC string). Not `Serialize`: it never leaves the server.
+pub struct PasswordHashString(pub String);
+
+fn argon2(memory_kib: u32) -> Argon2<'static> {
+    // OWASP: Argon2id, m >= 19 MiB, t = 2, p = 1.
+    let params = Params::new(memory_kib.max(19_456), 2, 1, None).expect("valid argon2 params");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub async fn hash_password(
+    state: &AppState,
+    password: &str,
+) -> Result<PasswordHashString, AppError> {
+    let _slot = state
+        .password_slots
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    let password = password.to_owned();
+    let memory = state.settings.argon2_memory_kib;
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2(memory)
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| PasswordHashString(h.to_string()))
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Verifies `password` against `stored`. With no stored hash (unknown account) a dummy
+/// hash is checked anyway, so both cases take the same time.
+pub async fn verify_password(
+    state: &AppState,
+    password: &str,
+    stored: Option<String>,
+) -> Result<bool, AppError> {
+    let _slot = state
+        .password_slots
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    let password = password.to_owned();
+    let memory = state.settings.argon2_memory_kib;
+    tokio::task::spawn_blocking(move || {
+        let hasher = argon2(memory);
+        let (stored, real) = match stored {
+            Some(s) => (s, true),
+            None => (
+                // A fixed, valid Argon2id hash of a random string nobody knows.
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WmwdrnR6Yd0YkTq7zv2Sl3uDXk0XHfWbWeX2SeHqHl0"
+                    .to_owned(),
+                false,
+            ),
+        };
+        let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
+        let ok = hasher.verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(real && ok)
+    })
+    .await
+    .map_err(AppError::internal)?
+}

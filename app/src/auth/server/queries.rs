@@ -1,0 +1,285 @@
+//! Every SQL statement about accounts. Small functions taking any executor, so services
+//! can compose them inside one transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    pub password_hash: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+}
+
+pub struct SessionUserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+}
+
+pub struct TokenRow {
+    pub user_id: i64,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a user; `Ok(None)` when the email is taken (constraint `users_email_key`).
+pub async fn insert_user(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    locale: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let result = sqlx::query_scalar!(
+        r#"INSERT INTO users (email, name, password_hash, locale)
+           VALUES ($1, $2, $3, $4)
+           RETURNING id"#,
+        email,
+        name,
+        password_hash,
+        locale
+    )
+    .fetch_one(db)
+    .await;
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn find_user_by_email(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, locale, password_hash, email_verified_at
+           FROM users WHERE email = $1"#,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_user_by_id(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, locale, password_hash, email_verified_at
+           FROM users WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn mark_email_verified(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        user_id,
+        password_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_locale(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    locale: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET locale = $2 WHERE id = $1",
+        user_id,
+        locale
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: i64,
+    days: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO sessions (token_hash, user_id, expires_at)
+           VALUES ($1, $2, now() + make_interval(days => $3::int))"#,
+        token_hash,
+        user_id,
+        days as i32
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn session_user(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<SessionUserRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SessionUserRow,
+        r#"SELECT u.id, u.email, u.name, u.locale
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > now()"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_user_sessions(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_email_token(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: i64,
+    purpose: &str,
+    valid_minutes: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)
+           VALUES ($1, $2, $3, now() + make_interval(mins => $4::int))"#,
+        token_hash,
+        user_id,
+        purpose,
+        valid_minutes as i32
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Reads a token and locks it, so two clicks on one link cannot both use it.
+pub async fn lock_email_token(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    purpose: &str,
+) -> Result<Option<TokenRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TokenRow,
+        r#"SELECT user_id, expires_at, used_at FROM email_tokens
+           WHERE token_hash = $1 AND purpose = $2
+           FOR UPDATE"#,
+        token_hash,
+        purpose
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_email_token(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    purpose: &str,
+) -> Result<Option<TokenRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TokenRow,
+        r#"SELECT user_id, expires_at, used_at FROM email_tokens
+           WHERE token_hash = $1 AND purpose = $2"#,
+        token_hash,
+        purpose
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses up every open token of this purpose for the user (a used link also retires
+/// older links of the same kind).
+pub async fn consume_email_tokens(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    purpose: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE email_tokens SET used_at = now()
+           WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL"#,
+        user_id,
+        purpose
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct FailureCount {
+    pub failures: i64,
+    /// Minutes until the oldest failure in the window stops counting.
+    pub minutes_left: i64,
+}
+
+pub async fn count_recent_failures(
+    db: impl PgExecutor<'_>,
+    scope: &str,
+    window_minutes: i64,
+) -> Result<FailureCount, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "failures!",
+                  COALESCE(CEIL(EXTRACT(EPOCH FROM (min(failed_at)
+                      + make_interval(mins => $2::int) - now())) / 60), 0)::bigint AS "minutes_left!"
+           FROM auth_failures
+           WHERE scope = $1 AND failed_at > now() - make_interval(mins => $2::int)"#,
+        scope,
+        window_minutes as i32
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(FailureCount {
+        failures: row.failures,
+        minutes_left: row.minutes_left,
+    })
+}
+
+pub async fn record_failure(db: impl PgExecutor<'_>, scope: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("INSERT INTO auth_failures (scope) VALUES ($1)", scope)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: impl PgExecutor<'_>, scope: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM auth_failures WHERE scope = $1", scope)
+        .execute(db)
+        .await?;
+    Ok(())
+}

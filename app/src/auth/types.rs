@@ -1,0 +1,203 @@
+//! Account types and the validation rules shared by the browser (live hints) and the
+//! server (the rules that count).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// The signed-in person as pages see them. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub locale: Locale,
+}
+
+/// An email address that has been checked and normalised (trimmed, lowercased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<EmailAddress, FieldError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(FieldError::new("email", "errors.email_required"));
+        }
+        let valid = email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match email.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && local.len() <= 64
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                        && !domain.contains("..")
+                        && domain
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+                }
+                None => false,
+            };
+        if valid {
+            Ok(EmailAddress(email))
+        } else {
+            Err(FieldError::new("email", "errors.email_invalid"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A display name: trimmed, not empty, not absurdly long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<PersonName, FieldError> {
+        let name = raw.trim();
+        if name.is_empty() {
+            Err(FieldError::new("name", "errors.name_required"))
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            Err(FieldError::new("name", "errors.name_too_long").with_arg("max", MAX_NAME_CHARS))
+        } else if name.chars().any(|c| c.is_control()) {
+            Err(FieldError::new("name", "errors.name_invalid"))
+        } else {
+            Ok(PersonName(name.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the rules. Deliberately not `Serialize` nor `Debug`-printable.
+pub struct NewPassword(String);
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+impl NewPassword {
+    pub fn parse(field: &str, raw: &str) -> Result<NewPassword, FieldError> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            Err(FieldError::new(field, "errors.password_too_short")
+                .with_arg("min", MIN_PASSWORD_CHARS))
+        } else if chars > MAX_PASSWORD_CHARS {
+            Err(FieldError::new(field, "errors.password_too_long")
+                .with_arg("max", MAX_PASSWORD_CHARS))
+        } else if raw.trim().is_empty() {
+            Err(FieldError::new(field, "errors.password_blank"))
+        } else {
+            Ok(NewPassword(raw.to_owned()))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A validated sign-up form.
+#[derive(Debug)]
+pub struct SignUpForm {
+    pub name: PersonName,
+    pub email: EmailAddress,
+    pub password: NewPassword,
+}
+
+impl SignUpForm {
+    /// Collects every problem at once, so the person can fix them all in one go.
+    pub fn parse(name: &str, email: &str, password: &str) -> Result<SignUpForm, AppError> {
+        let name = PersonName::parse(name);
+        let email = EmailAddress::parse(email);
+        let password = NewPassword::parse("password", password);
+        match (name, email, password) {
+            (Ok(name), Ok(email), Ok(password)) => Ok(SignUpForm {
+                name,
+                email,
+                password,
+            }),
+            (name, email, password) => Err(AppError::Validation(
+                [name.err(), email.err(), password.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// What a one-time emailed link looks like to the person holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    Valid,
+    Used,
+    Expired,
+    Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        let e = EmailAddress::parse("  Ada.Lovelace@Example.COM ").unwrap();
+        assert_eq!(e.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_the_email_field_named() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@exa mple.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
+            let err = EmailAddress::parse(bad).unwrap_err();
+            assert_eq!(err.field, "email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_refused_with_the_minimum_named() {
+        let err = NewPassword::parse("password", "short").unwrap_err();
+        assert_eq!(err.key, "errors.password_too_short");
+        assert_eq!(err.args, vec![("min".to_owned(), "10".to_owned())]);
+        assert!(NewPassword::parse("password", "long enough pass").is_ok());
+        assert!(NewPassword::parse("password", "          ").is_err());
+    }
+
+    #[test]
+    fn sign_up_reports_every_bad_field_at_once() {
+        let Err(AppError::Validation(errors)) = SignUpForm::parse(" ", "nope", "short") else {
+            panic!("expected validation errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "email", "password"]);
+    }
+}

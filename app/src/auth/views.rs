@@ -1,0 +1,219 @@
+//! Account pages. Every form is a server-rendered `ActionForm`: it works without
+//! JavaScript, and once hydrated it validates as you type and submits in place.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{
+    RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail, check_link,
+    dev_mailbox_enabled,
+};
+use super::types::{EmailAddress, LinkState, NewPassword, PersonName};
+use crate::error::FieldError;
+use crate::i18n::{tr_args, use_i18n};
+use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
+use crate::ui::shell::LanguageSelect;
+
+fn check_name(v: &str) -> Option<FieldError> {
+    PersonName::parse(v).err()
+}
+fn check_email(v: &str) -> Option<FieldError> {
+    EmailAddress::parse(v).err()
+}
+fn check_new_password(v: &str) -> Option<FieldError> {
+    NewPassword::parse("password", v).err()
+}
+
+fn query(key: &'static str) -> Memo<Option<String>> {
+    let q = use_query_map();
+    Memo::new(move |_| q.with(|q| q.get(key)))
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignUp>::new();
+    follow_success(action);
+    view! {
+        <section class="card auth-card">
+            <h1>{i18n.t("auth.sign_up_title")}</h1>
+            <p class="muted">{i18n.t("auth.sign_up_intro")}</p>
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <Field name="name" label="auth.name" autocomplete="name" errors=field_errors(action, "name") check=check_name />
+                <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email />
+                <Field
+                    name="password"
+                    label="auth.password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="auth.password_hint"
+                    errors=field_errors(action, "password")
+                    check=check_new_password
+                />
+                <Submit action=action label="auth.create_account" />
+            </ActionForm>
+            <p class="switch">
+                {i18n.t("auth.have_account")} " " <a href="/signin">{i18n.t("auth.sign_in")}</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let email = query("email");
+    let dev = Resource::new(|| (), |_| dev_mailbox_enabled());
+    view! {
+        <section class="card auth-card">
+            <h1>{i18n.t("auth.check_email_title")}</h1>
+            <p>
+                {move || tr_args(i18n.locale(), "auth.check_email_body", &[("email", &email.get().unwrap_or_default())])}
+            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    dev.await.ok().filter(|on| *on).map(|_| view! {
+                        <p class="alert alert-info">
+                            {i18n.t("auth.dev_mailbox_hint")} " " <a href="/dev/mailbox">"/dev/mailbox"</a>
+                        </p>
+                    })
+                })}
+            </Suspense>
+            <p><a href="/signin">{i18n.t("auth.back_to_sign_in")}</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignIn>::new();
+    follow_success(action);
+    let verified = query("verified");
+    let reset = query("reset");
+    view! {
+        <section class="card auth-card">
+            <LanguageSelect id="signin-language" />
+            <h1>{i18n.t("auth.sign_in_title")}</h1>
+            {move || verified.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.verified_notice")}</div> })}
+            {move || reset.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.reset_notice")}</div> })}
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <Field name="email" label="auth.email" kind="email" autocomplete="username" errors=field_errors(action, "email") check=check_email />
+                <Field name="password" label="auth.password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
+                <Submit action=action label="auth.sign_in" />
+            </ActionForm>
+            <p class="switch"><a href="/forgot-password">{i18n.t("auth.forgot_link")}</a></p>
+            <p class="switch">
+                {i18n.t("auth.no_account")} " " <a href="/signup">{i18n.t("auth.sign_up")}</a>
+            </p>
+        </section>
+    }
+}
+
+/// Shows what a link is worth before anyone acts on it, with the right HTTP status.
+#[component]
+fn LinkGate(purpose: &'static str, children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let token = query("token");
+    let state = Resource::new(
+        move || token.get().unwrap_or_default(),
+        move |token| check_link(token, purpose.to_owned()),
+    );
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(LinkState::Valid) => children.with_value(|c| c()).into_any(),
+                    other => {
+                        let key = match other {
+                            Ok(LinkState::Used) => "errors.link_used",
+                            Ok(LinkState::Expired) => "errors.link_expired",
+                            _ => "errors.link_unknown",
+                        };
+                        let next = if purpose == "reset" { "/forgot-password" } else { "/signin" };
+                        let next_label = if purpose == "reset" { "auth.forgot_again" } else { "auth.back_to_sign_in" };
+                        view! {
+                            <div class="alert alert-error" role="alert">{i18n.t(key)}</div>
+                            <p><a href=next>{i18n.t(next_label)}</a></p>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<VerifyEmail>::new();
+    follow_success(action);
+    let token = query("token");
+    view! {
+        <section class="card auth-card">
+            <h1>{i18n.t("auth.verify_title")}</h1>
+            <LinkGate purpose="verify">
+                <p>{i18n.t("auth.verify_body")}</p>
+                <FormAlert action=action />
+                <ActionForm action=action>
+                    <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                    <Submit action=action label="auth.verify_button" />
+                </ActionForm>
+            </LinkGate>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<RequestPasswordReset>::new();
+    follow_success(action);
+    let sent = query("sent");
+    view! {
+        <section class="card auth-card">
+            <h1>{i18n.t("auth.forgot_title")}</h1>
+            {move || sent.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.forgot_sent")}</div> })}
+            <p class="muted">{i18n.t("auth.forgot_intro")}</p>
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email />
+                <Submit action=action label="auth.forgot_button" />
+            </ActionForm>
+            <p class="switch"><a href="/signin">{i18n.t("auth.back_to_sign_in")}</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ResetPassword>::new();
+    follow_success(action);
+    let token = query("token");
+    view! {
+        <section class="card auth-card">
+            <h1>{i18n.t("auth.reset_title")}</h1>
+            <LinkGate purpose="reset">
+                <FormAlert action=action />
+                <ActionForm action=action>
+                    <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                    <Field
+                        name="password"
+                        label="auth.new_password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="auth.password_hint"
+                        errors=field_errors(action, "password")
+                        check=check_new_password
+                    />
+                    <Submit action=action label="auth.reset_button" />
+                </ActionForm>
+            </LinkGate>
+        </section>
+    }
+}

@@ -1,0 +1,157 @@
+//! The one error type that crosses the server-function boundary.
+//!
+//! Variants carry message *keys*, never translated text or internal details, so the
+//! browser renders them in whatever language the person is using and nothing internal
+//! leaks. Internal causes are logged on the server (see `AppError::internal`).
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Locale, tr_args};
+
+/// One problem with one form field, as a translation key plus its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The form field's `name`, or `"form"` for a problem with the form as a whole.
+    pub field: String,
+    pub key: String,
+    pub args: Vec<(String, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, key: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            key: key.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn with_arg(mut self, name: &str, value: impl ToString) -> Self {
+        self.args.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    pub fn message(&self, locale: Locale) -> String {
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        tr_args(locale, &self.key, &args)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A link or token that existed but can no longer be used (expired, already used).
+    #[error("gone: {0}")]
+    Gone(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("too many attempts")]
+    RateLimited { retry_after_minutes: u32 },
+    #[error("internal error")]
+    Internal,
+    /// The request never reached our code (network down, malformed request, ...).
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}
+
+impl AppError {
+    pub fn field(field: &str, key: &str) -> Self {
+        AppError::Validation(vec![FieldError::new(field, key)])
+    }
+
+    /// Logs an internal failure with its cause and returns the opaque variant.
+    #[cfg(feature = "ssr")]
+    #[track_caller]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let at = std::panic::Location::caller();
+        tracing::error!(%cause, file = at.file(), line = at.line(), "internal error");
+        AppError::Internal
+    }
+
+    /// The HTTP status a client calling a server function directly should see.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Gone(_) => 410,
+            AppError::Conflict(_) => 409,
+            AppError::Validation(_) => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Request(_) => 400,
+        }
+    }
+
+    /// Errors for one field (used to place messages under inputs).
+    pub fn for_field(&self, field: &str) -> Vec<FieldError> {
+        match self {
+            AppError::Validation(errors) => errors
+                .iter()
+                .filter(|e| e.field == field)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A message for the top of a form: everything not attached to a specific field.
+    pub fn form_message(&self, locale: Locale) -> Option<String> {
+        Some(match self {
+            AppError::Validation(errors) => {
+                let form: Vec<String> = errors
+                    .iter()
+                    .filter(|e| e.field == "form")
+                    .map(|e| e.message(locale))
+                    .collect();
+                if form.is_empty() {
+                    tr_args(locale, "errors.fix_fields", &[])
+                } else {
+                    form.join(" ")
+                }
+            }
+            AppError::Unauthenticated => tr_args(locale, "errors.unauthenticated", &[]),
+            AppError::Forbidden => tr_args(locale, "errors.forbidden", &[]),
+            AppError::NotFound => tr_args(locale, "errors.not_found", &[]),
+            AppError::Gone(key) | AppError::Conflict(key) => tr_args(locale, key, &[]),
+            AppError::RateLimited {
+                retry_after_minutes,
+            } => tr_args(
+                locale,
+                "errors.rate_limited",
+                &[("minutes", &retry_after_minutes.to_string())],
+            ),
+            AppError::Internal => tr_args(locale, "errors.internal", &[]),
+            AppError::Request(_) => tr_args(locale, "errors.network", &[]),
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    #[track_caller]
+    fn from(err: sqlx::Error) -> Self {
+        AppError::internal(err)
+    }
+}

@@ -1,0 +1,224 @@
+//! Languages. Every string a person reads goes through here; the texts live in
+//! `app/locales/{en,fr,de}.json` and are compiled in by rust-i18n.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    Fr,
+    De,
+}
+
+/// The cookie that remembers the chosen language (also for people not signed in).
+pub const LOCALE_COOKIE: &str = "muster_lang";
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Fr, Locale::De];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fr => "fr",
+            Locale::De => "de",
+        }
+    }
+
+    /// The language's own name, shown in language pickers.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Fr => "Français",
+            Locale::De => "Deutsch",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Locale> {
+        let primary = code
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "fr" => Some(Locale::Fr),
+            "de" => Some(Locale::De),
+            _ => None,
+        }
+    }
+
+    /// Picks the best language from an `Accept-Language` header, honouring q-values.
+    pub fn negotiate(accept_language: &str) -> Option<Locale> {
+        let mut best: Option<(f32, usize, Locale)> = None;
+        for (index, part) in accept_language.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            if let Some(locale) = Locale::from_code(tag) {
+                // Higher q wins; on a tie the earlier entry wins.
+                let better = match best {
+                    None => true,
+                    Some((best_q, best_index, _)) => {
+                        q > best_q || (q == best_q && index < best_index)
+                    }
+                };
+                if better {
+                    best = Some((q, index, locale));
+                }
+            }
+        }
+        best.map(|(_, _, locale)| locale)
+    }
+}
+
+/// Translates `key` into `locale`, filling `%{name}` placeholders from `args`.
+pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+    let text = rust_i18n::t!(key, locale = locale.code());
+    if args.is_empty() {
+        return text.into_owned();
+    }
+    let mut out = text.into_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("%{{{name}}}"), value);
+    }
+    out
+}
+
+pub fn tr(locale: Locale, key: &str) -> String {
+    tr_args(locale, key, &[])
+}
+
+/// The current language, shared by every component of a page.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Locale>);
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+impl I18n {
+    pub fn locale(&self) -> Locale {
+        self.0.get()
+    }
+
+    /// A reactive translation: re-renders when the language changes.
+    pub fn t(self, key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        move || tr(self.0.get(), key)
+    }
+}
+
+/// The language of the request being rendered: the `muster_lang` cookie, then the
+/// browser's Accept-Language, then English.
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    use_context::<http::request::Parts>()
+        .map(|parts| locale_from_headers(&parts.headers))
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
+    let from_cookie = crate::auth::server::cookies::read_cookie(headers, LOCALE_COOKIE)
+        .and_then(|value| Locale::from_code(&value));
+    from_cookie
+        .or_else(|| {
+            headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or_default()
+}
+
+/// In the browser, the language is the one the server rendered the page in.
+#[cfg(not(feature = "ssr"))]
+pub fn request_locale() -> Locale {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|html| html.get_attribute("lang"))
+            .and_then(|lang| Locale::from_code(&lang))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Locale::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_prefers_highest_quality() {
+        assert_eq!(
+            Locale::negotiate("en;q=0.5, de-CH;q=0.9, fr;q=0.8"),
+            Some(Locale::De)
+        );
+        assert_eq!(
+            Locale::negotiate("fr-FR,fr;q=0.9,en;q=0.8"),
+            Some(Locale::Fr)
+        );
+        assert_eq!(Locale::negotiate("es, it;q=0.5"), None);
+        assert_eq!(Locale::negotiate("de;q=0, en"), Some(Locale::En));
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let files = [
+            ("en", include_str!("../locales/en.json")),
+            ("fr", include_str!("../locales/fr.json")),
+            ("de", include_str!("../locales/de.json")),
+        ];
+        fn keys(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let p = if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        keys(&p, v, out);
+                    }
+                }
+                _ => out.push(prefix.to_owned()),
+            }
+        }
+        let mut sets = Vec::new();
+        for (lang, text) in files {
+            let json: serde_json::Value = serde_json::from_str(text).expect(lang);
+            let mut k = Vec::new();
+            keys("", &json, &mut k);
+            k.sort();
+            sets.push((lang, k));
+        }
+        let (_, en) = &sets[0];
+        for (lang, k) in &sets[1..] {
+            assert_eq!(en, k, "{lang}.json must have exactly the keys of en.json");
+        }
+    }
+
+    #[test]
+    fn translations_differ_by_language_and_fill_placeholders() {
+        assert_eq!(tr(Locale::En, "auth.sign_in"), "Sign in");
+        assert_eq!(tr(Locale::Fr, "auth.sign_in"), "Se connecter");
+        assert_eq!(tr(Locale::De, "auth.sign_in"), "Anmelden");
+        assert_eq!(
+            tr_args(Locale::En, "errors.rate_limited", &[("minutes", "7")]),
+            "Too many attempts. Try again in 7 minutes."
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! What every request handler can reach. Built once by the `server` crate and handed to
+//! Leptos as context (never a global), so tests can build their own.
+
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use tokio::sync::{Notify, Semaphore};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where links in emails point, without a trailing slash, e.g. `http://127.0.0.1:3000`.
+    pub base_url: String,
+    /// Mark cookies `Secure` (true whenever the base URL is https).
+    pub secure_cookies: bool,
+    /// Development mode shows `/dev/mailbox` and relaxes nothing else.
+    pub dev_mode: bool,
+    /// Argon2id memory cost in KiB (OWASP minimum: 19456).
+    pub argon2_memory_kib: u32,
+    /// Failed sign-ins allowed per account, and per client address, in `throttle_window_minutes`.
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub throttle_window_minutes: i64,
+}
+
+impl Settings {
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base_url, path_and_query)
+    }
+}
+
+#[derive(Clone, Debug, axum::extract::FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+    /// Wakes the outbox worker as soon as a transaction with new mail commits.
+    pub outbox_wakeup: Arc<Notify>,
+    /// Bounds how many password hashes run at once (each takes ~19 MiB and a core).
+    pub password_slots: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// The state of the request being handled (provided by the server as context).
+    pub fn current() -> AppState {
+        leptos::prelude::expect_context::<AppState>()
+    }
+}

@@ -1,0 +1,4 @@
+//! Shared building blocks: form fields with their errors, alerts, and the app shell.
+
+pub mod form;
+pub mod shell;

@@ -1,0 +1,140 @@
+//! The top bar: organization switcher on the left; "+", notifications and the user menu
+//! on the right. Menus are `<details>` elements: they open with Enter or Space, work
+//! without JavaScript, and need no focus trickery.
+
+use leptos::prelude::*;
+
+use crate::auth::api::{SetLocale, SignOut};
+use crate::auth::types::CurrentUser;
+use crate::i18n::{I18n, Locale, use_i18n};
+use crate::ui::form::follow_success;
+
+/// The signed-in person for the page being shown (loaded once per page).
+#[derive(Clone, Copy)]
+pub struct UserResource(pub Resource<Result<Option<CurrentUser>, crate::error::AppError>>);
+
+pub fn use_user() -> UserResource {
+    expect_context::<UserResource>()
+}
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let i18n = use_i18n();
+    let user = use_user();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Muster"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.0.await {
+                        Ok(Some(user)) => view! { <SignedInBar user=user /> }.into_any(),
+                        _ => view! {
+                            <nav class="topbar-right" aria-label=i18n.t("nav.account")>
+                                <a class="btn btn-link" href="/signin">{i18n.t("auth.sign_in")}</a>
+                                <a class="btn btn-primary" href="/signup">{i18n.t("auth.sign_up")}</a>
+                            </nav>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn SignedInBar(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<SignOut>::new();
+    follow_success(sign_out);
+    let initial = user
+        .name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
+    view! {
+        <details class="menu org-switcher">
+            <summary aria-label=i18n.t("nav.org_switcher")>
+                <span class="org-name">{i18n.t("nav.no_org")}</span>
+            </summary>
+            <div class="menu-panel" role="group" aria-label=i18n.t("nav.org_switcher")>
+                <p class="menu-note">{i18n.t("nav.no_org_hint")}</p>
+            </div>
+        </details>
+        <div class="topbar-right">
+            <details class="menu">
+                <summary class="icon-button" aria-label=i18n.t("nav.create_menu")>"+"</summary>
+                <div class="menu-panel" role="group" aria-label=i18n.t("nav.create_menu")>
+                    <p class="menu-note">{i18n.t("nav.invite_member_later")}</p>
+                </div>
+            </details>
+            <details class="menu">
+                <summary class="icon-button" aria-label=i18n.t("nav.notifications")>
+                    <span aria-hidden="true">"🔔"</span>
+                    <span class="badge" aria-label=i18n.t("nav.unread_none")>"0"</span>
+                </summary>
+                <div class="menu-panel" role="group" aria-label=i18n.t("nav.notifications")>
+                    <p class="menu-note">{i18n.t("nav.no_notifications")}</p>
+                </div>
+            </details>
+            <details class="menu user-menu">
+                <summary class="avatar" aria-label=i18n.t("nav.user_menu")>{initial}</summary>
+                <div class="menu-panel" role="group" aria-label=i18n.t("nav.user_menu")>
+                    <p class="menu-user">
+                        <strong>{user.name.clone()}</strong>
+                        <br />
+                        <span class="muted">{user.email.clone()}</span>
+                    </p>
+                    <LanguageSelect id="user-menu-language" />
+                    <ActionForm action=sign_out>
+                        <button type="submit" class="btn btn-block">{i18n.t("nav.sign_out")}</button>
+                    </ActionForm>
+                </div>
+            </details>
+        </div>
+    }
+}
+
+/// Language picker. Without JavaScript it is a small form with an Apply button; once the
+/// page is live, choosing a language switches at once.
+#[component]
+pub fn LanguageSelect(id: &'static str) -> impl IntoView {
+    let i18n: I18n = use_i18n();
+    let action = ServerAction::<SetLocale>::new();
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    Effect::new(move |_| {
+        if let Some(Ok(locale)) = action.value().get() {
+            i18n.0.set(locale);
+        }
+    });
+    view! {
+        <ActionForm action=action>
+            <div class="lang-select">
+                <label for=id>{i18n.t("nav.language")}</label>
+                <select
+                    id=id
+                    name="locale"
+                    on:change=move |ev| {
+                        action.dispatch(SetLocale { locale: event_target_value(&ev) });
+                    }
+                >
+                    {Locale::ALL
+                        .into_iter()
+                        .map(|l| {
+                            view! {
+                                <option value=l.code() selected=move || i18n.locale() == l lang=l.code()>
+                                    {l.native_name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <button type="submit" class=move || if live.get() { "btn btn-small visually-hidden" } else { "btn btn-small" }>
+                    {i18n.t("nav.apply")}
+                </button>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,161 @@
+import { test, expect } from '@playwright/test';
+import { PASSWORD, hydrated, linkFromMailbox, uniqueEmail } from './helpers';
+
+test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page }) => {
+  const email = uniqueEmail('ada');
+  await page.goto('/signup');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+  await page.getByLabel('Name').fill('Ada Lovelace');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  await expect(page.getByText(email)).toBeVisible();
+
+  const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Confirm my email' }).click();
+  await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+
+  // The shell: switcher, "+", bell and user menu are all there.
+  await expect(page.getByLabel('Organization switcher').first()).toBeVisible();
+  await expect(page.getByLabel('Create').first()).toBeVisible();
+  await expect(page.getByLabel('Notifications').first()).toBeVisible();
+  await page.getByLabel('Your account').first().click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
+
+  // Reusing the confirmation link is refused clearly.
+  await page.goto(link);
+  await expect(page.getByRole('alert')).toHaveText('This link has already been used. Each link works only once.');
+});
+
+for (const { locale, lang, title, name, password, create, check } of [
+  { locale: 'fr-FR', lang: 'fr', title: 'Créer votre compte', name: 'Nom', password: 'Mot de passe', create: 'Créer le compte', check: 'Consultez votre boîte de réception' },
+  { locale: 'de-DE', lang: 'de', title: 'Konto erstellen', name: 'Name', password: 'Passwort', create: 'Konto erstellen', check: 'Prüfen Sie Ihren Posteingang' },
+]) {
+  test.describe(`in ${lang}`, () => {
+    test.use({ locale });
+
+    test(`signing up speaks ${lang}, on the page and in the mail`, async ({ page }) => {
+      const email = uniqueEmail(`user-${lang}`);
+      await page.goto('/signup');
+      await hydrated(page);
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expect(page.getByRole('heading', { name: title })).toBeVisible();
+
+      // Live validation, in this language, before anything is sent.
+      await page.getByLabel(password, { exact: true }).fill('short');
+      await page.getByLabel(name, { exact: true }).focus();
+      const tooShort = lang === 'fr' ? 'Mot de passe : utilisez au moins 10 caractères.' : 'Passwort: Verwenden Sie mindestens 10 Zeichen.';
+      await expect(page.getByText(tooShort)).toBeVisible();
+
+      await page.getByLabel(name, { exact: true }).fill('Zoé Muster');
+      await page.getByLabel(/E-Mail|Adresse courriel/).fill(email);
+      await page.getByLabel(password, { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: create }).click();
+      await expect(page.getByRole('heading', { name: check })).toBeVisible();
+
+      const subject = lang === 'fr' ? 'Confirmez votre adresse courriel pour Muster' : 'Bestätigen Sie Ihre E-Mail-Adresse für Muster';
+      const link = await linkFromMailbox(page, email, subject);
+      expect(link).toContain('/verify-email?token=');
+    });
+  });
+}
+
+test('a wrong password gets a clear message, and switching language on the sign-in page is instant', async ({ page }) => {
+  await page.goto('/signin');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(uniqueEmail('nobody'));
+  await page.getByLabel('Password').fill('wrong password!');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
+
+  await page.getByLabel('Language').selectOption('de');
+  await expect(page.getByRole('heading', { name: 'Bei Muster anmelden' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+  // Remembered: a reload stays in German.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Bei Muster anmelden' })).toBeVisible();
+});
+
+test('a bad email is flagged as soon as the field is left', async ({ page }) => {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password').focus();
+  await expect(page.getByText('Email: enter an address like name@example.com.')).toBeVisible();
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Email').fill('fixed@example.com');
+  await expect(page.getByText('Email: enter an address like name@example.com.')).toHaveCount(0);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('sign up, confirm and sign in all work with plain forms', async ({ page }) => {
+    const email = uniqueEmail('nojs');
+    await page.goto('/signup');
+    await page.getByLabel('Name').fill('Noscript Nell');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByText('Password: use at least 10 characters.')).toBeVisible();
+
+    await page.getByLabel('Name').fill('Noscript Nell');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+
+    const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirm my email' }).click();
+    await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
+
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
+
+    // The user menu opens without JavaScript too, and signs out.
+    await page.getByLabel('Your account').first().click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
+  });
+});
+
+test('the top bar menus are reachable by keyboard', async ({ page }) => {
+  const email = uniqueEmail('keys');
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Kay Board');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  await page.goto(await linkFromMailbox(page, email, 'Confirm your email for Muster'));
+  await page.getByRole('button', { name: 'Confirm my email' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Welcome, Kay Board' })).toBeVisible();
+
+  const seen: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    const label = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    if (label) seen.push(label);
+  }
+  expect(seen).toEqual(expect.arrayContaining(['Organization switcher', 'Create', 'Notifications', 'Your account']));
+  await page.getByLabel('Your account').first().focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+});

@@ -1,0 +1,210 @@
+//! Muster's server: configuration, start-up wiring, the mail worker and the development
+//! mailbox. Features (pages, server functions, SQL) live in the `app` crate.
+
+pub mod config;
+pub mod mailbox_page;
+pub mod mailsink;
+pub mod outbox;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::state::{AppState, Settings};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, State};
+use axum::http::{Request, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore};
+use tower_http::compression::CompressionLayer;
+
+use crate::config::{Config, Mode};
+use crate::mailsink::Mailbox;
+use crate::outbox::Mailer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("cannot connect to the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Mailer(#[from] outbox::MailerError),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(config.database_pool_size)
+        .connect(&config.database_url)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Router state: the app's state plus the development mailbox, when there is one.
+#[derive(Clone, FromRef)]
+struct ServerState {
+    app: AppState,
+    mailbox: Mailbox,
+    leptos_options: LeptosOptions,
+}
+
+/// A started server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    /// The built-in mailbox (development mode without SMTP_URL).
+    pub dev_mailbox: Option<Mailbox>,
+    pub state: AppState,
+    /// Finishes when the server has shut down (after Ctrl-C or SIGTERM).
+    pub server: tokio::task::JoinHandle<()>,
+}
+
+/// Wires everything and serves on `listener` in the background.
+pub async fn launch(
+    config: &Config,
+    leptos_options: LeptosOptions,
+    pool: PgPool,
+    listener: TcpListener,
+) -> Result<Running, StartError> {
+    let addr = listener.local_addr()?;
+    let base_url = config.validate(addr)?;
+    let dev_mode = config.mode == Mode::Development;
+
+    let (mailer, dev_mailbox) = match &config.smtp_url {
+        Some(url) => (Mailer::from_url(url, &config.mail_from)?, None),
+        None => {
+            let (sink_addr, mailbox) = mailsink::start("127.0.0.1:0").await?;
+            tracing::info!(%sink_addr, "development mailbox: mail is shown at {base_url}/dev/mailbox");
+            (
+                Mailer::from_url(&format!("smtp://{sink_addr}"), &config.mail_from)?,
+                Some(mailbox),
+            )
+        }
+    };
+
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        pool: pool.clone(),
+        settings: Arc::new(Settings {
+            secure_cookies: base_url.starts_with("https://"),
+            base_url: base_url.clone(),
+            dev_mode: dev_mode && dev_mailbox.is_some(),
+            argon2_memory_kib: config.argon2_memory_kib,
+            max_failures_per_account: config.max_failures_per_account,
+            max_failures_per_address: config.max_failures_per_address,
+            throttle_window_minutes: config.throttle_window_minutes,
+        }),
+        outbox_wakeup: Arc::new(Notify::new()),
+        password_slots: Arc::new(Semaphore::new(config.password_hash_concurrency.max(1))),
+    };
+
+    tokio::spawn(outbox::run(pool, mailer, state.outbox_wakeup.clone()));
+
+    let router = router(state.clone(), dev_mailbox.clone().filter(|_| dev_mode));
+    let server = tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(err) = axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        {
+            tracing::error!(%err, "server stopped");
+        }
+    });
+
+    Ok(Running {
+        addr,
+        base_url,
+        dev_mailbox,
+        state,
+        server,
+    })
+}
+
+fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(app::App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let mut router: Router<ServerState> = Router::new()
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &ServerState::leptos(&state, &dev_mailbox),
+            routes,
+            context,
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        );
+    if dev_mailbox.is_some() {
+        router = router.route("/dev/mailbox", get(mailbox_page::show));
+    }
+    router
+        .fallback(static_file_or_not_found)
+        .layer(CompressionLayer::new())
+        .with_state(ServerState::leptos(&state, &dev_mailbox))
+}
+
+impl ServerState {
+    fn leptos(state: &AppState, mailbox: &Option<Mailbox>) -> ServerState {
+        ServerState {
+            app: state.clone(),
+            mailbox: mailbox.clone().unwrap_or_default(),
+            leptos_options: state.leptos_options.clone(),
+        }
+    }
+}
+
+/// Static files from the site root (precompressed when available), else the app's 404 page.
+async fn static_file_or_not_found(
+    State(state): State<ServerState>,
+    uri: Uri,
+    req: Request<Body>,
+) -> Response {
+    let app = state.app.clone();
+    let handler = leptos_axum::file_and_error_handler_with_context(
+        move || provide_context(app.clone()),
+        app::shell,
+    );
+    handler(uri, State(state), req).await
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,78 @@
+//! `/dev/mailbox`: the mail the development server "sent", readable in the browser.
+//! Mounted only in development mode, so in production the page does not exist.
+
+use app::i18n::{Locale, locale_from_headers, tr};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Html;
+
+use crate::mailsink::Mailbox;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Escapes text and turns every http(s) URL in it into a link.
+fn linkify(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                if w.starts_with("http://") || w.starts_with("https://") {
+                    let url = escape(w);
+                    format!("<a href=\"{url}\">{url}</a>")
+                } else {
+                    escape(w)
+                }
+            })
+            .collect();
+        out.push_str(&words.join(" "));
+    }
+    out
+}
+
+pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<String> {
+    let locale: Locale = locale_from_headers(&headers);
+    let mut mails = mailbox.all();
+    mails.reverse();
+    let mut body = String::new();
+    if mails.is_empty() {
+        body.push_str(&format!("<p>{}</p>", escape(&tr(locale, "mailbox.empty"))));
+    }
+    for mail in &mails {
+        body.push_str(&format!(
+            "<article class=\"card mail\"><h2>{subject}</h2><dl><dt>{to_l}</dt><dd class=\"mail-to\">{to}</dd><dt>{rec_l}</dt><dd>{at}</dd></dl><pre class=\"mail-body\">{text}</pre></article>",
+            subject = escape(&mail.subject),
+            to_l = escape(&tr(locale, "mailbox.to")),
+            to = escape(&mail.to.join(", ")),
+            rec_l = escape(&tr(locale, "mailbox.received")),
+            at = mail.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            text = linkify(&mail.text),
+        ));
+    }
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/muster.css\"></head><body><header class=\"topbar\"><a class=\"brand\" href=\"/\">Muster</a></header><main id=\"main\"><h1>{title}</h1><p class=\"muted\">{intro}</p>{body}</main></body></html>",
+        lang = locale.code(),
+        title = escape(&tr(locale, "mailbox.title")),
+        intro = escape(&tr(locale, "mailbox.intro")),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linkify;
+
+    #[test]
+    fn links_in_mail_become_clickable_and_text_is_escaped() {
+        let html = linkify("Open: http://127.0.0.1:3000/verify-email?token=a&b <now>");
+        assert!(html.contains("<a href=\"http://127.0.0.1:3000/verify-email?token=a&amp;b\">"));
+        assert!(html.contains("&lt;now&gt;"));
+    }
+}

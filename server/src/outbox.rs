@@ -1,0 +1,131 @@
+//! The background worker that drains the mail outbox through SMTP (lettre).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::mail::outbox::{self, DueEmail};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+use tokio::sync::Notify;
+
+/// After this many failed attempts a mail is marked `failed` and left for an operator.
+pub const MAX_ATTEMPTS: i32 = 8;
+const BATCH: i64 = 20;
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("SMTP_URL is not valid: {0}")]
+    BadUrl(lettre::transport::smtp::Error),
+    #[error("MAIL_FROM is not a valid sender: {0}")]
+    BadFrom(lettre::address::AddressError),
+}
+
+impl Mailer {
+    pub fn from_url(smtp_url: &str, from: &str) -> Result<Mailer, MailerError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(MailerError::BadUrl)?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        Ok(Mailer {
+            transport,
+            from: from.parse().map_err(MailerError::BadFrom)?,
+        })
+    }
+
+    async fn send(&self, mail: &DueEmail) -> Result<(), SendError> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                mail.body_text.clone(),
+                mail.body_html.clone(),
+            ))
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+}
+
+enum SendError {
+    Transient(String),
+    Permanent(String),
+}
+
+/// Seconds before retry number `attempts` (1-based): 5 s, 10 s, 20 s, ... at most 1 hour.
+pub fn backoff_seconds(attempts: i32) -> i64 {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    (5_i64 << exp).min(3600)
+}
+
+/// Runs forever: sends what is due, then sleeps until woken or a second passes.
+pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>) {
+    loop {
+        match drain_once(&pool, &mailer).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "outbox: could not read the outbox"),
+        }
+        tokio::select! {
+            _ = wakeup.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Sends one batch of due mail; returns how many were attempted.
+pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let due = outbox::claim_due(&mut *tx, BATCH).await?;
+    for mail in &due {
+        match mailer.send(mail).await {
+            Ok(()) => outbox::mark_sent(&mut *tx, mail.id).await?,
+            Err(SendError::Transient(e)) => {
+                let attempts = mail.attempts + 1;
+                let give_up = attempts >= MAX_ATTEMPTS;
+                tracing::warn!(id = mail.id, attempts, give_up, error = %e, "outbox: send failed");
+                outbox::mark_attempt_failed(
+                    &mut *tx,
+                    mail.id,
+                    &e,
+                    backoff_seconds(attempts),
+                    give_up,
+                )
+                .await?;
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::error!(id = mail.id, error = %e, "outbox: mail cannot be delivered");
+                outbox::mark_attempt_failed(&mut *tx, mail.id, &e, 0, true).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_at_an_hour() {
+        assert_eq!(backoff_seconds(1), 5);
+        assert_eq!(backoff_seconds(2), 10);
+        assert_eq!(backoff_seconds(4), 40);
+        assert_eq!(backoff_seconds(15), 3600);
+    }
+}

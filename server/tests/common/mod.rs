@@ -1,0 +1,181 @@
+//! `spawn_app`: a real Muster server on a free port, with its own database (from
+//! `#[sqlx::test]`) and a real SMTP sink, driven over HTTP like a browser would.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use app::error::AppError;
+use clap::Parser;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use server::config::Config;
+use server::mailsink::{self, Mailbox, ReceivedMail};
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub mailbox: Mailbox,
+    pub pool: PgPool,
+}
+
+pub struct Options {
+    /// Send through a separate SMTP sink (as in production) rather than the built-in one.
+    pub external_smtp: bool,
+    pub extra_args: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            external_smtp: true,
+            extra_args: Vec::new(),
+        }
+    }
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, Options::default()).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut args: Vec<String> = vec![
+        "server".into(),
+        "--database-url".into(),
+        "postgres://unused".into(),
+    ];
+    let mut sink = None;
+    if options.external_smtp {
+        let (sink_addr, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
+        args.push("--smtp-url".into());
+        args.push(format!("smtp://{sink_addr}"));
+        sink = Some(mailbox);
+    }
+    args.extend(options.extra_args);
+    let config = Config::try_parse_from(args).unwrap();
+    let leptos_options = LeptosOptions::builder()
+        .output_name("muster")
+        .site_addr(addr)
+        .build();
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let running = server::launch(&config, leptos_options, pool.clone(), listener)
+        .await
+        .unwrap();
+    let mailbox = sink.or(running.dev_mailbox).expect("a mailbox");
+    TestApp {
+        base: running.base_url,
+        client: new_client(),
+        mailbox,
+        pool,
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub struct Reply<T> {
+    pub status: u16,
+    pub result: Result<T, AppError>,
+    pub set_cookies: Vec<String>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded, JSON back).
+    pub async fn call<S: ServerFn>(
+        &self,
+        client: &reqwest::Client,
+        form: &[(&str, &str)],
+    ) -> Reply<serde_json::Value> {
+        self.call_with(client, S::PATH, form, None).await
+    }
+
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+        accept_language: Option<&str>,
+    ) -> Reply<serde_json::Value> {
+        let mut req = client.post(self.url(path)).form(form);
+        if let Some(lang) = accept_language {
+            req = req.header("accept-language", lang);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let set_cookies = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let body = res.text().await.unwrap();
+        let result = if (200..300).contains(&status) {
+            Ok(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+        } else {
+            Err(serde_json::from_str::<AppError>(&body)
+                .unwrap_or_else(|_| panic!("not an AppError ({status}): {body}")))
+        };
+        Reply {
+            status,
+            result,
+            set_cookies,
+        }
+    }
+
+    /// Waits (up to 10 s) until `count` mails for `to` have arrived through SMTP.
+    pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<ReceivedMail> {
+        for _ in 0..200 {
+            let mails = self.mailbox.to(to);
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} mail(s) to {to}, got {:?}",
+            self.mailbox
+                .to(to)
+                .iter()
+                .map(|m| &m.subject)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let res = client.get(self.url(path)).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The first link in a mail's text that carries a token.
+pub fn link_in(mail: &ReceivedMail) -> String {
+    mail.text
+        .split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains("token="))
+        .unwrap_or_else(|| panic!("no link in {:?}", mail.text))
+        .to_owned()
+}
+
+pub fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+pub const PASSWORD: &str = "correct horse battery";

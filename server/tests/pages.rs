@@ -1,0 +1,138 @@
+//! Pages as a browser without JavaScript sees them: server-rendered HTML and plain
+//! form posts answered with redirects.
+
+mod common;
+
+use app::auth::api::{SignIn, SignUp};
+use common::*;
+use leptos::server_fn::ServerFn;
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn pages_are_server_rendered_in_the_browsers_language(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for (lang, html_lang, label) in [
+        ("en-US,en", "en", "Sign in to Muster"),
+        ("fr", "fr", "Se connecter à Muster"),
+        ("de-DE", "de", "Bei Muster anmelden"),
+    ] {
+        let res = app
+            .client
+            .get(app.url("/signin"))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("<html lang=\"{html_lang}\"")),
+            "{lang}"
+        );
+        assert!(html.contains(label), "{lang}: {label}");
+        assert!(
+            html.contains(&format!("action=\"{}\"", SignIn::PATH)),
+            "the form posts without JavaScript"
+        );
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.call::<SignUp>(
+        &app.client,
+        &[
+            ("name", "Jo"),
+            ("email", "jo@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+    .result
+    .unwrap();
+    let token = token_of(&link_in(&app.wait_for_mail("jo@example.com", 1).await[0]));
+    let verify = app
+        .client
+        .post(app.url(app::auth::api::VerifyEmail::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url(&format!("/verify-email?token={token}")))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verify.status(), 302);
+    assert_eq!(verify.headers()["location"], "/signin?verified=1");
+
+    let wrong = app
+        .client
+        .post(app.url(SignIn::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url("/signin"))
+        .form(&[("email", "jo@example.com"), ("password", "wrong password!")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 302);
+    let back = wrong.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with(&app.url("/signin?")) && back.contains("__err="),
+        "{back}"
+    );
+    let (_, html) = app
+        .get(&app.client, back.trim_start_matches(&app.base))
+        .await;
+    assert!(
+        html.contains("The email or password is incorrect."),
+        "the error shows on the re-rendered page"
+    );
+
+    let ok = app
+        .client
+        .post(app.url(SignIn::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url("/signin"))
+        .form(&[("email", "jo@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 302);
+    assert_eq!(ok.headers()["location"], "/");
+    let (_, home) = app.get(&app.client, "/").await;
+    assert!(home.contains("Welcome, Jo"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_dev_mailbox_lists_sent_mail_with_clickable_links(pool: PgPool) {
+    let app = spawn_app_with(
+        pool,
+        Options {
+            external_smtp: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    app.call::<SignUp>(
+        &app.client,
+        &[
+            ("name", "Kim"),
+            ("email", "kim@example.com"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+    .result
+    .unwrap();
+    app.wait_for_mail("kim@example.com", 1).await;
+    let (status, html) = app.get(&app.client, "/dev/mailbox").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Confirm your email for Muster") && html.contains("kim@example.com"));
+    assert!(html.contains(&format!("<a href=\"{}/verify-email?token=", app.base)));
+}
+
+#[sqlx::test(migrations = false)]
+async fn there_is_no_dev_mailbox_when_real_smtp_is_configured(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (status, _) = app.get(&app.client, "/dev/mailbox").await;
+    assert_eq!(status, 404);
+}
