@@ -64,14 +64,11 @@ pub fn redirect_form_post(path: &str) {
 /// Gives a failed server-function call its proper HTTP status (never 500 for a
 /// person's mistake). Plain form posts keep their redirect back to the form.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if !is_form_post() {
-            if let Some(res) = use_context::<ResponseOptions>() {
-                res.set_status(
-                    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                );
-            }
-        }
+    if let Err(err) = &result
+        && !is_form_post()
+        && let Some(res) = use_context::<ResponseOptions>()
+    {
+        res.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST));
     }
     result
 }
