@@ -1,15 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, hydrated, linkFromMailbox, uniqueEmail } from './helpers';
+import { PASSWORD, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
 
 test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page }) => {
   const email = uniqueEmail('ada');
   await page.goto('/signup');
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
-  await page.getByLabel('Name').fill('Ada Lovelace');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await submitSignUp(page, 'Ada Lovelace', email);
 
   await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
   await expect(page.getByText(email)).toBeVisible();
@@ -19,9 +16,7 @@ test('sign up, confirm the email from the received mail, sign in and sign out', 
   await page.getByRole('button', { name: 'Confirm my email' }).click();
   await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
 
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, email);
   await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
 
   // The shell: switcher, "+", bell and user menu are all there.
@@ -103,16 +98,10 @@ test.describe('without JavaScript', () => {
   test('sign up, confirm and sign in all work with plain forms', async ({ page }) => {
     const email = uniqueEmail('nojs');
     await page.goto('/signup');
-    await page.getByLabel('Name').fill('Noscript Nell');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('short');
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await submitSignUp(page, 'Noscript Nell', email, 'short');
     await expect(page.getByText('Password: use at least 10 characters.')).toBeVisible();
 
-    await page.getByLabel('Name').fill('Noscript Nell');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await submitSignUp(page, 'Noscript Nell', email);
     await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
 
     const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
@@ -120,9 +109,7 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: 'Confirm my email' }).click();
     await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
 
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, email);
     await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
 
     // The user menu opens without JavaScript too, and signs out.
@@ -136,16 +123,11 @@ test('the top bar menus are reachable by keyboard', async ({ page }) => {
   const email = uniqueEmail('keys');
   await page.goto('/signup');
   await hydrated(page);
-  await page.getByLabel('Name').fill('Kay Board');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await submitSignUp(page, 'Kay Board', email);
   await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
   await page.goto(await linkFromMailbox(page, email, 'Confirm your email for Muster'));
   await page.getByRole('button', { name: 'Confirm my email' }).click();
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, email);
   await expect(page.getByRole('heading', { name: 'Welcome, Kay Board' })).toBeVisible();
 
   const seen: string[] = [];

@@ -29,3 +29,18 @@ export async function linkFromMailbox(page: Page, email: string, subject: string
   expect(href, `a mail "${subject}" to ${email}`).toBeTruthy();
   return href!;
 }
+
+/** Fills in and submits the sign-up form (English labels). */
+export async function submitSignUp(page: Page, name: string, email: string, password = PASSWORD) {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** Fills in and submits the sign-in form (English labels). */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

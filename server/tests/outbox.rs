@@ -6,6 +6,12 @@ use server::mailsink;
 use server::outbox::{MAX_ATTEMPTS, Mailer, drain_once};
 use sqlx::PgPool;
 
+/// A mailer pointed at a port nothing listens on: every send fails transiently.
+fn unreachable_mailer() -> Mailer {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    Mailer::from_url(&format!("smtp://{closed}"), "Muster <no-reply@muster.test>").unwrap()
+}
+
 #[sqlx::test]
 async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_back(pool: PgPool) {
     let mail = templates::verify_email(app::i18n::Locale::En, "Lu", "http://x.test/v?token=1");
@@ -13,13 +19,7 @@ async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_bac
         .await
         .unwrap();
 
-    // Nothing listens on this port: a transient failure.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let down =
-        Mailer::from_url(&format!("smtp://{closed}"), "Muster <no-reply@muster.test>").unwrap();
+    let down = unreachable_mailer();
     assert_eq!(drain_once(&pool, &down).await.unwrap(), 1);
     let (status, attempts, error): (String, i32, Option<String>) =
         sqlx::query_as("SELECT status, attempts, last_error FROM outbox_emails")
@@ -57,12 +57,7 @@ async fn mail_that_keeps_failing_ends_in_a_visible_failed_state(pool: PgPool) {
     outbox::enqueue(&pool, "mo@example.com", &mail)
         .await
         .unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let down =
-        Mailer::from_url(&format!("smtp://{closed}"), "Muster <no-reply@muster.test>").unwrap();
+    let down = unreachable_mailer();
     for _ in 0..MAX_ATTEMPTS {
         sqlx::query("UPDATE outbox_emails SET next_attempt_at = now()")
             .execute(&pool)

@@ -16,26 +16,36 @@ fn argon2(memory_kib: u32) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub async fn hash_password(
+/// Runs `job` with the configured hasher on the blocking pool, holding one of the
+/// limited hashing slots.
+async fn with_hasher<T: Send + 'static>(
     state: &AppState,
-    password: &str,
-) -> Result<PasswordHashString, AppError> {
+    job: impl FnOnce(Argon2<'static>) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     let _slot = state
         .password_slots
         .acquire()
         .await
         .map_err(AppError::internal)?;
-    let password = password.to_owned();
     let memory = state.settings.argon2_memory_kib;
-    tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || job(argon2(memory)))
+        .await
+        .map_err(AppError::internal)?
+}
+
+pub async fn hash_password(
+    state: &AppState,
+    password: &str,
+) -> Result<PasswordHashString, AppError> {
+    let password = password.to_owned();
+    with_hasher(state, move |hasher| {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2(memory)
+        hasher
             .hash_password(password.as_bytes(), &salt)
             .map(|h| PasswordHashString(h.to_string()))
             .map_err(AppError::internal)
     })
     .await
-    .map_err(AppError::internal)?
 }
 
 /// Verifies `password` against `stored`. With no stored hash (unknown account) a dummy
@@ -45,28 +55,18 @@ pub async fn verify_password(
     password: &str,
     stored: Option<String>,
 ) -> Result<bool, AppError> {
-    let _slot = state
-        .password_slots
-        .acquire()
-        .await
-        .map_err(AppError::internal)?;
     let password = password.to_owned();
-    let memory = state.settings.argon2_memory_kib;
-    tokio::task::spawn_blocking(move || {
-        let hasher = argon2(memory);
+    with_hasher(state, move |hasher| {
         let (stored, real) = match stored {
             Some(s) => (s, true),
-            None => (
-                // A fixed, valid Argon2id hash of a random string nobody knows.
-                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WmwdrnR6Yd0YkTq7zv2Sl3uDXk0XHfWbWeX2SeHqHl0"
-                    .to_owned(),
-                false,
-            ),
+            // A fixed, valid Argon2id hash of a random string nobody knows.
+            None => (UNKNOWN_ACCOUNT_HASH.to_owned(), false),
         };
         let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
         let ok = hasher.verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(real && ok)
     })
     .await
-    .map_err(AppError::internal)?
 }
+
+const UNKNOWN_ACCOUNT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WmwdrnR6Yd0YkTq7zv2Sl3uDXk0XHfWbWeX2SeHqHl0";
