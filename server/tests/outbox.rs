@@ -8,7 +8,10 @@ use sqlx::PgPool;
 
 /// A mailer pointed at a port nothing listens on: every send fails transiently.
 fn unreachable_mailer() -> Mailer {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     Mailer::from_url(&format!("smtp://{closed}"), "Muster <no-reply@muster.test>").unwrap()
 }
 
