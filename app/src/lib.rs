@@ -3,12 +3,14 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod activation;
 pub mod auth;
 pub mod error;
 pub mod home;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod mail;
+pub mod orgs;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
@@ -20,11 +22,13 @@ use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::activation::views::ActivatePage;
 use crate::auth::api::get_current_user;
 use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
 };
 use crate::i18n::{I18n, request_locale};
+use crate::orgs::views::{AppsPage, OrgHomePage};
 use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).
@@ -82,6 +86,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/:token") view=ActivatePage ssr=SsrMode::Async />
+                    <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

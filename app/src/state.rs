@@ -21,6 +21,13 @@ pub struct Settings {
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub throttle_window_minutes: i64,
+    /// First retry delay of a failed activation step; it doubles on every attempt.
+    pub activation_retry_base_ms: u64,
+    /// Attempts per activation step before the job stops as failed.
+    pub activation_max_attempts: i32,
+    /// Development and tests only: make this activation step fail the next N times it
+    /// runs on this server (a counter shared by all jobs, like a passing outage).
+    pub activation_fault: Option<(String, Arc<std::sync::atomic::AtomicI32>)>,
 }
 
 impl Settings {
@@ -29,13 +36,15 @@ impl Settings {
     }
 }
 
-#[derive(Clone, Debug, axum::extract::FromRef)]
+#[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     /// Wakes the outbox worker as soon as a transaction with new mail commits.
     pub outbox_wakeup: Arc<Notify>,
+    /// Wakes the activation workers when "Activate Now" starts a job.
+    pub jobs_wakeup: Arc<Notify>,
     /// Bounds how many password hashes run at once (each takes ~19 MiB and a core).
     pub password_slots: Arc<Semaphore>,
 }

@@ -59,12 +59,86 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
     pub database_pool_size: u32,
+
+    /// First retry delay of a failed activation step, in milliseconds (doubles each time).
+    #[arg(long, env = "ACTIVATION_RETRY_MS", default_value_t = 1_000)]
+    pub activation_retry_ms: u64,
+
+    /// Attempts per activation step before the activation stops and asks for support.
+    #[arg(long, env = "ACTIVATION_MAX_ATTEMPTS", default_value_t = 5)]
+    pub activation_max_attempts: i32,
+
+    /// Activation jobs run at once by this server.
+    #[arg(long, env = "ACTIVATION_WORKERS", default_value_t = 2)]
+    pub activation_workers: usize,
+
+    /// Development and tests only: `<step>:<n>` makes that activation step fail its first
+    /// n attempts (e.g. `customize_billing:2`). Refused in production.
+    #[arg(long, env = "MUSTER_FAIL_ACTIVATION_STEP", value_parser = parse_fault)]
+    pub fail_activation_step: Option<(String, i32)>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Operator commands for subscriptions.
+    Subscription {
+        #[command(subcommand)]
+        action: SubscriptionCommand,
+    },
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum SubscriptionCommand {
+    /// Creates a pending subscription and emails "Activate Your Features" to its contact.
+    Create {
+        /// The customer's company name (the organization's short name derives from it).
+        #[arg(long)]
+        company: String,
+        /// The contact who receives the activation email.
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["free", "premium"], default_value = "premium")]
+        plan: String,
+        /// Comma-separated: alerts, cti, instances, blocklists, decisions (premium).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "alerts,cti,instances,blocklists"
+        )]
+        products: Vec<String>,
+        /// A trial is not billed.
+        #[arg(long)]
+        trial: bool,
+        #[arg(long, default_value_t = 25)]
+        seats: i32,
+        /// Language of the activation email: en, fr or de.
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
+}
+
+fn parse_fault(raw: &str) -> Result<(String, i32), String> {
+    let (step, times) = raw
+        .split_once(':')
+        .ok_or_else(|| "expected <step>:<count>, e.g. customize_billing:2".to_owned())?;
+    if app::activation::types::JobStep::from_code(step).is_none() {
+        return Err(format!("unknown activation step {step:?}"));
+    }
+    let times = times
+        .parse()
+        .map_err(|_| format!("{times:?} is not a number"))?;
+    Ok((step.to_owned(), times))
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("production mode needs {0}; set it in the environment (see .env.example)")]
     MissingInProduction(&'static str),
+    #[error("MUSTER_FAIL_ACTIVATION_STEP is for development and tests; unset it in production")]
+    FaultInProduction,
     #[error("BASE_URL must start with http:// or https://, got {0:?}")]
     BadBaseUrl(String),
 }
@@ -78,6 +152,9 @@ impl Config {
             }
             if self.base_url.is_none() {
                 return Err(ConfigError::MissingInProduction("BASE_URL"));
+            }
+            if self.fail_activation_step.is_some() {
+                return Err(ConfigError::FaultInProduction);
             }
         }
         let base = self

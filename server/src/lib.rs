@@ -107,12 +107,22 @@ pub async fn launch(
             max_failures_per_account: config.max_failures_per_account,
             max_failures_per_address: config.max_failures_per_address,
             throttle_window_minutes: config.throttle_window_minutes,
+            activation_retry_base_ms: config.activation_retry_ms,
+            activation_max_attempts: config.activation_max_attempts.max(1),
+            activation_fault: config
+                .fail_activation_step
+                .clone()
+                .map(|(step, times)| (step, Arc::new(std::sync::atomic::AtomicI32::new(times)))),
         }),
         outbox_wakeup: Arc::new(Notify::new()),
+        jobs_wakeup: Arc::new(Notify::new()),
         password_slots: Arc::new(Semaphore::new(config.password_hash_concurrency.max(1))),
     };
 
     tokio::spawn(outbox::run(pool, mailer, state.outbox_wakeup.clone()));
+    for _ in 0..config.activation_workers.max(1) {
+        tokio::spawn(app::activation::server::job::worker(state.clone()));
+    }
 
     let router = router(state.clone(), dev_mailbox.clone().filter(|_| dev_mode));
     let server = tokio::spawn(async move {

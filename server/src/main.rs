@@ -1,7 +1,9 @@
 use std::process::ExitCode;
 
+use app::activation::server::service::{self as activation, Demo, SubscriptionSpec};
+use app::i18n::Locale;
 use clap::Parser;
-use server::config::Config;
+use server::config::{Command, Config, Mode, SubscriptionCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -12,7 +14,11 @@ async fn main() -> ExitCode {
         )
         .init();
     let config = Config::parse();
-    match run(config).await {
+    let result = match config.command.clone() {
+        None => run(config).await,
+        Some(Command::Subscription { action }) => subscription(config, action).await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("muster: {err}");
@@ -21,19 +27,84 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
-    if leptos_options.output_name.is_empty() {
-        leptos_options.output_name = "muster".into();
+fn leptos_options() -> Result<leptos::config::LeptosOptions, Box<dyn std::error::Error>> {
+    let mut options = leptos::config::get_configuration(None)?.leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = "muster".into();
     }
+    Ok(options)
+}
+
+async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let leptos_options = leptos_options()?;
     let listener = tokio::net::TcpListener::bind(leptos_options.site_addr).await?;
     let pool = server::connect(&config).await?;
-    let running = server::launch(&config, leptos_options, pool, listener).await?;
+    let running = server::launch(&config, leptos_options, pool.clone(), listener).await?;
     println!("Muster is running at {}", running.base_url);
     if running.dev_mailbox.is_some() {
         println!("Sent mail is shown at {}/dev/mailbox", running.base_url);
     }
+    if config.mode == Mode::Development {
+        match activation::ensure_demo(&pool, &running.base_url).await {
+            Ok(Demo::Link(link)) => println!(
+                "Try the activation wizard with the demo subscription (Demo Company, premium trial):\n  {link}"
+            ),
+            Ok(Demo::AlreadyActive) => println!(
+                "The demo organization is already activated. Create another subscription with:\n  \
+                 cargo run -p server -- subscription create --company \"Acme Corp\" --email it@acme.test"
+            ),
+            Err(err) => eprintln!("muster: could not prepare the demo subscription: {err}"),
+        }
+    }
     // Serve until Ctrl-C or SIGTERM; the server shuts down gracefully on either.
     running.server.await?;
     Ok(())
+}
+
+/// `server subscription create ...`: what an operator runs after a sale.
+async fn subscription(
+    config: Config,
+    action: SubscriptionCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let SubscriptionCommand::Create {
+        company,
+        email,
+        plan,
+        products,
+        trial,
+        seats,
+        locale,
+    } = action;
+    let locale = Locale::from_code(&locale)
+        .ok_or_else(|| format!("--locale must be en, fr or de, got {locale:?}"))?;
+    let base_url = config.validate(leptos_options()?.site_addr)?;
+    let pool = server::connect(&config).await?;
+    let spec = SubscriptionSpec {
+        company_name: company,
+        contact_email: email,
+        locale,
+        plan,
+        products,
+        trial,
+        seats,
+        is_demo: false,
+    };
+    match activation::create_subscription(&pool, &base_url, &spec).await {
+        Ok(link) => {
+            println!(
+                "Created a pending subscription for {}; \"Activate Your Features\" is queued for {}.",
+                spec.company_name.trim(),
+                spec.contact_email.trim()
+            );
+            println!("Activation link: {link}");
+            Ok(())
+        }
+        Err(app::error::AppError::Validation(errors)) => Err(errors
+            .iter()
+            .map(|e| e.message(Locale::En))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into()),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -32,16 +32,6 @@ async fn verified_user(app: &TestApp, email: &str) {
     );
 }
 
-fn field_keys(err: &AppError) -> Vec<(String, String)> {
-    match err {
-        AppError::Validation(errors) => errors
-            .iter()
-            .map(|e| (e.field.clone(), e.key.clone()))
-            .collect(),
-        other => panic!("expected a validation error, got {other:?}"),
-    }
-}
-
 #[sqlx::test(migrations = false)]
 async fn sign_up_mails_a_link_that_verifies_the_account_and_then_sign_in_works(pool: PgPool) {
     let app = spawn_app(pool).await;

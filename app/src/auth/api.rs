@@ -31,7 +31,11 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<St
 }
 
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<String, AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     let state = AppState::current();
     let signed_in =
         request::respond(service::sign_in(&state, request::client_ip(), &email, &password).await)?;
@@ -42,8 +46,11 @@ pub async fn sign_in(email: String, password: String) -> Result<String, AppError
     let secure = state.settings.secure_cookies;
     request::set_cookie(cookies::session_cookie(&signed_in.session_token, secure));
     request::set_cookie(cookies::locale_cookie(signed_in.user.locale.code(), secure));
-    request::redirect_form_post("/");
-    Ok("/".to_owned())
+    let to = next
+        .filter(|n| super::types::is_local_path(n))
+        .unwrap_or_else(|| "/".to_owned());
+    request::redirect_form_post(&to);
+    Ok(to)
 }
 
 #[server]

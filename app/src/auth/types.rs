@@ -17,6 +17,8 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub locale: Locale,
+    /// The organizations this person belongs to (for the switcher).
+    pub orgs: Vec<crate::orgs::types::Membership>,
 }
 
 /// An email address that has been checked and normalised (trimmed, lowercased).
@@ -115,6 +117,17 @@ impl NewPassword {
     }
 }
 
+/// Live checks for form fields (the browser runs the same rules the server applies).
+pub fn check_name(v: &str) -> Option<FieldError> {
+    PersonName::parse(v).err()
+}
+pub fn check_email(v: &str) -> Option<FieldError> {
+    EmailAddress::parse(v).err()
+}
+pub fn check_new_password(v: &str) -> Option<FieldError> {
+    NewPassword::parse("password", v).err()
+}
+
 /// A validated sign-up form.
 #[derive(Debug)]
 pub struct SignUpForm {
@@ -143,6 +156,15 @@ impl SignUpForm {
             )),
         }
     }
+}
+
+/// True for a path on this site (`/x`), never another site (`//evil`, `https://...`):
+/// where to go after signing in comes from the browser and must not leave Muster.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
 }
 
 /// What a one-time emailed link looks like to the person holding it.
@@ -190,6 +212,20 @@ mod tests {
         assert_eq!(err.args, vec![("min".to_owned(), "10".to_owned())]);
         assert!(NewPassword::parse("password", "long enough pass").is_ok());
         assert!(NewPassword::parse("password", "          ").is_err());
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert!(is_local_path("/activate/abc/complete"));
+        for bad in [
+            "//evil.test",
+            "https://evil.test",
+            "evil",
+            "/\\evil.test",
+            "/\nx",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -8,21 +8,10 @@ use super::api::{
     RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail, check_link,
     dev_mailbox_enabled,
 };
-use super::types::{EmailAddress, LinkState, NewPassword, PersonName};
-use crate::error::FieldError;
+use super::types::{LinkState, check_email, check_name, check_new_password};
 use crate::i18n::{tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
 use crate::ui::shell::LanguageSelect;
-
-fn check_name(v: &str) -> Option<FieldError> {
-    PersonName::parse(v).err()
-}
-fn check_email(v: &str) -> Option<FieldError> {
-    EmailAddress::parse(v).err()
-}
-fn check_new_password(v: &str) -> Option<FieldError> {
-    NewPassword::parse("password", v).err()
-}
 
 fn query(key: &'static str) -> Memo<Option<String>> {
     let q = use_query_map();

@@ -1,6 +1,7 @@
 //! Each email as a subject, a plain-text body and an HTML body, in the recipient's language.
 
 use crate::i18n::{Locale, tr, tr_args};
+use crate::orgs::types::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -16,17 +17,20 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Greeting, paragraphs, one call-to-action link, and a closing line.
+/// Greeting, paragraphs, call-to-action links, and a closing line.
 fn compose(
     locale: Locale,
     subject: String,
     name: &str,
     paragraphs: &[String],
-    action: &str,
-    link: &str,
+    actions: &[(String, &str)],
     footer: String,
 ) -> Email {
-    let greeting = tr_args(locale, "email.greeting", &[("name", name)]);
+    let greeting = if name.is_empty() {
+        tr(locale, "email.greeting_anonymous")
+    } else {
+        tr_args(locale, "email.greeting", &[("name", name)])
+    };
     let mut text = format!("{greeting}\n\n");
     let mut html = format!(
         "<!DOCTYPE html><html lang=\"{}\"><body style=\"font-family:sans-serif\"><p>{}</p>",
@@ -38,11 +42,17 @@ fn compose(
         text.push_str("\n\n");
         html.push_str(&format!("<p>{}</p>", escape(p)));
     }
-    text.push_str(&format!("{action}: {link}\n\n{footer}\n"));
+    for (label, link) in actions {
+        text.push_str(&format!("{label}: {link}\n\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(link),
+            escape(label)
+        ));
+    }
+    text.push_str(&format!("{footer}\n"));
     html.push_str(&format!(
-        "<p><a href=\"{}\">{}</a></p><p style=\"color:#555\">{}</p></body></html>",
-        escape(link),
-        escape(action),
+        "<p style=\"color:#555\">{}</p></body></html>",
         escape(&footer)
     ));
     Email {
@@ -61,8 +71,7 @@ pub fn verify_email(locale: Locale, name: &str, link: &str) -> Email {
             tr(locale, "email.verify.intro"),
             tr(locale, "email.verify.expiry"),
         ],
-        &tr(locale, "email.verify.action"),
-        link,
+        &[(tr(locale, "email.verify.action"), link)],
         tr(locale, "email.verify.ignore"),
     )
 }
@@ -76,9 +85,91 @@ pub fn reset_password(locale: Locale, name: &str, link: &str) -> Email {
             tr(locale, "email.reset.intro"),
             tr(locale, "email.reset.expiry"),
         ],
-        &tr(locale, "email.reset.action"),
-        link,
+        &[(tr(locale, "email.reset.action"), link)],
         tr(locale, "email.reset.ignore"),
+    )
+}
+
+/// "Activate Your Features": sent to a subscription's contact by the operator command.
+pub fn activate_features(locale: Locale, company: &str, link: &str) -> Email {
+    let args = [("company", company)];
+    compose(
+        locale,
+        tr(locale, "email.activate.subject"),
+        company,
+        &[
+            tr_args(locale, "email.activate.intro", &args),
+            tr(locale, "email.activate.steps"),
+            tr(locale, "email.activate.expiry"),
+        ],
+        &[(tr(locale, "email.activate.action"), link)],
+        tr(locale, "email.activate.ignore"),
+    )
+}
+
+/// An invitation to join an organization (the wizard's "Invite others" step).
+pub fn invitation(locale: Locale, inviter: &str, org: &str, role: Role, link: &str) -> Email {
+    let role = tr(locale, role.label_key());
+    let args = [("inviter", inviter), ("org", org), ("role", role.as_str())];
+    compose(
+        locale,
+        tr_args(locale, "email.invitation.subject", &args),
+        "",
+        &[
+            tr_args(locale, "email.invitation.intro", &args),
+            tr(locale, "email.invitation.expiry"),
+        ],
+        &[(tr(locale, "email.invitation.action"), link)],
+        tr(locale, "email.invitation.ignore"),
+    )
+}
+
+/// "Thank you for Activating Your Features": the activation finished.
+pub fn thank_you(locale: Locale, name: &str, org: &str, home: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr(locale, "email.thanks.subject"),
+        name,
+        &[
+            tr_args(locale, "email.thanks.intro", &args),
+            tr(locale, "email.thanks.checked"),
+        ],
+        &[(tr(locale, "email.thanks.action"), home)],
+        tr(locale, "email.thanks.footer"),
+    )
+}
+
+pub struct WelcomeLinks {
+    pub sign_in: String,
+    pub apps: String,
+    pub invite: String,
+}
+
+/// "Welcome to Muster": the organization is active; links worth bookmarking and sharing.
+pub fn welcome(
+    locale: Locale,
+    name: &str,
+    org: &str,
+    short_name: &str,
+    links: &WelcomeLinks,
+) -> Email {
+    let args = [("org", org), ("short_name", short_name)];
+    compose(
+        locale,
+        tr(locale, "email.welcome.subject"),
+        name,
+        &[
+            tr_args(locale, "email.welcome.intro", &args),
+            tr_args(locale, "email.welcome.short_name", &args),
+            tr(locale, "email.welcome.bookmark"),
+        ],
+        &[
+            (tr(locale, "email.welcome.sign_in"), &links.sign_in),
+            (tr(locale, "email.welcome.apps"), &links.apps),
+            (tr(locale, "email.welcome.invite"), &links.invite),
+        ],
+        tr(locale, "email.welcome.footer"),
     )
 }
 

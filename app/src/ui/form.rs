@@ -19,6 +19,9 @@ pub fn Field(
     #[prop(into)] errors: Signal<Vec<FieldError>>,
     #[prop(optional)] check: Option<fn(&str) -> Option<FieldError>>,
     #[prop(optional, into)] value: Option<String>,
+    /// Called with the value on every keystroke (e.g. for a live preview).
+    #[prop(optional)]
+    on_input: Option<Callback<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = format!("field-{name}");
@@ -59,8 +62,12 @@ pub fn Field(
                     run_check(&event_target_value(&ev));
                 }
                 on:input=move |ev| {
+                    let value = event_target_value(&ev);
                     if touched.get_untracked() {
-                        run_check(&event_target_value(&ev));
+                        run_check(&value);
+                    }
+                    if let Some(on_input) = on_input {
+                        on_input.run(value);
                     }
                 }
             />

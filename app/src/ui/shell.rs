@@ -53,13 +53,53 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
         .next()
         .map(|c| c.to_uppercase().to_string())
         .unwrap_or_default();
+    let location = leptos_router::hooks::use_location();
+    let orgs = StoredValue::new(user.orgs.clone());
+    // The organization in the URL (`/o/<region>/<short name>/...`), if the person is a member.
+    let current = Memo::new(move |_| {
+        let path = location.pathname.get();
+        orgs.with_value(|orgs| {
+            orgs.iter()
+                .find(|m| path == m.home() || path.starts_with(&format!("{}/", m.home())))
+                .cloned()
+        })
+    });
     view! {
         <details class="menu org-switcher">
             <summary aria-label=i18n.t("nav.org_switcher")>
-                <span class="org-name">{i18n.t("nav.no_org")}</span>
+                <span class="org-name">
+                    {move || match current.get() {
+                        Some(m) => m.name,
+                        None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
+                        None => i18n.t("nav.choose_org")(),
+                    }}
+                </span>
             </summary>
             <div class="menu-panel" role="group" aria-label=i18n.t("nav.org_switcher")>
-                <p class="menu-note">{i18n.t("nav.no_org_hint")}</p>
+                {move || {
+                    if orgs.with_value(|o| o.is_empty()) {
+                        view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any()
+                    } else {
+                        let here = current.get().map(|m| m.home());
+                        view! {
+                            <ul class="menu-list">
+                                {orgs.get_value().into_iter().map(|m| {
+                                    let is_current = here.as_deref() == Some(m.home().as_str());
+                                    view! {
+                                        <li>
+                                            <a href=m.home() aria-current=is_current.then_some("page")>
+                                                <span class="check" aria-hidden="true">{if is_current { "✓" } else { "" }}</span>
+                                                <span>{m.name.clone()}</span>
+                                                <span class="muted">{format!(" {} · {}", m.short_name, m.region)}</span>
+                                            </a>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }
+                }}
             </div>
         </details>
         <div class="topbar-right">

@@ -178,4 +178,15 @@ pub fn token_of(link: &str) -> String {
     link.split("token=").nth(1).unwrap().to_owned()
 }
 
+/// The (field, message key) pairs of a validation error.
+pub fn field_keys(err: &AppError) -> Vec<(String, String)> {
+    match err {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| (e.field.clone(), e.key.clone()))
+            .collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery";

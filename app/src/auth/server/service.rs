@@ -57,7 +57,7 @@ pub async fn sign_up(
     Ok(())
 }
 
-async fn queue_verification(
+pub(crate) async fn queue_verification(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
     locale: Locale,
@@ -171,6 +171,7 @@ pub async fn sign_in(
             name: user.name,
             email: user.email,
             locale: locale_of(&user.locale),
+            orgs: Vec::new(),
         },
     })
 }
@@ -186,12 +187,15 @@ pub async fn current_user(
     state: &AppState,
     session_token: &str,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let row = queries::session_user(&state.pool, &tokens::hash(session_token)).await?;
-    Ok(row.map(|r| CurrentUser {
-        id: r.id,
-        name: r.name,
-        email: r.email,
-        locale: locale_of(&r.locale),
+    let Some(row) = queries::session_user(&state.pool, &tokens::hash(session_token)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        orgs: crate::orgs::server::service::memberships(state, row.id).await?,
+        id: row.id,
+        name: row.name,
+        email: row.email,
+        locale: locale_of(&row.locale),
     }))
 }
 

@@ -1,0 +1,566 @@
+//! Every SQL statement about subscriptions, the wizard and the activation job.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+pub struct NewSubscription<'a> {
+    pub company_name: &'a str,
+    pub contact_email: &'a str,
+    pub contact_locale: &'a str,
+    pub plan: &'a str,
+    pub products: &'a [String],
+    pub trial: bool,
+    pub seats: i32,
+    pub is_demo: bool,
+}
+
+pub async fn insert_subscription(
+    db: impl PgExecutor<'_>,
+    s: &NewSubscription<'_>,
+    token_hash: &[u8],
+    valid_days: i32,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO subscriptions
+             (company_name, contact_email, contact_locale, plan, products, trial, seats, is_demo,
+              token_hash, token_expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(days => $10))
+           RETURNING id"#,
+        s.company_name,
+        s.contact_email,
+        s.contact_locale,
+        s.plan,
+        s.products,
+        s.trial,
+        s.seats,
+        s.is_demo,
+        token_hash,
+        valid_days
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct SubscriptionRow {
+    pub id: i64,
+    pub company_name: String,
+    pub contact_email: String,
+    pub contact_locale: String,
+    pub plan: String,
+    pub products: Vec<String>,
+    pub trial: bool,
+    pub seats: i32,
+    pub token_expires_at: DateTime<Utc>,
+    pub step: String,
+    pub region: Option<String>,
+    pub owner_user_id: Option<i64>,
+    pub org_name: Option<String>,
+}
+
+pub async fn find_subscription(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<SubscriptionRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SubscriptionRow,
+        r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
+                  token_expires_at, step, region, owner_user_id, org_name
+           FROM subscriptions WHERE token_hash = $1"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Same as `find_subscription`, and holds the row until the transaction ends, so two
+/// tabs submitting at once are applied one after the other.
+pub async fn lock_subscription(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<SubscriptionRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SubscriptionRow,
+        r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
+                  token_expires_at, step, region, owner_user_id, org_name
+           FROM subscriptions WHERE token_hash = $1 FOR UPDATE"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn save_region(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    region: &str,
+    step: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE subscriptions SET region = $2, step = $3 WHERE id = $1",
+        id,
+        region,
+        step
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_account(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    owner_user_id: i64,
+    org_name: &str,
+    step: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE subscriptions SET owner_user_id = $2, org_name = $3, step = $4 WHERE id = $1",
+        id,
+        owner_user_id,
+        org_name,
+        step
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_step(db: impl PgExecutor<'_>, id: i64, step: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE subscriptions SET step = $2 WHERE id = $1", id, step)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub struct InviteRow {
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn list_invites(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<Vec<InviteRow>, sqlx::Error> {
+    sqlx::query_as!(
+        InviteRow,
+        r#"SELECT email, role FROM activation_invites
+           WHERE subscription_id = $1 ORDER BY created_at, email"#,
+        subscription_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn upsert_invite(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+    email: &str,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO activation_invites (subscription_id, email, role) VALUES ($1, $2, $3)
+           ON CONFLICT (subscription_id, email) DO UPDATE SET role = EXCLUDED.role"#,
+        subscription_id,
+        email,
+        role
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_invite(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM activation_invites WHERE subscription_id = $1 AND email = $2",
+        subscription_id,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_invites(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM activation_invites WHERE subscription_id = $1"#,
+        subscription_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Short names in `region` that `base` or `base` plus a number would collide with.
+pub async fn taken_short_names(
+    db: impl PgExecutor<'_>,
+    region: &str,
+    base: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    // `base` holds only [a-z0-9-], so it is safe inside the pattern.
+    sqlx::query_scalar!(
+        r#"SELECT short_name FROM organizations
+           WHERE region = $1 AND short_name ~ ('^' || $2 || '[0-9]*$')"#,
+        region,
+        base
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Starts the activation job; `false` when it had already been started (a second click).
+pub async fn insert_job(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO activation_jobs (subscription_id) VALUES ($1)
+           ON CONFLICT (subscription_id) DO NOTHING RETURNING id"#,
+        subscription_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(inserted.is_some())
+}
+
+pub struct JobRow {
+    pub id: i64,
+    pub organization_public_id: String,
+    pub status: String,
+    pub done_steps: Vec<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn find_job(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<Option<JobRow>, sqlx::Error> {
+    sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, organization_public_id, status, done_steps, attempts, last_error
+           FROM activation_jobs WHERE subscription_id = $1"#,
+        subscription_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Puts a failed job back in the queue, from the step that failed.
+pub async fn restart_job(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE activation_jobs
+           SET status = 'running', attempts = 0, next_attempt_at = now(), last_error = NULL
+           WHERE subscription_id = $1 AND status = 'failed'"#,
+        subscription_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct CreatedOrgRow {
+    pub name: String,
+    pub short_name: String,
+    pub region: String,
+}
+
+pub async fn org_of_subscription(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<Option<CreatedOrgRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CreatedOrgRow,
+        "SELECT name, short_name, region FROM organizations WHERE subscription_id = $1",
+        subscription_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The development demo subscription, if one was ever created.
+pub async fn find_demo(db: impl PgExecutor<'_>) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query!("SELECT id, step FROM subscriptions WHERE is_demo ORDER BY id LIMIT 1")
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| (r.id, r.step)))
+}
+
+/// Gives a subscription a new activation link (the old one stops working).
+pub async fn replace_token(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    token_hash: &[u8],
+    valid_days: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE subscriptions
+           SET token_hash = $2, token_expires_at = now() + make_interval(days => $3)
+           WHERE id = $1"#,
+        id,
+        token_hash,
+        valid_days
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+// --- the activation job -------------------------------------------------------------
+
+pub struct DueJob {
+    pub id: i64,
+    pub organization_public_id: String,
+    pub done_steps: Vec<String>,
+    pub attempts: i32,
+    pub subscription_id: i64,
+    pub region: Option<String>,
+    pub org_name: Option<String>,
+    pub owner_user_id: Option<i64>,
+    pub plan: String,
+    pub products: Vec<String>,
+    pub trial: bool,
+    pub seats: i32,
+}
+
+/// Claims one due job. The row stays locked until the caller's transaction ends and
+/// other workers (in this or another server) skip it.
+pub async fn claim_due_job(db: impl PgExecutor<'_>) -> Result<Option<DueJob>, sqlx::Error> {
+    sqlx::query_as!(
+        DueJob,
+        r#"SELECT j.id, j.organization_public_id, j.done_steps, j.attempts,
+                  s.id AS subscription_id, s.region, s.org_name, s.owner_user_id,
+                  s.plan, s.products, s.trial, s.seats
+           FROM activation_jobs j JOIN subscriptions s ON s.id = j.subscription_id
+           WHERE j.status = 'running' AND j.next_attempt_at <= now()
+           ORDER BY j.next_attempt_at
+           LIMIT 1
+           FOR UPDATE OF j SKIP LOCKED"#
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn mark_step_done(
+    db: impl PgExecutor<'_>,
+    job_id: i64,
+    step: &str,
+    last: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE activation_jobs
+           SET done_steps = array_append(done_steps, $2), attempts = 0, last_error = NULL,
+               next_attempt_at = now(),
+               status = CASE WHEN $3 THEN 'done' ELSE status END,
+               finished_at = CASE WHEN $3 THEN now() ELSE finished_at END
+           WHERE id = $1"#,
+        job_id,
+        step,
+        last
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried after `delay_ms`, or failed for good when `give_up`.
+pub async fn mark_attempt_failed(
+    db: impl PgExecutor<'_>,
+    job_id: i64,
+    error: &str,
+    delay_ms: i64,
+    give_up: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE activation_jobs
+           SET attempts = attempts + 1, last_error = $2,
+               next_attempt_at = now() + make_interval(secs => $3::bigint / 1000.0),
+               status = CASE WHEN $4 THEN 'failed' ELSE status END,
+               finished_at = CASE WHEN $4 THEN now() ELSE finished_at END
+           WHERE id = $1"#,
+        job_id,
+        error,
+        delay_ms,
+        give_up
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Serializes short-name choice per region and base until the transaction ends.
+pub async fn lock_short_name(
+    db: impl PgExecutor<'_>,
+    region: &str,
+    base: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))",
+        region,
+        base
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct NewOrg<'a> {
+    pub public_id: &'a str,
+    pub subscription_id: i64,
+    pub name: &'a str,
+    pub short_name: &'a str,
+    pub region: &'a str,
+    pub plan: &'a str,
+    pub trial: bool,
+    pub seats: i32,
+}
+
+/// Inserts the organization of a subscription; `None` if it already exists.
+pub async fn insert_org(
+    db: impl PgExecutor<'_>,
+    o: &NewOrg<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO organizations
+             (public_id, subscription_id, name, short_name, region, plan, trial, seats)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (subscription_id) DO NOTHING
+           RETURNING id"#,
+        o.public_id,
+        o.subscription_id,
+        o.name,
+        o.short_name,
+        o.region,
+        o.plan,
+        o.trial,
+        o.seats
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn org_id_of_subscription(
+    db: impl PgExecutor<'_>,
+    subscription_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM organizations WHERE subscription_id = $1",
+        subscription_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn insert_membership(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (org_id, user_id) DO NOTHING"#,
+        org_id,
+        user_id,
+        role
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_features(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    products: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO org_features (org_id, product) SELECT $1, unnest($2::text[])
+           ON CONFLICT DO NOTHING"#,
+        org_id,
+        products
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_billing(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    plan: &str,
+    trial: bool,
+    seats: i32,
+    trial_days: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO billing_accounts (org_id, plan, billed, trial_ends_at, seats)
+           VALUES ($1, $2, NOT $3,
+                   CASE WHEN $3 THEN now() + make_interval(days => $5) END, $4)
+           ON CONFLICT (org_id) DO NOTHING"#,
+        org_id,
+        plan,
+        trial,
+        seats,
+        trial_days
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts an invitation; `false` when the person already has an open one.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    role: &str,
+    token_hash: &[u8],
+    invited_by: i64,
+    valid_days: i32,
+) -> Result<bool, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(days => $6))
+           ON CONFLICT DO NOTHING
+           RETURNING id"#,
+        org_id,
+        email,
+        role,
+        token_hash,
+        invited_by,
+        valid_days
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(id.is_some())
+}
+
+pub async fn mark_org_active(
+    db: &mut sqlx::PgConnection,
+    org_id: i64,
+    subscription_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE organizations SET status = 'active', activated_at = now() WHERE id = $1",
+        org_id
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query!(
+        "UPDATE subscriptions SET step = 'active' WHERE id = $1",
+        subscription_id
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,567 @@
+//! Activation rules: subscriptions, the wizard's steps, and starting the job.
+//!
+//! The activation link is the wizard's credential: whoever holds it may fill the
+//! wizard in until the organization is active. Every step re-checks the link and the
+//! saved progress on the server, inside a transaction that locks the subscription.
+
+use super::queries::{self, NewSubscription, SubscriptionRow};
+use crate::activation::types::{
+    CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerView, PREMIUM_PRODUCTS, PRODUCTS,
+    SessionMatch, ShortNamePreview, StepState, Wizard, WizardStep, first_free_short_name,
+    parse_company_name, parse_region,
+};
+use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
+use crate::mail::{outbox, templates};
+use crate::orgs::types::{Role, org_home};
+use crate::state::AppState;
+
+/// An activation link works for 30 days (until the organization is active).
+pub const ACTIVATION_LINK_DAYS: i32 = 30;
+/// Invitations expire 30 days after they are sent.
+pub const INVITATION_DAYS: i32 = 30;
+pub const TRIAL_DAYS: i32 = 30;
+/// People invited from the wizard; more can be invited later from the organization.
+pub const MAX_WIZARD_INVITES: i64 = 50;
+
+/// What an operator sold.
+#[derive(Debug, Clone)]
+pub struct SubscriptionSpec {
+    pub company_name: String,
+    pub contact_email: String,
+    pub locale: Locale,
+    pub plan: String,
+    pub products: Vec<String>,
+    pub trial: bool,
+    pub seats: i32,
+    pub is_demo: bool,
+}
+
+fn validate_spec(spec: &SubscriptionSpec) -> Result<(String, Vec<String>), AppError> {
+    let mut errors = Vec::new();
+    let email = EmailAddress::parse(&spec.contact_email).map_err(|e| errors.push(e));
+    if let Err(e) = parse_company_name(&spec.company_name) {
+        errors.push(e);
+    }
+    if !matches!(spec.plan.as_str(), "free" | "premium") {
+        errors.push(FieldError::new("plan", "errors.plan_unknown"));
+    }
+    let mut products: Vec<String> = Vec::new();
+    for p in &spec.products {
+        let p = p.trim().to_lowercase();
+        if !PRODUCTS.contains(&p.as_str()) {
+            errors.push(
+                FieldError::new("products", "errors.product_unknown").with_arg("product", &p),
+            );
+        } else if spec.plan == "free" && PREMIUM_PRODUCTS.contains(&p.as_str()) {
+            errors.push(
+                FieldError::new("products", "errors.product_premium").with_arg("product", &p),
+            );
+        } else if !products.contains(&p) {
+            products.push(p);
+        }
+    }
+    if products.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new("products", "errors.products_required"));
+    }
+    if spec.seats < 1 {
+        errors.push(FieldError::new("seats", "errors.seats_positive"));
+    }
+    match (email, errors.is_empty()) {
+        (Ok(email), true) => Ok((email.into_inner(), products)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Creates a pending subscription and queues "Activate Your Features" to its contact.
+/// Operators only (the `server subscription create` command). Returns the link.
+pub async fn create_subscription(
+    pool: &sqlx::PgPool,
+    base_url: &str,
+    spec: &SubscriptionSpec,
+) -> Result<String, AppError> {
+    let (email, products) = validate_spec(spec)?;
+    let token = tokens::generate();
+    let mut tx = pool.begin().await?;
+    queries::insert_subscription(
+        &mut *tx,
+        &NewSubscription {
+            company_name: spec.company_name.trim(),
+            contact_email: &email,
+            contact_locale: spec.locale.code(),
+            plan: &spec.plan,
+            products: &products,
+            trial: spec.trial,
+            seats: spec.seats,
+            is_demo: spec.is_demo,
+        },
+        &token.hash,
+        ACTIVATION_LINK_DAYS,
+    )
+    .await?;
+    let link = format!("{base_url}/activate/{}", token.plain);
+    let mail = templates::activate_features(spec.locale, spec.company_name.trim(), &link);
+    outbox::enqueue(&mut *tx, &email, &mail).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+pub enum Demo {
+    /// A link to the demo wizard (new, or renewed because the old one was only printed).
+    Link(String),
+    AlreadyActive,
+}
+
+/// Development mode: one demo subscription, so a newcomer can try the wizard at once.
+/// While it is not yet activated, each start prints a fresh link to it.
+pub async fn ensure_demo(pool: &sqlx::PgPool, base_url: &str) -> Result<Demo, AppError> {
+    match queries::find_demo(pool).await? {
+        None => {
+            let spec = SubscriptionSpec {
+                company_name: "Demo Company".into(),
+                contact_email: "owner@demo.muster.localhost".into(),
+                locale: Locale::En,
+                plan: "premium".into(),
+                products: PRODUCTS.iter().map(|p| p.to_string()).collect(),
+                trial: true,
+                seats: 25,
+                is_demo: true,
+            };
+            Ok(Demo::Link(
+                create_subscription(pool, base_url, &spec).await?,
+            ))
+        }
+        Some((_, step)) if step == "active" || step == "activating" => Ok(Demo::AlreadyActive),
+        Some((id, _)) => {
+            let token = tokens::generate();
+            queries::replace_token(pool, id, &token.hash, ACTIVATION_LINK_DAYS).await?;
+            Ok(Demo::Link(format!("{base_url}/activate/{}", token.plain)))
+        }
+    }
+}
+
+fn step_of(row: &SubscriptionRow) -> WizardStep {
+    WizardStep::from_code(&row.step).unwrap_or(WizardStep::Region)
+}
+
+/// The subscription behind a link. Unknown links are 404; expired ones 410, unless the
+/// organization already exists (then the page says "already activated").
+async fn open(
+    db: impl sqlx::PgExecutor<'_>,
+    token: &str,
+    lock: bool,
+) -> Result<SubscriptionRow, AppError> {
+    let hash = tokens::hash(token);
+    let row = if lock {
+        queries::lock_subscription(db, &hash).await?
+    } else {
+        queries::find_subscription(db, &hash).await?
+    };
+    let row = row.ok_or(AppError::NotFound)?;
+    if step_of(&row) < WizardStep::Activating && row.token_expires_at <= chrono::Utc::now() {
+        return Err(AppError::Gone("errors.activation_link_expired".into()));
+    }
+    Ok(row)
+}
+
+/// Steps before "Activate Now" may be changed only while activation has not started,
+/// and not while the browser is signed in as somebody else.
+fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Result<(), AppError> {
+    if step_of(row) >= WizardStep::Activating {
+        return Err(AppError::Conflict("errors.activation_started".into()));
+    }
+    if let Some(user) = session
+        && Some(user.id) != row.owner_user_id
+    {
+        return Err(AppError::Conflict("errors.signed_in_elsewhere".into()));
+    }
+    Ok(())
+}
+
+fn advance(row: &SubscriptionRow, to: WizardStep) -> &'static str {
+    step_of(row).max(to).code()
+}
+
+/// Everything the wizard's pages show. Anyone holding the link may read it.
+pub async fn load(
+    state: &AppState,
+    token: &str,
+    session: Option<&CurrentUser>,
+) -> Result<Wizard, AppError> {
+    let pool = &state.pool;
+    let row = open(pool, token, false).await?;
+    let owner = match row.owner_user_id {
+        Some(id) => users::find_user_by_id(pool, id).await?.map(|u| OwnerView {
+            name: u.name,
+            email: u.email,
+            verified: u.email_verified_at.is_some(),
+        }),
+        None => None,
+    };
+    let invites = queries::list_invites(pool, row.id)
+        .await?
+        .into_iter()
+        .map(|i| InviteRow {
+            role: Role::from_code(&i.role).unwrap_or(Role::Viewer),
+            email: i.email,
+        })
+        .collect();
+    let org = queries::org_of_subscription(pool, row.id)
+        .await?
+        .map(|o| CreatedOrg {
+            home: org_home(&o.region, &o.short_name),
+            name: o.name,
+            short_name: o.short_name,
+            region: o.region,
+        });
+    let short_name = match (&org, &row.region, &row.org_name) {
+        (Some(org), _, _) => Some(ShortNamePreview {
+            base: org.short_name.clone(),
+            short_name: org.short_name.clone(),
+            as_typed: true,
+        }),
+        (None, Some(region), Some(name)) => preview(pool, region, name).await.ok(),
+        _ => None,
+    };
+    let job = queries::find_job(pool, row.id).await?.map(job_view);
+    let session = match session {
+        None => SessionMatch::None,
+        Some(user) if Some(user.id) == row.owner_user_id => SessionMatch::Owner,
+        Some(user) => SessionMatch::Other {
+            name: user.name.clone(),
+            email: user.email.clone(),
+        },
+    };
+    Ok(Wizard {
+        step: step_of(&row),
+        company_name: row.org_name.clone().unwrap_or(row.company_name.clone()),
+        contact_email: row.contact_email,
+        plan: row.plan,
+        trial: row.trial,
+        products: row.products,
+        region: row.region,
+        owner,
+        invites,
+        short_name,
+        job,
+        org,
+        session,
+    })
+}
+
+fn job_view(job: queries::JobRow) -> JobView {
+    let status = match job.status.as_str() {
+        "done" => JobStatus::Done,
+        "failed" => JobStatus::Failed,
+        _ => JobStatus::Running,
+    };
+    let mut current_seen = false;
+    let steps = JobStep::ALL
+        .into_iter()
+        .map(|step| {
+            let state = if job.done_steps.iter().any(|d| d == step.code()) {
+                StepState::Done
+            } else if current_seen {
+                StepState::Waiting
+            } else {
+                current_seen = true;
+                match status {
+                    JobStatus::Failed => StepState::Failed,
+                    _ if job.attempts > 0 => StepState::Retrying,
+                    _ => StepState::Running,
+                }
+            };
+            (step, state)
+        })
+        .collect();
+    JobView {
+        status,
+        steps,
+        organization_id: job.organization_public_id,
+        attempts: job.attempts,
+    }
+}
+
+async fn preview(
+    db: impl sqlx::PgExecutor<'_>,
+    region: &str,
+    company: &str,
+) -> Result<ShortNamePreview, AppError> {
+    let (_, base) = parse_company_name(company).map_err(|e| AppError::Validation(vec![e]))?;
+    let taken = queries::taken_short_names(db, region, &base).await?;
+    let short_name = first_free_short_name(&base, taken.iter().map(String::as_str));
+    Ok(ShortNamePreview {
+        as_typed: short_name == base,
+        short_name,
+        base,
+    })
+}
+
+/// The short name a company name would get right now, for the live hint.
+pub async fn preview_short_name(
+    state: &AppState,
+    token: &str,
+    company: &str,
+) -> Result<ShortNamePreview, AppError> {
+    let row = open(&state.pool, token, false).await?;
+    let region = row
+        .region
+        .ok_or_else(|| AppError::field("region", "errors.region_required"))?;
+    preview(&state.pool, &region, company).await
+}
+
+pub async fn choose_region(
+    state: &AppState,
+    token: &str,
+    region: &str,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let region = parse_region(region).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut tx = state.pool.begin().await?;
+    let row = open(&mut *tx, token, true).await?;
+    guard_editable(&row, session)?;
+    queries::save_region(
+        &mut *tx,
+        row.id,
+        region.code,
+        advance(&row, WizardStep::Account),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Basic information": creates the account that will own the organization (or uses an
+/// existing one, whose password must then be given), and saves the company name.
+pub async fn save_account(
+    state: &AppState,
+    locale: Locale,
+    token: &str,
+    form: AccountForm<'_>,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let pool = &state.pool;
+    let row = open(pool, token, false).await?;
+    guard_editable(&row, session)?;
+    if row.region.is_none() {
+        return Err(AppError::field("region", "errors.region_required"));
+    }
+    let company = parse_company_name(form.company_name);
+
+    // The account exists already: only the company name can change here.
+    if let Some(owner_id) = row.owner_user_id {
+        let (company, _) = company.map_err(|e| AppError::Validation(vec![e]))?;
+        let mut tx = pool.begin().await?;
+        let row = open(&mut *tx, token, true).await?;
+        guard_editable(&row, session)?;
+        queries::save_account(
+            &mut *tx,
+            row.id,
+            owner_id,
+            &company,
+            advance(&row, WizardStep::Invite),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+
+    let name = PersonName::parse(form.name);
+    let email = EmailAddress::parse(form.email);
+    let existing = match &email {
+        Ok(email) => users::find_user_by_email(pool, email.as_str()).await?,
+        Err(_) => None,
+    };
+    // A new account needs a new password; an existing one, its current password.
+    let password = match &existing {
+        None => NewPassword::parse("password", form.password).map(|_| ()),
+        Some(_) if form.password.is_empty() => Err(FieldError::new(
+            "password",
+            "errors.account_exists_password",
+        )),
+        Some(_) => Ok(()),
+    };
+    let (Ok(name), Ok(email), Ok(()), Ok((company, _))) = (&name, &email, &password, &company)
+    else {
+        return Err(AppError::Validation(
+            [name.err(), email.err(), password.err(), company.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        ));
+    };
+
+    let mut tx = pool.begin().await?;
+    let owner_id = match existing {
+        Some(user) => {
+            let ok =
+                password::verify_password(state, form.password, Some(user.password_hash)).await?;
+            if !ok {
+                return Err(AppError::field(
+                    "password",
+                    "errors.account_exists_password",
+                ));
+            }
+            user.id
+        }
+        None => {
+            let hash = password::hash_password(state, form.password).await?;
+            let Some(id) = users::insert_user(
+                &mut *tx,
+                email.as_str(),
+                name.as_str(),
+                &hash.0,
+                locale.code(),
+            )
+            .await?
+            else {
+                return Err(AppError::field("email", "errors.email_taken"));
+            };
+            if email.as_str() == row.contact_email {
+                // The activation link was mailed to this address: that proves it.
+                users::mark_email_verified(&mut *tx, id).await?;
+            } else {
+                accounts::queue_verification(
+                    &mut tx,
+                    state,
+                    locale,
+                    id,
+                    name.as_str(),
+                    email.as_str(),
+                )
+                .await?;
+            }
+            id
+        }
+    };
+    let row = open(&mut *tx, token, true).await?;
+    guard_editable(&row, session)?;
+    if row.owner_user_id.is_some() {
+        // Another tab finished this step first; keep what it saved.
+        return Err(AppError::Conflict("errors.account_already_created".into()));
+    }
+    queries::save_account(
+        &mut *tx,
+        row.id,
+        owner_id,
+        company,
+        advance(&row, WizardStep::Invite),
+    )
+    .await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+pub struct AccountForm<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub company_name: &'a str,
+}
+
+async fn editable_after_account(
+    tx: &mut sqlx::PgConnection,
+    token: &str,
+    session: Option<&CurrentUser>,
+) -> Result<SubscriptionRow, AppError> {
+    let row = open(&mut *tx, token, true).await?;
+    guard_editable(&row, session)?;
+    if row.owner_user_id.is_none() || row.region.is_none() {
+        return Err(AppError::Conflict("errors.activation_step_missing".into()));
+    }
+    Ok(row)
+}
+
+pub async fn add_invite(
+    state: &AppState,
+    token: &str,
+    email: &str,
+    role: &str,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(email);
+    let role = Role::parse("role", role);
+    let (email, role) = match (email, role) {
+        (Ok(e), Ok(r)) => (e, r),
+        (e, r) => {
+            return Err(AppError::Validation(
+                [e.err(), r.err()].into_iter().flatten().collect(),
+            ));
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    let row = editable_after_account(&mut tx, token, session).await?;
+    let owner = users::find_user_by_id(&mut *tx, row.owner_user_id.unwrap_or_default())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if owner.email == email.as_str() {
+        return Err(AppError::field("email", "errors.invite_self"));
+    }
+    if queries::count_invites(&mut *tx, row.id).await? >= MAX_WIZARD_INVITES {
+        return Err(AppError::Validation(vec![
+            FieldError::new("email", "errors.invite_limit").with_arg("max", MAX_WIZARD_INVITES),
+        ]));
+    }
+    queries::upsert_invite(&mut *tx, row.id, email.as_str(), role.code()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_invite(
+    state: &AppState,
+    token: &str,
+    email: &str,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = editable_after_account(&mut tx, token, session).await?;
+    queries::delete_invite(&mut *tx, row.id, email.trim()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Next" (or "Skip") on the invitation step.
+pub async fn finish_invites(
+    state: &AppState,
+    token: &str,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = editable_after_account(&mut tx, token, session).await?;
+    queries::save_step(&mut *tx, row.id, advance(&row, WizardStep::Review)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Activate Now": starts the job once. A second click, or another tab, changes nothing.
+pub async fn activate_now(
+    state: &AppState,
+    token: &str,
+    session: Option<&CurrentUser>,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = open(&mut *tx, token, true).await?;
+    if step_of(&row) >= WizardStep::Activating {
+        return Ok(());
+    }
+    guard_editable(&row, session)?;
+    if row.owner_user_id.is_none() || row.region.is_none() || row.org_name.is_none() {
+        return Err(AppError::Conflict("errors.activation_step_missing".into()));
+    }
+    queries::insert_job(&mut *tx, row.id).await?;
+    queries::save_step(&mut *tx, row.id, WizardStep::Activating.code()).await?;
+    tx.commit().await?;
+    state.jobs_wakeup.notify_one();
+    Ok(())
+}
+
+/// "Try again" after the job gave up.
+pub async fn retry(state: &AppState, token: &str) -> Result<(), AppError> {
+    let row = open(&state.pool, token, false).await?;
+    queries::restart_job(&state.pool, row.id).await?;
+    state.jobs_wakeup.notify_one();
+    Ok(())
+}

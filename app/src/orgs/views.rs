@@ -1,0 +1,128 @@
+//! The organization's home page (`/o/<region>/<short name>`) and the apps page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::api::get_org_overview;
+use crate::activation::types::region;
+use crate::error::AppError;
+use crate::i18n::{tr, tr_args, use_i18n};
+
+#[component]
+pub fn OrgHomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let key = Memo::new(move |_| {
+        params.with(|p| {
+            (
+                p.get("region").unwrap_or_default(),
+                p.get("short_name").unwrap_or_default(),
+            )
+        })
+    });
+    let org = Resource::new(move || key.get(), |(r, s)| get_org_overview(r, s));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match org.await {
+                    Ok(org) => {
+                        let region_name = region(&org.region).map(|r| r.name).unwrap_or_default();
+                        let plan = org.plan.clone();
+                        let trial = org.trial;
+                        let billed = org.billed;
+                        let role = org.my_role;
+                        let features = org.features.clone();
+                        let no_invitations = org.invitations.is_empty();
+                        view! {
+                            <section class="card org-home" data-org=org.short_name.clone()>
+                                <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
+                                <h1>{org.name.clone()}</h1>
+                                <p>
+                                    {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}
+                                </p>
+                                <dl class="summary">
+                                    <dt>{i18n.t("activation.short_name")}</dt>
+                                    <dd><strong class="short-name">{org.short_name.clone()}</strong></dd>
+                                    <dt>{i18n.t("activation.region")}</dt>
+                                    <dd>{format!("{region_name} — {}", org.region)}</dd>
+                                    <dt>{i18n.t("activation.organization_id")}</dt>
+                                    <dd><code>{org.public_id.clone()}</code></dd>
+                                    <dt>{i18n.t("activation.plan")}</dt>
+                                    <dd>
+                                        {move || tr(i18n.locale(), &format!("plans.{plan}"))}
+                                        {move || if trial && !billed { format!(" — {}", tr(i18n.locale(), "activation.trial_not_billed")) } else { String::new() }}
+                                    </dd>
+                                    <dt>{i18n.t("activation.products")}</dt>
+                                    <dd>{move || features.iter().map(|p| tr(i18n.locale(), &format!("products.{p}"))).collect::<Vec<_>>().join(", ")}</dd>
+                                </dl>
+                            </section>
+                            <section class="card">
+                                <h2>{i18n.t("org.members")}</h2>
+                                <table class="table">
+                                    <thead><tr><th>{i18n.t("auth.name")}</th><th>{i18n.t("auth.email")}</th><th>{i18n.t("activation.role")}</th></tr></thead>
+                                    <tbody>
+                                        {org.members.into_iter().map(|m| {
+                                            let role = m.role;
+                                            view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{move || tr(i18n.locale(), role.label_key())}</td></tr> }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                            <section class="card" id="invite">
+                                <h2>{i18n.t("org.invitations")}</h2>
+                                {no_invitations.then(|| view! { <p class="muted">{i18n.t("org.no_invitations")}</p> })}
+                                <ul class="invite-list">
+                                    {org.invitations.into_iter().map(|inv| {
+                                        let role = inv.role;
+                                        view! {
+                                            <li class="invite-row">
+                                                <span class="invite-email">{inv.email}</span>
+                                                <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
+                                                <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &inv.expires_on)])}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(AppError::Unauthenticated) => view! {
+                        <section class="card auth-card">
+                            <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
+                            <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(_) => view! {
+                        <section class="card">
+                            <h1>{i18n.t("errors.page_not_found")}</h1>
+                            <p>{i18n.t("org.not_found")}</p>
+                            <p><a href="/">{i18n.t("nav.home")}</a></p>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Where to get Muster on each device (linked from the welcome email).
+#[component]
+pub fn AppsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card">
+            <h1>{i18n.t("apps.title")}</h1>
+            <p class="lead">{i18n.t("apps.intro")}</p>
+            <h2>{i18n.t("apps.browser_title")}</h2>
+            <p>{i18n.t("apps.browser_body")}</p>
+            <h2>{i18n.t("apps.desktop_title")}</h2>
+            <p>{i18n.t("apps.desktop_body")}</p>
+            <h2>{i18n.t("apps.mobile_title")}</h2>
+            <p>{i18n.t("apps.mobile_body")}</p>
+            <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
+        </section>
+    }
+}
