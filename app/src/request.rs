@@ -79,3 +79,11 @@ pub fn set_page_status(status: u16) {
         res.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
     }
 }
+
+/// Keeps a page out of caches and the back/forward cache: going back shows what the
+/// server has now (e.g. a wizard step already saved), never a stale copy.
+pub fn no_store() {
+    if let Some(res) = use_context::<ResponseOptions>() {
+        res.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}

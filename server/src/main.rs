@@ -77,7 +77,12 @@ async fn subscription(
     } = action;
     let locale = Locale::from_code(&locale)
         .ok_or_else(|| format!("--locale must be en, fr or de, got {locale:?}"))?;
-    let base_url = config.validate(leptos_options()?.site_addr)?;
+    // Links use BASE_URL, else the address `./muster run` serves on.
+    let site_addr = std::env::var("LEPTOS_SITE_ADDR")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 3000)));
+    let base_url = config.validate(site_addr)?;
     let pool = server::connect(&config).await?;
     let spec = SubscriptionSpec {
         company_name: company,

@@ -30,6 +30,7 @@ fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
 #[server]
 pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     let state = AppState::current();
+    request::no_store();
     let session = request::respond(request::current_user(&state).await)?;
     let wizard = service::load(&state, &token, session.as_ref()).await;
     if let Err(err) = &wizard {

@@ -639,7 +639,7 @@ fn CompletePage(wizard: Wizard, token: String) -> impl IntoView {
                     {move || org.with_value(|org| org.as_ref().map(|o| tr_args(i18n.locale(), "activation.setup_complete_body", &[("org", &o.name), ("short_name", &o.short_name)])))}
                 </p>
                 <p class="muted">
-                    {move || if trial { tr(i18n.locale(), "activation.trial_not_billed") } else { tr(i18n.locale(), "activation.billing_ready") }}
+                    {move || if trial { tr(i18n.locale(), "activation.trial_notice") } else { tr(i18n.locale(), "activation.billing_ready") }}
                 </p>
             </Show>
             <LiveJob job=progress token=token.clone() only=&SETUP_STEPS />

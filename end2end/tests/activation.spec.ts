@@ -1,0 +1,177 @@
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { PASSWORD, hydrated, uniqueEmail } from './helpers';
+
+// The product's own wording, so the journey checks what each language really shows.
+function messages(lang: string): (key: string, args?: Record<string, string>) => string {
+  const tree = JSON.parse(readFileSync(path.join(__dirname, '../../app/locales', `${lang}.json`), 'utf8'));
+  return (key, args = {}) => {
+    let text: string = key.split('.').reduce((node: any, part) => node[part], tree);
+    for (const [name, value] of Object.entries(args)) text = text.replace(`%{${name}}`, value);
+    return text;
+  };
+}
+
+/** Creates a pending subscription with the operator command, as sales would; returns the activation link. */
+function createSubscription(company: string, email: string, locale: string, trial = true): string {
+  const bin = process.env.MUSTER_SERVER_BIN;
+  expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
+  const out = execFileSync(
+    bin!,
+    ['subscription', 'create', '--company', company, '--email', email, '--locale', locale, '--plan', 'premium',
+      '--products', 'alerts,cti,decisions', ...(trial ? ['--trial'] : [])],
+    { env: process.env, encoding: 'utf8' },
+  );
+  const link = out.match(/Activation link: (\S+)/)?.[1];
+  expect(link, out).toBeTruthy();
+  return link!;
+}
+
+async function shot(page: Page, lang: string, step: string) {
+  const dir = path.join(__dirname, '../screenshots/activation');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${lang}-${step}.png`), fullPage: true });
+}
+
+/** Subjects of the mails received by `email`, from the dev mailbox. */
+async function subjectsFor(page: Page, email: string, expected: number): Promise<string[]> {
+  const mailbox = await page.context().newPage();
+  let subjects: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    await mailbox.goto('/dev/mailbox');
+    subjects = await mailbox.locator('article.mail', { hasText: email }).locator('h2').allTextContents();
+    if (subjects.length >= expected) break;
+    await mailbox.waitForTimeout(200);
+  }
+  await mailbox.close();
+  return subjects;
+}
+
+for (const { locale, lang } of [
+  { locale: 'en-US', lang: 'en' },
+  { locale: 'fr-FR', lang: 'fr' },
+  { locale: 'de-DE', lang: 'de' },
+]) {
+  test.describe(`activation in ${lang}`, () => {
+    test.use({ locale });
+
+    test('from the activation link through every step to a live organization', async ({ page }) => {
+      const t = messages(lang);
+      const owner = uniqueEmail(`owner-${lang}`);
+      const invitee = uniqueEmail(`invitee-${lang}`);
+      const link = createSubscription('Müller & Söhne', owner, lang);
+
+      // The activation email arrived, in the contact's language.
+      expect(await subjectsFor(page, owner, 1)).toContain(t('email.activate.subject'));
+
+      // 1. Region, then "Sign Up".
+      await page.goto(link);
+      await hydrated(page);
+      await expect(page.getByRole('heading', { name: t('activation.region_title') })).toBeVisible();
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await shot(page, lang, '1-region');
+      await page.getByLabel(t('activation.region')).selectOption('eu-central-2');
+      await page.getByRole('button', { name: t('activation.sign_up') }).click();
+
+      // 2. Basic information; the short name is shown live while typing.
+      await expect(page.getByRole('heading', { name: t('activation.account_title') })).toBeVisible();
+      await hydrated(page);
+      await expect(page.getByLabel(t('auth.email'))).toHaveValue(owner);
+      const company = page.getByLabel(t('activation.company_name'));
+      await expect(company).toHaveValue('Müller & Söhne');
+      await company.fill('Müller & Söhne Kaffee');
+      await expect(page.locator('#short-name-preview .short-name')).toHaveText(/^mullersohnekaffee\d*$/);
+      await company.fill('Müller & Söhne');
+      await expect(page.locator('#short-name-preview .short-name')).toHaveText(/^mullersohne\d*$/);
+      await page.getByLabel(t('auth.name'), { exact: true }).fill('Olivia Owner');
+      await page.getByLabel(t('auth.password')).fill(PASSWORD);
+      await shot(page, lang, '2-basic-information');
+      await page.getByRole('button', { name: t('activation.next') }).click();
+
+      // 3. Invite others; a refresh and the back button keep everything.
+      await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();
+      await page.reload();
+      await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();
+      await page.goBack();
+      await expect(page.getByRole('heading', { name: t('activation.account_title') })).toBeVisible();
+      await expect(page.getByText(t('activation.account_created'))).toBeVisible();
+      await page.goForward();
+      await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();
+      await hydrated(page);
+      await page.getByLabel(t('auth.email')).fill(invitee);
+      await page.getByLabel(t('activation.role')).selectOption('ADMIN');
+      await page.getByRole('button', { name: t('activation.add_invite') }).click();
+      await expect(page.locator('.invite-row', { hasText: invitee })).toContainText(t('roles.admin'));
+      await shot(page, lang, '3-invite-others');
+      await page.getByRole('button', { name: t('activation.next') }).click();
+
+      // 4. Review, then "Activate Now".
+      await expect(page.getByRole('heading', { name: t('activation.review_title') })).toBeVisible();
+      await expect(page.locator('.summary .short-name')).toHaveText(/^mullersohne\d*$/);
+      const shortName = (await page.locator('.summary .short-name').textContent())!.trim();
+      await shot(page, lang, '4-activate-now');
+      await page.getByRole('button', { name: t('activation.activate_now') }).click();
+
+      // 5. Live progress, then "Log In" with the email and password from step 2.
+      await expect(page.getByRole('heading', { name: t('activation.progress_title') })).toBeVisible();
+      await expect(page.getByTestId('org-ready')).toBeVisible();
+      await hydrated(page);
+      await shot(page, lang, '5-progress');
+      await expect(page.getByLabel(t('auth.email'))).toHaveValue(owner);
+      await page.getByLabel(t('auth.password')).fill(PASSWORD);
+      await page.getByRole('button', { name: t('activation.log_in') }).click();
+
+      // 6. "Setup complete", then "Continue" to the organization, as its OWNER.
+      await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible();
+      await shot(page, lang, '6-setup-complete');
+      await page.getByRole('link', { name: t('activation.continue') }).click();
+      await expect(page).toHaveURL(new RegExp(`/o/eu-central-2/${shortName}$`));
+      await expect(page.getByRole('heading', { name: 'Müller & Söhne' })).toBeVisible();
+      await expect(page.getByText(t('org.your_role', { role: t('roles.owner') }))).toBeVisible();
+      await expect(page.locator('.invite-row', { hasText: invitee })).toBeVisible();
+      await expect(page.locator('.org-switcher summary')).toContainText('Müller & Söhne');
+      await shot(page, lang, '7-organization-home');
+
+      // Both emails, in the activating person's language; the invitation went out too.
+      const subjects = await subjectsFor(page, owner, 3);
+      expect(subjects).toContain(t('email.thanks.subject'));
+      expect(subjects).toContain(t('email.welcome.subject'));
+      expect((await subjectsFor(page, invitee, 1)).length).toBe(1);
+
+      // The used link now says the organization is already activated.
+      const again = await page.context().browser()!.newPage({ locale });
+      await again.goto(link);
+      await expect(again.getByRole('heading', { name: t('activation.already_title') })).toBeVisible();
+      await again.close();
+    });
+  });
+}
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the wizard still works and the progress page refreshes itself until ready', async ({ page }) => {
+    const t = messages('en');
+    const owner = uniqueEmail('nojs-owner');
+    const link = createSubscription('No Script Ltd', owner, 'en', false);
+    await page.goto(link);
+    await page.getByLabel(t('activation.region')).selectOption('us-east-1');
+    await page.getByRole('button', { name: t('activation.sign_up') }).click();
+    await page.getByLabel(t('auth.name'), { exact: true }).fill('Nora No-Script');
+    await page.getByLabel(t('auth.password')).fill(PASSWORD);
+    await page.getByRole('button', { name: t('activation.next') }).click();
+    await page.getByRole('button', { name: t('activation.skip') }).click();
+    await expect(page.locator('.summary .short-name')).toHaveText(/^noscriptltd\d*$/);
+    await page.getByRole('button', { name: t('activation.activate_now') }).click();
+    await expect(page.getByTestId('org-ready')).toBeVisible();
+    // The page refreshes itself while the job runs; type once it has finished.
+    await expect(page.locator('[data-job-step="send_welcome"]')).toHaveClass(/done/, { timeout: 15_000 });
+    await page.getByLabel(t('auth.password')).fill(PASSWORD);
+    await page.getByRole('button', { name: t('activation.log_in') }).click();
+    await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('link', { name: t('activation.continue') }).click();
+    await expect(page.getByRole('heading', { name: 'No Script Ltd' })).toBeVisible();
+  });
+});
