@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod invitations;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod orgs;
@@ -28,6 +29,7 @@ use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
 };
 use crate::i18n::{I18n, request_locale};
+use crate::invitations::views::AcceptInvitationPage;
 use crate::orgs::views::{AppsPage, OrgHomePage};
 use crate::ui::shell::{TopBar, UserResource};
 
@@ -90,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
+                    <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

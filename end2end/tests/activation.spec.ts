@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { PASSWORD, hydrated, uniqueEmail } from './helpers';
+import { PASSWORD, hydrated, linkFromMailbox, uniqueEmail } from './helpers';
 
 // The product's own wording, so the journey checks what each language really shows.
 function messages(lang: string): (key: string, args?: Record<string, string>) => string {
@@ -139,6 +139,19 @@ for (const { locale, lang } of [
       expect(subjects).toContain(t('email.thanks.subject'));
       expect(subjects).toContain(t('email.welcome.subject'));
       expect((await subjectsFor(page, invitee, 1)).length).toBe(1);
+
+      // The invitee sets a password from the invitation email and lands in the organization.
+      const invitation = await linkFromMailbox(page, invitee, t('email.invitation.subject', { inviter: 'Olivia Owner', org: 'Müller & Söhne' }));
+      const inviteeContext = await page.context().browser()!.newContext({ locale });
+      const inviteePage = await inviteeContext.newPage();
+      await inviteePage.goto(invitation);
+      await hydrated(inviteePage);
+      await expect(inviteePage.getByRole('heading', { name: t('invitations.join_title', { org: 'Müller & Söhne' }) })).toBeVisible();
+      await inviteePage.getByLabel(t('auth.name'), { exact: true }).fill('Ivan Invitee');
+      await inviteePage.getByLabel(t('auth.password')).fill(PASSWORD);
+      await inviteePage.getByRole('button', { name: t('invitations.set_password_and_join') }).click();
+      await expect(inviteePage.getByText(t('org.your_role', { role: t('roles.admin') }))).toBeVisible();
+      await inviteeContext.close();
 
       // The used link now says the organization is already activated.
       const again = await page.context().browser()!.newPage({ locale });

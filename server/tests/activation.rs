@@ -9,7 +9,7 @@ use app::activation::api::{
     ActivateNow, AddInvite, ChooseRegion, FinishInvites, GetActivationProgress, GetWizard,
     PreviewShortName, RetryActivation, SaveAccount, SignOutForActivation,
 };
-use app::activation::server::service::{SubscriptionSpec, create_subscription};
+use app::activation::server::service::create_subscription;
 use app::auth::api::{GetCurrentUser, SignIn};
 use app::error::AppError;
 use app::i18n::Locale;
@@ -17,84 +17,6 @@ use app::orgs::api::GetOrgOverview;
 use common::*;
 use futures::future::join_all;
 use sqlx::PgPool;
-
-fn spec(company: &str, email: &str, locale: Locale, trial: bool) -> SubscriptionSpec {
-    SubscriptionSpec {
-        company_name: company.into(),
-        contact_email: email.into(),
-        locale,
-        plan: "premium".into(),
-        products: vec!["alerts".into(), "decisions".into()],
-        trial,
-        seats: 10,
-        is_demo: false,
-    }
-}
-
-/// Creates a subscription as the operator command does; returns the link's token.
-async fn subscribe(app: &TestApp, spec: &SubscriptionSpec) -> String {
-    let link = create_subscription(&app.pool, &app.base, spec)
-        .await
-        .unwrap();
-    let prefix = format!("{}/activate/", app.base);
-    assert!(link.starts_with(&prefix), "{link}");
-    link[prefix.len()..].to_owned()
-}
-
-async fn ok(reply: Reply<serde_json::Value>) -> serde_json::Value {
-    assert_eq!(reply.status, 200, "{:?}", reply.result);
-    reply.result.unwrap()
-}
-
-/// Region, basic information, (no) invitations: ready for "Activate Now".
-async fn fill_wizard(
-    app: &TestApp,
-    client: &reqwest::Client,
-    token: &str,
-    email: &str,
-    company: &str,
-) {
-    ok(app
-        .call::<ChooseRegion>(client, &[("token", token), ("region", "eu-central-1")])
-        .await)
-    .await;
-    ok(app
-        .call::<SaveAccount>(
-            client,
-            &[
-                ("token", token),
-                ("name", "Olivia Owner"),
-                ("email", email),
-                ("password", PASSWORD),
-                ("company_name", company),
-            ],
-        )
-        .await)
-    .await;
-    ok(app.call::<FinishInvites>(client, &[("token", token)]).await).await;
-}
-
-async fn job_status(pool: &PgPool, token: &str) -> Option<String> {
-    sqlx::query_scalar::<_, String>(
-        "SELECT j.status FROM activation_jobs j JOIN subscriptions s ON s.id = j.subscription_id
-         WHERE s.token_hash = sha256(convert_to($1, 'UTF8'))",
-    )
-    .bind(token)
-    .fetch_optional(pool)
-    .await
-    .unwrap()
-}
-
-/// Waits (up to 30 s) until the job of `token` is no longer running.
-async fn wait_for_job(pool: &PgPool, token: &str) -> String {
-    for _ in 0..600 {
-        match job_status(pool, token).await.as_deref() {
-            Some("running") | None => tokio::time::sleep(Duration::from_millis(50)).await,
-            Some(other) => return other.to_owned(),
-        }
-    }
-    panic!("the activation job did not finish");
-}
 
 #[sqlx::test(migrations = false)]
 async fn the_activation_email_is_in_the_contacts_language_and_its_link_is_stored_hashed(

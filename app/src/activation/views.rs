@@ -18,11 +18,11 @@ use super::types::{
     parse_company_name, region,
 };
 use crate::auth::api::SignIn;
-use crate::auth::types::{check_email, check_name, check_new_password};
+use crate::auth::types::{check_email, check_name};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::orgs::types::Role;
-use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
+use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
 
 fn check_company(v: &str) -> Option<FieldError> {
     parse_company_name(v).err()
@@ -258,15 +258,7 @@ fn AccountStep(wizard: Wizard, token: String) -> impl IntoView {
         None => view! {
             <Field name="name" label="auth.name" autocomplete="name" errors=field_errors(action, "name") check=check_name />
             <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email value=wizard.contact_email.clone() />
-            <Field
-                name="password"
-                label="auth.password"
-                kind="password"
-                autocomplete="new-password"
-                hint="activation.password_hint"
-                errors=field_errors(action, "password")
-                check=check_new_password
-            />
+            <NewPasswordField label="auth.password" hint="activation.password_hint" errors=field_errors(action, "password") />
         }
         .into_any(),
     };

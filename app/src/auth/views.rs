@@ -8,9 +8,9 @@ use super::api::{
     RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail, check_link,
     dev_mailbox_enabled,
 };
-use super::types::{LinkState, check_email, check_name, check_new_password};
+use super::types::{LinkState, check_email, check_name};
 use crate::i18n::{tr_args, use_i18n};
-use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
+use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
 use crate::ui::shell::LanguageSelect;
 
 fn query(key: &'static str) -> Memo<Option<String>> {
@@ -31,15 +31,7 @@ pub fn SignUpPage() -> impl IntoView {
             <ActionForm action=action>
                 <Field name="name" label="auth.name" autocomplete="name" errors=field_errors(action, "name") check=check_name />
                 <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email />
-                <Field
-                    name="password"
-                    label="auth.password"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint="auth.password_hint"
-                    errors=field_errors(action, "password")
-                    check=check_new_password
-                />
+                <NewPasswordField label="auth.password" hint="auth.password_hint" errors=field_errors(action, "password") />
                 <Submit action=action label="auth.create_account" />
             </ActionForm>
             <p class="switch">
@@ -191,15 +183,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <FormAlert action=action />
                 <ActionForm action=action>
                     <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
-                    <Field
-                        name="password"
-                        label="auth.new_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="auth.password_hint"
-                        errors=field_errors(action, "password")
-                        check=check_new_password
-                    />
+                    <NewPasswordField label="auth.new_password" hint="auth.password_hint" errors=field_errors(action, "password") />
                     <Submit action=action label="auth.reset_button" />
                 </ActionForm>
             </LinkGate>

@@ -77,6 +77,26 @@ pub fn Field(
     }
 }
 
+/// A "choose a password" field (`name="password"`), checked live with the server's rules.
+#[component]
+pub fn NewPasswordField(
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
+    #[prop(default = "auth.password")] label: &'static str,
+    #[prop(default = "auth.password_hint")] hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <Field
+            name="password"
+            label=label
+            kind="password"
+            autocomplete="new-password"
+            hint=hint
+            errors=errors
+            check=crate::auth::types::check_new_password
+        />
+    }
+}
+
 /// The field errors of an action's last result, for one field.
 pub fn field_errors<S>(action: ServerAction<S>, field: &'static str) -> Signal<Vec<FieldError>>
 where

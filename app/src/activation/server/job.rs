@@ -137,7 +137,13 @@ async fn step_body(
         };
         queries::insert_org(&mut *db, &org).await?;
         let org_id = org_id(db, job).await?;
-        queries::insert_membership(&mut *db, org_id, owner_id, Role::Owner.code()).await?;
+        crate::orgs::server::queries::insert_membership(
+            &mut *db,
+            org_id,
+            owner_id,
+            Role::Owner.code(),
+        )
+        .await?;
         return Ok(());
     }
 

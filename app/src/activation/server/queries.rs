@@ -459,24 +459,6 @@ pub async fn org_id_of_subscription(
     .await
 }
 
-pub async fn insert_membership(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    user_id: i64,
-    role: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)
-           ON CONFLICT (org_id, user_id) DO NOTHING"#,
-        org_id,
-        user_id,
-        role
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 pub async fn insert_features(
     db: impl PgExecutor<'_>,
     org_id: i64,

@@ -156,16 +156,9 @@ pub async fn sign_in(
     }
 
     queries::clear_failures(&state.pool, &account_scope).await?;
-    let token = tokens::generate();
-    queries::insert_session(
-        &state.pool,
-        &token.hash,
-        user.id,
-        super::cookies::SESSION_DAYS,
-    )
-    .await?;
+    let session_token = open_session(&state.pool, user.id).await?;
     Ok(SignedIn {
-        session_token: token.plain,
+        session_token,
         user: CurrentUser {
             id: user.id,
             name: user.name,
@@ -174,6 +167,13 @@ pub async fn sign_in(
             orgs: Vec::new(),
         },
     })
+}
+
+/// Opens a session for `user_id` (its identity already proven); returns the cookie value.
+pub async fn open_session(db: impl sqlx::PgExecutor<'_>, user_id: i64) -> Result<String, AppError> {
+    let token = tokens::generate();
+    queries::insert_session(db, &token.hash, user_id, super::cookies::SESSION_DAYS).await?;
+    Ok(token.plain)
 }
 
 /// Ends the session behind `session_token`, if any.

@@ -114,3 +114,21 @@ pub async fn open_invitations(
     .fetch_all(db)
     .await
 }
+
+pub async fn insert_membership(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (org_id, user_id) DO NOTHING"#,
+        org_id,
+        user_id,
+        role
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

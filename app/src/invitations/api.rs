@@ -1,0 +1,49 @@
+//! Invitation server functions.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::service;
+use super::types::InvitationView;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
+
+#[server]
+pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let view = service::view(&state, &token).await;
+    match &view {
+        Ok(v) if v.state != super::types::InvitationState::Open => request::set_page_status(410),
+        Ok(_) => {}
+        Err(err) => request::set_page_status(err.status()),
+    }
+    view
+}
+
+#[server]
+pub async fn accept_invitation(
+    token: String,
+    name: Option<String>,
+    password: String,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let accepted = request::respond(
+        service::accept(
+            &state,
+            request_locale(),
+            &token,
+            name.as_deref().unwrap_or_default(),
+            &password,
+        )
+        .await,
+    )?;
+    if let Some(old) = request::session_token() {
+        request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
+    }
+    let secure = state.settings.secure_cookies;
+    request::set_cookie(cookies::session_cookie(&accepted.session_token, secure));
+    request::redirect_form_post(&accepted.home);
+    Ok(accepted.home)
+}

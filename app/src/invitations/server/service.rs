@@ -1,0 +1,134 @@
+//! Invitation rules. The emailed link is the credential: whoever holds it may see the
+//! invitation, and accept it by proving who they are (a new password for a new person,
+//! the account's password for someone who has one).
+
+use super::queries::{self, InvitationRow};
+use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::types::{NewPassword, PersonName};
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::invitations::types::{InvitationState, InvitationView};
+use crate::orgs::server::queries as orgs;
+use crate::orgs::types::{Role, org_home};
+use crate::state::AppState;
+
+fn state_of(row: &InvitationRow) -> InvitationState {
+    if row.accepted_at.is_some() {
+        InvitationState::Accepted
+    } else if row.revoked_at.is_some() {
+        InvitationState::Revoked
+    } else if row.expires_at <= chrono::Utc::now() {
+        InvitationState::Expired
+    } else {
+        InvitationState::Open
+    }
+}
+
+fn refusal(state: InvitationState) -> Option<AppError> {
+    match state {
+        InvitationState::Open => None,
+        InvitationState::Accepted => Some(AppError::Gone("errors.invitation_used".into())),
+        InvitationState::Revoked => Some(AppError::Gone("errors.invitation_revoked".into())),
+        InvitationState::Expired => Some(AppError::Gone("errors.invitation_expired".into())),
+    }
+}
+
+async fn find(state: &AppState, token: &str) -> Result<InvitationRow, AppError> {
+    queries::find_by_token(&state.pool, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What the invitation page shows. Anyone holding the link may see it.
+pub async fn view(state: &AppState, token: &str) -> Result<InvitationView, AppError> {
+    let row = find(state, token).await?;
+    let has_account = users::find_user_by_email(&state.pool, &row.email)
+        .await?
+        .is_some();
+    Ok(InvitationView {
+        state: state_of(&row),
+        role: Role::from_code(&row.role).unwrap_or(Role::Viewer),
+        org_home: org_home(&row.region, &row.short_name),
+        org_name: row.org_name,
+        inviter: row.inviter,
+        email: row.email,
+        has_account,
+    })
+}
+
+pub struct Accepted {
+    pub session_token: String,
+    pub home: String,
+}
+
+/// Joins the organization and opens a session. A new person chooses a name and password
+/// (their address is proven by the link); someone with an account gives its password.
+pub async fn accept(
+    state: &AppState,
+    locale: Locale,
+    token: &str,
+    name: &str,
+    password_text: &str,
+) -> Result<Accepted, AppError> {
+    let row = find(state, token).await?;
+    if let Some(err) = refusal(state_of(&row)) {
+        return Err(err);
+    }
+    let existing = users::find_user_by_email(&state.pool, &row.email).await?;
+    // Slow work (hashing) happens before the transaction.
+    let new_account = match &existing {
+        Some(user) => {
+            if password_text.is_empty() {
+                return Err(AppError::field("password", "errors.password_required"));
+            }
+            let ok =
+                password::verify_password(state, password_text, Some(user.password_hash.clone()))
+                    .await?;
+            if !ok {
+                return Err(AppError::field(
+                    "password",
+                    "errors.invitation_wrong_password",
+                ));
+            }
+            None
+        }
+        None => {
+            let name = PersonName::parse(name);
+            let new_password = NewPassword::parse("password", password_text);
+            let (Ok(name), Ok(_)) = (&name, &new_password) else {
+                return Err(AppError::Validation(
+                    [name.err(), new_password.err()]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                ));
+            };
+            let hash = password::hash_password(state, password_text).await?;
+            Some((name.as_str().to_owned(), hash.0))
+        }
+    };
+
+    let mut tx = state.pool.begin().await?;
+    queries::lock(&mut *tx, row.id).await?;
+    if !queries::mark_accepted(&mut *tx, row.id).await? {
+        return Err(AppError::Gone("errors.invitation_used".into()));
+    }
+    let user_id = match (existing, new_account) {
+        (Some(user), _) => user.id,
+        (None, Some((name, hash))) => {
+            users::insert_user(&mut *tx, &row.email, &name, &hash, locale.code())
+                .await?
+                .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
+        }
+        (None, None) => return Err(AppError::internal("no account to join with")),
+    };
+    users::mark_email_verified(&mut *tx, user_id).await?;
+    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
+    orgs::insert_membership(&mut *tx, row.org_id, user_id, role.code()).await?;
+    let session_token = accounts::open_session(&mut *tx, user_id).await?;
+    tx.commit().await?;
+    Ok(Accepted {
+        session_token,
+        home: org_home(&row.region, &row.short_name),
+    })
+}

@@ -1,0 +1,26 @@
+//! What the invitation page shows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::orgs::types::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationState {
+    Open,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub org_name: String,
+    pub inviter: Option<String>,
+    pub email: String,
+    pub role: Role,
+    pub state: InvitationState,
+    /// The invited address already has an account: accepting asks for its password.
+    pub has_account: bool,
+    /// Where the organization lives, once joined.
+    pub org_home: String,
+}

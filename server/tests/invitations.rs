@@ -1,0 +1,213 @@
+//! Accepting invitations sent at activation, through HTTP against a real database and
+//! SMTP sink: new people set a password, people with an account give theirs; used,
+//! expired and unknown links are refused clearly.
+
+mod common;
+
+use app::activation::api::{ActivateNow, AddInvite};
+use app::auth::api::GetCurrentUser;
+use app::error::AppError;
+use app::i18n::Locale;
+use app::invitations::api::{AcceptInvitation, GetInvitation};
+use common::*;
+use sqlx::PgPool;
+
+/// Activates "Acme" owned by it@acme.test, inviting `invites` (email, role); returns
+/// each invitee's link token, read from the mail they received.
+async fn acme_with_invites(app: &TestApp, invites: &[(&str, &str)]) -> Vec<String> {
+    let token = subscribe(app, &spec("Acme", "it@acme.test", Locale::En, false)).await;
+    let c = new_client();
+    fill_wizard(app, &c, &token, "it@acme.test", "Acme").await;
+    for (email, role) in invites {
+        ok(app
+            .call::<AddInvite>(&c, &[("token", &token), ("email", email), ("role", role)])
+            .await)
+        .await;
+    }
+    ok(app.call::<ActivateNow>(&c, &[("token", &token)]).await).await;
+    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    let mut tokens = Vec::new();
+    for (email, _) in invites {
+        let mut mail = None;
+        for _ in 0..100 {
+            mail = app
+                .mailbox
+                .to(email)
+                .into_iter()
+                .find(|m| m.subject.contains("invited you"));
+            if mail.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mail = &mail.expect("an invitation mail");
+        assert!(mail.text.contains("expires in 30 days"), "{}", mail.text);
+        tokens.push(token_of(&link_in(mail)));
+    }
+    tokens
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_new_person_sets_a_password_and_is_signed_in_to_the_organization(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let tokens = acme_with_invites(&app, &[("bob@acme.test", "EDITOR")]).await;
+    let bob = new_client();
+
+    let (status, page) = app
+        .get(&bob, &format!("/invitations/accept?token={}", tokens[0]))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Olivia Owner invited you to join Acme on Muster as Editor."));
+
+    // Bad input names the fields; nothing is accepted.
+    let bad = app
+        .call::<AcceptInvitation>(
+            &bob,
+            &[("token", &tokens[0]), ("name", ""), ("password", "short")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let fields: Vec<String> = field_keys(&bad.result.unwrap_err())
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(fields, vec!["name", "password"]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE accepted_at IS NOT NULL")
+            .await,
+        0
+    );
+
+    let home = ok(app
+        .call::<AcceptInvitation>(
+            &bob,
+            &[
+                ("token", &tokens[0]),
+                ("name", "Bob Builder"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    assert_eq!(home, "/o/eu-central-1/acme");
+    let me = ok(app.call::<GetCurrentUser>(&bob, &[]).await).await;
+    assert_eq!(me["email"], "bob@acme.test");
+    assert_eq!(me["orgs"][0]["short_name"], "acme");
+    assert_eq!(me["orgs"][0]["role"], "Editor");
+
+    // The link works once.
+    let again = app
+        .call::<AcceptInvitation>(
+            &new_client(),
+            &[
+                ("token", &tokens[0]),
+                ("name", "Mallory"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 410);
+    assert_eq!(
+        again.result.unwrap_err(),
+        AppError::Gone("errors.invitation_used".into())
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 2);
+}
+
+#[sqlx::test(migrations = false)]
+async fn someone_with_an_account_accepts_with_its_password(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // Ada owns another organization already.
+    let other = subscribe(&app, &spec("Other", "ada@acme.test", Locale::En, false)).await;
+    fill_wizard(&app, &app.client, &other, "ada@acme.test", "Other").await;
+    ok(app
+        .call::<ActivateNow>(&app.client, &[("token", &other)])
+        .await)
+    .await;
+    assert_eq!(wait_for_job(&app.pool, &other).await, "done");
+
+    let tokens = acme_with_invites(&app, &[("ada@acme.test", "ADMIN")]).await;
+    let view = ok(app
+        .call::<GetInvitation>(&app.client, &[("token", &tokens[0])])
+        .await)
+    .await;
+    assert_eq!(view["has_account"], true);
+
+    let wrong = app
+        .call::<AcceptInvitation>(
+            &app.client,
+            &[("token", &tokens[0]), ("password", "not the password")],
+        )
+        .await;
+    assert_eq!(
+        field_keys(&wrong.result.unwrap_err()),
+        vec![("password".into(), "errors.invitation_wrong_password".into())]
+    );
+    ok(app
+        .call::<AcceptInvitation>(
+            &app.client,
+            &[("token", &tokens[0]), ("password", PASSWORD)],
+        )
+        .await)
+    .await;
+    let me = ok(app.call::<GetCurrentUser>(&app.client, &[]).await).await;
+    let orgs: Vec<(String, String)> = me["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["short_name"].as_str().unwrap().to_owned(),
+                o["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        orgs,
+        vec![
+            ("acme".into(), "Admin".into()),
+            ("other".into(), "Owner".into())
+        ]
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn expired_and_unknown_invitation_links_are_refused_clearly(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let tokens = acme_with_invites(&app, &[("bob@acme.test", "VIEWER")]).await;
+    sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, page) = app
+        .get(
+            &app.client,
+            &format!("/invitations/accept?token={}", tokens[0]),
+        )
+        .await;
+    assert_eq!(status, 410);
+    assert!(page.contains("This invitation has expired"), "{page}");
+    let late = app
+        .call::<AcceptInvitation>(
+            &app.client,
+            &[
+                ("token", &tokens[0]),
+                ("name", "Bob"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 410);
+    assert_eq!(
+        late.result.unwrap_err(),
+        AppError::Gone("errors.invitation_expired".into())
+    );
+
+    let (status, page) = app.get(&app.client, "/invitations/accept?token=nope").await;
+    assert_eq!(status, 404);
+    assert!(
+        page.contains("This invitation link isn&#x27;t valid")
+            || page.contains("This invitation link isn't valid")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM memberships").await, 1);
+}
