@@ -58,6 +58,9 @@ pub enum AppError {
     Conflict(String),
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// The person may not do this here; `contacts` are who can (e.g. the owners and admins).
+    #[error("not permitted: {key}")]
+    NotPermitted { key: String, contacts: Vec<String> },
     #[error("too many attempts")]
     RateLimited { retry_after_minutes: u32 },
     #[error("internal error")]
@@ -93,7 +96,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::NotPermitted { .. } => 403,
             AppError::NotFound => 404,
             AppError::Gone(_) => 410,
             AppError::Conflict(_) => 409,
@@ -135,6 +138,9 @@ impl AppError {
             AppError::Forbidden => tr_args(locale, "errors.forbidden", &[]),
             AppError::NotFound => tr_args(locale, "errors.not_found", &[]),
             AppError::Gone(key) | AppError::Conflict(key) => tr_args(locale, key, &[]),
+            AppError::NotPermitted { key, contacts } => {
+                tr_args(locale, key, &[("contacts", &contacts.join(", "))])
+            }
             AppError::RateLimited {
                 retry_after_minutes,
             } => tr_args(

@@ -12,6 +12,7 @@ pub mod invitations;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod orgs;
+pub mod people;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
@@ -31,6 +32,7 @@ use crate::auth::views::{
 use crate::i18n::{I18n, request_locale};
 use crate::invitations::views::AcceptInvitationPage;
 use crate::orgs::views::{AppsPage, OrgHomePage};
+use crate::people::views::PeoplePage;
 use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/:token") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people") view=PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>

@@ -21,8 +21,9 @@ use crate::auth::api::SignIn;
 use crate::auth::types::{check_email, check_name};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{tr, tr_args, use_i18n};
-use crate::orgs::types::Role;
-use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
+use crate::ui::form::{
+    Field, FormAlert, NewPasswordField, RoleSelect, Submit, field_errors, follow_success,
+};
 
 fn check_company(v: &str) -> Option<FieldError> {
     parse_company_name(v).err()
@@ -347,16 +348,7 @@ fn InviteStep(wizard: Wizard, token: String) -> impl IntoView {
         <ActionForm action=add attr:class="invite-form">
             <input type="hidden" name="token" value=add_token />
             <Field name="email" label="auth.email" kind="email" errors=field_errors(add, "email") check=check_email />
-            <div class="field">
-                <label for="field-role">{i18n.t("activation.role")}</label>
-                <select id="field-role" name="role">
-                    {Role::ALL
-                        .into_iter()
-                        .map(|r| view! { <option value=r.code() selected=r == Role::Viewer>{move || tr(i18n.locale(), r.label_key())}</option> })
-                        .collect_view()}
-                </select>
-                <p class="field-error" aria-live="polite">{move || role_errors.get().first().map(|e| e.message(i18n.locale()))}</p>
-            </div>
+            <RoleSelect errors=role_errors />
             <button type="submit" class="btn">{i18n.t("activation.add_invite")}</button>
         </ActionForm>
         <FormAlert action=finish />

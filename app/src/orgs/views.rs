@@ -11,15 +11,7 @@ use crate::i18n::{tr, tr_args, use_i18n};
 #[component]
 pub fn OrgHomePage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let key = Memo::new(move |_| {
-        params.with(|p| {
-            (
-                p.get("region").unwrap_or_default(),
-                p.get("short_name").unwrap_or_default(),
-            )
-        })
-    });
+    let key = use_org_params();
     let org = Resource::new(move || key.get(), |(r, s)| get_org_overview(r, s));
     view! {
         <Suspense fallback=|| ()>
@@ -37,6 +29,7 @@ pub fn OrgHomePage() -> impl IntoView {
                             <section class="card org-home" data-org=org.short_name.clone()>
                                 <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
                                 <h1>{org.name.clone()}</h1>
+                                <p><a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a></p>
                                 <p>
                                     {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}
                                 </p>
@@ -87,24 +80,46 @@ pub fn OrgHomePage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(AppError::Unauthenticated) => view! {
-                        <section class="card auth-card">
-                            <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
-                            <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(_) => view! {
-                        <section class="card">
-                            <h1>{i18n.t("errors.page_not_found")}</h1>
-                            <p>{i18n.t("org.not_found")}</p>
-                            <p><a href="/">{i18n.t("nav.home")}</a></p>
-                        </section>
-                    }
-                    .into_any(),
+                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// (region, short name) from an organization URL `/o/<region>/<short name>/...`.
+pub fn use_org_params() -> Memo<(String, String)> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        params.with(|p| {
+            (
+                p.get("region").unwrap_or_default(),
+                p.get("short_name").unwrap_or_default(),
+            )
+        })
+    })
+}
+
+/// What an organization page shows when it cannot be shown: sign in, or not found.
+#[component]
+pub fn OrgProblem(err: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    match err {
+        AppError::Unauthenticated => view! {
+            <section class="card auth-card">
+                <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
+                <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
+            </section>
+        }
+        .into_any(),
+        _ => view! {
+            <section class="card">
+                <h1>{i18n.t("errors.page_not_found")}</h1>
+                <p>{i18n.t("org.not_found")}</p>
+                <p><a href="/">{i18n.t("nav.home")}</a></p>
+            </section>
+        }
+        .into_any(),
     }
 }
 

@@ -97,6 +97,33 @@ pub fn NewPasswordField(
     }
 }
 
+/// The role picker (`name="role"`), VIEWER first chosen: least privilege by default.
+#[component]
+pub fn RoleSelect(#[prop(into)] errors: Signal<Vec<FieldError>>) -> impl IntoView {
+    use crate::orgs::types::Role;
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for="field-role">{i18n.t("activation.role")}</label>
+            <select id="field-role" name="role">
+                {Role::ALL
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <option value=r.code() selected=r == Role::Viewer>
+                                {move || crate::i18n::tr(i18n.locale(), r.label_key())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" aria-live="polite">
+                {move || errors.get().first().map(|e| e.message(i18n.locale()))}
+            </p>
+        </div>
+    }
+}
+
 /// The field errors of an action's last result, for one field.
 pub fn field_errors<S>(action: ServerAction<S>, field: &'static str) -> Signal<Vec<FieldError>>
 where

@@ -11,10 +11,12 @@ use std::time::Duration;
 use sqlx::Connection;
 
 use super::queries::{self, DueJob, NewOrg};
-use super::service::{INVITATION_DAYS, TRIAL_DAYS};
+use super::service::TRIAL_DAYS;
 use crate::activation::types::{JobStep, first_free_short_name, parse_company_name};
-use crate::auth::server::{queries as users, tokens};
+use crate::auth::server::queries as users;
 use crate::i18n::Locale;
+use crate::invitations::server::queries as invitations;
+use crate::invitations::server::service::{Invite, issue};
 use crate::mail::{outbox, templates};
 use crate::orgs::types::{Role, org_home};
 use crate::state::AppState;
@@ -144,6 +146,19 @@ async fn step_body(
             Role::Owner.code(),
         )
         .await?;
+        let owner = users::find_user_by_id(&mut *db, owner_id)
+            .await?
+            .ok_or(StepError::Missing("its owner"))?;
+        invitations::insert_person(
+            &mut *db,
+            org_id,
+            &owner.name,
+            &owner.email,
+            Role::Owner.code(),
+            Some(owner_id),
+            None,
+        )
+        .await?;
         return Ok(());
     }
 
@@ -163,25 +178,28 @@ async fn step_body(
             let (owner, org) = owner_and_org(db, job, owner_id).await?;
             let locale = Locale::from_code(&owner.locale).unwrap_or_default();
             for invite in queries::list_invites(&mut *db, job.subscription_id).await? {
-                let token = tokens::generate();
-                let created = queries::insert_invitation(
+                let role = Role::from_code(&invite.role).unwrap_or(Role::Viewer);
+                let name = invite.email.split('@').next().unwrap_or_default();
+                invitations::insert_person(
                     &mut *db,
                     org_id,
+                    name,
                     &invite.email,
-                    &invite.role,
-                    &token.hash,
-                    owner_id,
-                    INVITATION_DAYS,
+                    role.code(),
+                    None,
+                    Some(owner_id),
                 )
                 .await?;
-                if created {
-                    let role = Role::from_code(&invite.role).unwrap_or(Role::Viewer);
-                    let link = state
-                        .settings
-                        .link(&format!("/invitations/accept?token={}", token.plain));
-                    let mail = templates::invitation(locale, &owner.name, &org.name, role, &link);
-                    outbox::enqueue(&mut *db, &invite.email, &mail).await?;
-                }
+                let invite = Invite {
+                    org_id,
+                    org_name: &org.name,
+                    email: &invite.email,
+                    role,
+                    inviter_id: owner_id,
+                    inviter_name: &owner.name,
+                    locale,
+                };
+                issue(&mut *db, &state.settings, &invite).await?;
             }
         }
         JobStep::SendWelcome => {
@@ -205,6 +223,7 @@ async fn step_body(
                 },
             );
             outbox::enqueue(&mut *db, &owner.email, &welcome).await?;
+            invitations::mark_welcome_sent(&mut *db, org_id, &owner.email).await?;
         }
     }
     Ok(())

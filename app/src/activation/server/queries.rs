@@ -499,34 +499,6 @@ pub async fn insert_billing(
     Ok(())
 }
 
-/// Inserts an invitation; `false` when the person already has an open one.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_invitation(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    email: &str,
-    role: &str,
-    token_hash: &[u8],
-    invited_by: i64,
-    valid_days: i32,
-) -> Result<bool, sqlx::Error> {
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(days => $6))
-           ON CONFLICT DO NOTHING
-           RETURNING id"#,
-        org_id,
-        email,
-        role,
-        token_hash,
-        invited_by,
-        valid_days
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(id.is_some())
-}
-
 pub async fn mark_org_active(
     db: &mut sqlx::PgConnection,
     org_id: i64,

@@ -20,8 +20,6 @@ use crate::state::AppState;
 
 /// An activation link works for 30 days (until the organization is active).
 pub const ACTIVATION_LINK_DAYS: i32 = 30;
-/// Invitations expire 30 days after they are sent.
-pub const INVITATION_DAYS: i32 = 30;
 pub const TRIAL_DAYS: i32 = 30;
 /// People invited from the wizard; more can be invited later from the organization.
 pub const MAX_WIZARD_INVITES: i64 = 50;

@@ -54,3 +54,95 @@ pub async fn mark_accepted(db: impl PgExecutor<'_>, id: i64) -> Result<bool, sql
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Inserts an invitation; `false` when the person already has an open one.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    role: &str,
+    token_hash: &[u8],
+    invited_by: i64,
+    valid_days: i32,
+) -> Result<bool, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(days => $6))
+           ON CONFLICT DO NOTHING
+           RETURNING id"#,
+        org_id,
+        email,
+        role,
+        token_hash,
+        invited_by,
+        valid_days
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(id.is_some())
+}
+
+/// Records that `email` was sent its welcome (invitation) email, which makes an inactive
+/// person active again (seed note).
+pub async fn mark_welcome_sent(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE people SET welcome_sent_at = now(), status = 'active'
+           WHERE org_id = $1 AND email = $2"#,
+        org_id,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a person; `None` when the email is already in the organization.
+pub async fn insert_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    name: &str,
+    email: &str,
+    role: &str,
+    user_id: Option<i64>,
+    added_by: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO people (org_id, name, email, role, user_id, added_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (org_id, email) DO NOTHING
+           RETURNING id"#,
+        org_id,
+        name,
+        email,
+        role,
+        user_id,
+        added_by
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The person behind an accepted invitation now has an account.
+pub async fn link_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    user_id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET user_id = $3, name = $4 WHERE org_id = $1 AND email = $2",
+        org_id,
+        email,
+        user_id,
+        name
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -8,9 +8,58 @@ use crate::auth::types::{NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
+use crate::mail::{outbox, templates};
 use crate::orgs::server::queries as orgs;
 use crate::orgs::types::{Role, org_home};
-use crate::state::AppState;
+use crate::state::{AppState, Settings};
+
+/// Invitations expire 30 days after they are sent.
+pub const INVITATION_DAYS: i32 = 30;
+
+pub struct Invite<'a> {
+    pub org_id: i64,
+    pub org_name: &'a str,
+    pub email: &'a str,
+    pub role: Role,
+    pub inviter_id: i64,
+    pub inviter_name: &'a str,
+    /// The language of the email (the inviter's: the invitee's is not known yet).
+    pub locale: Locale,
+}
+
+/// Creates an invitation and queues its email in the caller's transaction, and records
+/// the person's Welcome Sent. `false` (and nothing sent) if one is already open.
+/// Callers must have checked the invite permission (or be the activation job).
+pub async fn issue(
+    db: &mut sqlx::PgConnection,
+    settings: &Settings,
+    invite: &Invite<'_>,
+) -> Result<bool, sqlx::Error> {
+    let token = tokens::generate();
+    let created = queries::insert_invitation(
+        &mut *db,
+        invite.org_id,
+        invite.email,
+        invite.role.code(),
+        &token.hash,
+        invite.inviter_id,
+        INVITATION_DAYS,
+    )
+    .await?;
+    if created {
+        let link = settings.link(&format!("/invitations/accept?token={}", token.plain));
+        let mail = templates::invitation(
+            invite.locale,
+            invite.inviter_name,
+            invite.org_name,
+            invite.role,
+            &link,
+        );
+        outbox::enqueue(&mut *db, invite.email, &mail).await?;
+        queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await?;
+    }
+    Ok(created)
+}
 
 fn state_of(row: &InvitationRow) -> InvitationState {
     if row.accepted_at.is_some() {
@@ -125,6 +174,11 @@ pub async fn accept(
     users::mark_email_verified(&mut *tx, user_id).await?;
     let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
     orgs::insert_membership(&mut *tx, row.org_id, user_id, role.code()).await?;
+    let name = users::find_user_by_id(&mut *tx, user_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    queries::link_person(&mut *tx, row.org_id, &row.email, user_id, &name).await?;
     let session_token = accounts::open_session(&mut *tx, user_id).await?;
     tx.commit().await?;
     Ok(Accepted {

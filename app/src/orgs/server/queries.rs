@@ -132,3 +132,48 @@ pub async fn insert_membership(
     .await?;
     Ok(())
 }
+
+pub struct MemberOfRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub role: String,
+}
+
+/// `user_id`'s role in the active organization at (region, short name), if a member.
+pub async fn member_of(
+    db: impl PgExecutor<'_>,
+    region: &str,
+    short_name: &str,
+    user_id: i64,
+) -> Result<Option<MemberOfRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MemberOfRow,
+        r#"SELECT o.id AS org_id, o.name AS org_name, m.role
+           FROM organizations o JOIN memberships m ON m.org_id = o.id AND m.user_id = $3
+           WHERE o.region = $1 AND o.short_name = $2 AND o.status = 'active'"#,
+        region,
+        short_name,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// "Name <email>" of the members holding one of `roles`, for "ask them" messages.
+pub async fn members_with_roles(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    roles: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT u.name || ' <' || u.email || '>' AS "contact!"
+           FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1 AND m.role = ANY($2)
+           ORDER BY m.role DESC, lower(u.name)
+           LIMIT 10"#,
+        org_id,
+        roles
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,6 @@
+//! People of an organization (seed 000): the people list, Add Person, Send Invite.
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod types;
+pub mod views;

@@ -1,0 +1,3 @@
+//! Server-only half of people: SQL and the rules.
+pub mod queries;
+pub mod service;

@@ -1,0 +1,272 @@
+//! The people list, Add Person and Send Invite through HTTP: permissions from the role
+//! matrix, mail through a real SMTP sink, and no way across organizations.
+
+mod common;
+
+use app::activation::api::{ActivateNow, AddInvite};
+use app::error::AppError;
+use app::i18n::Locale;
+use app::invitations::api::AcceptInvitation;
+use app::people::api::{AddPerson, GetPeople, SendInvite};
+use common::*;
+use sqlx::PgPool;
+
+/// An active organization `short` owned by `owner` (signed in on the returned client).
+async fn org(
+    app: &TestApp,
+    company: &str,
+    owner: &str,
+    invites: &[(&str, &str)],
+) -> reqwest::Client {
+    let token = subscribe(app, &spec(company, owner, Locale::En, false)).await;
+    let c = new_client();
+    fill_wizard(app, &c, &token, owner, company).await;
+    for (email, role) in invites {
+        ok(app
+            .call::<AddInvite>(&c, &[("token", &token), ("email", email), ("role", role)])
+            .await)
+        .await;
+    }
+    ok(app.call::<ActivateNow>(&c, &[("token", &token)]).await).await;
+    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    ok(app
+        .call::<app::auth::api::SignIn>(&c, &[("email", owner), ("password", PASSWORD)])
+        .await)
+    .await;
+    c
+}
+
+async fn people(app: &TestApp, c: &reqwest::Client, short: &str) -> serde_json::Value {
+    ok(app
+        .call::<GetPeople>(c, &[("region", "eu-central-1"), ("short_name", short)])
+        .await)
+    .await
+}
+
+fn row<'a>(page: &'a serde_json::Value, email: &str) -> &'a serde_json::Value {
+    page["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .unwrap_or_else(|| panic!("{email} in {page}"))
+}
+
+/// Accepts the invitation mailed to `email` as a new person; returns their client.
+async fn accept(app: &TestApp, email: &str) -> reqwest::Client {
+    let mails = app.wait_for_mail(email, 1).await;
+    let token = token_of(&link_in(mails.last().unwrap()));
+    let c = new_client();
+    ok(app
+        .call::<AcceptInvitation>(
+            &c,
+            &[
+                ("token", &token),
+                ("name", "Vic Viewer"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    c
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_admin_adds_people_now_or_later_and_sees_their_invitation_state(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[("wiz@acme.test", "EDITOR")]).await;
+
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(page["can_invite"], true);
+    assert_eq!(row(&page, "it@acme.test")["invitation"], "Accepted");
+    assert!(
+        row(&page, "it@acme.test")["welcome_sent"].is_string(),
+        "the owner got the welcome email"
+    );
+    assert_eq!(row(&page, "wiz@acme.test")["invitation"], "Pending");
+    assert!(row(&page, "wiz@acme.test")["welcome_sent"].is_string());
+
+    let form = |email: &'static str, send: bool| {
+        let mut f = vec![
+            ("region", "eu-central-1"),
+            ("short_name", "acme"),
+            ("name", "Pat Person"),
+            ("email", email),
+            ("role", "EDITOR"),
+        ];
+        if send {
+            f.push(("send_now", "on"));
+        }
+        f
+    };
+    ok(app
+        .call::<AddPerson>(&owner, &form("now@acme.test", true))
+        .await)
+    .await;
+    let mail = &app.wait_for_mail("now@acme.test", 1).await[0];
+    assert_eq!(mail.subject, "Olivia Owner invited you to Acme on Muster");
+
+    ok(app
+        .call::<AddPerson>(&owner, &form("later@acme.test", false))
+        .await)
+    .await;
+    let page = people(&app, &owner, "acme").await;
+    let later = row(&page, "later@acme.test");
+    assert_eq!(later["active"], true, "new people are Active either way");
+    assert_eq!(later["invitation"], "NotInvited");
+    assert!(later["welcome_sent"].is_null());
+    assert_eq!(row(&page, "now@acme.test")["invitation"], "Pending");
+
+    // Adding the same address again names the field; nothing changes.
+    let dup = app
+        .call::<AddPerson>(&owner, &form("later@acme.test", true))
+        .await;
+    assert_eq!(
+        field_keys(&dup.result.unwrap_err()),
+        vec![("email".into(), "errors.person_exists".into())]
+    );
+    assert!(app.mailbox.to("later@acme.test").is_empty());
+
+    // Send Invite later; a second one is refused while the first is pending.
+    let send = [
+        ("region", "eu-central-1"),
+        ("short_name", "acme"),
+        ("email", "later@acme.test"),
+    ];
+    ok(app.call::<SendInvite>(&owner, &send).await).await;
+    app.wait_for_mail("later@acme.test", 1).await;
+    let again = app.call::<SendInvite>(&owner, &send).await;
+    assert_eq!(again.status, 409);
+    let page = people(&app, &owner, "acme").await;
+    assert!(row(&page, "later@acme.test")["welcome_sent"].is_string());
+
+    // Accepting flips the state.
+    accept(&app, "later@acme.test").await;
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(row(&page, "later@acme.test")["invitation"], "Accepted");
+}
+
+#[sqlx::test(migrations = false)]
+async fn viewers_and_editors_cannot_invite_and_are_told_whom_to_ask(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _owner = org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[
+            ("viewer@acme.test", "VIEWER"),
+            ("editor@acme.test", "EDITOR"),
+        ],
+    )
+    .await;
+    for email in ["viewer@acme.test", "editor@acme.test"] {
+        let c = accept(&app, email).await;
+        let page = people(&app, &c, "acme").await;
+        assert_eq!(page["can_invite"], false);
+        assert_eq!(page["contacts"][0], "Olivia Owner <it@acme.test>");
+        let (_, html) = app.get(&c, "/o/eu-central-1/acme/people").await;
+        assert!(
+            html.contains("Ask an owner or admin: Olivia Owner &lt;it@acme.test&gt;"),
+            "{html}"
+        );
+
+        let refused = app
+            .call::<AddPerson>(
+                &c,
+                &[
+                    ("region", "eu-central-1"),
+                    ("short_name", "acme"),
+                    ("name", "X"),
+                    ("email", "x@acme.test"),
+                    ("role", "VIEWER"),
+                    ("send_now", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(
+            refused.result.unwrap_err(),
+            AppError::NotPermitted {
+                key: "errors.not_permitted_ask".into(),
+                contacts: vec!["Olivia Owner <it@acme.test>".into()]
+            }
+        );
+        let send = app
+            .call::<SendInvite>(
+                &c,
+                &[
+                    ("region", "eu-central-1"),
+                    ("short_name", "acme"),
+                    ("email", "it@acme.test"),
+                ],
+            )
+            .await;
+        assert_eq!(send.status, 403);
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'x@acme.test'")
+            .await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_an_owner_adds_an_owner(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _owner = org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[("admin@acme.test", "ADMIN")],
+    )
+    .await;
+    let admin = accept(&app, "admin@acme.test").await;
+    let reply = app
+        .call::<AddPerson>(
+            &admin,
+            &[
+                ("region", "eu-central-1"),
+                ("short_name", "acme"),
+                ("name", "New Owner"),
+                ("email", "boss@acme.test"),
+                ("role", "OWNER"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        field_keys(&reply.result.unwrap_err()),
+        vec![("role".into(), "errors.only_owner_grants_owner".into())]
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn nothing_of_one_organization_is_reachable_from_another(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _acme = org(&app, "Acme", "it@acme.test", &[]).await;
+    let globex = org(&app, "Globex", "it@globex.test", &[]).await;
+    let list = app
+        .call::<GetPeople>(
+            &globex,
+            &[("region", "eu-central-1"), ("short_name", "acme")],
+        )
+        .await;
+    assert_eq!(list.status, 404);
+    let add = app
+        .call::<AddPerson>(
+            &globex,
+            &[
+                ("region", "eu-central-1"),
+                ("short_name", "acme"),
+                ("name", "Spy"),
+                ("email", "spy@globex.test"),
+                ("role", "VIEWER"),
+            ],
+        )
+        .await;
+    assert_eq!(add.status, 404);
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'spy@globex.test'")
+            .await,
+        0
+    );
+}
