@@ -115,7 +115,8 @@ for (const { locale, lang } of [
 
       // 5. Live progress, then "Log In" with the email and password from step 2.
       await expect(page.getByRole('heading', { name: t('activation.progress_title') })).toBeVisible();
-      await expect(page.getByTestId('org-ready')).toBeVisible();
+      // Activation runs in the background; on a busy machine it can take a while.
+      await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
       await hydrated(page);
       await shot(page, lang, '5-progress');
       await expect(page.getByLabel(t('auth.email'))).toHaveValue(owner);
@@ -123,7 +124,7 @@ for (const { locale, lang } of [
       await page.getByRole('button', { name: t('activation.log_in') }).click();
 
       // 6. "Setup complete", then "Continue" to the organization, as its OWNER.
-      await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible();
+      await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 30_000 });
       await shot(page, lang, '6-setup-complete');
       await page.getByRole('link', { name: t('activation.continue') }).click();
       // The preview can change if another activation took the name meanwhile (the tests run
@@ -196,7 +197,7 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: t('activation.skip') }).click();
     await expect(page.locator('.summary .short-name')).toHaveText(/^noscriptltd\d*$/);
     await page.getByRole('button', { name: t('activation.activate_now') }).click();
-    await expect(page.getByTestId('org-ready')).toBeVisible();
+    await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
     // The page refreshes itself while the job runs; type once it has finished.
     await expect(page.locator('[data-job-step="send_welcome"]')).toHaveClass(/done/, { timeout: 15_000 });
     await page.getByLabel(t('auth.password')).fill(PASSWORD);
