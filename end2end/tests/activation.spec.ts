@@ -58,6 +58,8 @@ for (const { locale, lang } of [
     test.use({ locale });
 
     test('from the activation link through every step to a live organization', async ({ page }) => {
+      // The longest journey in the suite (wizard, activation, people, invitation, mail).
+      test.setTimeout(180_000);
       const t = messages(lang);
       const owner = uniqueEmail(`owner-${lang}`);
       const invitee = uniqueEmail(`invitee-${lang}`);
