@@ -469,26 +469,44 @@ fn live_progress(token: String, initial: Option<JobView>) -> RwSignal<Option<Job
     job
 }
 
+/// One stable list item per step; only classes and texts change as the job advances, so
+/// nothing is re-created while the page is live.
 #[component]
-fn ProgressList(job: JobView, only: &'static [JobStep]) -> impl IntoView {
+fn ProgressList(job: RwSignal<Option<JobView>>, only: &'static [JobStep]) -> impl IntoView {
     let i18n = use_i18n();
-    let items = job
-        .steps
-        .into_iter()
-        .filter(|(step, _)| only.contains(step))
-        .map(|(step, state)| {
-            let (class, status_key) = match state {
-                StepState::Done => ("job-step done", "activation.state_done"),
-                StepState::Running => ("job-step running", "activation.state_running"),
-                StepState::Retrying => ("job-step retrying", "activation.state_retrying"),
-                StepState::Failed => ("job-step failed", "activation.state_failed"),
-                StepState::Waiting => ("job-step waiting", "activation.state_waiting"),
+    let items = only
+        .iter()
+        .copied()
+        .map(|step| {
+            let state = Memo::new(move |_| {
+                job.with(|j| {
+                    j.as_ref()
+                        .and_then(|j| j.steps.iter().find(|(s, _)| *s == step).map(|(_, st)| *st))
+                        .unwrap_or(StepState::Waiting)
+                })
+            });
+            let class = move || match state.get() {
+                StepState::Done => "job-step done",
+                StepState::Running => "job-step running",
+                StepState::Retrying => "job-step retrying",
+                StepState::Failed => "job-step failed",
+                StepState::Waiting => "job-step waiting",
+            };
+            let label = move || {
+                let key = match state.get() {
+                    StepState::Done => "activation.state_done",
+                    StepState::Running => "activation.state_running",
+                    StepState::Retrying => "activation.state_retrying",
+                    StepState::Failed => "activation.state_failed",
+                    StepState::Waiting => "activation.state_waiting",
+                };
+                tr(i18n.locale(), key)
             };
             view! {
                 <li class=class data-job-step=step.code()>
                     <span class="job-step-icon" aria-hidden="true"></span>
                     <span class="job-step-label">{i18n.t(step.label_key())}</span>
-                    <span class="job-step-state">{i18n.t(status_key)}</span>
+                    <span class="job-step-state">{label}</span>
                 </li>
             }
         })
@@ -518,8 +536,8 @@ fn LiveJob(
     });
     let token = StoredValue::new(token);
     view! {
-        {move || job.get().map(|job| view! { <ProgressList job=job only=only /> })}
-        {move || running.get().then(|| view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="2">"# /> })}
+        <ProgressList job=job only=only />
+        {move || running.get().then(|| view! { <div hidden=true inner_html=r#"<noscript><meta http-equiv="refresh" content="2"></noscript>"#></div> })}
         {move || failed_id.get().map(|id| view! {
             <div class="alert alert-error" role="alert" data-testid="activation-failed">
                 <p><strong>{i18n.t("activation.failed_title")}</strong></p>
