@@ -42,12 +42,7 @@ pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
 #[server]
 pub async fn get_activation_progress(token: String) -> Result<Option<JobView>, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
-    request::respond(
-        service::load(&state, &token, session.as_ref())
-            .await
-            .map(|w| w.job),
-    )
+    request::respond(service::progress(&state, &token).await)
 }
 
 #[server]

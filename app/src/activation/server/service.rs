@@ -249,6 +249,12 @@ pub async fn load(
     })
 }
 
+/// Just the job's progress (polled about once a second by the progress page).
+pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, AppError> {
+    let row = open(&state.pool, token, false).await?;
+    Ok(queries::find_job(&state.pool, row.id).await?.map(job_view))
+}
+
 fn job_view(job: queries::JobRow) -> JobView {
     let status = match job.status.as_str() {
         "done" => JobStatus::Done,
