@@ -9,6 +9,7 @@ pub mod error;
 pub mod home;
 pub mod i18n;
 pub mod invitations;
+pub mod joining;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod orgs;
@@ -18,6 +19,7 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod ui;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -31,8 +33,9 @@ use crate::auth::views::{
 };
 use crate::i18n::{I18n, request_locale};
 use crate::invitations::views::AcceptInvitationPage;
+use crate::joining::views::{ConfirmJoinPage, JoinPage, JoinSentPage};
 use crate::orgs::views::{AppsPage, OrgHomePage};
-use crate::people::views::PeoplePage;
+use crate::people::views::{AuditLogPage, PeoplePage, ResourcesPage};
 use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).
@@ -94,6 +97,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name/people") view=PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/join/sent") view=JoinSentPage ssr=SsrMode::Async />
+                    <Route path=path!("/join/confirm") view=ConfirmJoinPage ssr=SsrMode::Async />
+                    <Route path=path!("/join/:token") view=JoinPage ssr=SsrMode::Async />
+                    <Route path=path!("/resources") view=ResourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>

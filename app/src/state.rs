@@ -28,6 +28,20 @@ pub struct Settings {
     /// Development and tests only: make this activation step fail the next N times it
     /// runs on this server (a counter shared by all jobs, like a passing outage).
     pub activation_fault: Option<(String, Arc<std::sync::atomic::AtomicI32>)>,
+    /// Invitations per organization and UTC day, unless the organization has its own.
+    pub invite_daily_quota: i32,
+    /// Server key that self-join links are derived from (see `joining`).
+    pub secret_key: SecretKey,
+}
+
+/// Key material that never shows up in logs or `Debug` output.
+#[derive(Clone)]
+pub struct SecretKey(pub Vec<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
 }
 
 impl Settings {
@@ -45,6 +59,8 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// Wakes the activation workers when "Activate Now" starts a job.
     pub jobs_wakeup: Arc<Notify>,
+    /// Wakes the Invite All worker when a batch is queued.
+    pub batches_wakeup: Arc<Notify>,
     /// Bounds how many password hashes run at once (each takes ~19 MiB and a core).
     pub password_slots: Arc<Semaphore>,
 }

@@ -1,52 +1,12 @@
 import { test, expect, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { PASSWORD, hydrated, linkFromMailbox, uniqueEmail } from './helpers';
-
-// The product's own wording, so the journey checks what each language really shows.
-function messages(lang: string): (key: string, args?: Record<string, string>) => string {
-  const tree = JSON.parse(readFileSync(path.join(__dirname, '../../app/locales', `${lang}.json`), 'utf8'));
-  return (key, args = {}) => {
-    let text: string = key.split('.').reduce((node: any, part) => node[part], tree);
-    for (const [name, value] of Object.entries(args)) text = text.replace(`%{${name}}`, value);
-    return text;
-  };
-}
-
-/** Creates a pending subscription with the operator command, as sales would; returns the activation link. */
-function createSubscription(company: string, email: string, locale: string, trial = true): string {
-  const bin = process.env.MUSTER_SERVER_BIN;
-  expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
-  const out = execFileSync(
-    bin!,
-    ['subscription', 'create', '--company', company, '--email', email, '--locale', locale, '--plan', 'premium',
-      '--products', 'alerts,cti,decisions', ...(trial ? ['--trial'] : [])],
-    { env: process.env, encoding: 'utf8' },
-  );
-  const link = out.match(/Activation link: (\S+)/)?.[1];
-  expect(link, out).toBeTruthy();
-  return link!;
-}
+import { PASSWORD, createSubscription, hydrated, linkFromMailbox, messages, subjectsFor, uniqueEmail } from './helpers';
 
 async function shot(page: Page, lang: string, step: string) {
   const dir = path.join(__dirname, '../screenshots/activation');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${lang}-${step}.png`), fullPage: true });
-}
-
-/** Subjects of the mails received by `email`, from the dev mailbox. */
-async function subjectsFor(page: Page, email: string, expected: number): Promise<string[]> {
-  const mailbox = await page.context().newPage();
-  let subjects: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    await mailbox.goto('/dev/mailbox');
-    subjects = await mailbox.locator('article.mail', { hasText: email }).locator('h2').allTextContents();
-    if (subjects.length >= expected) break;
-    await mailbox.waitForTimeout(200);
-  }
-  await mailbox.close();
-  return subjects;
 }
 
 for (const { locale, lang } of [
@@ -145,10 +105,11 @@ for (const { locale, lang } of [
       await hydrated(page);
       await page.locator('summary', { hasText: t('people.add_person') }).click();
       await expect(page.getByRole('heading', { name: t('people.add_title') })).toBeVisible();
-      await page.getByLabel(t('auth.name'), { exact: true }).fill('Paula Person');
-      await page.getByLabel(t('auth.email')).fill(added);
-      await page.getByLabel(t('activation.role')).selectOption('EDITOR');
-      await page.getByRole('button', { name: t('people.add') }).click();
+      const addForm = page.locator('.panel-email');
+      await addForm.getByLabel(t('auth.name'), { exact: true }).fill('Paula Person');
+      await addForm.getByLabel(t('auth.email'), { exact: true }).fill(added);
+      await addForm.getByLabel(t('activation.role'), { exact: true }).selectOption('EDITOR');
+      await addForm.getByRole('button', { name: t('people.add'), exact: true }).click();
       const addedRow = page.locator('tr', { hasText: added });
       await expect(addedRow).toContainText(t('people.invitation_pending'));
       await expect(addedRow).toContainText(t('people.active'));

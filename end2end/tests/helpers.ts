@@ -1,4 +1,7 @@
 import { expect, Page, Browser } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -43,4 +46,72 @@ export async function submitSignIn(page: Page, email: string, password = PASSWOR
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+// The product's own wording, so the journey checks what each language really shows.
+export function messages(lang: string): (key: string, args?: Record<string, string>) => string {
+  const tree = JSON.parse(readFileSync(path.join(__dirname, '../../app/locales', `${lang}.json`), 'utf8'));
+  return (key, args = {}) => {
+    let text: string = key.split('.').reduce((node: any, part) => node[part], tree);
+    for (const [name, value] of Object.entries(args)) text = text.replace(`%{${name}}`, value);
+    return text;
+  };
+}
+
+/** Creates a pending subscription with the operator command, as sales would; returns the activation link. */
+export function createSubscription(company: string, email: string, locale: string, trial = true): string {
+  const bin = process.env.MUSTER_SERVER_BIN;
+  expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
+  const out = execFileSync(
+    bin!,
+    ['subscription', 'create', '--company', company, '--email', email, '--locale', locale, '--plan', 'premium',
+      '--products', 'alerts,cti,decisions', ...(trial ? ['--trial'] : [])],
+    { env: process.env, encoding: 'utf8' },
+  );
+  const link = out.match(/Activation link: (\S+)/)?.[1];
+  expect(link, out).toBeTruthy();
+  return link!;
+}
+
+/** Subjects of the mails received by `email`, from the dev mailbox. */
+export async function subjectsFor(page: Page, email: string, expected: number): Promise<string[]> {
+  const mailbox = await page.context().newPage();
+  let subjects: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    await mailbox.goto('/dev/mailbox');
+    subjects = await mailbox.locator('article.mail', { hasText: email }).locator('h2').allTextContents();
+    if (subjects.length >= expected) break;
+    await mailbox.waitForTimeout(200);
+  }
+  await mailbox.close();
+  return subjects;
+}
+
+/**
+ * Activates a new organization for `company` through the wizard (region eu-central-1, no
+ * invitations) and signs its owner in; returns the organization's home path.
+ */
+export async function activateOrganization(page: Page, lang: string, company: string, owner: string): Promise<string> {
+  const t = messages(lang);
+  await page.goto(createSubscription(company, owner, lang));
+  await hydrated(page);
+  await page.getByLabel(t('activation.region')).selectOption('eu-central-1');
+  await page.getByRole('button', { name: t('activation.sign_up') }).click();
+  await expect(page.getByRole('heading', { name: t('activation.account_title') })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel(t('auth.name'), { exact: true }).fill('Olivia Owner');
+  await page.getByLabel(t('auth.password')).fill(PASSWORD);
+  await page.getByRole('button', { name: t('activation.next') }).click();
+  await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();
+  await page.getByRole('button', { name: t('activation.skip'), exact: true }).click();
+  await expect(page.getByRole('heading', { name: t('activation.review_title') })).toBeVisible();
+  await page.getByRole('button', { name: t('activation.activate_now') }).click();
+  await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
+  await hydrated(page);
+  await page.getByLabel(t('auth.password')).fill(PASSWORD);
+  await page.getByRole('button', { name: t('activation.log_in') }).click();
+  await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('link', { name: t('activation.continue') }).click();
+  await expect(page).toHaveURL(/\/o\/eu-central-1\/[a-z0-9-]+$/);
+  return new URL(page.url()).pathname;
 }

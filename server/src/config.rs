@@ -74,6 +74,15 @@ pub struct Config {
 
     /// Development and tests only: `<step>:<n>` makes that activation step fail its first
     /// n attempts (e.g. `customize_billing:2`). Refused in production.
+    /// Invitations an organization may send per UTC day, unless it has its own quota.
+    #[arg(long, env = "MUSTER_INVITE_DAILY_QUOTA", default_value_t = 1_000)]
+    pub invite_daily_quota: i32,
+
+    /// Key (at least 32 characters) from which self-join links are derived; links change
+    /// when it changes. Required in production; development makes one per start.
+    #[arg(long, env = "MUSTER_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     #[arg(long, env = "MUSTER_FAIL_ACTIVATION_STEP", value_parser = parse_fault)]
     pub fail_activation_step: Option<(String, i32)>,
 
@@ -141,6 +150,10 @@ pub enum ConfigError {
     FaultInProduction,
     #[error("BASE_URL must start with http:// or https://, got {0:?}")]
     BadBaseUrl(String),
+    #[error("MUSTER_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)")]
+    ShortSecretKey,
+    #[error("MUSTER_INVITE_DAILY_QUOTA must be at least 1")]
+    BadQuota,
 }
 
 impl Config {
@@ -156,6 +169,15 @@ impl Config {
             if self.fail_activation_step.is_some() {
                 return Err(ConfigError::FaultInProduction);
             }
+            if self.secret_key.is_none() {
+                return Err(ConfigError::MissingInProduction("MUSTER_SECRET_KEY"));
+            }
+        }
+        if self.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(ConfigError::ShortSecretKey);
+        }
+        if self.invite_daily_quota < 1 {
+            return Err(ConfigError::BadQuota);
         }
         let base = self
             .base_url

@@ -113,13 +113,25 @@ pub async fn launch(
                 .fail_activation_step
                 .clone()
                 .map(|(step, times)| (step, Arc::new(std::sync::atomic::AtomicI32::new(times)))),
+            invite_daily_quota: config.invite_daily_quota,
+            secret_key: app::state::SecretKey(match &config.secret_key {
+                Some(key) => key.as_bytes().to_vec(),
+                None => {
+                    tracing::warn!(
+                        "MUSTER_SECRET_KEY is not set: self-join links change when the server restarts"
+                    );
+                    app::auth::server::tokens::generate().plain.into_bytes()
+                }
+            }),
         }),
         outbox_wakeup: Arc::new(Notify::new()),
         jobs_wakeup: Arc::new(Notify::new()),
+        batches_wakeup: Arc::new(Notify::new()),
         password_slots: Arc::new(Semaphore::new(config.password_hash_concurrency.max(1))),
     };
 
     tokio::spawn(outbox::run(pool, mailer, state.outbox_wakeup.clone()));
+    tokio::spawn(app::people::server::invite_all::worker(state.clone()));
     for _ in 0..config.activation_workers.max(1) {
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }

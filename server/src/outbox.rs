@@ -11,7 +11,9 @@ use tokio::sync::Notify;
 
 /// After this many failed attempts a mail is marked `failed` and left for an operator.
 pub const MAX_ATTEMPTS: i32 = 8;
-const BATCH: i64 = 20;
+/// Mails claimed per transaction, and sent at once over pooled SMTP connections.
+const BATCH: i64 = 100;
+const CONCURRENCY: usize = 8;
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -91,9 +93,15 @@ pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>) {
 pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let due = outbox::claim_due(&mut *tx, BATCH).await?;
-    for mail in &due {
-        match mailer.send(mail).await {
-            Ok(()) => outbox::mark_sent(&mut *tx, mail.id).await?,
+    let mut results = Vec::with_capacity(due.len());
+    for group in due.chunks(CONCURRENCY) {
+        let outcomes = futures::future::join_all(group.iter().map(|m| mailer.send(m))).await;
+        results.extend(group.iter().zip(outcomes));
+    }
+    let mut sent = Vec::with_capacity(results.len());
+    for (mail, result) in results {
+        match result {
+            Ok(()) => sent.push(mail.id),
             Err(SendError::Transient(e)) => {
                 let attempts = mail.attempts + 1;
                 let give_up = attempts >= MAX_ATTEMPTS;
@@ -113,6 +121,7 @@ pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::E
             }
         }
     }
+    outbox::mark_sent(&mut *tx, &sent).await?;
     tx.commit().await?;
     Ok(due.len())
 }

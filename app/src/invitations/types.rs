@@ -9,6 +9,8 @@ pub enum InvitationState {
     Open,
     Accepted,
     Revoked,
+    /// Resent: a newer invitation replaced this one.
+    Replaced,
     Expired,
 }
 

@@ -63,6 +63,7 @@ fn Invitation(inv: InvitationView, token: String) -> impl IntoView {
         InvitationState::Open => None,
         InvitationState::Accepted => Some("errors.invitation_used"),
         InvitationState::Revoked => Some("errors.invitation_revoked"),
+        InvitationState::Replaced => Some("errors.invitation_replaced"),
         InvitationState::Expired => Some("errors.invitation_expired"),
     };
     let body = match refusal {

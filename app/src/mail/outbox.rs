@@ -47,12 +47,16 @@ pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<DueEma
     .await
 }
 
-pub async fn mark_sent(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+/// Marks the mails `ids` as delivered to the mail server, in one statement.
+pub async fn mark_sent(db: impl PgExecutor<'_>, ids: &[i64]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     sqlx::query!(
         r#"UPDATE outbox_emails
            SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
-           WHERE id = $1"#,
-        id
+           WHERE id = ANY($1)"#,
+        ids
     )
     .execute(db)
     .await?;

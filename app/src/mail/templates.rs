@@ -76,6 +76,22 @@ pub fn verify_email(locale: Locale, name: &str, link: &str) -> Email {
     )
 }
 
+/// "Confirm your email to join <org>": the last step of joining by link.
+pub fn join_confirm(locale: Locale, name: &str, org: &str, link: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr_args(locale, "email.join.subject", &args),
+        name,
+        &[
+            tr_args(locale, "email.join.intro", &args),
+            tr(locale, "email.join.expiry"),
+        ],
+        &[(tr(locale, "email.join.action"), link)],
+        tr(locale, "email.join.ignore"),
+    )
+}
+
 pub fn reset_password(locale: Locale, name: &str, link: &str) -> Email {
     compose(
         locale,
@@ -108,7 +124,14 @@ pub fn activate_features(locale: Locale, company: &str, link: &str) -> Email {
 }
 
 /// An invitation to join an organization (the wizard's "Invite others" step).
-pub fn invitation(locale: Locale, inviter: &str, org: &str, role: Role, link: &str) -> Email {
+pub fn invitation(
+    locale: Locale,
+    inviter: &str,
+    org: &str,
+    role: Role,
+    link: &str,
+    resources: &str,
+) -> Email {
     let role = tr(locale, role.label_key());
     let args = [("inviter", inviter), ("org", org), ("role", role.as_str())];
     compose(
@@ -119,7 +142,10 @@ pub fn invitation(locale: Locale, inviter: &str, org: &str, role: Role, link: &s
             tr_args(locale, "email.invitation.intro", &args),
             tr(locale, "email.invitation.expiry"),
         ],
-        &[(tr(locale, "email.invitation.action"), link)],
+        &[
+            (tr(locale, "email.invitation.action"), link),
+            (tr(locale, "email.invitation.resources"), resources),
+        ],
         tr(locale, "email.invitation.ignore"),
     )
 }

@@ -1,10 +1,10 @@
-//! People server functions.
+//! People server functions: thin wrappers that find the user and call the service.
 
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::PeoplePage;
+use super::types::{AuditPage, BatchProgress, PeoplePage};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
@@ -17,12 +17,47 @@ fn people_path(region: &str, short_name: &str) -> String {
     )
 }
 
-#[server]
-pub async fn get_people(region: String, short_name: String) -> Result<PeoplePage, AppError> {
+/// Runs a form action for the signed-in user and sends no-JS forms back to the list.
+#[cfg(feature = "ssr")]
+async fn people_action<F>(region: &str, short_name: &str, run: F) -> Result<String, AppError>
+where
+    F: AsyncFnOnce(&AppState, &crate::auth::types::CurrentUser) -> Result<(), AppError>,
+{
     let state = AppState::current();
     let result = async {
         let user = request::require_user(&state).await?;
-        service::page(&state, &user, &region, &short_name).await
+        run(&state, &user).await
+    }
+    .await;
+    let to = people_path(region, short_name);
+    request::respond(result.map(|()| {
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn checked(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| matches!(v, "on" | "true" | "yes"))
+}
+
+#[server]
+pub async fn get_people(
+    region: String,
+    short_name: String,
+    q: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<PeoplePage, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let query = super::types::ListQuery::from_params(q, sort, after, before);
+    let result = async {
+        let user = request::require_user(&state).await?;
+        service::page(&state, &user, &region, &short_name, query).await
     }
     .await;
     if let Err(err) = &result {
@@ -40,40 +75,135 @@ pub async fn add_person(
     role: String,
     send_now: Option<String>,
 ) -> Result<String, AppError> {
-    let state = AppState::current();
-    let result = async {
-        let user = request::require_user(&state).await?;
+    people_action(&region, &short_name, async |state, user| {
         let form = service::NewPerson {
             name: &name,
             email: &email,
             role: &role,
-            send_now: send_now.is_some_and(|v| v == "on" || v == "true"),
+            send_now: checked(&send_now),
         };
-        service::add_person(&state, &user, &region, &short_name, form).await
-    }
-    .await;
-    let to = people_path(&region, &short_name);
-    request::respond(result.map(|()| {
-        request::redirect_form_post(&to);
-        to
-    }))
+        service::add_person(state, user, &region, &short_name, form).await
+    })
+    .await
 }
 
+/// "Send Invite" and "Resend". `confirmed` answers "Welcome Sent is already set: send again?".
 #[server]
 pub async fn send_invite(
     region: String,
     short_name: String,
-    email: String,
+    person_id: i64,
+    confirmed: Option<String>,
 ) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        service::send_invite(
+            state,
+            user,
+            &region,
+            &short_name,
+            person_id,
+            checked(&confirmed),
+        )
+        .await
+    })
+    .await
+}
+
+#[server]
+pub async fn revoke_invite(
+    region: String,
+    short_name: String,
+    person_id: i64,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        service::revoke_invite(state, user, &region, &short_name, person_id).await
+    })
+    .await
+}
+
+/// "Deactivate" (`active` = "false") and "Activate" (`active` = "true").
+#[server]
+pub async fn set_person_active(
+    region: String,
+    short_name: String,
+    person_id: i64,
+    active: String,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        let active = active == "true";
+        service::set_active(state, user, &region, &short_name, person_id, active).await
+    })
+    .await
+}
+
+#[server]
+pub async fn change_role(
+    region: String,
+    short_name: String,
+    person_id: i64,
+    role: String,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        service::change_role(state, user, &region, &short_name, person_id, &role).await
+    })
+    .await
+}
+
+/// "Invite All" after "Yes".
+#[server]
+pub async fn invite_all(region: String, short_name: String) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        service::invite_all(state, user, &region, &short_name)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+#[server]
+pub async fn get_invite_all_progress(
+    region: String,
+    short_name: String,
+) -> Result<Option<BatchProgress>, AppError> {
     let state = AppState::current();
+    request::no_store();
+    let user = request::require_user(&state).await?;
+    request::respond(service::invite_all_progress(&state, &user, &region, &short_name).await)
+}
+
+/// The Link tab's form: the "People can add themselves" switch and the allowed domains.
+#[server]
+pub async fn save_join_link(
+    region: String,
+    short_name: String,
+    enabled: Option<String>,
+    domains: String,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, user| {
+        crate::joining::server::service::update_settings(
+            state,
+            user,
+            &region,
+            &short_name,
+            checked(&enabled),
+            &domains,
+        )
+        .await
+    })
+    .await
+}
+
+#[server]
+pub async fn get_audit_log(region: String, short_name: String) -> Result<AuditPage, AppError> {
+    let state = AppState::current();
+    request::no_store();
     let result = async {
         let user = request::require_user(&state).await?;
-        service::send_invite(&state, &user, &region, &short_name, &email).await
+        service::audit_log(&state, &user, &region, &short_name).await
     }
     .await;
-    let to = people_path(&region, &short_name);
-    request::respond(result.map(|()| {
-        request::redirect_form_post(&to);
-        to
-    }))
+    if let Err(err) = &result {
+        request::set_page_status(err.status());
+    }
+    result
 }

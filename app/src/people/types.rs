@@ -27,6 +27,7 @@ impl InvitationStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -45,4 +46,166 @@ pub struct PeoplePage {
     /// Owners and admins, named to people who may not invite.
     pub contacts: Vec<String>,
     pub people: Vec<PersonRow>,
+    /// The search, sort and page this list shows (all in the URL).
+    pub query: ListQuery,
+    /// Cursor of the next page (`after=`) and of the previous one (`before=`).
+    pub next: Option<i64>,
+    pub prev: Option<i64>,
+    /// For people who may invite: the daily quota, Invite All and the Link tab.
+    pub admin: Option<AdminView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub quota: i32,
+    pub quota_left: i32,
+    /// People Invite All would invite now, and how many of them are Inactive.
+    pub never_invited: i64,
+    pub never_invited_inactive: i64,
+    pub batch: Option<BatchProgress>,
+    pub link: JoinLinkSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchProgress {
+    pub id: i64,
+    pub total: i64,
+    /// Invitations created so far, and mails delivered to the mail server.
+    pub prepared: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+impl BatchProgress {
+    pub fn done(&self) -> bool {
+        self.sent + self.failed >= self.total
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinLinkSettings {
+    /// "People can add themselves to this organization".
+    pub enabled: bool,
+    pub url: Option<String>,
+    pub domains: Vec<String>,
+    /// People who joined (and confirmed their email) through the current link.
+    pub joined: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Email,
+}
+
+/// Search, sort and page of the people list, as carried in the page's URL.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// Case-insensitive substring of the name or email; empty for everyone.
+    pub q: String,
+    pub sort: SortKey,
+    pub desc: bool,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
+impl ListQuery {
+    /// Reads the URL's parameters; anything unknown falls back to the default.
+    pub fn from_params(
+        q: Option<String>,
+        sort: Option<String>,
+        after: Option<String>,
+        before: Option<String>,
+    ) -> ListQuery {
+        let sort_param = sort.unwrap_or_default();
+        let (key, desc) = match sort_param.strip_prefix('-') {
+            Some(rest) => (rest, true),
+            None => (sort_param.as_str(), false),
+        };
+        let q: String = q.unwrap_or_default().trim().chars().take(100).collect();
+        let cursor = |v: Option<String>| v.and_then(|v| v.parse::<i64>().ok());
+        ListQuery {
+            q,
+            sort: if key == "email" {
+                SortKey::Email
+            } else {
+                SortKey::Name
+            },
+            desc,
+            after: cursor(after),
+            before: cursor(before),
+        }
+    }
+
+    /// The `sort=` value: `name`, `-name`, `email` or `-email`.
+    pub fn sort_param(&self) -> String {
+        let key = match self.sort {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+        };
+        if self.desc {
+            format!("-{key}")
+        } else {
+            key.to_owned()
+        }
+    }
+
+    /// The list's URL under `base` with this search and sort and the given cursor.
+    pub fn href(&self, base: &str, after: Option<i64>, before: Option<i64>) -> String {
+        let mut params = vec![format!("sort={}", self.sort_param())];
+        if !self.q.is_empty() {
+            params.push(format!("q={}", crate::url::encode(&self.q)));
+        }
+        if let Some(a) = after {
+            params.push(format!("after={a}"));
+        }
+        if let Some(b) = before {
+            params.push(format!("before={b}"));
+        }
+        format!("{base}?{}", params.join("&"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// UTC, as "YYYY-MM-DD HH:MM".
+    pub when: String,
+    pub actor: String,
+    /// An i18n key, "audit.<action>".
+    pub action_key: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub org_name: String,
+    pub org_home: String,
+    pub events: Vec<AuditEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries_round_trip_through_the_url() {
+        let q = ListQuery::from_params(
+            Some("  Ann & Co ".into()),
+            Some("-email".into()),
+            Some("42".into()),
+            None,
+        );
+        assert_eq!(q.q, "Ann & Co");
+        assert_eq!(q.sort, SortKey::Email);
+        assert!(q.desc);
+        assert_eq!(q.after, Some(42));
+        assert_eq!(
+            q.href("/p", Some(7), None),
+            "/p?sort=-email&q=Ann%20%26%20Co&after=7"
+        );
+        let d = ListQuery::from_params(None, Some("nonsense".into()), Some("x".into()), None);
+        assert_eq!((d.sort, d.desc, d.after), (SortKey::Name, false, None));
+    }
 }

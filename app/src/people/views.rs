@@ -1,18 +1,44 @@
-//! Admin > People and Permissions > People: the people list, "Add Person" and "Send Invite".
+//! Admin > People and Permissions > People (seed 000): the list with search, sort and
+//! paging, "Add Person" (Email and Link tabs), "Invite All", each person's More Options,
+//! and the audit log. Every form works without JavaScript; the list's state is the URL.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-use super::api::{AddPerson, SendInvite, get_people};
-use super::types::{InvitationStatus, PeoplePage as Page};
+use super::api::{
+    AddPerson, ChangeRole, InviteAll, RevokeInvite, SaveJoinLink, SendInvite, SetPersonActive,
+    get_audit_log, get_people,
+};
+use super::types::{
+    AdminView, AuditPage as Audit, BatchProgress, InvitationStatus, JoinLinkSettings, ListQuery,
+    PeoplePage as Page, PersonRow, SortKey,
+};
 use crate::auth::types::{check_email, check_name};
-use crate::i18n::{tr, tr_args, use_i18n};
+use crate::i18n::{I18n, tr, tr_args, use_i18n};
+use crate::orgs::types::Role;
 use crate::orgs::views::{OrgProblem, use_org_params};
 use crate::ui::form::{Field, FormAlert, RoleSelect, Submit, field_errors, follow_success};
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let key = use_org_params();
-    let page = Resource::new(move || key.get(), |(r, s)| get_people(r, s));
+    let query = use_query_map();
+    let params = move || {
+        let (region, short_name) = key.get();
+        query.with(|q| {
+            (
+                region,
+                short_name,
+                q.get("q"),
+                q.get("sort"),
+                q.get("after"),
+                q.get("before"),
+            )
+        })
+    };
+    let page = Resource::new(params, |(r, s, q, sort, after, before)| {
+        get_people(r, s, q, sort, after, before)
+    });
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -26,65 +52,75 @@ pub fn PeoplePage() -> impl IntoView {
     }
 }
 
+/// Hidden inputs naming the organization, for every form on the page.
+#[component]
+fn OrgInputs(region: String, short_name: String) -> impl IntoView {
+    view! {
+        <input type="hidden" name="region" value=region />
+        <input type="hidden" name="short_name" value=short_name />
+    }
+}
+
+/// The server actions of the per-person menus, shared by every row.
+#[derive(Clone, Copy)]
+struct RowActions {
+    send: ServerAction<SendInvite>,
+    revoke: ServerAction<RevokeInvite>,
+    active: ServerAction<SetPersonActive>,
+    role: ServerAction<ChangeRole>,
+}
+
 #[component]
 fn People(page: Page, region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
-    let send = ServerAction::<SendInvite>::new();
-    follow_success(send);
-    let can_invite = page.can_invite;
+    let actions = RowActions {
+        send: ServerAction::new(),
+        revoke: ServerAction::new(),
+        active: ServerAction::new(),
+        role: ServerAction::new(),
+    };
+    follow_success(actions.send);
+    follow_success(actions.revoke);
+    follow_success(actions.active);
+    follow_success(actions.role);
+    let base = format!("{}/people", page.org_home);
     let contacts = page.contacts.join(", ");
+    let can_invite = page.can_invite;
     let rows = page
         .people
         .iter()
         .map(|p| {
-            let role = p.role;
-            let invitation = p.invitation;
-            let active = p.active;
-            let welcome = p.welcome_sent.clone();
-            let may_send = can_invite && invitation == InvitationStatus::NotInvited;
-            let (region, short_name, email) = (region.clone(), short_name.clone(), p.email.clone());
             view! {
-                <tr>
-                    <td>{p.name.clone()}</td>
-                    <td>{p.email.clone()}</td>
-                    <td>{move || tr(i18n.locale(), role.label_key())}</td>
-                    <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
-                    <td>{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
-                    <td>{move || tr(i18n.locale(), invitation.label_key())}</td>
-                    <td>
-                        {may_send.then(|| view! {
-                            <ActionForm action=send>
-                                <input type="hidden" name="region" value=region.clone() />
-                                <input type="hidden" name="short_name" value=short_name.clone() />
-                                <input type="hidden" name="email" value=email.clone() />
-                                <button type="submit" class="btn btn-small">{i18n.t("people.send_invite")}</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
+                <PersonLine p=p.clone() can_invite=can_invite actions=actions region=region.clone() short_name=short_name.clone() />
             }
         })
         .collect_view();
+    let empty = page.people.is_empty();
+    let query = page.query.clone();
     view! {
-        <section class="card">
+        <section class="card people-page">
             <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
-            <h1>{i18n.t("people.title")}</h1>
-            <FormAlert action=send />
-            {if can_invite {
-                view! { <AddPersonForm region=region.clone() short_name=short_name.clone() /> }.into_any()
-            } else {
-                view! {
-                    <div class="alert alert-info" role="status" data-testid="cannot-invite">
-                        {move || tr_args(i18n.locale(), "errors.not_permitted_ask", &[("contacts", &contacts)])}
-                    </div>
-                }
-                .into_any()
-            }}
+            <div class="people-head">
+                <h1>{i18n.t("people.title")}</h1>
+                {page.admin.clone().map(|admin| view! {
+                    <AdminBar admin=admin base=base.clone() region=region.clone() short_name=short_name.clone() />
+                })}
+            </div>
+            <FormAlert action=actions.send />
+            <FormAlert action=actions.revoke />
+            <FormAlert action=actions.active />
+            <FormAlert action=actions.role />
+            {(!can_invite).then(|| view! {
+                <div class="alert alert-info" role="status" data-testid="cannot-invite">
+                    {move || tr_args(i18n.locale(), "errors.not_permitted_ask", &[("contacts", &contacts)])}
+                </div>
+            })}
+            <SearchForm query=query.clone() base=base.clone() />
             <table class="table people">
                 <thead>
                     <tr>
-                        <th>{i18n.t("auth.name")}</th>
-                        <th>{i18n.t("auth.email")}</th>
+                        <th><SortLink query=query.clone() base=base.clone() key=SortKey::Name label="auth.name" /></th>
+                        <th><SortLink query=query.clone() base=base.clone() key=SortKey::Email label="auth.email" /></th>
                         <th>{i18n.t("activation.role")}</th>
                         <th>{i18n.t("people.status")}</th>
                         <th>{i18n.t("people.welcome_sent")}</th>
@@ -94,35 +130,517 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            {empty.then(|| view! { <p class="empty" data-testid="no-people">{i18n.t("people.none_found")}</p> })}
+            <nav class="pager" aria-label=i18n.t("people.pages")>
+                {page.prev.map(|before| view! {
+                    <a class="btn btn-small" rel="prev" href=query.href(&base, None, Some(before))>{i18n.t("people.previous")}</a>
+                })}
+                {page.next.map(|after| view! {
+                    <a class="btn btn-small" rel="next" href=query.href(&base, Some(after), None)>{i18n.t("people.next")}</a>
+                })}
+            </nav>
         </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn SearchForm(query: ListQuery, base: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <form class="people-search" method="get" action=base.clone() role="search">
+            <label for="people-q" class="sr-only">{i18n.t("people.search")}</label>
+            <input id="people-q" type="search" name="q" value=query.q.clone() placeholder=i18n.t("people.search_placeholder") />
+            <input type="hidden" name="sort" value=query.sort_param() />
+            <button type="submit" class="btn btn-small">{i18n.t("people.search")}</button>
+            {(!query.q.is_empty()).then(|| view! {
+                <a href=base.clone()>{i18n.t("people.clear_search")}</a>
+            })}
+        </form>
+    }
+    .into_any()
+}
+
+/// A column heading that sorts by it; a second click reverses the order.
+#[component]
+fn SortLink(query: ListQuery, base: String, key: SortKey, label: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = query.sort == key;
+    let next = ListQuery {
+        sort: key,
+        desc: current && !query.desc,
+        after: None,
+        before: None,
+        ..query.clone()
+    };
+    let arrow = match (current, query.desc) {
+        (false, _) => "",
+        (true, false) => " ▲",
+        (true, true) => " ▼",
+    };
+    let sorted = match (current, query.desc) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    view! {
+        <a href=next.href(&base, None, None) aria-sort=sorted data-sort=label>{i18n.t(label)}{arrow}</a>
     }
 }
 
 #[component]
-fn AddPersonForm(region: String, short_name: String) -> impl IntoView {
+fn PersonLine(
+    p: PersonRow,
+    can_invite: bool,
+    actions: RowActions,
+    region: String,
+    short_name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let role = p.role;
+    let invitation = p.invitation;
+    let active = p.active;
+    let welcome = p.welcome_sent.clone();
+    let menu = can_invite.then(|| {
+        view! { <MoreOptions p=p.clone() actions=actions region=region short_name=short_name /> }
+    });
+    view! {
+        <tr data-email=p.email.clone()>
+            <td>{p.name.clone()}</td>
+            <td>{p.email.clone()}</td>
+            <td>{move || tr(i18n.locale(), role.label_key())}</td>
+            <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
+            <td class="welcome-sent">{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
+            <td class="invitation-state">{move || tr(i18n.locale(), invitation.label_key())}</td>
+            <td>{menu}</td>
+        </tr>
+    }
+    .into_any()
+}
+
+/// A person's "More Options" menu: Send Invite / Resend, Revoke, Deactivate / Activate
+/// and Change role. Warnings the seed asks for are shown before the click.
+#[component]
+fn MoreOptions(
+    p: PersonRow,
+    actions: RowActions,
+    region: String,
+    short_name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = p.id.to_string();
+    let member = p.invitation == InvitationStatus::Accepted;
+    let pending = p.invitation == InvitationStatus::Pending;
+    let resend = matches!(
+        p.invitation,
+        InvitationStatus::Pending | InvitationStatus::Expired
+    );
+    let name = p.name.clone();
+    let org = move || view! { <OrgInputs region=region.clone() short_name=short_name.clone() /> };
+    let send_form = (!member).then(|| {
+        let (org, id, name) = (org.clone(), id.clone(), name.clone());
+        let welcome = p.welcome_sent.clone();
+        let inactive = !p.active;
+        let label = if resend { "people.resend" } else { "people.send_invite" };
+        view! {
+            <ActionForm action=actions.send attr:class="menu-item">
+                {org()}
+                <input type="hidden" name="person_id" value=id.clone() />
+                {inactive.then(|| {
+                    let name = name.clone();
+                    view! {
+                        <p class="field-hint warn">{move || tr_args(i18n.locale(), "people.inactive_will_activate", &[("name", &name)])}</p>
+                    }
+                })}
+                {welcome.clone().map(|date| view! {
+                    <label class="confirm-again">
+                        <input type="checkbox" name="confirmed" value="true" required=true />
+                        " "
+                        {move || tr_args(i18n.locale(), "people.confirm_send_again", &[("date", &date)])}
+                    </label>
+                })}
+                <button type="submit" class="btn btn-small" data-action="send-invite">{i18n.t(label)}</button>
+            </ActionForm>
+        }
+    });
+    let revoke_form = pending.then(|| {
+        let (org, id) = (org.clone(), id.clone());
+        view! {
+            <ActionForm action=actions.revoke attr:class="menu-item">
+                {org()}
+                <input type="hidden" name="person_id" value=id />
+                <button type="submit" class="btn btn-small" data-action="revoke">{i18n.t("people.revoke")}</button>
+            </ActionForm>
+        }
+    });
+    let (next_active, active_label) = if p.active {
+        ("false", "people.deactivate")
+    } else {
+        ("true", "people.activate")
+    };
+    let current_role = p.role;
+    let role_id = format!("role-{}", p.id);
+    let (org_a, id_a) = (org.clone(), id.clone());
+    let (org_r, id_r) = (org, id);
+    view! {
+        <details class="menu more-options">
+            <summary class="btn btn-small" aria-label=move || tr_args(i18n.locale(), "people.more_options_for", &[("name", &name)])>
+                {i18n.t("people.more_options")}
+            </summary>
+            <div class="menu-panel">
+                {send_form}
+                {revoke_form}
+                <ActionForm action=actions.active attr:class="menu-item">
+                    {org_a()}
+                    <input type="hidden" name="person_id" value=id_a.clone() />
+                    <input type="hidden" name="active" value=next_active />
+                    <button type="submit" class="btn btn-small" data-action="toggle-active">{i18n.t(active_label)}</button>
+                </ActionForm>
+                <ActionForm action=actions.role attr:class="menu-item change-role">
+                    {org_r()}
+                    <input type="hidden" name="person_id" value=id_r.clone() />
+                    <label for=role_id.clone()>{i18n.t("people.change_role")}</label>
+                    <select id=role_id name="role">
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.code() selected=r == current_role>
+                                {move || tr(i18n.locale(), r.label_key())}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="btn btn-small" data-action="change-role">{i18n.t("people.change_role")}</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// Quota, Invite All, Add Person and the audit log link, for people who may invite.
+#[component]
+fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let (left, quota) = (admin.quota_left.to_string(), admin.quota.to_string());
+    let running = admin.batch.clone().filter(|b| !b.done());
+    view! {
+        <div class="admin-bar">
+            <p class="quota" data-testid="quota">
+                {move || tr_args(i18n.locale(), "people.quota_left", &[("left", &left), ("quota", &quota)])}
+            </p>
+            <InviteAllButton admin=admin.clone() base=base.clone() region=region.clone() short_name=short_name.clone() />
+            <AddPersonDialog link=admin.link.clone() region=region.clone() short_name=short_name.clone() />
+            <a class="btn btn-small" href=format!("{base}/audit")>{i18n.t("audit.title")}</a>
+        </div>
+        {running.map(|b| view! { <BatchProgressBar batch=b region=region.clone() short_name=short_name.clone() /> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn InviteAllButton(
+    admin: AdminView,
+    base: String,
+    region: String,
+    short_name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<InviteAll>::new();
+    follow_success(action);
+    let count = admin.never_invited.to_string();
+    let inactive = admin.never_invited_inactive.to_string();
+    let has_inactive = admin.never_invited_inactive > 0;
+    let nobody = admin.never_invited == 0;
+    view! {
+        <details class="menu invite-all">
+            <summary class="btn">{i18n.t("people.invite_all")}</summary>
+            <div class="menu-panel" role="dialog" aria-label=i18n.t("people.invite_all")>
+                {if nobody {
+                    view! { <p>{i18n.t("people.invite_all_nobody")}</p> }.into_any()
+                } else {
+                    view! {
+                        <p>{move || tr_args(i18n.locale(), "people.invite_all_confirm", &[("count", &count)])}</p>
+                        {has_inactive.then(|| {
+                            let inactive = inactive.clone();
+                            view! { <p class="field-hint warn">{move || tr_args(i18n.locale(), "people.invite_all_inactive", &[("count", &inactive)])}</p> }
+                        })}
+                        <FormAlert action=action />
+                        <ActionForm action=action>
+                            <OrgInputs region=region.clone() short_name=short_name.clone() />
+                            <Submit action=action label="people.yes" />
+                            " "
+                            <a class="btn btn-small" href=base.clone()>{i18n.t("people.no")}</a>
+                        </ActionForm>
+                    }.into_any()
+                }}
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// "Invite All: N of M sent", refreshed about once a second while mails go out.
+#[component]
+fn BatchProgressBar(batch: BatchProgress, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let progress = RwSignal::new(batch);
+    #[cfg(feature = "hydrate")]
+    {
+        let (region, short_name) = (region.clone(), short_name.clone());
+        leptos::task::spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(1_000).await;
+                match super::api::get_invite_all_progress(region.clone(), short_name.clone()).await
+                {
+                    Ok(Some(b)) => {
+                        let done = b.done();
+                        progress.set(b);
+                        if done {
+                            // Show the list with everyone's new Welcome Sent and state.
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.location().reload();
+                            }
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => {}
+                }
+            }
+        });
+    }
+    let _ = (&region, &short_name);
+    let text = move || {
+        let b = progress.get();
+        let key = if b.done() {
+            "people.invite_all_done"
+        } else {
+            "people.invite_all_progress"
+        };
+        tr_args(
+            i18n.locale(),
+            key,
+            &[
+                ("sent", &b.sent.to_string()),
+                ("total", &b.total.to_string()),
+            ],
+        )
+    };
+    let value = move || progress.get().sent.to_string();
+    let max = move || progress.get().total.max(1).to_string();
+    view! {
+        <div class="batch-progress" role="status" aria-live="polite" data-testid="invite-all-progress">
+            <progress value=value max=max></progress>
+            <span>{text}</span>
+        </div>
+    }
+}
+
+/// "Add Person" opens "Add People to the Organization" with the Email and Link tabs
+/// (radio-button tabs: they work without JavaScript).
+#[component]
+fn AddPersonDialog(link: JoinLinkSettings, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <details class="menu add-person">
+            <summary class="btn btn-primary">{i18n.t("people.add_person")}</summary>
+            <div class="add-person-panel" role="dialog" aria-label=i18n.t("people.add_title")>
+                <h2>{i18n.t("people.add_title")}</h2>
+                <div class="tabs">
+                    <input type="radio" name="add-tab" id="tab-email" checked=true />
+                    <label for="tab-email" class="tab">{i18n.t("people.tab_email")}</label>
+                    <input type="radio" name="add-tab" id="tab-link" />
+                    <label for="tab-link" class="tab">{i18n.t("people.tab_link")}</label>
+                    <div class="tab-panel panel-email">
+                        <AddByEmail region=region.clone() short_name=short_name.clone() />
+                    </div>
+                    <div class="tab-panel panel-link">
+                        <LinkTab link=link region=region short_name=short_name />
+                    </div>
+                </div>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn AddByEmail(region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<AddPerson>::new();
     follow_success(action);
     let role_errors = field_errors(action, "role");
     view! {
-        <details class="add-person">
-            <summary class="btn btn-primary">{i18n.t("people.add_person")}</summary>
-            <div class="add-person-panel" role="group" aria-label=i18n.t("people.add_title")>
-                <h2>{i18n.t("people.add_title")}</h2>
-                <FormAlert action=action />
-                <ActionForm action=action>
-                    <input type="hidden" name="region" value=region />
-                    <input type="hidden" name="short_name" value=short_name />
-                    <Field name="name" label="auth.name" autocomplete="off" errors=field_errors(action, "name") check=check_name />
-                    <Field name="email" label="auth.email" kind="email" autocomplete="off" errors=field_errors(action, "email") check=check_email />
-                    <RoleSelect errors=role_errors />
-                    <div class="field checkbox">
-                        <label><input type="checkbox" name="send_now" checked=true /> " " {i18n.t("people.send_now")}</label>
-                        <p class="field-hint">{i18n.t("people.active_note")}</p>
-                    </div>
-                    <Submit action=action label="people.add" />
-                </ActionForm>
+        <FormAlert action=action />
+        <ActionForm action=action>
+            <OrgInputs region=region short_name=short_name />
+            <Field name="name" label="auth.name" autocomplete="off" errors=field_errors(action, "name") check=check_name />
+            <Field name="email" label="auth.email" kind="email" autocomplete="off" errors=field_errors(action, "email") check=check_email />
+            <RoleSelect errors=role_errors />
+            <div class="field checkbox">
+                <label><input type="checkbox" name="send_now" checked=true /> " " {i18n.t("people.send_now")}</label>
+                <p class="field-hint">{i18n.t("people.active_note")}</p>
             </div>
-        </details>
+            <Submit action=action label="people.add" />
+        </ActionForm>
+    }
+}
+
+#[component]
+fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SaveJoinLink>::new();
+    follow_success(action);
+    let joined = link.joined.to_string();
+    let url = link.url.clone();
+    let copied = RwSignal::new(false);
+    view! {
+        <FormAlert action=action />
+        <ActionForm action=action>
+            <OrgInputs region=region short_name=short_name />
+            <div class="field checkbox switch">
+                <label>
+                    <input type="checkbox" role="switch" name="enabled" value="true" checked=link.enabled />
+                    " "
+                    {i18n.t("people.link_setting")}
+                </label>
+                <p class="field-hint">{i18n.t("people.link_setting_hint")}</p>
+            </div>
+            {url.map(|url| view! {
+                <div class="field copy-link">
+                    <label for="join-link">{i18n.t("people.link")}</label>
+                    <div class="copy-row">
+                        <input id="join-link" type="text" readonly=true value=url.clone() data-testid="join-link" />
+                        <button
+                            type="button"
+                            class="btn btn-small"
+                            on:click=move |_| {
+                                copy_to_clipboard(&url);
+                                copied.set(true);
+                            }
+                        >
+                            {move || if copied.get() { tr(i18n.locale(), "people.copied") } else { tr(i18n.locale(), "people.copy") }}
+                        </button>
+                    </div>
+                    <p class="field-hint" data-testid="joined-count">
+                        {move || tr_args(i18n.locale(), "people.link_joined", &[("count", &joined)])}
+                    </p>
+                </div>
+            })}
+            <DomainsField domains=link.domains.join(", ") errors=field_errors(action, "domains") />
+            <Submit action=action label="people.save_link" />
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn DomainsField(
+    domains: String,
+    #[prop(into)] errors: Signal<Vec<crate::error::FieldError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let messages = move || {
+        errors
+            .get()
+            .iter()
+            .map(|e| e.message(i18n.locale()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    view! {
+        <div class="field">
+            <label for="field-domains">{i18n.t("people.allowed_domains")}</label>
+            <input id="field-domains" name="domains" type="text" value=domains placeholder="example.com, example.org" aria-describedby="field-domains-hint field-domains-error" />
+            <p class="field-hint" id="field-domains-hint">{i18n.t("people.allowed_domains_hint")}</p>
+            <p class="field-error" id="field-domains-error" aria-live="polite">{messages}</p>
+        </div>
+    }
+}
+
+/// Copies `text` (the join link) with the Clipboard API; without it the field stays
+/// selectable by hand.
+#[allow(unused_variables)]
+fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let key = use_org_params();
+    let page = Resource::new(move || key.get(), |(r, s)| get_audit_log(r, s));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <AuditLog page=page /> }.into_any(),
+                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditLog(page: Audit) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = page
+        .events
+        .into_iter()
+        .map(|e| {
+            let key = e.action_key.clone();
+            let action = e.action_key;
+            view! {
+                <tr>
+                    <td>{e.when}</td>
+                    <td>{e.actor}</td>
+                    <td data-action=action>{move || tr(i18n.locale(), &key)}</td>
+                    <td>{e.subject.unwrap_or_default()}</td>
+                    <td>{e.detail.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
+            <h1>{i18n.t("audit.title")}</h1>
+            <p><a href=format!("{}/people", page.org_home)>{i18n.t("people.title")}</a></p>
+            <table class="table audit">
+                <thead>
+                    <tr>
+                        <th>{i18n.t("audit.when")}</th>
+                        <th>{i18n.t("audit.who")}</th>
+                        <th>{i18n.t("audit.what")}</th>
+                        <th>{i18n.t("audit.subject")}</th>
+                        <th>{i18n.t("audit.detail")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// The Resource Center page the invitation email links to: getting started with Muster.
+#[component]
+pub fn ResourcesPage() -> impl IntoView {
+    let i18n: I18n = use_i18n();
+    let sections = ["signin", "switch", "roles", "help"];
+    view! {
+        <section class="card resources" data-page="resources">
+            <h1>{i18n.t("resources.title")}</h1>
+            <p>{i18n.t("resources.intro")}</p>
+            {sections.into_iter().map(|s| {
+                let (title, body) = (format!("resources.{s}_title"), format!("resources.{s}_body"));
+                view! {
+                    <h2>{move || tr(i18n.locale(), &title)}</h2>
+                    <p>{move || tr(i18n.locale(), &body)}</p>
+                }
+            }).collect_view()}
+            <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
+        </section>
     }
 }

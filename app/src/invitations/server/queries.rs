@@ -11,6 +11,7 @@ pub struct InvitationRow {
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub replaced_at: Option<DateTime<Utc>>,
     pub org_name: String,
     pub region: String,
     pub short_name: String,
@@ -24,7 +25,7 @@ pub async fn find_by_token(
     sqlx::query_as!(
         InvitationRow,
         r#"SELECT i.id, i.org_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
-                  o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
+                  i.replaced_at, o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
            FROM invitations i
            JOIN organizations o ON o.id = i.org_id
            LEFT JOIN users u ON u.id = i.invited_by

@@ -47,13 +47,13 @@ pub async fn issue(
     )
     .await?;
     if created {
-        let link = settings.link(&format!("/invitations/accept?token={}", token.plain));
-        let mail = templates::invitation(
+        let mail = invitation_mail(
+            settings,
             invite.locale,
             invite.inviter_name,
             invite.org_name,
             invite.role,
-            &link,
+            &token.plain,
         );
         outbox::enqueue(&mut *db, invite.email, &mail).await?;
         queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await?;
@@ -61,9 +61,26 @@ pub async fn issue(
     Ok(created)
 }
 
+/// The invitation email: a link to set a password and sign in (`token`), and one to the
+/// Resource Center.
+pub fn invitation_mail(
+    settings: &Settings,
+    locale: Locale,
+    inviter: &str,
+    org: &str,
+    role: Role,
+    token: &str,
+) -> templates::Email {
+    let accept = settings.link(&format!("/invitations/accept?token={token}"));
+    let resources = settings.link(&format!("/resources?lang={}", locale.code()));
+    templates::invitation(locale, inviter, org, role, &accept, &resources)
+}
+
 fn state_of(row: &InvitationRow) -> InvitationState {
     if row.accepted_at.is_some() {
         InvitationState::Accepted
+    } else if row.replaced_at.is_some() {
+        InvitationState::Replaced
     } else if row.revoked_at.is_some() {
         InvitationState::Revoked
     } else if row.expires_at <= chrono::Utc::now() {
@@ -78,6 +95,7 @@ fn refusal(state: InvitationState) -> Option<AppError> {
         InvitationState::Open => None,
         InvitationState::Accepted => Some(AppError::Gone("errors.invitation_used".into())),
         InvitationState::Revoked => Some(AppError::Gone("errors.invitation_revoked".into())),
+        InvitationState::Replaced => Some(AppError::Gone("errors.invitation_replaced".into())),
         InvitationState::Expired => Some(AppError::Gone("errors.invitation_expired".into())),
     }
 }

@@ -21,6 +21,8 @@ pub async fn memberships_of(
         r#"SELECT o.name, o.short_name, o.region, m.role
            FROM memberships m JOIN organizations o ON o.id = m.org_id
            WHERE m.user_id = $1 AND o.status = 'active'
+             AND NOT EXISTS (SELECT 1 FROM people p
+                             WHERE p.org_id = o.id AND p.user_id = $1 AND p.status = 'inactive')
            ORDER BY lower(o.name), o.region"#,
         user_id
     )
@@ -150,7 +152,9 @@ pub async fn member_of(
         MemberOfRow,
         r#"SELECT o.id AS org_id, o.name AS org_name, m.role
            FROM organizations o JOIN memberships m ON m.org_id = o.id AND m.user_id = $3
-           WHERE o.region = $1 AND o.short_name = $2 AND o.status = 'active'"#,
+           WHERE o.region = $1 AND o.short_name = $2 AND o.status = 'active'
+             AND NOT EXISTS (SELECT 1 FROM people p
+                             WHERE p.org_id = o.id AND p.user_id = $3 AND p.status = 'inactive')"#,
         region,
         short_name,
         user_id

@@ -1,9 +1,13 @@
 //! Every SQL statement about the people list. Each filters by organization.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
+use crate::people::types::{ListQuery, SortKey};
+
+#[derive(sqlx::FromRow)]
 pub struct PersonRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -15,37 +19,91 @@ pub struct PersonRow {
     pub member: bool,
 }
 
-/// The first `limit` people of an organization by name, with their latest invitation.
+/// Escapes `%`, `_` and `\` so a search is a plain substring match.
+fn like_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of people (keyset paging: `after`/`before` is the id of the row the page
+/// continues from), with each person's latest invitation. Fetches `limit + 1` rows so the
+/// caller knows whether there is more; rows come back in display order.
 pub async fn list(
     db: impl PgExecutor<'_>,
     org_id: i64,
+    query: &ListQuery,
     limit: i64,
 ) -> Result<Vec<PersonRow>, sqlx::Error> {
-    sqlx::query_as!(
-        PersonRow,
-        r#"SELECT p.name, p.email, p.role, p.status, p.welcome_sent_at,
-                  i.accepted_at AS "accepted_at?", i.revoked_at AS "revoked_at?",
-                  i.expires_at AS "expires_at?",
+    // The sort key as an SQL row value, for both the people and the cursor row.
+    let key = |alias: &str| match query.sort {
+        SortKey::Name => format!("(lower({alias}.name), {alias}.email)"),
+        SortKey::Email => format!("({alias}.email)"),
+    };
+    // Paging backwards walks the index the other way, then the rows are reversed.
+    let backwards = query.before.is_some();
+    let ascending = query.desc == backwards;
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
+        r#"SELECT p.id, p.name, p.email, p.role, p.status, p.welcome_sent_at,
+                  i.accepted_at, i.revoked_at, i.expires_at,
                   EXISTS (SELECT 1 FROM memberships m
-                          WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS "member!"
+                          WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS member
            FROM people p
            LEFT JOIN LATERAL (
                SELECT accepted_at, revoked_at, expires_at FROM invitations
                WHERE org_id = p.org_id AND email = p.email
                ORDER BY created_at DESC LIMIT 1
            ) i ON true
-           WHERE p.org_id = $1
-           ORDER BY lower(p.name), p.email
-           LIMIT $2"#,
-        org_id,
-        limit
-    )
-    .fetch_all(db)
-    .await
+           WHERE p.org_id = "#,
+    );
+    sql.push_bind(org_id);
+    if !query.q.is_empty() {
+        sql.push(" AND (lower(p.name) || ' ' || p.email) LIKE ")
+            .push_bind(like_pattern(&query.q));
+    }
+    if let Some(cursor) = query.after.or(query.before) {
+        sql.push(format!(
+            " AND {} {} (SELECT {} FROM people c WHERE c.org_id = ",
+            key("p"),
+            if ascending { ">" } else { "<" },
+            key("c").trim_start_matches('(').trim_end_matches(')')
+        ))
+        .push_bind(org_id)
+        .push(" AND c.id = ")
+        .push_bind(cursor)
+        .push(")");
+    }
+    let order = if ascending { "ASC" } else { "DESC" };
+    match query.sort {
+        SortKey::Name => sql.push(format!(" ORDER BY lower(p.name) {order}, p.email {order}")),
+        SortKey::Email => sql.push(format!(" ORDER BY p.email {order}")),
+    };
+    sql.push(" LIMIT ").push_bind(limit + 1);
+    let mut rows: Vec<PersonRow> = sql.build_query_as().fetch_all(db).await?;
+    if backwards {
+        // Keep the extra row (the "is there more" marker) at the end after reversing.
+        let extra = (rows.len() as i64 > limit).then(|| rows.pop()).flatten();
+        rows.reverse();
+        rows.extend(extra);
+    }
+    Ok(rows)
 }
 
-pub struct PersonForInvite {
+pub struct PersonForAction {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
     pub role: String,
+    pub status: String,
+    pub user_id: Option<i64>,
+    pub welcome_sent_at: Option<DateTime<Utc>>,
     pub member: bool,
 }
 
@@ -53,16 +111,435 @@ pub struct PersonForInvite {
 pub async fn lock_person(
     db: impl PgExecutor<'_>,
     org_id: i64,
-    email: &str,
-) -> Result<Option<PersonForInvite>, sqlx::Error> {
+    person_id: i64,
+) -> Result<Option<PersonForAction>, sqlx::Error> {
     sqlx::query_as!(
-        PersonForInvite,
-        r#"SELECT p.role,
+        PersonForAction,
+        r#"SELECT p.id, p.name, p.email, p.role, p.status, p.user_id, p.welcome_sent_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS "member!"
-           FROM people p WHERE p.org_id = $1 AND p.email = $2 FOR UPDATE"#,
+           FROM people p WHERE p.org_id = $1 AND p.id = $2 FOR UPDATE"#,
         org_id,
-        email
+        person_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends the person's open invitation. `replaced`: a new one is being sent (Resend).
+pub async fn end_open_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    replaced: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE invitations
+           SET revoked_at = now(), replaced_at = CASE WHEN $3 THEN now() END
+           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL"#,
+        org_id,
+        email,
+        replaced
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    person_id: i64,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET status = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        person_id,
+        status
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One role for the person everywhere it is kept: the directory, the membership and an
+/// open invitation (so accepting it later grants the new role).
+pub async fn set_role(
+    db: &mut sqlx::PgConnection,
+    org_id: i64,
+    person: &PersonForAction,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET role = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        person.id,
+        role
+    )
+    .execute(&mut *db)
+    .await?;
+    if let Some(user_id) = person.user_id {
+        sqlx::query!(
+            "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2",
+            org_id,
+            user_id,
+            role
+        )
+        .execute(&mut *db)
+        .await?;
+    }
+    sqlx::query!(
+        r#"UPDATE invitations SET role = $3
+           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL"#,
+        org_id,
+        person.email,
+        role
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Active members holding OWNER, locked: the last one may not be demoted or deactivated.
+pub async fn lock_active_owners(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT p.id FROM people p
+           JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
+           WHERE p.org_id = $1 AND m.role = 'OWNER' AND p.status = 'active'
+           ORDER BY p.id FOR UPDATE OF p"#,
+        org_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Takes `n` invitations from today's quota (UTC day). `false` (and nothing taken) when
+/// fewer than `n` are left.
+pub async fn take_quota(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    n: i32,
+    quota: i32,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query_scalar!(
+        r#"INSERT INTO invite_quota_usage AS u (org_id, day, used)
+           SELECT $1, (now() AT TIME ZONE 'UTC')::date, $2::int WHERE $2::int <= $3::int
+           ON CONFLICT (org_id, day) DO UPDATE SET used = u.used + $2::int
+           WHERE u.used + $2::int <= $3::int
+           RETURNING used"#,
+        org_id,
+        n,
+        quota
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Invitations used today and the organization's own quota, if it has one.
+pub async fn quota_state(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<(i32, Option<i32>), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT o.invite_daily_quota,
+                  COALESCE((SELECT used FROM invite_quota_usage
+                            WHERE org_id = o.id AND day = (now() AT TIME ZONE 'UTC')::date), 0)
+                      AS "used!"
+           FROM organizations o WHERE o.id = $1"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.used, row.invite_daily_quota))
+}
+
+pub struct AuditRow {
+    pub actor_name: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Records who did what. Call it in the transaction of the change itself.
+pub async fn audit(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    actor: Option<(i64, &str)>,
+    action: &str,
+    subject: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO audit_events (org_id, actor_id, actor_name, action, subject, detail)
+           VALUES ($1, $2, $3, $4, $5, $6)"#,
+        org_id,
+        actor.map(|a| a.0),
+        actor.map(|a| a.1).unwrap_or(""),
+        action,
+        subject,
+        detail
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn audit_page(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"SELECT actor_name, action, subject, detail, created_at FROM audit_events
+           WHERE org_id = $1 ORDER BY id DESC LIMIT $2"#,
+        org_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Invite All's single statement: puts everyone never sent an invitation (and not
+/// already a member or in a batch) into batch `batch_id`, making them Active (seed note).
+/// Rows locked by a concurrent Invite All are re-checked after it commits, so a double
+/// submit picks nobody twice.
+pub async fn queue_never_invited(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    batch_id: i64,
+) -> Result<i64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE people p SET invite_batch_id = $2, status = 'active'
+           WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL AND p.invite_batch_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM memberships m
+                             WHERE m.org_id = p.org_id AND m.user_id = p.user_id)"#,
+        org_id,
+        batch_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() as i64)
+}
+
+/// How many people Invite All would invite now (and how many of them are Inactive).
+pub async fn count_never_invited(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "all!", count(*) FILTER (WHERE p.status = 'inactive') AS "inactive!"
+           FROM people p
+           WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL AND p.invite_batch_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM memberships m
+                             WHERE m.org_id = p.org_id AND m.user_id = p.user_id)"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.all, row.inactive))
+}
+
+pub async fn insert_batch(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    requested_by: i64,
+    inviter_name: &str,
+    locale: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO invite_batches (org_id, requested_by, inviter_name, locale)
+           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        org_id,
+        requested_by,
+        inviter_name,
+        locale
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn set_batch_total(
+    db: impl PgExecutor<'_>,
+    batch_id: i64,
+    total: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE invite_batches SET total = $2,
+               finished_at = CASE WHEN $2 = 0 THEN now() END
+           WHERE id = $1"#,
+        batch_id,
+        total as i32
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct BatchRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub requested_by: Option<i64>,
+    pub inviter_name: String,
+    pub locale: String,
+    pub org_name: String,
+}
+
+/// The oldest unfinished batch, locked so one worker prepares it at a time.
+pub async fn claim_open_batch(db: impl PgExecutor<'_>) -> Result<Option<BatchRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BatchRow,
+        r#"SELECT b.id, b.org_id, b.requested_by, b.inviter_name, b.locale, o.name AS org_name
+           FROM invite_batches b JOIN organizations o ON o.id = b.org_id
+           WHERE b.finished_at IS NULL
+           ORDER BY b.id LIMIT 1
+           FOR UPDATE OF b SKIP LOCKED"#
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct BatchPerson {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+}
+
+pub async fn batch_chunk(
+    db: impl PgExecutor<'_>,
+    batch_id: i64,
+    limit: i64,
+) -> Result<Vec<BatchPerson>, sqlx::Error> {
+    sqlx::query_as!(
+        BatchPerson,
+        r#"SELECT id, email, role FROM people
+           WHERE invite_batch_id = $1 AND welcome_sent_at IS NULL
+           ORDER BY id LIMIT $2"#,
+        batch_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Creates a chunk's invitations in one statement; returns the emails that got one (a
+/// person invited meanwhile by hand keeps that invitation).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitations(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    invited_by: Option<i64>,
+    emails: &[String],
+    roles: &[String],
+    token_hashes: &[Vec<u8>],
+    valid_days: i32,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
+           SELECT $1, e, r, h, $2, now(), now() + make_interval(days => $6)
+           FROM unnest($3::text[], $4::text[], $5::bytea[]) AS t (e, r, h)
+           ON CONFLICT DO NOTHING
+           RETURNING email"#,
+        org_id,
+        invited_by,
+        emails,
+        roles,
+        token_hashes as &[Vec<u8>],
+        valid_days
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Queues a chunk's mails in one statement, tagged with the batch for its progress.
+pub async fn enqueue_batch_mails(
+    db: impl PgExecutor<'_>,
+    batch_id: i64,
+    recipients: &[String],
+    subjects: &[String],
+    texts: &[String],
+    htmls: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO outbox_emails (recipient, subject, body_text, body_html, batch_id)
+           SELECT r, s, t, h, $1 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+               AS m (r, s, t, h)"#,
+        batch_id,
+        recipients,
+        subjects,
+        texts,
+        htmls
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_chunk_done(
+    db: impl PgExecutor<'_>,
+    person_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET welcome_sent_at = now() WHERE id = ANY($1)",
+        person_ids
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn advance_batch(
+    db: impl PgExecutor<'_>,
+    batch_id: i64,
+    prepared: i32,
+    skipped: i32,
+    finished: bool,
+) -> Result<(), sqlx::Error> {
+    // People invited by hand meanwhile keep that invitation and leave the batch's total.
+    sqlx::query!(
+        r#"UPDATE invite_batches SET prepared = prepared + $2,
+               total = CASE WHEN $4 THEN prepared + $2 ELSE total - $3 END,
+               finished_at = CASE WHEN $4 THEN now() END
+           WHERE id = $1"#,
+        batch_id,
+        prepared,
+        skipped,
+        finished
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct BatchProgressRow {
+    pub id: i64,
+    pub total: i32,
+    pub prepared: i32,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+/// The organization's latest Invite All and how many of its mails have gone out.
+pub async fn latest_batch(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Option<BatchProgressRow>, sqlx::Error> {
+    sqlx::query_as!(
+        BatchProgressRow,
+        r#"SELECT b.id, b.total, b.prepared,
+                  (SELECT count(*) FROM outbox_emails e
+                   WHERE e.batch_id = b.id AND e.status = 'sent') AS "sent!",
+                  (SELECT count(*) FROM outbox_emails e
+                   WHERE e.batch_id = b.id AND e.status = 'failed') AS "failed!"
+           FROM invite_batches b WHERE b.org_id = $1 AND b.total > 0
+           ORDER BY b.id DESC LIMIT 1"#,
+        org_id
     )
     .fetch_optional(db)
     .await

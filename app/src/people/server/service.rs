@@ -1,30 +1,39 @@
-//! People rules: members see the list; adding and inviting need the Invite permission
-//! (OWNER, ADMIN); only an OWNER may add another OWNER.
+//! People rules: members see the list; adding, inviting and changing people need the
+//! Invite permission (OWNER, ADMIN); only an OWNER grants or removes OWNER; an
+//! organization keeps at least one active OWNER. Every change is audited in its own
+//! transaction, and every invitation counts against the daily quota.
 
-use super::queries;
+use super::queries::{self, PersonForAction};
 use crate::auth::types::{CurrentUser, EmailAddress, PersonName};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue};
+use crate::joining::server::service as joining;
 use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Granted, Member};
 use crate::orgs::types::{Role, org_home};
-use crate::people::types::{InvitationStatus, PeoplePage, PersonRow};
+use crate::people::types::{
+    AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, ListQuery, PeoplePage,
+    PersonRow,
+};
 use crate::state::AppState;
 
-/// People shown on one page (paging and search come with the large-organization work).
-const PAGE_SIZE: i64 = 200;
+/// People shown per page.
+pub const PAGE_SIZE: i64 = 50;
 
 pub async fn page(
     state: &AppState,
     user: &CurrentUser,
     region: &str,
     short_name: &str,
+    query: ListQuery,
 ) -> Result<PeoplePage, AppError> {
     let member = Member::find(state, user, region, short_name).await?;
     let now = chrono::Utc::now();
-    let people = queries::list(&state.pool, member.org_id, PAGE_SIZE)
-        .await?
+    let mut rows = queries::list(&state.pool, member.org_id, &query, PAGE_SIZE).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let people: Vec<PersonRow> = rows
         .into_iter()
         .map(|p| PersonRow {
             invitation: match (p.accepted_at, p.revoked_at, p.expires_at) {
@@ -35,6 +44,7 @@ pub async fn page(
                 (_, _, Some(_)) => InvitationStatus::Pending,
                 _ => InvitationStatus::NotInvited,
             },
+            id: p.id,
             role: Role::from_code(&p.role).unwrap_or(Role::Viewer),
             active: p.status == "active",
             welcome_sent: p.welcome_sent_at.map(|t| t.format("%Y-%m-%d").to_string()),
@@ -42,7 +52,19 @@ pub async fn page(
             email: p.email,
         })
         .collect();
+    // Going forward, "more" means a next page; going back, it means a previous one.
+    let (first, last) = (people.first().map(|p| p.id), people.last().map(|p| p.id));
+    let (next, prev) = if query.before.is_some() {
+        (last, if more { first } else { None })
+    } else {
+        (if more { last } else { None }, query.after.and(first))
+    };
     let can_invite = member.can(Permission::Invite);
+    let admin = if can_invite {
+        Some(admin_view(state, &member).await?)
+    } else {
+        None
+    };
     Ok(PeoplePage {
         org_name: member.org_name.clone(),
         org_home: org_home(region, short_name),
@@ -54,7 +76,64 @@ pub async fn page(
             member.contacts(state).await?
         },
         people,
+        query,
+        next,
+        prev,
+        admin,
     })
+}
+
+async fn admin_view(state: &AppState, member: &Member) -> Result<AdminView, AppError> {
+    let (used, quota) = quota(state, member.org_id).await?;
+    let (never_invited, never_invited_inactive) =
+        queries::count_never_invited(&state.pool, member.org_id).await?;
+    let batch = queries::latest_batch(&state.pool, member.org_id)
+        .await?
+        .map(batch_view);
+    Ok(AdminView {
+        quota,
+        quota_left: (quota - used).max(0),
+        never_invited,
+        never_invited_inactive,
+        batch,
+        link: joining::settings(state, member.org_id).await?,
+    })
+}
+
+fn batch_view(b: queries::BatchProgressRow) -> BatchProgress {
+    BatchProgress {
+        id: b.id,
+        total: b.total.into(),
+        prepared: b.prepared.into(),
+        sent: b.sent,
+        failed: b.failed,
+    }
+}
+
+/// Today's use and the quota that applies to the organization.
+async fn quota(state: &AppState, org_id: i64) -> Result<(i32, i32), AppError> {
+    let (used, own) = queries::quota_state(&state.pool, org_id).await?;
+    Ok((used, own.unwrap_or(state.settings.invite_daily_quota)))
+}
+
+/// Takes `n` invitations from today's quota, or refuses with how many are left.
+async fn take_quota(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    org_id: i64,
+    n: i64,
+) -> Result<(), AppError> {
+    let (used, quota) = quota(state, org_id).await?;
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    if !queries::take_quota(&mut *tx, org_id, n, quota).await? {
+        return Err(AppError::Validation(vec![
+            FieldError::new("form", "errors.invite_quota_exceeded")
+                .with_arg("left", (quota - used).max(0))
+                .with_arg("quota", quota)
+                .with_arg("wanted", n),
+        ]));
+    }
+    Ok(())
 }
 
 pub struct NewPerson<'a> {
@@ -100,6 +179,15 @@ pub async fn add_person(
     if inserted.is_none() {
         return Err(AppError::field("email", "errors.person_exists"));
     }
+    audit(
+        &mut tx,
+        &granted,
+        user,
+        "person_added",
+        email.as_str(),
+        Some(role.code()),
+    )
+    .await?;
     if form.send_now {
         send(
             &mut tx,
@@ -111,47 +199,268 @@ pub async fn add_person(
             *role,
         )
         .await?;
+        audit(
+            &mut tx,
+            &granted,
+            user,
+            "invitation_sent",
+            email.as_str(),
+            None,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(())
 }
 
-/// "Send Invite" from a person's More Options menu.
+async fn require_person(
+    tx: &mut sqlx::PgConnection,
+    granted: &Granted,
+    person_id: i64,
+) -> Result<PersonForAction, AppError> {
+    queries::lock_person(&mut *tx, granted.org_id(), person_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// "Send Invite" and "Resend" from a person's More Options menu. Resend ends the open
+/// invitation (its link stops working) and sends a new one valid for 30 days. Someone
+/// whose Welcome Sent is already set is only invited again with `confirmed` (the seed
+/// warns against double invites). An Inactive person becomes Active.
 pub async fn send_invite(
     state: &AppState,
     user: &CurrentUser,
     region: &str,
     short_name: &str,
-    email: &str,
+    person_id: i64,
+    confirmed: bool,
 ) -> Result<(), AppError> {
     let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
-    let email = EmailAddress::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
-    let person = queries::lock_person(&mut *tx, granted.org_id(), email.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
     if person.member {
         return Err(AppError::Conflict("errors.person_already_member".into()));
     }
-    let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
-    if !send(
-        &mut tx,
-        state,
-        &member,
-        &granted,
-        user,
-        email.as_str(),
-        role,
-    )
-    .await?
+    if let Some(sent) = person.welcome_sent_at
+        && !confirmed
     {
-        return Err(AppError::Conflict("errors.person_already_invited".into()));
+        return Err(AppError::Validation(vec![
+            FieldError::new("form", "errors.welcome_already_sent")
+                .with_arg("date", sent.format("%Y-%m-%d")),
+        ]));
+    }
+    let replaced =
+        queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, true).await?;
+    let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    send(&mut tx, state, &member, &granted, user, &person.email, role).await?;
+    let action = if replaced {
+        "invitation_resent"
+    } else {
+        "invitation_sent"
+    };
+    audit(&mut tx, &granted, user, action, &person.email, None).await?;
+    if person.status == "inactive" {
+        audit(
+            &mut tx,
+            &granted,
+            user,
+            "person_activated",
+            &person.email,
+            None,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(())
+}
+
+/// "Revoke": the open invitation's link stops working at once.
+pub async fn revoke_invite(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+    person_id: i64,
+) -> Result<(), AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    if !queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, false).await? {
+        return Err(AppError::Conflict("errors.no_open_invitation".into()));
+    }
+    audit(
+        &mut tx,
+        &granted,
+        user,
+        "invitation_revoked",
+        &person.email,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Deactivate" / "Activate". An inactive member loses access to the organization; the
+/// last active OWNER cannot be deactivated, and only an OWNER changes an OWNER.
+pub async fn set_active(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+    person_id: i64,
+    active: bool,
+) -> Result<(), AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    ensure_may_grant(&granted, role)?;
+    if !active && owners == [person.id] {
+        return Err(AppError::Conflict("errors.last_owner".into()));
+    }
+    let status = if active { "active" } else { "inactive" };
+    if person.status == status {
+        return Ok(());
+    }
+    queries::set_status(&mut *tx, granted.org_id(), person.id, status).await?;
+    let action = if active {
+        "person_activated"
+    } else {
+        "person_deactivated"
+    };
+    audit(&mut tx, &granted, user, action, &person.email, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Change role": the person's role everywhere it is kept, in one transaction.
+pub async fn change_role(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+    person_id: i64,
+    role: &str,
+) -> Result<(), AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let new_role = Role::parse("role", role).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut tx = state.pool.begin().await?;
+    let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    if old_role == new_role {
+        return Ok(());
+    }
+    ensure_may_grant(&granted, old_role)?;
+    ensure_may_grant(&granted, new_role)?;
+    if old_role == Role::Owner && owners == [person.id] {
+        return Err(AppError::Conflict("errors.last_owner".into()));
+    }
+    queries::set_role(&mut tx, granted.org_id(), &person, new_role.code()).await?;
+    let detail = format!("{} → {}", old_role.code(), new_role.code());
+    audit(
+        &mut tx,
+        &granted,
+        user,
+        "role_changed",
+        &person.email,
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Invite All" after "Yes": one statement puts everyone never invited into a batch (at
+/// once, however many); the batch worker then creates their invitations and mails in
+/// chunks. Returns how many were queued (0 on a repeated submit).
+pub async fn invite_all(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+) -> Result<i64, AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let batch_id = queries::insert_batch(
+        &mut *tx,
+        granted.org_id(),
+        granted.user_id(),
+        &user.name,
+        user.locale.code(),
+    )
+    .await?;
+    let queued = queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id).await?;
+    if queued == 0 {
+        // Nothing to do (a double submit, or everyone is invited): leave no trace.
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    take_quota(&mut tx, state, granted.org_id(), queued).await?;
+    queries::set_batch_total(&mut *tx, batch_id, queued).await?;
+    let detail = queued.to_string();
+    queries::audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((user.id, &user.name)),
+        "invite_all",
+        None,
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    state.batches_wakeup.notify_one();
+    Ok(queued)
+}
+
+/// How the organization's latest Invite All is going (admins only).
+pub async fn invite_all_progress(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+) -> Result<Option<BatchProgress>, AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    Ok(queries::latest_batch(&state.pool, granted.org_id())
+        .await?
+        .map(batch_view))
+}
+
+/// The audit log, newest first (admins only).
+pub async fn audit_log(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+) -> Result<AuditPage, AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let events = queries::audit_page(&state.pool, granted.org_id(), 200)
+        .await?
+        .into_iter()
+        .map(|e| AuditEntry {
+            when: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            actor: e.actor_name,
+            action_key: format!("audit.{}", e.action),
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(AuditPage {
+        org_name: member.org_name,
+        org_home: org_home(region, short_name),
+        events,
+    })
 }
 
 fn ensure_may_grant(granted: &Granted, role: Role) -> Result<(), AppError> {
@@ -161,6 +470,27 @@ fn ensure_may_grant(granted: &Granted, role: Role) -> Result<(), AppError> {
     Ok(())
 }
 
+async fn audit(
+    tx: &mut sqlx::PgConnection,
+    granted: &Granted,
+    user: &CurrentUser,
+    action: &str,
+    subject: &str,
+    detail: Option<&str>,
+) -> Result<(), AppError> {
+    queries::audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((user.id, &user.name)),
+        action,
+        Some(subject),
+        detail,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends one invitation (quota permitting) in the caller's transaction.
 async fn send(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
@@ -169,7 +499,8 @@ async fn send(
     user: &CurrentUser,
     email: &str,
     role: Role,
-) -> Result<bool, AppError> {
+) -> Result<(), AppError> {
+    take_quota(tx, state, granted.org_id(), 1).await?;
     let invite = Invite {
         org_id: granted.org_id(),
         org_name: &member.org_name,
@@ -179,5 +510,8 @@ async fn send(
         inviter_name: &user.name,
         locale: user.locale,
     };
-    Ok(issue(tx, &state.settings, &invite).await?)
+    if !issue(tx, &state.settings, &invite).await? {
+        return Err(AppError::Conflict("errors.person_already_invited".into()));
+    }
+    Ok(())
 }

@@ -1,6 +1,5 @@
 //! `spawn_app`: a real Muster server on a free port, with its own database (from
 //! `#[sqlx::test]`) and a real SMTP sink, driven over HTTP like a browser would.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -193,9 +192,11 @@ pub const PASSWORD: &str = "correct horse battery";
 
 // --- activation helpers (shared by the activation and invitation tests) ---------------
 
-use app::activation::api::{ChooseRegion, FinishInvites, SaveAccount};
+use app::activation::api::{ActivateNow, AddInvite, ChooseRegion, FinishInvites, SaveAccount};
 use app::activation::server::service::{SubscriptionSpec, create_subscription};
 use app::i18n::Locale;
+use app::invitations::api::AcceptInvitation;
+use app::people::api::GetPeople;
 
 pub fn spec(company: &str, email: &str, locale: Locale, trial: bool) -> SubscriptionSpec {
     SubscriptionSpec {
@@ -273,4 +274,66 @@ pub async fn wait_for_job(pool: &PgPool, token: &str) -> String {
         }
     }
     panic!("the activation job did not finish");
+}
+
+// ---- Organizations and people (shared by the people, invitation and joining tests) ----
+
+/// An active organization `short` owned by `owner` (signed in on the returned client).
+pub async fn org(
+    app: &TestApp,
+    company: &str,
+    owner: &str,
+    invites: &[(&str, &str)],
+) -> reqwest::Client {
+    let token = subscribe(app, &spec(company, owner, Locale::En, false)).await;
+    let c = new_client();
+    fill_wizard(app, &c, &token, owner, company).await;
+    for (email, role) in invites {
+        ok(app
+            .call::<AddInvite>(&c, &[("token", &token), ("email", email), ("role", role)])
+            .await)
+        .await;
+    }
+    ok(app.call::<ActivateNow>(&c, &[("token", &token)]).await).await;
+    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    ok(app
+        .call::<app::auth::api::SignIn>(&c, &[("email", owner), ("password", PASSWORD)])
+        .await)
+    .await;
+    c
+}
+
+pub async fn people(app: &TestApp, c: &reqwest::Client, short: &str) -> serde_json::Value {
+    ok(app
+        .call::<GetPeople>(c, &[("region", "eu-central-1"), ("short_name", short)])
+        .await)
+    .await
+}
+
+pub fn row<'a>(page: &'a serde_json::Value, email: &str) -> &'a serde_json::Value {
+    page["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .unwrap_or_else(|| panic!("{email} in {page}"))
+}
+
+/// Accepts the invitation mailed to `email` as a new person; returns their client.
+pub async fn accept(app: &TestApp, email: &str) -> reqwest::Client {
+    let mails = app.wait_for_mail(email, 1).await;
+    let token = token_of(&link_in(mails.last().unwrap()));
+    let c = new_client();
+    ok(app
+        .call::<AcceptInvitation>(
+            &c,
+            &[
+                ("token", &token),
+                ("name", "Vic Viewer"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    c
 }

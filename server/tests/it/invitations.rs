@@ -2,30 +2,18 @@
 //! SMTP sink: new people set a password, people with an account give theirs; used,
 //! expired and unknown links are refused clearly.
 
-mod common;
-
-use app::activation::api::{ActivateNow, AddInvite};
+use crate::common::*;
+use app::activation::api::ActivateNow;
 use app::auth::api::GetCurrentUser;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::invitations::api::{AcceptInvitation, GetInvitation};
-use common::*;
 use sqlx::PgPool;
 
 /// Activates "Acme" owned by it@acme.test, inviting `invites` (email, role); returns
 /// each invitee's link token, read from the mail they received.
 async fn acme_with_invites(app: &TestApp, invites: &[(&str, &str)]) -> Vec<String> {
-    let token = subscribe(app, &spec("Acme", "it@acme.test", Locale::En, false)).await;
-    let c = new_client();
-    fill_wizard(app, &c, &token, "it@acme.test", "Acme").await;
-    for (email, role) in invites {
-        ok(app
-            .call::<AddInvite>(&c, &[("token", &token), ("email", email), ("role", role)])
-            .await)
-        .await;
-    }
-    ok(app.call::<ActivateNow>(&c, &[("token", &token)]).await).await;
-    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    org(app, "Acme", "it@acme.test", invites).await;
     let mut tokens = Vec::new();
     for (email, _) in invites {
         let mut mail = None;

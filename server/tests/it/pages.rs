@@ -1,10 +1,8 @@
 //! Pages as a browser without JavaScript sees them: server-rendered HTML and plain
 //! form posts answered with redirects.
 
-mod common;
-
+use crate::common::*;
 use app::auth::api::{SignIn, SignUp};
-use common::*;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 

@@ -1,13 +1,11 @@
 //! Accounts against a real PostgreSQL and a real SMTP sink, through HTTP.
 
-mod common;
-
+use crate::common::*;
 use app::auth::api::{
     CheckLink, GetCurrentUser, RequestPasswordReset, ResetPassword, SetLocale, SignIn, SignOut,
     SignUp, VerifyEmail,
 };
 use app::error::AppError;
-use common::*;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 

@@ -1,10 +1,9 @@
 //! Organization activation against a real PostgreSQL and a real SMTP sink, through HTTP:
 //! links, every wizard step, idempotency, concurrency and the job's retries.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use app::activation::api::{
     ActivateNow, AddInvite, ChooseRegion, FinishInvites, GetActivationProgress, GetWizard,
     PreviewShortName, RetryActivation, SaveAccount, SignOutForActivation,
@@ -14,7 +13,6 @@ use app::auth::api::{GetCurrentUser, SignIn};
 use app::error::AppError;
 use app::i18n::Locale;
 use app::orgs::api::GetOrgOverview;
-use common::*;
 use futures::future::join_all;
 use sqlx::PgPool;
 

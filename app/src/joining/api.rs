@@ -1,0 +1,66 @@
+//! Joining-by-link server functions.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::service;
+use super::types::{ConfirmView, JoinView};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
+
+#[server]
+pub async fn get_join_link(token: String) -> Result<JoinView, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let view = service::view(&state, &token).await;
+    match &view {
+        Ok(v) if v.state != super::types::LinkState::Open => request::set_page_status(410),
+        Ok(_) => {}
+        Err(err) => request::set_page_status(err.status()),
+    }
+    view
+}
+
+/// Returns the page that says where the confirmation was sent.
+#[server]
+pub async fn request_join(
+    token: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = service::request(&state, request_locale(), &token, &name, &email, &password).await;
+    request::respond(result.map(|email| {
+        let to = format!("/join/sent?to={}", crate::url::encode(&email));
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
+#[server]
+pub async fn get_join_confirmation(token: String) -> Result<ConfirmView, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let view = service::confirm_view(&state, &token).await;
+    if let Err(err) = &view {
+        request::set_page_status(err.status());
+    }
+    view
+}
+
+#[server]
+pub async fn confirm_join(token: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let joined = request::respond(service::confirm(&state, &token).await)?;
+    if let Some(old) = request::session_token() {
+        request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
+    }
+    request::set_cookie(cookies::session_cookie(
+        &joined.session_token,
+        state.settings.secure_cookies,
+    ));
+    request::redirect_form_post(&joined.home);
+    Ok(joined.home)
+}

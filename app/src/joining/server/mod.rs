@@ -1,0 +1,3 @@
+//! Server-only half of joining by link.
+pub mod queries;
+pub mod service;

@@ -1,0 +1,221 @@
+//! Every SQL statement about self-join links. Each filters by organization or by token.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+pub struct LinkSettingsRow {
+    pub domains: Vec<String>,
+    pub link_id: Option<i64>,
+    pub nonce: Option<Vec<u8>>,
+    pub joined: i64,
+}
+
+pub async fn settings(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<LinkSettingsRow, sqlx::Error> {
+    sqlx::query_as!(
+        LinkSettingsRow,
+        r#"SELECT o.join_domains AS domains, l.id AS "link_id?", l.nonce AS "nonce?",
+                  (SELECT count(*) FROM link_joins j
+                   WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL) AS "joined!"
+           FROM organizations o
+           LEFT JOIN join_links l ON l.org_id = o.id AND l.disabled_at IS NULL
+           WHERE o.id = $1
+           FOR UPDATE OF o"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn set_domains(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    domains: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE organizations SET join_domains = $2 WHERE id = $1",
+        org_id,
+        domains
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_link(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    nonce: &[u8],
+    token_hash: &[u8],
+    created_by: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO join_links (org_id, nonce, token_hash, created_by)
+           VALUES ($1, $2, $3, $4)"#,
+        org_id,
+        nonce,
+        token_hash,
+        created_by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn disable_links(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE join_links SET disabled_at = now() WHERE org_id = $1 AND disabled_at IS NULL",
+        org_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct LinkRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub disabled: bool,
+    /// Whether the organization has another working link (this one was replaced).
+    pub replaced: bool,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+    pub domains: Vec<String>,
+}
+
+pub async fn find_link(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<LinkRow>, sqlx::Error> {
+    sqlx::query_as!(
+        LinkRow,
+        r#"SELECT l.id, l.org_id, l.disabled_at IS NOT NULL AS "disabled!",
+                  EXISTS (SELECT 1 FROM join_links n
+                          WHERE n.org_id = l.org_id AND n.disabled_at IS NULL AND n.id <> l.id)
+                      AS "replaced!",
+                  o.name AS org_name, o.region, o.short_name, o.join_domains AS domains
+           FROM join_links l JOIN organizations o ON o.id = l.org_id
+           WHERE l.token_hash = $1 AND o.status = 'active'"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_join(
+    db: impl PgExecutor<'_>,
+    link_id: i64,
+    org_id: i64,
+    email: &str,
+    name: &str,
+    password_hash: Option<&str>,
+    locale: &str,
+    token_hash: &[u8],
+    valid_hours: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO link_joins (link_id, org_id, email, name, password_hash, locale, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(hours => $8))"#,
+        link_id,
+        org_id,
+        email,
+        name,
+        password_hash,
+        locale,
+        token_hash,
+        valid_hours
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct JoinRow {
+    pub id: i64,
+    pub link_id: i64,
+    pub org_id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub locale: String,
+    pub expires_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub link_disabled: bool,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+}
+
+/// A pending join by its confirmation token; `lock` holds it for the transaction.
+pub async fn find_join(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<JoinRow>, sqlx::Error> {
+    sqlx::query_as!(
+        JoinRow,
+        r#"SELECT j.id, j.link_id, j.org_id, j.email, j.name, j.password_hash, j.locale,
+                  j.expires_at, j.confirmed_at, l.disabled_at IS NOT NULL AS "link_disabled!",
+                  o.name AS org_name, o.region, o.short_name
+           FROM link_joins j
+           JOIN join_links l ON l.id = j.link_id
+           JOIN organizations o ON o.id = j.org_id
+           WHERE j.token_hash = $1
+           FOR UPDATE OF j"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn mark_confirmed(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE link_joins SET confirmed_at = now() WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The joiner in the people list: added as VIEWER, or linked if an admin added them.
+/// Returns their role in the organization.
+pub async fn upsert_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    name: &str,
+    email: &str,
+    user_id: i64,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO people (org_id, name, email, role, user_id, status)
+           VALUES ($1, $2, $3, 'VIEWER', $4, 'active')
+           ON CONFLICT (org_id, email) DO UPDATE SET user_id = $4
+           RETURNING role"#,
+        org_id,
+        name,
+        email,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn is_member(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM memberships m JOIN users u ON u.id = m.user_id
+           WHERE m.org_id = $1 AND u.email = $2"#,
+        org_id,
+        email
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}

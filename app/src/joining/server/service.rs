@@ -1,0 +1,267 @@
+//! Self-join rules. The link only opens the door: a join counts once the person proves
+//! their address (an emailed confirmation link) and only for the allowed domains. The
+//! link's token is derived from the server key and a stored random nonce, so admins can
+//! copy it again while the database never holds a usable token.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use super::queries;
+use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
+use crate::mail::{outbox, templates};
+use crate::orgs::permissions::Permission;
+use crate::orgs::server::access::Member;
+use crate::orgs::server::queries as orgs;
+use crate::orgs::types::org_home;
+use crate::people::server::queries::audit;
+use crate::people::types::JoinLinkSettings;
+use crate::state::{AppState, Settings};
+
+/// A confirmation link is valid this long.
+pub const CONFIRM_HOURS: i32 = 24;
+
+fn link_token(settings: &Settings, nonce: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&settings.secret_key.0)
+        .expect("HMAC takes keys of any length");
+    mac.update(b"muster join link\0");
+    mac.update(nonce);
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+pub fn join_url(settings: &Settings, token: &str) -> String {
+    settings.link(&format!("/join/{token}"))
+}
+
+/// The Link tab: the switch, the link, the allowed domains and who joined through it.
+pub async fn settings(state: &AppState, org_id: i64) -> Result<JoinLinkSettings, AppError> {
+    let row = queries::settings(&state.pool, org_id).await?;
+    Ok(JoinLinkSettings {
+        enabled: row.link_id.is_some(),
+        url: row
+            .nonce
+            .map(|n| join_url(&state.settings, &link_token(&state.settings, &n))),
+        domains: row.domains,
+        joined: row.joined,
+    })
+}
+
+/// Saves the Link tab. Turning the switch off stops the current link at once; turning it
+/// on (again) issues a new link. A working link needs at least one allowed domain.
+pub async fn update_settings(
+    state: &AppState,
+    user: &CurrentUser,
+    region: &str,
+    short_name: &str,
+    enabled: bool,
+    domains_text: &str,
+) -> Result<(), AppError> {
+    let member = Member::find(state, user, region, short_name).await?;
+    let granted = member.require(state, Permission::Invite).await?;
+    let domains = parse_domains(domains_text).map_err(AppError::Validation)?;
+    if enabled && domains.is_empty() {
+        return Err(AppError::field("domains", "errors.domains_required"));
+    }
+    let org_id = granted.org_id();
+    let actor = Some((user.id, user.name.as_str()));
+    let mut tx = state.pool.begin().await?;
+    let current = queries::settings(&mut *tx, org_id).await?;
+    if current.domains != domains {
+        queries::set_domains(&mut *tx, org_id, &domains).await?;
+        let detail = domains.join(", ");
+        audit(
+            &mut *tx,
+            org_id,
+            actor,
+            "join_domains_changed",
+            None,
+            Some(&detail),
+        )
+        .await?;
+    }
+    match (current.link_id.is_some(), enabled) {
+        (false, true) => {
+            let mut nonce = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut nonce);
+            let token = link_token(&state.settings, &nonce);
+            queries::insert_link(&mut *tx, org_id, &nonce, &tokens::hash(&token), user.id).await?;
+            audit(&mut *tx, org_id, actor, "join_link_enabled", None, None).await?;
+        }
+        (true, false) => {
+            queries::disable_links(&mut *tx, org_id).await?;
+            audit(&mut *tx, org_id, actor, "join_link_disabled", None, None).await?;
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn open_link(state: &AppState, token: &str) -> Result<queries::LinkRow, AppError> {
+    let link = queries::find_link(&state.pool, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match link_state(&link) {
+        LinkState::Open => Ok(link),
+        LinkState::Disabled => Err(AppError::Gone("errors.join_link_disabled".into())),
+        LinkState::Replaced => Err(AppError::Gone("errors.join_link_replaced".into())),
+    }
+}
+
+fn link_state(link: &queries::LinkRow) -> LinkState {
+    match (link.disabled, link.replaced) {
+        (false, _) => LinkState::Open,
+        (true, true) => LinkState::Replaced,
+        (true, false) => LinkState::Disabled,
+    }
+}
+
+/// The join page: which organization, and whether the link still works.
+pub async fn view(state: &AppState, token: &str) -> Result<JoinView, AppError> {
+    let link = queries::find_link(&state.pool, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(JoinView {
+        state: link_state(&link),
+        org_name: link.org_name,
+        domains: link.domains,
+    })
+}
+
+/// "Join": checks the form and the domain, then emails a confirmation link. The answer is
+/// the same whether or not the address already has an account (no account probing);
+/// someone with an account joins with it and keeps its password.
+pub async fn request(
+    state: &AppState,
+    locale: Locale,
+    token: &str,
+    name: &str,
+    email: &str,
+    password_text: &str,
+) -> Result<String, AppError> {
+    let link = open_link(state, token).await?;
+    let name = PersonName::parse(name);
+    let email = EmailAddress::parse(email);
+    let new_password = NewPassword::parse("password", password_text);
+    let (Ok(name), Ok(email), Ok(_)) = (&name, &email, &new_password) else {
+        return Err(AppError::Validation(
+            [name.err(), email.err(), new_password.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        ));
+    };
+    if !email_allowed(email.as_str(), &link.domains) {
+        return Err(AppError::Validation(vec![
+            crate::error::FieldError::new("email", "errors.join_domain_not_allowed")
+                .with_arg("domains", link.domains.join(", ")),
+        ]));
+    }
+    if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
+        return Err(AppError::field("email", "errors.join_already_member"));
+    }
+    let hash = password::hash_password(state, password_text).await?;
+    let confirm = tokens::generate();
+    let mut tx = state.pool.begin().await?;
+    queries::insert_join(
+        &mut *tx,
+        link.id,
+        link.org_id,
+        email.as_str(),
+        name.as_str(),
+        Some(&hash.0),
+        locale.code(),
+        &confirm.hash,
+        CONFIRM_HOURS,
+    )
+    .await?;
+    let url = state
+        .settings
+        .link(&format!("/join/confirm?token={}", confirm.plain));
+    let mail = templates::join_confirm(locale, name.as_str(), &link.org_name, &url);
+    outbox::enqueue(&mut *tx, email.as_str(), &mail).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(email.as_str().to_owned())
+}
+
+fn confirm_refusal(row: &queries::JoinRow) -> Option<AppError> {
+    if row.confirmed_at.is_some() {
+        Some(AppError::Gone("errors.join_confirm_used".into()))
+    } else if row.expires_at <= chrono::Utc::now() {
+        Some(AppError::Gone("errors.join_confirm_expired".into()))
+    } else if row.link_disabled {
+        Some(AppError::Gone("errors.join_link_disabled".into()))
+    } else {
+        None
+    }
+}
+
+/// The confirmation page (GET shows it; joining needs the button, so mail scanners that
+/// open links join nobody).
+pub async fn confirm_view(state: &AppState, token: &str) -> Result<ConfirmView, AppError> {
+    let row = queries::find_join(&state.pool, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(err) = confirm_refusal(&row) {
+        return Err(err);
+    }
+    Ok(ConfirmView {
+        org_name: row.org_name,
+        email: row.email,
+    })
+}
+
+pub struct Joined {
+    pub session_token: String,
+    pub home: String,
+}
+
+/// Confirms the address: the membership starts (VIEWER, or the role an admin gave them),
+/// the person is signed in, and the join counts for the link.
+pub async fn confirm(state: &AppState, token: &str) -> Result<Joined, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = queries::find_join(&mut *tx, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(err) = confirm_refusal(&row) {
+        return Err(err);
+    }
+    let user_id = match users::find_user_by_email(&mut *tx, &row.email).await? {
+        Some(user) => user.id,
+        None => {
+            let hash = row
+                .password_hash
+                .as_deref()
+                .ok_or_else(|| AppError::internal("pending join without a password"))?;
+            users::insert_user(&mut *tx, &row.email, &row.name, hash, &row.locale)
+                .await?
+                .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
+        }
+    };
+    users::mark_email_verified(&mut *tx, user_id).await?;
+    let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
+    orgs::insert_membership(&mut *tx, row.org_id, user_id, &role).await?;
+    queries::mark_confirmed(&mut *tx, row.id).await?;
+    audit(
+        &mut *tx,
+        row.org_id,
+        Some((user_id, &row.name)),
+        "person_joined",
+        Some(&row.email),
+        Some(&role),
+    )
+    .await?;
+    let session_token = accounts::open_session(&mut *tx, user_id).await?;
+    tx.commit().await?;
+    Ok(Joined {
+        session_token,
+        home: org_home(&row.region, &row.short_name),
+    })
+}

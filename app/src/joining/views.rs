@@ -1,0 +1,125 @@
+//! `/join/<token>` (the shared link), `/join/sent` and `/join/confirm?token=...`.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::api::{ConfirmJoin, RequestJoin, get_join_confirmation, get_join_link};
+use super::types::{JoinView, LinkState};
+use crate::auth::types::{check_email, check_name};
+use crate::error::AppError;
+use crate::i18n::{tr, tr_args, use_i18n};
+use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
+
+/// A refusal in a card: the message for `err`, with `unknown` for a link that never existed.
+fn problem(err: AppError, unknown: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = move || match &err {
+        AppError::NotFound => tr(i18n.locale(), unknown),
+        other => other.form_message(i18n.locale()).unwrap_or_default(),
+    };
+    view! {
+        <h1>{i18n.t("join.title_generic")}</h1>
+        <div class="alert alert-error" role="alert">{message}</div>
+        <p><a href="/signin">{i18n.t("auth.sign_in")}</a></p>
+    }
+}
+
+#[component]
+pub fn JoinPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
+    let link = Resource::new(move || token.get(), get_join_link);
+    view! {
+        <section class="card auth-card" data-page="join">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Ok(view) => view! { <JoinForm view=view token=token.get_untracked() /> }.into_any(),
+                        Err(err) => problem(err, "errors.join_link_unknown").into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn JoinForm(view: JoinView, token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<RequestJoin>::new();
+    follow_success(action);
+    let org = view.org_name.clone();
+    let domains = view.domains.join(", ");
+    let refusal = match view.state {
+        LinkState::Open => None,
+        LinkState::Disabled => Some("errors.join_link_disabled"),
+        LinkState::Replaced => Some("errors.join_link_replaced"),
+    };
+    let body = match refusal {
+        Some(key) => view! { <div class="alert alert-error" role="alert">{i18n.t(key)}</div> }.into_any(),
+        None => view! {
+            <p class="lead">{move || tr_args(i18n.locale(), "join.intro", &[("domains", &domains)])}</p>
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <input type="hidden" name="token" value=token />
+                <Field name="name" label="auth.name" autocomplete="name" errors=field_errors(action, "name") check=check_name />
+                <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email />
+                <NewPasswordField errors=field_errors(action, "password") />
+                <Submit action=action label="join.submit" />
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <h1>{move || tr_args(i18n.locale(), "join.title", &[("org", &org)])}</h1>
+        {body}
+    }
+}
+
+#[component]
+pub fn JoinSentPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let to = move || query.with(|q| q.get("to").unwrap_or_default());
+    view! {
+        <section class="card auth-card" data-page="join-sent">
+            <h1>{i18n.t("join.sent_title")}</h1>
+            <p role="status">{move || tr_args(i18n.locale(), "join.sent", &[("email", &to())])}</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ConfirmJoinPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let token = Memo::new(move |_| query.with(|q| q.get("token").unwrap_or_default()));
+    let pending = Resource::new(move || token.get(), get_join_confirmation);
+    let action = ServerAction::<ConfirmJoin>::new();
+    follow_success(action);
+    view! {
+        <section class="card auth-card" data-page="join-confirm">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match pending.await {
+                        Ok(view) => {
+                            let org = view.org_name.clone();
+                            let email = view.email.clone();
+                            view! {
+                                <h1>{move || tr_args(i18n.locale(), "join.title", &[("org", &org)])}</h1>
+                                <p>{move || tr_args(i18n.locale(), "join.confirm_intro", &[("email", &email)])}</p>
+                                <FormAlert action=action />
+                                <ActionForm action=action>
+                                    <input type="hidden" name="token" value=token.get_untracked() />
+                                    <Submit action=action label="join.confirm" />
+                                </ActionForm>
+                            }
+                            .into_any()
+                        }
+                        Err(err) => problem(err, "errors.join_confirm_unknown").into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,89 @@
+//! The Invite All worker: turns a queued batch into invitations and mails, one chunk per
+//! transaction. Each chunk is two set-based statements (invitations, then mails), so a
+//! batch of 100,000 people costs 200 statements, not 200,000.
+
+use std::time::Duration;
+
+use super::queries;
+use crate::auth::server::tokens;
+use crate::i18n::Locale;
+use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
+use crate::orgs::types::Role;
+use crate::state::AppState;
+
+/// People prepared per transaction.
+pub const CHUNK: i64 = 1_000;
+const POLL: Duration = Duration::from_secs(1);
+
+/// Runs forever: prepares queued batches as they come.
+pub async fn worker(state: AppState) {
+    loop {
+        match run_once(&state).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(err) => tracing::error!(%err, "invite-all worker"),
+        }
+        let _ = tokio::time::timeout(POLL, state.batches_wakeup.notified()).await;
+    }
+}
+
+/// Prepares one chunk of the oldest open batch. `Ok(false)` when there was none.
+pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
+    let mut tx = state.pool.begin().await?;
+    let Some(batch) = queries::claim_open_batch(&mut *tx).await? else {
+        return Ok(false);
+    };
+    let people = queries::batch_chunk(&mut *tx, batch.id, CHUNK).await?;
+    let locale = Locale::from_code(&batch.locale).unwrap_or_default();
+    let mut emails = Vec::with_capacity(people.len());
+    let mut roles = Vec::with_capacity(people.len());
+    let mut hashes = Vec::with_capacity(people.len());
+    let mut links = std::collections::HashMap::with_capacity(people.len());
+    for person in &people {
+        let token = tokens::generate();
+        emails.push(person.email.clone());
+        roles.push(person.role.clone());
+        hashes.push(token.hash);
+        links.insert(person.email.clone(), (token.plain, person.role.clone()));
+    }
+    let invited = queries::insert_invitations(
+        &mut *tx,
+        batch.org_id,
+        batch.requested_by,
+        &emails,
+        &roles,
+        &hashes,
+        INVITATION_DAYS,
+    )
+    .await?;
+    let (mut to, mut subjects, mut texts, mut htmls) = (vec![], vec![], vec![], vec![]);
+    for email in invited {
+        let Some((token, role)) = links.get(&email) else {
+            continue;
+        };
+        let role = Role::from_code(role).unwrap_or(Role::Viewer);
+        let mail = invitation_mail(
+            &state.settings,
+            locale,
+            &batch.inviter_name,
+            &batch.org_name,
+            role,
+            token,
+        );
+        to.push(email);
+        subjects.push(mail.subject);
+        texts.push(mail.text);
+        htmls.push(mail.html);
+    }
+    queries::enqueue_batch_mails(&mut *tx, batch.id, &to, &subjects, &texts, &htmls).await?;
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    queries::mark_chunk_done(&mut *tx, &ids).await?;
+    let finished = (people.len() as i64) < CHUNK;
+    let skipped = (people.len() - to.len()) as i32;
+    queries::advance_batch(&mut *tx, batch.id, to.len() as i32, skipped, finished).await?;
+    tx.commit().await?;
+    if !to.is_empty() {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(true)
+}

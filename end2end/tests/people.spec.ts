@@ -1,0 +1,168 @@
+import { test, expect, Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { PASSWORD, activateOrganization, hydrated, linkFromMailbox, messages, subjectsFor, uniqueEmail } from './helpers';
+
+// Admin > People (seeds 000-002): one journey per way of bringing people in, each in one of
+// the three languages, with the seeds' wording read from the product's own locale files.
+
+async function shot(page: Page, name: string) {
+  const dir = path.join(__dirname, '../screenshots/people');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+async function addPerson(page: Page, t: ReturnType<typeof messages>, name: string, email: string, sendNow: boolean) {
+  await page.locator('summary', { hasText: t('people.add_person') }).click();
+  await expect(page.getByRole('heading', { name: t('people.add_title') })).toBeVisible();
+  const form = page.locator('.panel-email');
+  await form.getByLabel(t('auth.name'), { exact: true }).fill(name);
+  await form.getByLabel(t('auth.email'), { exact: true }).fill(email);
+  await form.getByLabel(t('activation.role'), { exact: true }).selectOption('EDITOR');
+  const box = form.getByLabel(t('people.send_now'));
+  if (sendNow) await box.check(); else await box.uncheck();
+  await page.getByRole('button', { name: t('people.add'), exact: true }).click();
+  await expect(page.locator('tr', { hasText: email })).toBeVisible();
+  await hydrated(page);
+}
+
+test('en: an admin adds a person with "send now"; they set a password from the email and show as accepted', async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  const t = messages('en');
+  const owner = uniqueEmail('owner-invite');
+  const home = await activateOrganization(page, 'en', 'Invite Journey', owner);
+  await page.goto(`${home}/people`);
+  await hydrated(page);
+  const added = uniqueEmail('paula');
+  await addPerson(page, t, 'Paula Person', added, true);
+  const row = page.locator('tr', { hasText: added });
+  await expect(row).toContainText(t('people.invitation_pending'));
+  await expect(row).toContainText(today());
+  await shot(page, 'en-1-invited');
+
+  // The email: a link to set a password, and the Resource Center.
+  const subject = t('email.invitation.subject', { inviter: 'Olivia Owner', org: 'Invite Journey' });
+  const mailbox = await page.context().newPage();
+  await mailbox.goto('/dev/mailbox');
+  await expect(mailbox.locator('article.mail', { hasText: added })).toContainText(t('email.invitation.resources'));
+  await mailbox.close();
+  const link = await linkFromMailbox(page, added, subject);
+  const invitee = await browser.newContext({ locale: 'en-US' });
+  const p = await invitee.newPage();
+  await p.goto(link);
+  await hydrated(p);
+  await p.getByLabel(t('auth.name'), { exact: true }).fill('Paula Person');
+  await p.getByLabel(t('auth.password')).fill(PASSWORD);
+  await p.getByRole('button', { name: t('invitations.set_password_and_join') }).click();
+  await expect(p.getByText(t('org.your_role', { role: t('roles.editor') }))).toBeVisible();
+  await p.goto('/resources');
+  await expect(p.getByRole('heading', { name: t('resources.title') })).toBeVisible();
+  await invitee.close();
+
+  await page.reload();
+  await expect(row).toContainText(t('people.invitation_accepted'));
+  await expect(row).toContainText(today());
+  await shot(page, 'en-2-accepted');
+});
+
+test.describe('in French', () => {
+test.use({ locale: 'fr-FR' });
+test('fr: people of the allowed domain join by the copied link; others are refused; turning it off stops it', async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  const t = messages('fr');
+  const owner = uniqueEmail('owner-link');
+  const home = await activateOrganization(page, 'fr', 'Lien Co', owner);
+  await page.goto(`${home}/people`);
+  await hydrated(page);
+  await page.locator('summary', { hasText: t('people.add_person') }).click();
+  await page.locator('label.tab', { hasText: t('people.tab_link') }).click();
+  await page.getByLabel(t('people.allowed_domains')).fill('lien.test');
+  await page.getByRole('switch', { name: t('people.link_setting') }).check();
+  await page.getByRole('button', { name: t('people.save_link') }).click();
+  await expect(page.getByTestId('joined-count')).toHaveText(t('people.link_joined', { count: '0' }));
+  await hydrated(page);
+  await page.locator('summary', { hasText: t('people.add_person') }).click();
+  await page.locator('label.tab', { hasText: t('people.tab_link') }).click();
+  const url = await page.getByTestId('join-link').inputValue();
+  expect(url).toMatch(/\/join\/[A-Za-z0-9_-]{43}$/);
+  await page.getByRole('button', { name: t('people.copy') }).click();
+  await expect(page.getByRole('button', { name: t('people.copied') })).toBeVisible();
+  await shot(page, 'fr-1-link-tab');
+
+  const joinerContext = await browser.newContext({ locale: 'fr-FR' });
+  const j = await joinerContext.newPage();
+  await j.goto(url);
+  await hydrated(j);
+  await expect(j.getByRole('heading', { name: t('join.title', { org: 'Lien Co' }) })).toBeVisible();
+  await j.getByLabel(t('auth.name'), { exact: true }).fill('Jules Joiner');
+  await j.getByLabel(t('auth.email')).fill('jules@ailleurs.test');
+  await j.getByLabel(t('auth.password')).fill(PASSWORD);
+  await j.getByRole('button', { name: t('join.submit') }).click();
+  await expect(j.getByText(t('errors.join_domain_not_allowed', { domains: 'lien.test' }))).toBeVisible();
+  await shot(j, 'fr-2-refused');
+  const joiner = `jules-${Date.now()}@lien.test`;
+  await j.getByLabel(t('auth.email')).fill(joiner);
+  await j.getByLabel(t('auth.password')).fill(PASSWORD);
+  await j.getByRole('button', { name: t('join.submit') }).click();
+  await expect(j.getByRole('heading', { name: t('join.sent_title') })).toBeVisible();
+  const confirm = await linkFromMailbox(j, joiner, t('email.join.subject', { org: 'Lien Co' }));
+  await j.goto(confirm);
+  await hydrated(j);
+  await j.getByRole('button', { name: t('join.confirm') }).click();
+  await expect(j.getByText(t('org.your_role', { role: t('roles.viewer') }))).toBeVisible();
+  await joinerContext.close();
+
+  await page.reload();
+  await hydrated(page);
+  await page.locator('summary', { hasText: t('people.add_person') }).click();
+  await page.locator('label.tab', { hasText: t('people.tab_link') }).click();
+  await expect(page.getByTestId('joined-count')).toHaveText(t('people.link_joined', { count: '1' }));
+  await page.getByRole('switch', { name: t('people.link_setting') }).uncheck();
+  await page.getByRole('button', { name: t('people.save_link') }).click();
+  await expect(page.getByTestId('join-link')).toHaveCount(0);
+
+  const late = await browser.newContext({ locale: 'fr-FR' });
+  const l = await late.newPage();
+  const response = await l.goto(url);
+  expect(response!.status()).toBe(410);
+  await expect(l.getByText(t('errors.join_link_disabled'))).toBeVisible();
+  await late.close();
+});
+
+});
+
+test.describe('in German', () => {
+test.use({ locale: 'de-DE' });
+test('de: "Alle einladen" after "Ja" invites exactly the people never invited, once', async ({ page }) => {
+  test.setTimeout(180_000);
+  const t = messages('de');
+  const owner = uniqueEmail('owner-all');
+  const home = await activateOrganization(page, 'de', 'Alle Co', owner);
+  await page.goto(`${home}/people`);
+  await hydrated(page);
+  const later = [uniqueEmail('later-a'), uniqueEmail('later-b')];
+  for (const email of later) await addPerson(page, t, 'Lara Later', email, false);
+  for (const email of later) {
+    await expect(page.locator('tr', { hasText: email })).toContainText(t('people.invitation_none'));
+  }
+  await page.locator('summary', { hasText: t('people.invite_all') }).click();
+  await expect(page.getByText(t('people.invite_all_confirm', { count: '2' }))).toBeVisible();
+  await shot(page, 'de-1-invite-all-confirm');
+  await page.getByRole('button', { name: t('people.yes') }).click();
+  for (const email of later) {
+    await expect(page.locator('tr', { hasText: email })).toContainText(t('people.invitation_pending'), { timeout: 20_000 });
+  }
+  const subject = t('email.invitation.subject', { inviter: 'Olivia Owner', org: 'Alle Co' });
+  for (const email of later) expect(await subjectsFor(page, email, 1)).toEqual([subject]);
+  await page.reload();
+  await expect(page.getByTestId('invite-all-progress')).toHaveCount(0);
+  await page.locator('summary', { hasText: t('people.invite_all') }).click();
+  await expect(page.getByText(t('people.invite_all_nobody'))).toBeVisible();
+  await shot(page, 'de-2-invited');
+  for (const email of later) expect((await subjectsFor(page, email, 1)).length).toBe(1);
+});
+});

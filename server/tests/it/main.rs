@@ -1,0 +1,13 @@
+//! Integration tests: the whole server over HTTP, against a real PostgreSQL database per
+//! test and a real SMTP sink. One test binary, so a change links it once, not per file.
+
+mod common;
+
+mod accounts;
+mod activation;
+mod invitations;
+mod joining;
+mod outbox;
+mod pages;
+mod people;
+mod people_actions;

@@ -1,0 +1,484 @@
+//! More Options (Resend, Revoke, Deactivate / Activate, Change role), Invite All, the
+//! daily quota, the audit log, paging and search, and organization isolation for all of
+//! them, through HTTP against a real database and SMTP sink.
+
+use crate::common::*;
+use app::error::AppError;
+use app::invitations::api::AcceptInvitation;
+use app::people::api::{
+    AddPerson, ChangeRole, GetAuditLog, GetPeople, InviteAll, RevokeInvite, SaveJoinLink,
+    SendInvite, SetPersonActive,
+};
+use sqlx::PgPool;
+
+const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
+
+async fn add(app: &TestApp, c: &reqwest::Client, name: &str, email: &str, role: &str, now: bool) {
+    let mut form = ACME.to_vec();
+    form.extend([("name", name), ("email", email), ("role", role)]);
+    if now {
+        form.push(("send_now", "on"));
+    }
+    ok(app.call::<AddPerson>(c, &form).await).await;
+}
+
+fn id_of(page: &serde_json::Value, email: &str) -> String {
+    row(page, email)["id"].to_string()
+}
+
+async fn act<S>(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: &str,
+    extra: &[(&str, &str)],
+) -> Reply<serde_json::Value>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError>,
+{
+    let mut form = ACME.to_vec();
+    form.push(("person_id", id));
+    form.extend_from_slice(extra);
+    app.call::<S>(c, &form).await
+}
+
+async fn accept_token(app: &TestApp, token: &str) -> Reply<serde_json::Value> {
+    app.call::<AcceptInvitation>(
+        &new_client(),
+        &[
+            ("token", token),
+            ("name", "Ann Example"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+async fn audit_actions(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
+    let log = ok(app.call::<GetAuditLog>(c, &ACME).await).await;
+    log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action_key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn resend_sends_a_fresh_thirty_days_and_the_old_link_stops(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    add(&app, &owner, "Ann", "ann@acme.test", "EDITOR", true).await;
+    let first = token_of(&link_in(&app.wait_for_mail("ann@acme.test", 1).await[0]));
+    // Pretend the first one is 29 days old.
+    sqlx::query("UPDATE invitations SET expires_at = now() + interval '1 day' WHERE email = 'ann@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = people(&app, &owner, "acme").await;
+    let id = id_of(&page, "ann@acme.test");
+    ok(act::<SendInvite>(&app, &owner, &id, &[("confirmed", "true")]).await).await;
+    let mails = app.wait_for_mail("ann@acme.test", 2).await;
+    let second = token_of(&link_in(&mails[1]));
+    assert_ne!(first, second);
+
+    let old = accept_token(&app, &first).await;
+    assert_eq!(old.status, 410);
+    assert_eq!(
+        old.result.unwrap_err(),
+        AppError::Gone("errors.invitation_replaced".into())
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM invitations WHERE email = 'ann@acme.test' AND revoked_at IS NULL
+             AND expires_at BETWEEN now() + interval '29 days 23 hours' AND now() + interval '30 days'"
+        )
+        .await,
+        1,
+        "the new invitation runs 30 days from the resend"
+    );
+    let joined = accept_token(&app, &second).await;
+    assert_eq!(joined.status, 200);
+    assert_eq!(
+        audit_actions(&app, &owner).await,
+        [
+            "audit.invitation_resent",
+            "audit.invitation_sent",
+            "audit.person_added"
+        ]
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn revoke_stops_the_link_and_says_so(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    add(&app, &owner, "Ann", "ann@acme.test", "VIEWER", true).await;
+    let token = token_of(&link_in(&app.wait_for_mail("ann@acme.test", 1).await[0]));
+    let id = id_of(&people(&app, &owner, "acme").await, "ann@acme.test");
+    ok(act::<RevokeInvite>(&app, &owner, &id, &[]).await).await;
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(row(&page, "ann@acme.test")["invitation"], "Revoked");
+    let reply = accept_token(&app, &token).await;
+    assert_eq!(
+        reply.result.unwrap_err(),
+        AppError::Gone("errors.invitation_revoked".into())
+    );
+    let again = act::<RevokeInvite>(&app, &owner, &id, &[]).await;
+    assert_eq!(again.status, 409);
+}
+
+#[sqlx::test(migrations = false)]
+async fn deactivated_members_lose_access_and_inviting_an_inactive_person_activates_them(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[("vic@acme.test", "VIEWER")]).await;
+    let vic = accept(&app, "vic@acme.test").await;
+    add(&app, &owner, "Later", "later@acme.test", "VIEWER", false).await;
+    let page = people(&app, &owner, "acme").await;
+    let (vic_id, later_id, owner_id) = (
+        id_of(&page, "vic@acme.test"),
+        id_of(&page, "later@acme.test"),
+        id_of(&page, "it@acme.test"),
+    );
+
+    ok(act::<SetPersonActive>(&app, &owner, &vic_id, &[("active", "false")]).await).await;
+    let shut = app.call::<GetPeople>(&vic, &ACME).await;
+    assert_eq!(
+        shut.status, 404,
+        "an inactive member no longer reaches the organization"
+    );
+    ok(act::<SetPersonActive>(&app, &owner, &vic_id, &[("active", "true")]).await).await;
+    assert_eq!(app.call::<GetPeople>(&vic, &ACME).await.status, 200);
+
+    // The seed's note: sending to an Inactive person makes them Active.
+    ok(act::<SetPersonActive>(&app, &owner, &later_id, &[("active", "false")]).await).await;
+    assert_eq!(
+        row(&people(&app, &owner, "acme").await, "later@acme.test")["active"],
+        false
+    );
+    ok(act::<SendInvite>(&app, &owner, &later_id, &[]).await).await;
+    assert_eq!(
+        row(&people(&app, &owner, "acme").await, "later@acme.test")["active"],
+        true
+    );
+
+    // The only owner cannot deactivate themselves.
+    let last = act::<SetPersonActive>(&app, &owner, &owner_id, &[("active", "false")]).await;
+    assert_eq!(last.status, 409);
+    assert_eq!(
+        last.result.unwrap_err(),
+        AppError::Conflict("errors.last_owner".into())
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn roles_change_everywhere_at_once_under_the_owner_rules(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[("vic@acme.test", "VIEWER"), ("ada@acme.test", "ADMIN")],
+    )
+    .await;
+    let vic = accept(&app, "vic@acme.test").await;
+    let ada = accept(&app, "ada@acme.test").await;
+    let page = people(&app, &owner, "acme").await;
+    let (vic_id, owner_id) = (id_of(&page, "vic@acme.test"), id_of(&page, "it@acme.test"));
+
+    ok(act::<ChangeRole>(&app, &ada, &vic_id, &[("role", "EDITOR")]).await).await;
+    assert_eq!(people(&app, &vic, "acme").await["my_role"], "Editor");
+    // An admin cannot make an owner, nor demote one.
+    let up = act::<ChangeRole>(&app, &ada, &vic_id, &[("role", "OWNER")]).await;
+    assert_eq!(
+        field_keys(&up.result.unwrap_err()),
+        [("role".into(), "errors.only_owner_grants_owner".into())]
+    );
+    let down = act::<ChangeRole>(&app, &ada, &owner_id, &[("role", "VIEWER")]).await;
+    assert_eq!(down.status, 422);
+    // The last owner cannot step down; after naming another owner they can.
+    let alone = act::<ChangeRole>(&app, &owner, &owner_id, &[("role", "ADMIN")]).await;
+    assert_eq!(
+        alone.result.unwrap_err(),
+        AppError::Conflict("errors.last_owner".into())
+    );
+    ok(act::<ChangeRole>(&app, &owner, &vic_id, &[("role", "OWNER")]).await).await;
+    ok(act::<ChangeRole>(&app, &owner, &owner_id, &[("role", "ADMIN")]).await).await;
+    assert_eq!(people(&app, &owner, "acme").await["my_role"], "Admin");
+    // Nonsense is named.
+    let bad = act::<ChangeRole>(&app, &vic, &vic_id, &[("role", "KING")]).await;
+    assert_eq!(bad.status, 422);
+    let log = audit_actions(&app, &vic).await;
+    assert_eq!(log.iter().filter(|a| *a == "audit.role_changed").count(), 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_daily_quota_is_shown_and_enforced_without_half_writes(pool: PgPool) {
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--invite-daily-quota".into(), "2".into()],
+            ..Options::default()
+        },
+    )
+    .await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    add(&app, &owner, "A", "a@acme.test", "VIEWER", true).await;
+    add(&app, &owner, "B", "b@acme.test", "VIEWER", true).await;
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(
+        (
+            page["admin"]["quota_left"].as_i64(),
+            page["admin"]["quota"].as_i64()
+        ),
+        (Some(0), Some(2))
+    );
+    let (_, html) = app.get(&owner, "/o/eu-central-1/acme/people").await;
+    assert!(html.contains("0 of 2 invitations left today"), "{html}");
+
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("name", "C"),
+        ("email", "c@acme.test"),
+        ("role", "VIEWER"),
+        ("send_now", "on"),
+    ]);
+    let over = app.call::<AddPerson>(&owner, &form).await;
+    assert_eq!(over.status, 422);
+    assert_eq!(
+        field_keys(&over.result.unwrap_err()),
+        [("form".into(), "errors.invite_quota_exceeded".into())]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'c@acme.test'")
+            .await,
+        0,
+        "nothing half-written"
+    );
+    // Adding without sending does not use the quota.
+    add(&app, &owner, "C", "c@acme.test", "VIEWER", false).await;
+    let all = app.call::<InviteAll>(&owner, &ACME).await;
+    assert_eq!(all.status, 422);
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE invite_batch_id IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn invite_all_invites_exactly_the_never_invited_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[("vic@acme.test", "VIEWER")]).await;
+    accept(&app, "vic@acme.test").await;
+    add(&app, &owner, "Sent", "sent@acme.test", "VIEWER", true).await;
+    for i in 0..5 {
+        add(
+            &app,
+            &owner,
+            &format!("Later {i}"),
+            &format!("later{i}@acme.test"),
+            "EDITOR",
+            false,
+        )
+        .await;
+    }
+    let page = people(&app, &owner, "acme").await;
+    let inactive = id_of(&page, "later0@acme.test");
+    ok(act::<SetPersonActive>(&app, &owner, &inactive, &[("active", "false")]).await).await;
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(page["admin"]["never_invited"], 5);
+    assert_eq!(page["admin"]["never_invited_inactive"], 1);
+
+    // A double submit (two at once, then one more) invites nobody twice.
+    let (a, b) = tokio::join!(
+        app.call::<InviteAll>(&owner, &ACME),
+        app.call::<InviteAll>(&owner, &ACME)
+    );
+    ok(a).await;
+    ok(b).await;
+    ok(app.call::<InviteAll>(&owner, &ACME).await).await;
+    for i in 0..5 {
+        let mails = app.wait_for_mail(&format!("later{i}@acme.test"), 1).await;
+        assert!(
+            mails[0].subject.contains("invited you to Acme"),
+            "{}",
+            mails[0].subject
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for i in 0..5 {
+        assert_eq!(app.mailbox.to(&format!("later{i}@acme.test")).len(), 1);
+    }
+    assert_eq!(
+        app.mailbox.to("sent@acme.test").len(),
+        1,
+        "already invited: not again"
+    );
+    assert_eq!(
+        app.mailbox.to("vic@acme.test").len(),
+        1,
+        "members: not again"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email LIKE 'later%'")
+            .await,
+        5
+    );
+
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(
+        row(&page, "later0@acme.test")["active"],
+        true,
+        "Inactive became Active"
+    );
+    assert_eq!(row(&page, "later3@acme.test")["invitation"], "Pending");
+    assert!(row(&page, "later3@acme.test")["welcome_sent"].is_string());
+    assert_eq!(page["admin"]["never_invited"], 0);
+    let batch = &page["admin"]["batch"];
+    assert_eq!(batch["total"], 5);
+    let log = ok(app.call::<GetAuditLog>(&owner, &ACME).await).await;
+    let invite_all: Vec<_> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action_key"] == "audit.invite_all")
+        .collect();
+    assert_eq!(invite_all.len(), 1);
+    assert_eq!(invite_all[0]["detail"], "5");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_list_pages_sorts_and_searches(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    sqlx::query(
+        "INSERT INTO people (org_id, name, email, role)
+         SELECT o.id, 'Aaa Person ' || lpad(g::text, 3, '0'), 'p' || lpad(g::text, 3, '0') || '@acme.test', 'VIEWER'
+         FROM organizations o, generate_series(1, 60) g WHERE o.short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let get = |params: Vec<(&'static str, String)>| {
+        let app = &app;
+        let owner = &owner;
+        async move {
+            let mut form: Vec<(&str, &str)> = ACME.to_vec();
+            form.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+            ok(app.call::<GetPeople>(owner, &form).await).await
+        }
+    };
+    let emails = |page: &serde_json::Value| -> Vec<String> {
+        page["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // 61 people by name: the owner sorts after "Aaa Person ...".
+    let first = get(vec![]).await;
+    assert_eq!(emails(&first).len(), 50);
+    assert_eq!(emails(&first)[0], "p001@acme.test");
+    assert!(first["prev"].is_null());
+    let next = first["next"].to_string();
+    let second = get(vec![("after", next)]).await;
+    assert_eq!(emails(&second).len(), 11);
+    assert_eq!(emails(&second)[0], "p051@acme.test");
+    assert_eq!(emails(&second)[9], "p060@acme.test");
+    assert_eq!(emails(&second)[10], "it@acme.test");
+    assert!(second["next"].is_null());
+    let back = get(vec![("before", second["prev"].to_string())]).await;
+    assert_eq!(emails(&back), emails(&first));
+
+    let desc = get(vec![("sort", "-email".into())]).await;
+    assert_eq!(emails(&desc)[0], "p060@acme.test");
+    let search = get(vec![("q", "PERSON 05".into())]).await;
+    assert_eq!(
+        emails(&search),
+        (50..=59)
+            .map(|i| format!("p0{i}@acme.test"))
+            .collect::<Vec<_>>()
+    );
+    let by_mail = get(vec![("q", "P007@".into())]).await;
+    assert_eq!(emails(&by_mail), ["p007@acme.test"]);
+    let wild = get(vec![("q", "%".into())]).await;
+    assert!(emails(&wild).is_empty(), "% is a character, not a wildcard");
+}
+
+#[sqlx::test(migrations = false)]
+async fn no_action_reaches_across_organizations_and_viewers_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let acme = org(&app, "Acme", "it@acme.test", &[("vic@acme.test", "VIEWER")]).await;
+    let vic = accept(&app, "vic@acme.test").await;
+    let globex = org(&app, "Globex", "it@globex.test", &[]).await;
+    add(&app, &acme, "Ann", "ann@acme.test", "VIEWER", false).await;
+    let ann = id_of(&people(&app, &acme, "acme").await, "ann@acme.test");
+
+    // Globex's owner, on Acme's address: Acme does not exist for them.
+    for status in [
+        act::<SendInvite>(&app, &globex, &ann, &[]).await.status,
+        act::<RevokeInvite>(&app, &globex, &ann, &[]).await.status,
+        act::<SetPersonActive>(&app, &globex, &ann, &[("active", "false")])
+            .await
+            .status,
+        act::<ChangeRole>(&app, &globex, &ann, &[("role", "ADMIN")])
+            .await
+            .status,
+        app.call::<InviteAll>(&globex, &ACME).await.status,
+        app.call::<GetAuditLog>(&globex, &ACME).await.status,
+        app.call::<SaveJoinLink>(
+            &globex,
+            &[
+                ACME[0],
+                ACME[1],
+                ("enabled", "on"),
+                ("domains", "globex.test"),
+            ],
+        )
+        .await
+        .status,
+    ] {
+        assert_eq!(status, 404);
+    }
+    // Globex's owner, on Globex's address with an Acme person's id: not found either.
+    let mut form = vec![
+        ("region", "eu-central-1"),
+        ("short_name", "globex"),
+        ("person_id", ann.as_str()),
+    ];
+    assert_eq!(app.call::<SendInvite>(&globex, &form).await.status, 404);
+    form.push(("role", "ADMIN"));
+    assert_eq!(app.call::<ChangeRole>(&globex, &form).await.status, 404);
+
+    // Acme's viewer: refused with the names to ask.
+    for reply in [
+        act::<SendInvite>(&app, &vic, &ann, &[]).await,
+        act::<RevokeInvite>(&app, &vic, &ann, &[]).await,
+        act::<SetPersonActive>(&app, &vic, &ann, &[("active", "false")]).await,
+        act::<ChangeRole>(&app, &vic, &ann, &[("role", "ADMIN")]).await,
+        app.call::<InviteAll>(&vic, &ACME).await,
+        app.call::<GetAuditLog>(&vic, &ACME).await,
+        app.call::<SaveJoinLink>(
+            &vic,
+            &[
+                ACME[0],
+                ACME[1],
+                ("enabled", "on"),
+                ("domains", "acme.test"),
+            ],
+        )
+        .await,
+    ] {
+        assert_eq!(reply.status, 403);
+        assert!(
+            matches!(reply.result, Err(AppError::NotPermitted { ref contacts, .. }) if contacts == &["Olivia Owner <it@acme.test>"])
+        );
+    }
+    assert!(app.mailbox.to("ann@acme.test").is_empty());
+    let page = people(&app, &acme, "acme").await;
+    assert_eq!(row(&page, "ann@acme.test")["role"], "Viewer");
+    assert_eq!(row(&page, "ann@acme.test")["active"], true);
+}
