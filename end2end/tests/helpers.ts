@@ -10,9 +10,13 @@ export function uniqueEmail(prefix: string): string {
   return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
 
-/** Waits until the page is hydrated (the app marks <body data-hydrated>). */
+/**
+ * Waits until the page is hydrated (the app marks <body data-hydrated>). The debug wasm
+ * bundle is 13 MB; compiling it while other browser tests run can take more than the
+ * default 10 s on a 2-core machine.
+ */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
 }
 
 /** Opens the dev mailbox in a new page of the same context and returns the link in the newest mail to `email`. */

@@ -16,29 +16,35 @@ CREATE INDEX invitations_person_idx ON invitations (org_id, email, created_at DE
 -- Set by Resend: the old link stops working and says it was replaced.
 ALTER TABLE invitations ADD COLUMN replaced_at TIMESTAMPTZ;
 
--- Invite All: one statement marks the whole batch; a worker then creates the invitations
--- and their mails in chunks.
+-- Invite All: one statement puts everyone never invited into invite_batch_people; a
+-- worker then creates the invitations and mails in chunks, in person_id order.
 CREATE TABLE invite_batches (
-    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    org_id        BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    requested_by  BIGINT REFERENCES users (id) ON DELETE SET NULL,
-    inviter_name  TEXT NOT NULL,
-    locale        TEXT NOT NULL,
-    total         INT NOT NULL DEFAULT 0,
-    prepared      INT NOT NULL DEFAULT 0,
-    created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
-    finished_at   TIMESTAMPTZ
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id          BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    requested_by    BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    inviter_name    TEXT NOT NULL,
+    locale          TEXT NOT NULL,
+    total           INT NOT NULL DEFAULT 0,
+    prepared        INT NOT NULL DEFAULT 0,
+    -- The worker's position: people up to this id are done.
+    next_person_id  BIGINT NOT NULL DEFAULT 0,
+    created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at     TIMESTAMPTZ
 );
 CREATE INDEX invite_batches_open_idx ON invite_batches (id) WHERE finished_at IS NULL;
 CREATE INDEX invite_batches_org_idx ON invite_batches (org_id, id DESC);
 
-ALTER TABLE people ADD COLUMN invite_batch_id BIGINT REFERENCES invite_batches (id);
--- Who Invite All picks: never sent a welcome and not already in a batch.
-CREATE INDEX people_never_invited_idx ON people (org_id)
-    WHERE welcome_sent_at IS NULL AND invite_batch_id IS NULL;
--- What the batch worker still has to prepare.
-CREATE INDEX people_batch_todo_idx ON people (invite_batch_id, id)
-    WHERE invite_batch_id IS NOT NULL AND welcome_sent_at IS NULL;
+-- A person is in at most one batch, ever: the primary key is what makes a double submit
+-- (or two admins at once) queue nobody twice, without locking the people rows.
+CREATE TABLE invite_batch_people (
+    person_id  BIGINT PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
+    batch_id   BIGINT NOT NULL REFERENCES invite_batches (id) ON DELETE CASCADE
+);
+CREATE INDEX invite_batch_people_batch_idx ON invite_batch_people (batch_id, person_id);
+-- Who Invite All looks at: never sent a welcome.
+CREATE INDEX people_never_invited_idx ON people (org_id) WHERE welcome_sent_at IS NULL;
+-- Access checks ask "is this account an inactive person here?" on every request.
+CREATE INDEX people_user_idx ON people (user_id, org_id) WHERE user_id IS NOT NULL;
 
 -- Which batch a mail belongs to, for the progress shown while Invite All runs.
 ALTER TABLE outbox_emails ADD COLUMN batch_id BIGINT;

@@ -33,6 +33,15 @@ impl Mailbox {
             .collect()
     }
 
+    /// How many mails arrived (without copying them).
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("mailbox lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn push(&self, mail: ReceivedMail) {
         self.0.lock().expect("mailbox lock").push(mail);
     }
@@ -49,6 +58,8 @@ pub async fn start(addr: &str) -> std::io::Result<(std::net::SocketAddr, Mailbox
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            // Replies are small and answer each command: do not let Nagle hold them back.
+            let _ = stream.set_nodelay(true);
             let inbox = inbox.clone();
             tokio::spawn(async move {
                 if let Err(err) = session(stream, inbox).await {

@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use app::mail::outbox::{self, DueEmail};
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
 /// After this many failed attempts a mail is marked `failed` and left for an operator.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// Mails claimed per transaction, and sent at once over pooled SMTP connections.
-const BATCH: i64 = 100;
-const CONCURRENCY: usize = 8;
+/// Mails claimed per transaction, and sent at once over pooled SMTP connections (each
+/// mail is several round trips, so throughput comes from sending many at once).
+const BATCH: i64 = 256;
+const CONCURRENCY: usize = 32;
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -34,6 +36,7 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
             .map_err(MailerError::BadUrl)?
             .timeout(Some(Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
             .build();
         Ok(Mailer {
             transport,

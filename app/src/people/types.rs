@@ -59,7 +59,8 @@ pub struct PeoplePage {
 pub struct AdminView {
     pub quota: i32,
     pub quota_left: i32,
-    /// People Invite All would invite now, and how many of them are Inactive.
+    /// People Invite All would invite now (counted up to 10,001), and how many of them are
+    /// Inactive.
     pub never_invited: i64,
     pub never_invited_inactive: i64,
     pub batch: Option<BatchProgress>,

@@ -345,7 +345,12 @@ fn InviteAllButton(
     let i18n = use_i18n();
     let action = ServerAction::<InviteAll>::new();
     follow_success(action);
-    let count = admin.never_invited.to_string();
+    // The server stops counting past 10,000 (see queries::NEVER_INVITED_CAP).
+    let count = if admin.never_invited > 10_000 {
+        "10,000+".to_owned()
+    } else {
+        admin.never_invited.to_string()
+    };
     let inactive = admin.never_invited_inactive.to_string();
     let has_inactive = admin.never_invited_inactive > 0;
     let nobody = admin.never_invited == 0;

@@ -33,7 +33,14 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     let Some(batch) = queries::claim_open_batch(&mut *tx).await? else {
         return Ok(false);
     };
-    let people = queries::batch_chunk(&mut *tx, batch.id, CHUNK).await?;
+    let chunk = queries::batch_chunk(&mut *tx, batch.id, batch.next_person_id, CHUNK).await?;
+    let chunk_len = chunk.len();
+    let finished = (chunk_len as i64) < CHUNK;
+    let next_person_id = chunk.last().map_or(batch.next_person_id, |p| p.id);
+    let people: Vec<_> = chunk
+        .into_iter()
+        .filter(|p| p.welcome_sent_at.is_none())
+        .collect();
     let locale = Locale::from_code(&batch.locale).unwrap_or_default();
     let mut emails = Vec::with_capacity(people.len());
     let mut roles = Vec::with_capacity(people.len());
@@ -78,9 +85,17 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     queries::enqueue_batch_mails(&mut *tx, batch.id, &to, &subjects, &texts, &htmls).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     queries::mark_chunk_done(&mut *tx, &ids).await?;
-    let finished = (people.len() as i64) < CHUNK;
-    let skipped = (people.len() - to.len()) as i32;
-    queries::advance_batch(&mut *tx, batch.id, to.len() as i32, skipped, finished).await?;
+    // People invited by hand meanwhile keep that invitation and leave the batch's total.
+    let skipped = (chunk_len - to.len()) as i32;
+    queries::advance_batch(
+        &mut *tx,
+        batch.id,
+        next_person_id,
+        to.len() as i32,
+        skipped,
+        finished,
+    )
+    .await?;
     tx.commit().await?;
     if !to.is_empty() {
         state.outbox_wakeup.notify_one();

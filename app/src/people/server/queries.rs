@@ -306,40 +306,56 @@ pub async fn audit_page(
     .await
 }
 
-/// Invite All's single statement: puts everyone never sent an invitation (and not
-/// already a member or in a batch) into batch `batch_id`, making them Active (seed note).
-/// Rows locked by a concurrent Invite All are re-checked after it commits, so a double
-/// submit picks nobody twice.
+/// Invite All's single statement: puts everyone never sent an invitation (and not a
+/// member, and in no batch yet) into batch `batch_id`, and makes the Inactive among them
+/// Active (seed note). The primary key of invite_batch_people means a concurrent or
+/// repeated submit picks nobody twice.
 pub async fn queue_never_invited(
     db: impl PgExecutor<'_>,
     org_id: i64,
     batch_id: i64,
 ) -> Result<i64, sqlx::Error> {
-    let done = sqlx::query!(
-        r#"UPDATE people p SET invite_batch_id = $2, status = 'active'
-           WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL AND p.invite_batch_id IS NULL
-             AND NOT EXISTS (SELECT 1 FROM memberships m
-                             WHERE m.org_id = p.org_id AND m.user_id = p.user_id)"#,
+    sqlx::query_scalar!(
+        r#"WITH picked AS (
+               INSERT INTO invite_batch_people (person_id, batch_id)
+               SELECT p.id, $2 FROM people p
+               WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM memberships m
+                                 WHERE m.org_id = p.org_id AND m.user_id = p.user_id)
+               ON CONFLICT (person_id) DO NOTHING
+               RETURNING person_id
+           ), woken AS (
+               UPDATE people SET status = 'active'
+               WHERE org_id = $1 AND status = 'inactive' AND id IN (SELECT person_id FROM picked)
+           )
+           SELECT count(*) AS "picked!" FROM picked"#,
         org_id,
         batch_id
     )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() as i64)
+    .fetch_one(db)
+    .await
 }
 
-/// How many people Invite All would invite now (and how many of them are Inactive).
+/// Counting stops here: on very large organizations an exact count would cost more than
+/// the page itself, and "more than 10,000" says enough before "Yes".
+pub const NEVER_INVITED_CAP: i64 = 10_000;
+
+/// How many people Invite All would invite now (at most the cap plus one), and how many
+/// of those are Inactive.
 pub async fn count_never_invited(
     db: impl PgExecutor<'_>,
     org_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT count(*) AS "all!", count(*) FILTER (WHERE p.status = 'inactive') AS "inactive!"
-           FROM people p
-           WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL AND p.invite_batch_id IS NULL
-             AND NOT EXISTS (SELECT 1 FROM memberships m
-                             WHERE m.org_id = p.org_id AND m.user_id = p.user_id)"#,
-        org_id
+        r#"SELECT count(*) AS "all!", count(*) FILTER (WHERE status = 'inactive') AS "inactive!"
+           FROM (SELECT p.status FROM people p
+                 WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM memberships m
+                                   WHERE m.org_id = p.org_id AND m.user_id = p.user_id)
+                   AND NOT EXISTS (SELECT 1 FROM invite_batch_people b WHERE b.person_id = p.id)
+                 LIMIT $2) AS picked"#,
+        org_id,
+        NEVER_INVITED_CAP + 1
     )
     .fetch_one(db)
     .await?;
@@ -384,6 +400,7 @@ pub async fn set_batch_total(
 
 pub struct BatchRow {
     pub id: i64,
+    pub next_person_id: i64,
     pub org_id: i64,
     pub requested_by: Option<i64>,
     pub inviter_name: String,
@@ -395,7 +412,7 @@ pub struct BatchRow {
 pub async fn claim_open_batch(db: impl PgExecutor<'_>) -> Result<Option<BatchRow>, sqlx::Error> {
     sqlx::query_as!(
         BatchRow,
-        r#"SELECT b.id, b.org_id, b.requested_by, b.inviter_name, b.locale, o.name AS org_name
+        r#"SELECT b.id, b.next_person_id, b.org_id, b.requested_by, b.inviter_name, b.locale, o.name AS org_name
            FROM invite_batches b JOIN organizations o ON o.id = b.org_id
            WHERE b.finished_at IS NULL
            ORDER BY b.id LIMIT 1
@@ -409,19 +426,25 @@ pub struct BatchPerson {
     pub id: i64,
     pub email: String,
     pub role: String,
+    /// Set when someone invited this person by hand meanwhile: skipped.
+    pub welcome_sent_at: Option<DateTime<Utc>>,
 }
 
+/// The batch's next `limit` people after `after` (a person id), in id order.
 pub async fn batch_chunk(
     db: impl PgExecutor<'_>,
     batch_id: i64,
+    after: i64,
     limit: i64,
 ) -> Result<Vec<BatchPerson>, sqlx::Error> {
     sqlx::query_as!(
         BatchPerson,
-        r#"SELECT id, email, role FROM people
-           WHERE invite_batch_id = $1 AND welcome_sent_at IS NULL
-           ORDER BY id LIMIT $2"#,
+        r#"SELECT p.id, p.email, p.role, p.welcome_sent_at
+           FROM invite_batch_people b JOIN people p ON p.id = b.person_id
+           WHERE b.batch_id = $1 AND b.person_id > $2
+           ORDER BY b.person_id LIMIT $3"#,
         batch_id,
+        after,
         limit
     )
     .fetch_all(db)
@@ -497,20 +520,20 @@ pub async fn mark_chunk_done(
 pub async fn advance_batch(
     db: impl PgExecutor<'_>,
     batch_id: i64,
+    next_person_id: i64,
     prepared: i32,
     skipped: i32,
     finished: bool,
 ) -> Result<(), sqlx::Error> {
-    // People invited by hand meanwhile keep that invitation and leave the batch's total.
     sqlx::query!(
-        r#"UPDATE invite_batches SET prepared = prepared + $2,
-               total = CASE WHEN $4 THEN prepared + $2 ELSE total - $3 END,
-               finished_at = CASE WHEN $4 THEN now() END
+        r#"UPDATE invite_batches SET prepared = prepared + $2, total = total - $3,
+               next_person_id = $5, finished_at = CASE WHEN $4 THEN now() END
            WHERE id = $1"#,
         batch_id,
         prepared,
         skipped,
-        finished
+        finished,
+        next_person_id
     )
     .execute(db)
     .await?;

@@ -1,0 +1,313 @@
+//! Issue 3/4 benchmarks, run by `./muster bench` against the private PostgreSQL cluster:
+//!
+//! 1. The people list of an organization of 1,000,000 people (seeded once and kept):
+//!    first page, a page deep in the list, the other sort order, and searches, each timed
+//!    through HTTP against the real server functions (p50 / p95 / max over 20 calls).
+//! 2. Invite All over 100,000 never-invited people (a fresh organization each run): the
+//!    time the "Yes" request takes (queueing), then until every invitation exists, then
+//!    until the SMTP sink has received every mail, and mails per second.
+//!
+//! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 ./muster bench`.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use server::config::Config;
+use sqlx::PgPool;
+
+fn env_size(name: &str, default: i64) -> i64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An active organization `short` with an OWNER and `people` more people (never invited),
+/// returned with a session token for the owner. Reuses it if it is already there.
+async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) {
+    let existing: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT o.id, m.user_id FROM organizations o
+         JOIN memberships m ON m.org_id = o.id AND m.role = 'OWNER'
+         WHERE o.region = 'eu-central-1' AND o.short_name = $1",
+    )
+    .bind(short)
+    .fetch_optional(pool)
+    .await
+    .unwrap();
+    let (org_id, owner_id) = match existing {
+        Some(ids) => {
+            println!("  reusing organization {short}");
+            ids
+        }
+        None => {
+            let started = Instant::now();
+            let mut tx = pool.begin().await.unwrap();
+            let owner_email = format!("owner@{short}.bench");
+            let (owner_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO users (email, name, password_hash, email_verified_at)
+                 VALUES ($1, 'Bench Owner', 'not-a-password', now()) RETURNING id",
+            )
+            .bind(&owner_email)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            let (org_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
+                 VALUES (gen_random_uuid()::text, $1, $1, 'eu-central-1', 'premium', false, 2000000, 'active', now())
+                 RETURNING id",
+            )
+            .bind(short)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')")
+                .bind(org_id)
+                .bind(owner_id)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO people (org_id, name, email, role, user_id, welcome_sent_at)
+                 VALUES ($1, 'Bench Owner', $2, 'OWNER', $3, now())",
+            )
+            .bind(org_id)
+            .bind(&owner_email)
+            .bind(owner_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            // Names from small lists so searches find realistic numbers of matches.
+            sqlx::query(
+                "INSERT INTO people (org_id, name, email, role)
+                 SELECT $1,
+                        (ARRAY['Anna','Ben','Chloé','David','Emma','Farid','Greta','Hugo','Inès','Jonas',
+                               'Karin','Louis','Maya','Noah','Olga','Paul','Quentin','Rosa','Sven','Tariq'])[1 + g % 20]
+                        || ' ' ||
+                        (ARRAY['Martin','Müller','Dubois','Schmidt','Bernard','Weber','Petit','Fischer',
+                               'Durand','Wagner','Moreau','Becker','Laurent','Hoffmann','Simon','Koch',
+                               'Michel','Richter','Lefèvre','Klein','Garcia','Wolf','Roux','Neumann'])[1 + (g / 20) % 24]
+                        || ' ' || g,
+                        'user' || g || '@' || $2 || '.bench', 'VIEWER'
+                 FROM generate_series(1, $3::bigint) g",
+            )
+            .bind(org_id)
+            .bind(short)
+            .bind(people)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            sqlx::query("ANALYZE people").execute(pool).await.unwrap();
+            println!(
+                "  seeded {short}: {people} people in {:.1} s (indexes included)",
+                started.elapsed().as_secs_f64()
+            );
+            (org_id, owner_id)
+        }
+    };
+    let token = app::auth::server::service::open_session(pool, owner_id)
+        .await
+        .unwrap();
+    (org_id, token)
+}
+
+struct Bench {
+    base: String,
+    client: reqwest::Client,
+    cookie: String,
+}
+
+impl Bench {
+    async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, S::PATH))
+            .header("cookie", &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or_default())
+    }
+
+    /// Times `runs` calls; prints p50 / p95 / max and how many rows the last one showed.
+    async fn time<S: ServerFn>(&self, label: &str, form: &[(&str, &str)], runs: usize) {
+        let mut ms = Vec::with_capacity(runs);
+        let mut rows = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let (status, page) = self.call::<S>(form).await;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(status, 200, "{label}: {page}");
+            rows = page["people"].as_array().map_or(0, |p| p.len());
+        }
+        ms.sort_by(f64::total_cmp);
+        let pick = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "  {label:<44} p50 {:>7.1} ms   p95 {:>7.1} ms   max {:>7.1} ms   ({rows} rows)",
+            pick(0.5),
+            pick(0.95),
+            pick(1.0)
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL (./muster bench sets it)");
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&url)
+        .await
+        .unwrap();
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let million = env_size("BENCH_PEOPLE", 1_000_000);
+    let batch = env_size("BENCH_INVITE_ALL", 100_000);
+
+    let (sink_addr, sink) = server::mailsink::start("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config::try_parse_from([
+        "server",
+        "--database-url",
+        &url,
+        "--smtp-url",
+        &format!("smtp://{sink_addr}"),
+        "--invite-daily-quota",
+        "1000000",
+    ])
+    .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("muster")
+        .site_addr(addr)
+        .build();
+    let running = server::launch(&config, options, pool.clone(), listener)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+
+    println!("People list, organization of {million} people (debug build, HTTP round trips):");
+    let short = format!("bench-{million}");
+    let (org_id, token) = seed_org(&pool, &short, million).await;
+    let bench = Bench {
+        base: running.base_url.clone(),
+        client: client.clone(),
+        cookie: format!("muster_session={token}"),
+    };
+    let (middle,): (i64,) = sqlx::query_as(
+        "SELECT id FROM people WHERE org_id = $1 ORDER BY lower(name), email OFFSET $2 LIMIT 1",
+    )
+    .bind(org_id)
+    .bind(million / 2)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let middle = middle.to_string();
+    let org = [("region", "eu-central-1"), ("short_name", short.as_str())];
+    let with = |extra: &[(&'static str, &str)]| -> Vec<(&str, String)> {
+        org.iter()
+            .map(|(k, v)| (*k, v.to_string()))
+            .chain(extra.iter().map(|(k, v)| (*k, v.to_string())))
+            .collect()
+    };
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("first page, by name", with(&[])),
+        (
+            "page in the middle (keyset, after=)",
+            with(&[("after", &middle)]),
+        ),
+        (
+            "page before the middle (before=)",
+            with(&[("before", &middle)]),
+        ),
+        (
+            "first page, by email descending",
+            with(&[("sort", "-email")]),
+        ),
+        ("search \"anna\" (many matches)", with(&[("q", "anna")])),
+        (
+            "search \"bernard 12345\" (ten matches)",
+            with(&[("q", "bernard 12345")]),
+        ),
+        (
+            "search \"user777777@\" (one email)",
+            with(&[("q", "user777777@")]),
+        ),
+        ("search \"zzqx\" (no match)", with(&[("q", "zzqx")])),
+    ];
+    for (label, form) in &cases {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        bench
+            .time::<app::people::api::GetPeople>(label, &form, 20)
+            .await;
+    }
+
+    if batch == 0 {
+        return;
+    }
+    println!("\nInvite All over {batch} people, to a real SMTP sink:");
+    let all_short = format!("bench-invite-all-{}", chrono::Utc::now().timestamp());
+    let (all_org, token) = seed_org(&pool, &all_short, batch).await;
+    let bench = Bench {
+        cookie: format!("muster_session={token}"),
+        ..bench
+    };
+    let org = [
+        ("region", "eu-central-1"),
+        ("short_name", all_short.as_str()),
+    ];
+    let before = sink.len();
+    let started = Instant::now();
+    let (status, reply) = bench.call::<app::people::api::InviteAll>(&org).await;
+    assert_eq!(status, 200, "{reply}");
+    let queued = started.elapsed();
+    println!(
+        "  \"Yes\" answered in {:.0} ms (the whole batch queued by one statement)",
+        queued.as_secs_f64() * 1000.0
+    );
+    let mut prepared_at = None;
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if prepared_at.is_none() {
+            let (open,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM invite_batches WHERE org_id = $1 AND finished_at IS NULL",
+            )
+            .bind(all_org)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if open == 0 {
+                prepared_at = Some(started.elapsed());
+            }
+        }
+        let delivered = (sink.len() - before) as i64;
+        if delivered >= batch {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(1800) {
+            println!("  gave up after 30 minutes with {delivered} mails delivered");
+            return;
+        }
+    }
+    let done = started.elapsed();
+    let prepared = prepared_at.unwrap_or(done);
+    let (invitations,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM invitations WHERE org_id = $1")
+            .bind(all_org)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    println!(
+        "  {invitations} invitations and mails created after {:.1} s ({:.0} per second)",
+        prepared.as_secs_f64(),
+        batch as f64 / prepared.as_secs_f64()
+    );
+    println!(
+        "  {batch} mails received by the SMTP sink after {:.1} s: {:.0} mails per second",
+        done.as_secs_f64(),
+        batch as f64 / done.as_secs_f64()
+    );
+}
