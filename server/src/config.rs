@@ -221,6 +221,32 @@ mod tests {
             "--base-url",
             "https://m.example/",
         ]);
+        assert!(matches!(
+            c.validate(addr),
+            Err(ConfigError::MissingInProduction("MUSTER_SECRET_KEY"))
+        ));
+        let key = "0123456789abcdef0123456789abcdef";
+        let c = parse(&[
+            "--mode",
+            "production",
+            "--smtp-url",
+            "smtp://m:25",
+            "--base-url",
+            "https://m.example/",
+            "--secret-key",
+            &key[..31],
+        ]);
+        assert!(matches!(c.validate(addr), Err(ConfigError::ShortSecretKey)));
+        let c = parse(&[
+            "--mode",
+            "production",
+            "--smtp-url",
+            "smtp://m:25",
+            "--base-url",
+            "https://m.example/",
+            "--secret-key",
+            key,
+        ]);
         assert_eq!(c.validate(addr).unwrap(), "https://m.example");
     }
 

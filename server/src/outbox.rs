@@ -92,14 +92,38 @@ pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>) {
     }
 }
 
+/// Splits mails (in queue order) into groups sent at once: at most `CONCURRENCY` each, and
+/// never two for one recipient, so each person still gets their mails in order (e.g.
+/// "Thank you for Activating" before "Welcome to Muster").
+fn waves(due: &[DueEmail]) -> Vec<Vec<&DueEmail>> {
+    let mut rest: Vec<&DueEmail> = due.iter().collect();
+    let mut waves = Vec::new();
+    while !rest.is_empty() {
+        let mut wave = Vec::new();
+        let mut later = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for mail in rest {
+            if wave.len() < CONCURRENCY && seen.insert(mail.recipient.to_lowercase()) {
+                wave.push(mail);
+            } else {
+                seen.insert(mail.recipient.to_lowercase());
+                later.push(mail);
+            }
+        }
+        waves.push(wave);
+        rest = later;
+    }
+    waves
+}
+
 /// Sends one batch of due mail; returns how many were attempted.
 pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let due = outbox::claim_due(&mut *tx, BATCH).await?;
     let mut results = Vec::with_capacity(due.len());
-    for group in due.chunks(CONCURRENCY) {
-        let outcomes = futures::future::join_all(group.iter().map(|m| mailer.send(m))).await;
-        results.extend(group.iter().zip(outcomes));
+    for wave in waves(&due) {
+        let outcomes = futures::future::join_all(wave.iter().map(|m| mailer.send(m))).await;
+        results.extend(wave.into_iter().zip(outcomes));
     }
     let mut sent = Vec::with_capacity(results.len());
     for (mail, result) in results {
@@ -132,6 +156,36 @@ pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mail(id: i64, to: &str) -> DueEmail {
+        DueEmail {
+            id,
+            recipient: to.to_owned(),
+            subject: String::new(),
+            body_text: String::new(),
+            body_html: String::new(),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn mails_to_one_person_go_out_one_after_another_in_queue_order() {
+        let due = vec![
+            mail(1, "a@x"),
+            mail(2, "b@x"),
+            mail(3, "A@x"),
+            mail(4, "c@x"),
+            mail(5, "a@x"),
+        ];
+        let ids: Vec<Vec<i64>> = waves(&due)
+            .iter()
+            .map(|w| w.iter().map(|m| m.id).collect())
+            .collect();
+        assert_eq!(ids, vec![vec![1, 2, 4], vec![3], vec![5]]);
+        let many: Vec<DueEmail> = (0..100).map(|i| mail(i, &format!("p{i}@x"))).collect();
+        let sizes: Vec<usize> = waves(&many).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![32, 32, 32, 4]);
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped_at_an_hour() {
