@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod joining;
 #[cfg(feature = "ssr")]
 pub mod mail;
+pub mod notifications;
 pub mod orgs;
 pub mod people;
 #[cfg(feature = "ssr")]
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/join/confirm") view=ConfirmJoinPage ssr=SsrMode::Async />
                     <Route path=path!("/join/:token") view=JoinPage ssr=SsrMode::Async />
                     <Route path=path!("/resources") view=ResourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=crate::notifications::views::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>

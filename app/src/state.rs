@@ -61,6 +61,8 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// Wakes the Invite All worker when a batch is queued.
     pub batches_wakeup: Arc<Notify>,
+    /// Ids of people whose notifications changed (from PostgreSQL LISTEN), for `/events`.
+    pub user_events: tokio::sync::broadcast::Sender<i64>,
     /// Bounds how many password hashes run at once (each takes ~19 MiB and a core).
     pub password_slots: Arc<Semaphore>,
 }

@@ -22,7 +22,7 @@ test('sign up, confirm the email from the received mail, sign in and sign out', 
   // The shell: switcher, "+", bell and user menu are all there.
   await expect(page.getByLabel('Organization switcher').first()).toBeVisible();
   await expect(page.getByLabel('Create').first()).toBeVisible();
-  await expect(page.getByLabel('Notifications').first()).toBeVisible();
+  await expect(page.getByLabel('Notifications: 0 unread').first()).toBeVisible();
   await page.getByLabel('Your account').first().click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
@@ -136,7 +136,7 @@ test('the top bar menus are reachable by keyboard', async ({ page }) => {
     const label = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     if (label) seen.push(label);
   }
-  expect(seen).toEqual(expect.arrayContaining(['Organization switcher', 'Create', 'Notifications', 'Your account']));
+  expect(seen).toEqual(expect.arrayContaining(['Organization switcher', 'Create', 'Notifications: 0 unread', 'Your account']));
   await page.getByLabel('Your account').first().focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();

@@ -7,7 +7,11 @@
 //!    time the "Yes" request takes (queueing), then until every invitation exists, then
 //!    until the SMTP sink has received every mail, and mails per second.
 //!
-//! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 ./muster bench`.
+//! 3. Issue 4/4: the time from sending an invitation (on one server instance) to the
+//!    `invitations` event on the invitee's open event stream (served by a second instance
+//!    on the same database), p50 / p99 over `BENCH_BELL` invitations.
+//!
+//! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 BENCH_BELL=200 ./muster bench`.
 
 use std::time::{Duration, Instant};
 
@@ -245,6 +249,8 @@ async fn main() {
             .await;
     }
 
+    bell_latency(&config, &pool, &bench, env_size("BENCH_BELL", 200)).await;
+
     if batch == 0 {
         return;
     }
@@ -309,5 +315,95 @@ async fn main() {
         "  {batch} mails received by the SMTP sink after {:.1} s: {:.0} mails per second",
         done.as_secs_f64(),
         batch as f64 / done.as_secs_f64()
+    );
+}
+
+/// Resends one invitation `runs` times through instance A and times each until the
+/// invitee's event stream on instance B (same database) announces it.
+async fn bell_latency(config: &Config, pool: &PgPool, a: &Bench, runs: i64) {
+    use app::people::api::{AddPerson, SendInvite};
+    println!("\nInvitation to bell, across two server instances ({runs} invitations):");
+    let stamp = chrono::Utc::now().timestamp();
+    let inviter_org = format!("bench-bell-a-{stamp}");
+    let invitee_org = format!("bench-bell-b-{stamp}");
+    let (_, inviter) = seed_org(pool, &inviter_org, 0).await;
+    let (_, invitee) = seed_org(pool, &invitee_org, 0).await;
+    sqlx::query("UPDATE organizations SET invite_daily_quota = 100000 WHERE short_name = $1")
+        .bind(&inviter_org)
+        .execute(pool)
+        .await
+        .unwrap();
+    let a = Bench {
+        base: a.base.clone(),
+        client: a.client.clone(),
+        cookie: format!("muster_session={inviter}"),
+    };
+    let email = format!("owner@{invitee_org}.bench");
+    let org = [
+        ("region", "eu-central-1"),
+        ("short_name", inviter_org.as_str()),
+    ];
+    let mut form = org.to_vec();
+    form.extend([
+        ("name", "Bell Invitee"),
+        ("email", email.as_str()),
+        ("role", "VIEWER"),
+    ]);
+    let (status, reply) = a.call::<AddPerson>(&form).await;
+    assert_eq!(status, 200, "{reply}");
+    let (person,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE email = $1")
+        .bind(&email)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let person = person.to_string();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("muster")
+        .site_addr(addr)
+        .build();
+    let b = server::launch(config, options, pool.clone(), listener)
+        .await
+        .unwrap();
+    let mut stream = a
+        .client
+        .get(format!("{}/events", b.base_url))
+        .header("cookie", format!("muster_session={invitee}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    tokio::spawn(async move {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            for _ in String::from_utf8_lossy(&chunk).matches("event: invitations") {
+                let _ = tx.send(Instant::now());
+            }
+        }
+    });
+    let mut form = org.to_vec();
+    form.extend([("person_id", person.as_str()), ("confirmed", "true")]);
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        while rx.try_recv().is_ok() {}
+        let sent = Instant::now();
+        let (status, reply) = a.call::<SendInvite>(&form).await;
+        assert_eq!(status, 200, "{reply}");
+        let Ok(Some(seen)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await else {
+            println!("  an event did not arrive within 5 s");
+            continue;
+        };
+        ms.push((seen - sent).as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let pick = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "  request sent -> event on the other instance: p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms   ({} of {runs} arrived)",
+        pick(0.5),
+        pick(0.99),
+        pick(1.0),
+        ms.len()
     );
 }

@@ -2,6 +2,7 @@
 //! mailbox. Features (pages, server functions, SQL) live in the `app` crate.
 
 pub mod config;
+pub mod events;
 pub mod mailbox_page;
 pub mod mailsink;
 pub mod outbox;
@@ -127,11 +128,17 @@ pub async fn launch(
         outbox_wakeup: Arc::new(Notify::new()),
         jobs_wakeup: Arc::new(Notify::new()),
         batches_wakeup: Arc::new(Notify::new()),
+        user_events: tokio::sync::broadcast::channel(1024).0,
         password_slots: Arc::new(Semaphore::new(config.password_hash_concurrency.max(1))),
     };
 
-    tokio::spawn(outbox::run(pool, mailer, state.outbox_wakeup.clone()));
+    tokio::spawn(outbox::run(
+        pool.clone(),
+        mailer,
+        state.outbox_wakeup.clone(),
+    ));
     tokio::spawn(app::people::server::invite_all::worker(state.clone()));
+    tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));
     for _ in 0..config.activation_workers.max(1) {
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }
@@ -166,6 +173,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
     let mut router: Router<ServerState> = Router::new()
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/events", get(events_stream))
         .leptos_routes_with_context(
             &ServerState::leptos(&state, &dev_mailbox),
             routes,
@@ -182,6 +190,13 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
         .fallback(static_file_or_not_found)
         .layer(CompressionLayer::new())
         .with_state(ServerState::leptos(&state, &dev_mailbox))
+}
+
+async fn events_stream(
+    State(state): State<ServerState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    events::stream(State(state.app), headers).await
 }
 
 impl ServerState {

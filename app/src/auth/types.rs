@@ -19,6 +19,9 @@ pub struct CurrentUser {
     pub locale: Locale,
     /// The organizations this person belongs to (for the switcher).
     pub orgs: Vec<crate::orgs::types::Membership>,
+    /// Pending invitations for the bell: loaded with the page (`get_current_user`), left
+    /// empty when a server function only needs to know who is calling.
+    pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 
 /// An email address that has been checked and normalised (trimmed, lowercased).

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::auth::api::{SetLocale, SignOut};
 use crate::auth::types::CurrentUser;
 use crate::i18n::{I18n, Locale, use_i18n};
+use crate::notifications::views::Bell;
 use crate::ui::form::follow_success;
 
 /// The signed-in person for the page being shown (loaded once per page).
@@ -109,15 +110,7 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
                     <p class="menu-note">{i18n.t("nav.invite_member_later")}</p>
                 </div>
             </details>
-            <details class="menu">
-                <summary class="icon-button" aria-label=i18n.t("nav.notifications")>
-                    <span aria-hidden="true">"🔔"</span>
-                    <span class="badge" aria-label=i18n.t("nav.unread_none")>"0"</span>
-                </summary>
-                <div class="menu-panel" role="group" aria-label=i18n.t("nav.notifications")>
-                    <p class="menu-note">{i18n.t("nav.no_notifications")}</p>
-                </div>
-            </details>
+            <Bell initial=user.pending.clone() />
             <details class="menu user-menu">
                 <summary class="avatar" aria-label=i18n.t("nav.user_menu")>{initial}</summary>
                 <div class="menu-panel" role="group" aria-label=i18n.t("nav.user_menu")>

@@ -7,6 +7,7 @@ mod accounts;
 mod activation;
 mod invitations;
 mod joining;
+mod notifications;
 mod outbox;
 mod pages;
 mod people;

@@ -165,6 +165,7 @@ pub async fn sign_in(
             email: user.email,
             locale: locale_of(&user.locale),
             orgs: Vec::new(),
+            pending: Vec::new(),
         },
     })
 }
@@ -196,6 +197,7 @@ pub async fn current_user(
         name: row.name,
         email: row.email,
         locale: locale_of(&row.locale),
+        pending: Vec::new(),
     }))
 }
 

@@ -1,0 +1,51 @@
+//! Notification server functions.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::server::service;
+use super::types::Notifications;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{request, state::AppState};
+
+/// The signed-in person's notifications (nothing for visitors).
+#[server]
+pub async fn get_notifications() -> Result<Notifications, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let result = async {
+        match request::current_user(&state).await? {
+            Some(user) => service::list(&state, &user).await,
+            None => Ok(Notifications::default()),
+        }
+    }
+    .await;
+    request::respond(result)
+}
+
+#[server]
+pub async fn join_organization(invitation_id: i64) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let user = request::require_user(&state).await?;
+        service::join(&state, &user, invitation_id).await
+    }
+    .await;
+    request::respond(result.inspect(|home| request::redirect_form_post(home)))
+}
+
+#[server]
+pub async fn decline_invitation(invitation_id: i64) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let user = request::require_user(&state).await?;
+        service::decline(&state, &user, invitation_id).await
+    }
+    .await;
+    let to = "/notifications".to_owned();
+    request::respond(result.map(|()| {
+        request::redirect_form_post(&to);
+        to
+    }))
+}

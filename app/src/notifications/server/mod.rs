@@ -1,0 +1,3 @@
+//! Server-only half of notifications.
+pub mod queries;
+pub mod service;

@@ -1,0 +1,80 @@
+//! Notification rules: a person sees, joins and declines only invitations to their own
+//! verified address. Joining gives the invited role; both answers are audited.
+
+use super::queries::{self, PendingRow};
+use crate::auth::types::CurrentUser;
+use crate::error::AppError;
+use crate::invitations::server::queries as invitations;
+use crate::notifications::types::{Notifications, PendingInvitation};
+use crate::orgs::server::queries as orgs;
+use crate::orgs::types::{Role, org_home};
+use crate::people::server::queries::audit;
+use crate::state::AppState;
+
+pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Notifications, AppError> {
+    let rows = queries::pending(&state.pool, user.id, None).await?;
+    Ok(Notifications {
+        invitations: rows
+            .into_iter()
+            .map(|r| PendingInvitation {
+                id: r.id,
+                role: Role::from_code(&r.role).unwrap_or(Role::Viewer),
+                org_name: r.org_name,
+                inviter: r.inviter,
+                expires: r.expires_at.format("%Y-%m-%d").to_string(),
+            })
+            .collect(),
+    })
+}
+
+/// The one pending invitation `id` of this person, locked; 410 when it is no longer open
+/// (or was never theirs: nobody learns about other people's invitations).
+async fn take(
+    tx: &mut sqlx::PgConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<PendingRow, AppError> {
+    queries::pending(&mut *tx, user.id, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))
+}
+
+/// "Join": the membership starts with the invited role; returns the organization's home.
+pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = take(&mut tx, user, id).await?;
+    invitations::mark_accepted(&mut *tx, row.id).await?;
+    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
+    orgs::insert_membership(&mut *tx, row.org_id, user.id, role.code()).await?;
+    invitations::link_person(&mut *tx, row.org_id, &row.email, user.id, &user.name).await?;
+    audit(
+        &mut *tx,
+        row.org_id,
+        Some((user.id, &user.name)),
+        "invitation_accepted",
+        Some(&row.email),
+        Some(role.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(org_home(&row.region, &row.short_name))
+}
+
+/// "Decline": the invitation ends, and its emailed link with it.
+pub async fn decline(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = take(&mut tx, user, id).await?;
+    queries::decline(&mut *tx, row.id).await?;
+    audit(
+        &mut *tx,
+        row.org_id,
+        Some((user.id, &user.name)),
+        "invitation_declined",
+        Some(&row.email),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

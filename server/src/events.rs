@@ -1,0 +1,77 @@
+//! Live events for open pages: `GET /events`, server-sent events for the signed-in person.
+//!
+//! Changes are announced by PostgreSQL (`pg_notify('muster_user_events', <user id>)`, from
+//! triggers), so an invitation sent through any server instance reaches a page open on any
+//! other: each instance LISTENs once and fans out to its own streams.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::auth::server::cookies::{SESSION_COOKIE, read_cookie};
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+
+pub const CHANNEL: &str = "muster_user_events";
+
+/// Runs forever: forwards every notification (a user id) to this instance's streams. A
+/// dropped connection is reopened; pages missing events meanwhile fall back to polling.
+pub async fn listen(pool: PgPool, events: broadcast::Sender<i64>) {
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => loop {
+                    match listener.recv().await {
+                        Ok(note) => {
+                            if let Ok(user_id) = note.payload().parse::<i64>() {
+                                // No receivers is fine: nobody has a page open here.
+                                let _ = events.send(user_id);
+                            }
+                        }
+                        Err(err) => {
+                            tracing::warn!(%err, "events: lost the LISTEN connection");
+                            break;
+                        }
+                    }
+                },
+                Err(err) => tracing::warn!(%err, "events: LISTEN failed"),
+            },
+            Err(err) => tracing::warn!(%err, "events: cannot connect for LISTEN"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// `GET /events`: an `invitations` event whenever the person's invitations change.
+pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = read_cookie(&headers, SESSION_COOKIE) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let user_id = match app::auth::server::service::current_user(&state, &token).await {
+        Ok(Some(user)) => user.id,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let receiver = state.user_events.subscribe();
+    let events = futures::stream::unfold(receiver, move |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(id) if id == user_id => break,
+                Ok(_) => continue,
+                // Too slow to keep up: tell the page to look again rather than miss one.
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+        let event = Event::default().event("invitations").data("changed");
+        Some((Ok::<_, Infallible>(event), receiver))
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}

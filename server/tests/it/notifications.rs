@@ -1,0 +1,171 @@
+//! The notification bell: pending invitations of the signed-in person, announced live over
+//! server-sent events (also across two server instances on one database), joined or
+//! declined only by the person invited.
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use app::auth::api::GetCurrentUser;
+use app::error::AppError;
+use app::notifications::api::{DeclineInvitation, GetNotifications, JoinOrganization};
+use app::people::api::AddPerson;
+use sqlx::PgPool;
+
+async fn invite(app: &TestApp, owner: &reqwest::Client, short: &str, email: &str, role: &str) {
+    ok(app
+        .call::<AddPerson>(
+            owner,
+            &[
+                ("region", "eu-central-1"),
+                ("short_name", short),
+                ("name", "Invitee"),
+                ("email", email),
+                ("role", role),
+                ("send_now", "on"),
+            ],
+        )
+        .await)
+    .await;
+}
+
+/// Opens `/events` for `client` and resolves when the first `invitations` event arrives.
+async fn next_event(app: &TestApp, client: &reqwest::Client) -> tokio::task::JoinHandle<Instant> {
+    let mut res = client.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    tokio::spawn(async move {
+        let mut seen = String::new();
+        while let Some(chunk) = res.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: invitations") {
+                return Instant::now();
+            }
+        }
+        panic!("the stream ended without an event: {seen}");
+    })
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_invitation_reaches_an_open_page_on_another_server_and_can_be_joined(pool: PgPool) {
+    let a = spawn_app(pool.clone()).await;
+    let b = spawn_app(pool).await;
+    let acme_owner = org(&a, "Acme", "it@acme.test", &[]).await;
+    // Bob owns Globex and has it open, served by the other instance.
+    let bob = org(&b, "Globex", "bob@globex.test", &[]).await;
+    let empty = ok(b.call::<GetNotifications>(&bob, &[]).await).await;
+    assert_eq!(empty["invitations"], serde_json::json!([]));
+    let event = next_event(&b, &bob).await;
+
+    let sent = Instant::now();
+    invite(&a, &acme_owner, "acme", "bob@globex.test", "EDITOR").await;
+    let arrived = tokio::time::timeout(Duration::from_secs(10), event)
+        .await
+        .expect("the event within 10 s")
+        .unwrap();
+    println!("invitation to event: {:?}", arrived - sent);
+
+    let notes = ok(b.call::<GetNotifications>(&bob, &[]).await).await;
+    let list = notes["invitations"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["org_name"], "Acme");
+    assert_eq!(list[0]["role"], "Editor");
+    let id = list[0]["id"].to_string();
+
+    let home = ok(b
+        .call::<JoinOrganization>(&bob, &[("invitation_id", &id)])
+        .await)
+    .await;
+    assert_eq!(home, "/o/eu-central-1/acme");
+    let me = ok(b.call::<GetCurrentUser>(&bob, &[]).await).await;
+    let orgs: Vec<&str> = me["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["short_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(orgs, ["acme", "globex"]);
+    assert_eq!(me["orgs"][0]["role"], "Editor");
+    let (status, _) = b.get(&bob, "/o/eu-central-1/acme").await;
+    assert_eq!(status, 200);
+    // The bell is empty again and the same invitation cannot be used twice.
+    assert_eq!(
+        ok(b.call::<GetNotifications>(&bob, &[]).await).await["invitations"],
+        serde_json::json!([])
+    );
+    let again = b
+        .call::<JoinOrganization>(&bob, &[("invitation_id", &id)])
+        .await;
+    assert_eq!(
+        again.result.unwrap_err(),
+        AppError::Gone("errors.notification_gone".into())
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_the_invited_person_sees_joins_or_declines_an_invitation(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let acme_owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    let bob = org(&app, "Globex", "bob@globex.test", &[]).await;
+    let eve = org(&app, "Evil", "eve@evil.test", &[]).await;
+    invite(&app, &acme_owner, "acme", "bob@globex.test", "ADMIN").await;
+    let mut invitation = None;
+    for _ in 0..200 {
+        invitation = app
+            .mailbox
+            .to("bob@globex.test")
+            .into_iter()
+            .find(|m| m.subject.contains("invited you to Acme"));
+        if invitation.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let link = token_of(&link_in(&invitation.expect("the invitation mail")));
+    let bobs = ok(app.call::<GetNotifications>(&bob, &[]).await).await;
+    let id = bobs["invitations"][0]["id"].to_string();
+
+    // Eve sees nothing of it and cannot use its id.
+    assert_eq!(
+        ok(app.call::<GetNotifications>(&eve, &[]).await).await["invitations"],
+        serde_json::json!([])
+    );
+    for reply in [
+        app.call::<JoinOrganization>(&eve, &[("invitation_id", &id)])
+            .await,
+        app.call::<DeclineInvitation>(&eve, &[("invitation_id", &id)])
+            .await,
+    ] {
+        assert_eq!(reply.status, 410);
+    }
+    assert_eq!(
+        app.call::<JoinOrganization>(&new_client(), &[("invitation_id", &id)])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(app.count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'eve@evil.test'").await, 1);
+
+    // Bob declines: gone from the bell, and the emailed link says it was revoked.
+    ok(app
+        .call::<DeclineInvitation>(&bob, &[("invitation_id", &id)])
+        .await)
+    .await;
+    assert_eq!(
+        ok(app.call::<GetNotifications>(&bob, &[]).await).await["invitations"],
+        serde_json::json!([])
+    );
+    let (status, html) = app
+        .get(&new_client(), &format!("/invitations/accept?token={link}"))
+        .await;
+    assert_eq!(status, 410);
+    assert!(html.contains("This invitation was withdrawn"), "{html}");
+    let log = app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation_declined' AND subject = 'bob@globex.test'").await;
+    assert_eq!(log, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_signed_out_page_gets_no_event_stream(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = new_client().get(app.url("/events")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+}
