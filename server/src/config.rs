@@ -213,41 +213,32 @@ mod tests {
             c.validate(addr),
             Err(ConfigError::MissingInProduction("BASE_URL"))
         ));
-        let c = parse(&[
-            "--mode",
-            "production",
-            "--smtp-url",
-            "smtp://m:25",
-            "--base-url",
-            "https://m.example/",
-        ]);
+        // Everything production needs, plus `extra`.
+        let complete = |extra: &[&str]| {
+            let mut args = vec![
+                "--mode",
+                "production",
+                "--smtp-url",
+                "smtp://m:25",
+                "--base-url",
+                "https://m.example/",
+            ];
+            args.extend_from_slice(extra);
+            parse(&args)
+        };
         assert!(matches!(
-            c.validate(addr),
+            complete(&[]).validate(addr),
             Err(ConfigError::MissingInProduction("MUSTER_SECRET_KEY"))
         ));
         let key = "0123456789abcdef0123456789abcdef";
-        let c = parse(&[
-            "--mode",
-            "production",
-            "--smtp-url",
-            "smtp://m:25",
-            "--base-url",
-            "https://m.example/",
-            "--secret-key",
-            &key[..31],
-        ]);
-        assert!(matches!(c.validate(addr), Err(ConfigError::ShortSecretKey)));
-        let c = parse(&[
-            "--mode",
-            "production",
-            "--smtp-url",
-            "smtp://m:25",
-            "--base-url",
-            "https://m.example/",
-            "--secret-key",
-            key,
-        ]);
-        assert_eq!(c.validate(addr).unwrap(), "https://m.example");
+        assert!(matches!(
+            complete(&["--secret-key", &key[..31]]).validate(addr),
+            Err(ConfigError::ShortSecretKey)
+        ));
+        assert_eq!(
+            complete(&["--secret-key", key]).validate(addr).unwrap(),
+            "https://m.example"
+        );
     }
 
     #[test]

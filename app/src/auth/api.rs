@@ -34,7 +34,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<St
         let email = super::types::EmailAddress::parse(&email)
             .map(|e| e.into_inner())
             .unwrap_or_default();
-        let to = format!("/check-email?email={}", urlencode(&email));
+        let to = format!("/check-email?email={}", crate::url::encode(&email));
         request::redirect_form_post(&to);
         to
     }))
@@ -145,18 +145,6 @@ pub async fn set_locale(locale: String) -> Result<Locale, AppError> {
         state.settings.secure_cookies,
     ));
     Ok(locale)
-}
-
-#[cfg(feature = "ssr")]
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Whether this server shows sent mail at `/dev/mailbox` (development mode only).

@@ -266,13 +266,8 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
 #[sqlx::test(migrations = false)]
 async fn a_stranger_cannot_see_an_organization(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let token = subscribe(&app, &spec("Acme", "it@acme.test", Locale::En, false)).await;
-    fill_wizard(&app, &app.client, &token, "it@acme.test", "Acme").await;
-    ok(app
-        .call::<ActivateNow>(&app.client, &[("token", &token)])
-        .await)
-    .await;
-    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    let (_, status) = activate(&app, &app.client, "Acme", "it@acme.test", &[]).await;
+    assert_eq!(status, "done");
 
     let anonymous = new_client();
     let reply = app
@@ -406,13 +401,8 @@ async fn a_failing_step_is_retried_and_the_activation_still_completes_once(pool:
         },
     )
     .await;
-    let token = subscribe(&app, &spec("Acme", "it@acme.test", Locale::En, false)).await;
-    fill_wizard(&app, &app.client, &token, "it@acme.test", "Acme").await;
-    ok(app
-        .call::<ActivateNow>(&app.client, &[("token", &token)])
-        .await)
-    .await;
-    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    let (_, status) = activate(&app, &app.client, "Acme", "it@acme.test", &[]).await;
+    assert_eq!(status, "done");
     assert_eq!(
         app.count("SELECT count(*) FROM billing_accounts WHERE billed")
             .await,
@@ -440,13 +430,8 @@ async fn a_step_that_keeps_failing_stops_with_the_organization_id_and_can_be_ret
         },
     )
     .await;
-    let token = subscribe(&app, &spec("Acme", "it@acme.test", Locale::En, false)).await;
-    fill_wizard(&app, &app.client, &token, "it@acme.test", "Acme").await;
-    ok(app
-        .call::<ActivateNow>(&app.client, &[("token", &token)])
-        .await)
-    .await;
-    assert_eq!(wait_for_job(&app.pool, &token).await, "failed");
+    let (token, status) = activate(&app, &app.client, "Acme", "it@acme.test", &[]).await;
+    assert_eq!(status, "failed");
 
     let progress = ok(app
         .call::<GetActivationProgress>(&app.client, &[("token", &token)])

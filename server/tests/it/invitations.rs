@@ -3,10 +3,8 @@
 //! expired and unknown links are refused clearly.
 
 use crate::common::*;
-use app::activation::api::ActivateNow;
 use app::auth::api::GetCurrentUser;
 use app::error::AppError;
-use app::i18n::Locale;
 use app::invitations::api::{AcceptInvitation, GetInvitation};
 use sqlx::PgPool;
 
@@ -16,19 +14,7 @@ async fn acme_with_invites(app: &TestApp, invites: &[(&str, &str)]) -> Vec<Strin
     org(app, "Acme", "it@acme.test", invites).await;
     let mut tokens = Vec::new();
     for (email, _) in invites {
-        let mut mail = None;
-        for _ in 0..100 {
-            mail = app
-                .mailbox
-                .to(email)
-                .into_iter()
-                .find(|m| m.subject.contains("invited you"));
-            if mail.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        let mail = &mail.expect("an invitation mail");
+        let mail = &mail_with_subject(app, email, "invited you").await;
         assert!(mail.text.contains("expires in 30 days"), "{}", mail.text);
         tokens.push(token_of(&link_in(mail)));
     }
@@ -106,13 +92,8 @@ async fn a_new_person_sets_a_password_and_is_signed_in_to_the_organization(pool:
 async fn someone_with_an_account_accepts_with_its_password(pool: PgPool) {
     let app = spawn_app(pool).await;
     // Ada owns another organization already.
-    let other = subscribe(&app, &spec("Other", "ada@acme.test", Locale::En, false)).await;
-    fill_wizard(&app, &app.client, &other, "ada@acme.test", "Other").await;
-    ok(app
-        .call::<ActivateNow>(&app.client, &[("token", &other)])
-        .await)
-    .await;
-    assert_eq!(wait_for_job(&app.pool, &other).await, "done");
+    let (_, status) = activate(&app, &app.client, "Other", "ada@acme.test", &[]).await;
+    assert_eq!(status, "done");
 
     let tokens = acme_with_invites(&app, &[("ada@acme.test", "ADMIN")]).await;
     let view = ok(app

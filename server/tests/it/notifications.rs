@@ -108,19 +108,8 @@ async fn only_the_invited_person_sees_joins_or_declines_an_invitation(pool: PgPo
     let bob = org(&app, "Globex", "bob@globex.test", &[]).await;
     let eve = org(&app, "Evil", "eve@evil.test", &[]).await;
     invite(&app, &acme_owner, "acme", "bob@globex.test", "ADMIN").await;
-    let mut invitation = None;
-    for _ in 0..200 {
-        invitation = app
-            .mailbox
-            .to("bob@globex.test")
-            .into_iter()
-            .find(|m| m.subject.contains("invited you to Acme"));
-        if invitation.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let link = token_of(&link_in(&invitation.expect("the invitation mail")));
+    let invitation = mail_with_subject(&app, "bob@globex.test", "invited you to Acme").await;
+    let link = token_of(&link_in(&invitation));
     let bobs = ok(app.call::<GetNotifications>(&bob, &[]).await).await;
     let id = bobs["invitations"][0]["id"].to_string();
 

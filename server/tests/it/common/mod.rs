@@ -279,23 +279,57 @@ pub async fn wait_for_job(pool: &PgPool, token: &str) -> String {
 // ---- Organizations and people (shared by the people, invitation and joining tests) ----
 
 /// An active organization `short` owned by `owner` (signed in on the returned client).
+/// Subscribes `company` for `owner`, fills the wizard on `client` (inviting `invites`,
+/// (email, role) pairs) and clicks "Activate Now"; returns the activation token and how
+/// the job ended ("done" or "failed").
+pub async fn activate(
+    app: &TestApp,
+    client: &reqwest::Client,
+    company: &str,
+    owner: &str,
+    invites: &[(&str, &str)],
+) -> (String, String) {
+    let token = subscribe(app, &spec(company, owner, Locale::En, false)).await;
+    fill_wizard(app, client, &token, owner, company).await;
+    for (email, role) in invites {
+        ok(app
+            .call::<AddInvite>(
+                client,
+                &[("token", &token), ("email", email), ("role", role)],
+            )
+            .await)
+        .await;
+    }
+    ok(app.call::<ActivateNow>(client, &[("token", &token)]).await).await;
+    let status = wait_for_job(&app.pool, &token).await;
+    (token, status)
+}
+
+/// Waits (up to 10 s) for a mail to `to` whose subject contains `subject`.
+pub async fn mail_with_subject(app: &TestApp, to: &str, subject: &str) -> ReceivedMail {
+    for _ in 0..200 {
+        if let Some(mail) = app
+            .mailbox
+            .to(to)
+            .into_iter()
+            .find(|m| m.subject.contains(subject))
+        {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to} with {subject:?} in 10 s")
+}
+
 pub async fn org(
     app: &TestApp,
     company: &str,
     owner: &str,
     invites: &[(&str, &str)],
 ) -> reqwest::Client {
-    let token = subscribe(app, &spec(company, owner, Locale::En, false)).await;
     let c = new_client();
-    fill_wizard(app, &c, &token, owner, company).await;
-    for (email, role) in invites {
-        ok(app
-            .call::<AddInvite>(&c, &[("token", &token), ("email", email), ("role", role)])
-            .await)
-        .await;
-    }
-    ok(app.call::<ActivateNow>(&c, &[("token", &token)]).await).await;
-    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    let (_, status) = activate(app, &c, company, owner, invites).await;
+    assert_eq!(status, "done");
     ok(app
         .call::<app::auth::api::SignIn>(&c, &[("email", owner), ("password", PASSWORD)])
         .await)
