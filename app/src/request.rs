@@ -48,6 +48,16 @@ pub async fn require_user(state: &AppState) -> Result<CurrentUser, AppError> {
     current_user(state).await?.ok_or(AppError::Unauthenticated)
 }
 
+/// The signed-in person as a member of the organization in the URL (404 for others).
+pub async fn member(
+    state: &AppState,
+    region: &str,
+    short_name: &str,
+) -> Result<crate::orgs::server::access::Member, AppError> {
+    let user = require_user(state).await?;
+    crate::orgs::server::access::Member::find(state, &user, region, short_name).await
+}
+
 pub fn set_cookie(value: HeaderValue) {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.append_header(header::SET_COOKIE, value);

@@ -3,8 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::types::Role;
+use crate::i18n::{Locale, tr, tr_args};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Directory > User > All: add people and invite them.
     Invite,
@@ -27,6 +30,152 @@ impl Permission {
         Permission::CtiConsole,
         Permission::ViewAlerts,
     ];
+}
+
+impl Permission {
+    /// The name used in URLs and JSON (`manage_decisions`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Permission::Invite => "invite",
+            Permission::CreateApiKey => "create_api_key",
+            Permission::ManageInstances => "manage_instances",
+            Permission::ManageBlocklists => "manage_blocklists",
+            Permission::ManageDecisions => "manage_decisions",
+            Permission::CtiConsole => "cti_console",
+            Permission::ViewAlerts => "view_alerts",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Permission> {
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    /// Translation key of the permission's name (the seed's wording).
+    pub fn label_key(self) -> String {
+        format!("permissions.{}", self.code())
+    }
+
+    /// Premium features are off on the free plan (seed: "*").
+    pub fn premium(self) -> bool {
+        matches!(self, Permission::ManageDecisions)
+    }
+
+    /// Features whose limits depend on the plan (seed: "**"): invitations are limited by
+    /// the plan's seats, CTI lookups by the plan's quota.
+    pub fn plan_limited(self) -> bool {
+        matches!(self, Permission::Invite | Permission::CtiConsole)
+    }
+
+    /// The whole answer to "may a member with `role` do this here?": the role matrix
+    /// first, then premium features, then seats (for inviting one more person).
+    pub fn decide(self, role: Role, plan: &PlanFacts) -> Decision {
+        let denial = if !role.can(self) {
+            Some(Denial::Role)
+        } else if self.premium() && !plan.premium {
+            Some(Denial::Premium)
+        } else if self == Permission::Invite {
+            plan.seats_for(1)
+        } else {
+            None
+        };
+        Decision {
+            permission: self,
+            allowed: denial.is_none(),
+            plan_limited: self.plan_limited(),
+            denial,
+        }
+    }
+}
+
+/// What the plan allows, as decisions need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PlanFacts {
+    pub premium: bool,
+    pub seats: i32,
+    /// Members, plus invitations still open: together they may not exceed `seats`.
+    pub members: i64,
+    pub pending: i64,
+}
+
+impl PlanFacts {
+    pub fn seats_used(&self) -> i64 {
+        self.members + self.pending
+    }
+
+    /// `None` if `n` more invitations fit in the seats, else why not.
+    pub fn seats_for(&self, n: i64) -> Option<Denial> {
+        (self.seats_used() + n > i64::from(self.seats)).then_some(Denial::Seats {
+            seats: self.seats,
+            members: self.members,
+            pending: self.pending,
+        })
+    }
+}
+
+/// The answer to "may this member do X here?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub permission: Permission,
+    pub allowed: bool,
+    /// The plan sets limits on this permission (seats, lookups).
+    pub plan_limited: bool,
+    /// Why not, when not allowed.
+    pub denial: Option<Denial>,
+}
+
+/// Why a permission is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Denial {
+    /// The member's role does not include it: ask an OWNER or ADMIN.
+    Role,
+    /// A premium feature, and the organization is on the free plan: upgrade.
+    Premium,
+    /// Every seat is taken by members and open invitations.
+    Seats {
+        seats: i32,
+        members: i64,
+        pending: i64,
+    },
+}
+
+impl Denial {
+    /// What the refusal means and what to do about it, in the reader's language.
+    pub fn explain(&self, locale: Locale) -> String {
+        match self {
+            Denial::Role => tr(locale, "settings.denied_role"),
+            Denial::Premium => tr(locale, "errors.premium_required"),
+            Denial::Seats {
+                seats,
+                members,
+                pending,
+            } => tr_args(
+                locale,
+                "errors.seats_full",
+                &[
+                    ("seats", &seats.to_string()),
+                    ("members", &members.to_string()),
+                    ("pending", &pending.to_string()),
+                ],
+            ),
+        }
+    }
+}
+
+impl Denial {
+    /// Translation key of the explanation shown to people.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            Denial::Role => "errors.not_permitted_ask",
+            Denial::Premium => "errors.premium_required",
+            Denial::Seats { .. } => "errors.seats_full",
+        }
+    }
 }
 
 impl Role {
@@ -63,5 +212,65 @@ mod tests {
             }
         }
         assert_eq!(Permission::ALL.len(), expected.len());
+    }
+
+    fn plan(premium: bool, seats: i32, members: i64, pending: i64) -> PlanFacts {
+        PlanFacts {
+            premium,
+            seats,
+            members,
+            pending,
+        }
+    }
+
+    #[test]
+    fn premium_features_are_off_on_the_free_plan_for_every_role() {
+        let free = plan(false, 10, 1, 0);
+        let premium = plan(true, 10, 1, 0);
+        let d = Permission::ManageDecisions.decide(Role::Editor, &free);
+        assert_eq!((d.allowed, d.denial), (false, Some(Denial::Premium)));
+        assert!(
+            Permission::ManageDecisions
+                .decide(Role::Editor, &premium)
+                .allowed
+        );
+        // The role still comes first: a viewer is refused for the role, not the plan.
+        let d = Permission::ManageDecisions.decide(Role::Viewer, &free);
+        assert_eq!(d.denial, Some(Denial::Role));
+        assert!(Permission::ViewAlerts.decide(Role::Viewer, &free).allowed);
+    }
+
+    #[test]
+    fn members_and_open_invitations_share_the_seats() {
+        let full = plan(false, 5, 3, 2);
+        let d = Permission::Invite.decide(Role::Owner, &full);
+        assert_eq!(
+            d.denial,
+            Some(Denial::Seats {
+                seats: 5,
+                members: 3,
+                pending: 2
+            })
+        );
+        assert!(
+            Permission::Invite
+                .decide(Role::Owner, &plan(false, 5, 3, 1))
+                .allowed
+        );
+        assert!(plan(false, 5, 3, 1).seats_for(2).is_some());
+        // Seats only limit inviting.
+        assert!(
+            Permission::ManageInstances
+                .decide(Role::Editor, &full)
+                .allowed
+        );
+    }
+
+    #[test]
+    fn permission_codes_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_code(p.code()), Some(p));
+        }
+        assert_eq!(Permission::from_code("fly"), None);
     }
 }

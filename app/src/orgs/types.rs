@@ -6,6 +6,8 @@ use crate::error::FieldError;
 
 /// A member's role, most powerful first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Role {
     Owner,
     Admin,
@@ -34,6 +36,16 @@ impl Role {
 
     pub fn parse(field: &str, code: &str) -> Result<Role, FieldError> {
         Role::from_code(code).ok_or_else(|| FieldError::new(field, "errors.role_unknown"))
+    }
+
+    /// The less powerful of two roles.
+    pub fn weaker(self, other: Role) -> Role {
+        let rank = |r: Role| Role::ALL.iter().position(|x| *x == r).unwrap_or(3);
+        if rank(self) >= rank(other) {
+            self
+        } else {
+            other
+        }
     }
 
     /// Translation key of the role's name.
@@ -84,18 +96,61 @@ pub struct OrgOverview {
     pub invitations: Vec<InvitationRow>,
 }
 
+/// A member of an organization (also what `GET /api/v1/members` returns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberRow {
+    /// The person's id in this organization's directory.
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// An inactive member keeps the membership but has no access.
+    pub active: bool,
+    /// RFC 3339.
+    pub joined_at: String,
 }
 
+/// An open invitation (also what `GET /api/v1/invitations` returns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitationRow {
+    pub id: i64,
     pub email: String,
     pub role: Role,
-    pub expires_on: String,
+    /// RFC 3339.
+    pub sent_at: Option<String>,
+    /// RFC 3339; invitations expire 30 days after they are sent.
+    pub expires_at: String,
+}
+
+impl InvitationRow {
+    pub fn expires_on(&self) -> &str {
+        self.expires_at.get(..10).unwrap_or(&self.expires_at)
+    }
+}
+
+/// The organization settings page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub org_name: String,
+    pub home: String,
+    pub region: String,
+    pub short_name: String,
+    /// "free" or "premium".
+    pub plan_name: String,
+    pub trial: bool,
+    pub plan: crate::orgs::permissions::PlanFacts,
+    pub my_role: Role,
+    /// What the signed-in member may do here, permission by permission.
+    pub decisions: Vec<crate::orgs::permissions::Decision>,
+    pub can_invite: bool,
+    /// Who to ask, for members who may not invite.
+    pub contacts: Vec<String>,
+    /// The organization's API keys, for those who may manage them.
+    pub api_keys: Option<Vec<crate::api_keys::types::ApiKeyView>>,
+    /// Where invitees without an account sign up.
+    pub signup_link: String,
 }
 
 #[cfg(test)]
@@ -109,5 +164,7 @@ mod tests {
         }
         assert_eq!(Role::from_code(" viewer "), Some(Role::Viewer));
         assert!(Role::parse("role", "SUPERUSER").is_err());
+        assert_eq!(Role::Admin.weaker(Role::Editor), Role::Editor);
+        assert_eq!(Role::Viewer.weaker(Role::Owner), Role::Viewer);
     }
 }

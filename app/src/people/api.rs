@@ -1,4 +1,4 @@
-//! People server functions: thin wrappers that find the user and call the service.
+//! People server functions: thin wrappers that find the member and call the service.
 
 use leptos::prelude::*;
 
@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::{AuditPage, BatchProgress, PeoplePage};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{request, state::AppState};
+use crate::{orgs::server::access::Member, request, state::AppState};
 
 #[cfg(feature = "ssr")]
 fn people_path(region: &str, short_name: &str) -> String {
@@ -21,12 +21,12 @@ fn people_path(region: &str, short_name: &str) -> String {
 #[cfg(feature = "ssr")]
 async fn people_action<F>(region: &str, short_name: &str, run: F) -> Result<String, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::auth::types::CurrentUser) -> Result<(), AppError>,
+    F: AsyncFnOnce(&AppState, &Member) -> Result<(), AppError>,
 {
     let state = AppState::current();
     let result = async {
-        let user = request::require_user(&state).await?;
-        run(&state, &user).await
+        let member = request::member(&state, region, short_name).await?;
+        run(&state, &member).await
     }
     .await;
     let to = people_path(region, short_name);
@@ -56,8 +56,8 @@ pub async fn get_people(
     request::no_store();
     let query = super::types::ListQuery::from_params(q, sort, after, before);
     let result = async {
-        let user = request::require_user(&state).await?;
-        service::page(&state, &user, &region, &short_name, query).await
+        let member = request::member(&state, &region, &short_name).await?;
+        service::page(&state, &member, query).await
     }
     .await;
     if let Err(err) = &result {
@@ -75,14 +75,14 @@ pub async fn add_person(
     role: String,
     send_now: Option<String>,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
+    people_action(&region, &short_name, async |state, member| {
         let form = service::NewPerson {
             name: &name,
             email: &email,
             role: &role,
             send_now: checked(&send_now),
         };
-        service::add_person(state, user, &region, &short_name, form).await
+        service::add_person(state, member, form).await
     })
     .await
 }
@@ -95,16 +95,8 @@ pub async fn send_invite(
     person_id: i64,
     confirmed: Option<String>,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
-        service::send_invite(
-            state,
-            user,
-            &region,
-            &short_name,
-            person_id,
-            checked(&confirmed),
-        )
-        .await
+    people_action(&region, &short_name, async |state, member| {
+        service::send_invite(state, member, person_id, checked(&confirmed)).await
     })
     .await
 }
@@ -115,8 +107,8 @@ pub async fn revoke_invite(
     short_name: String,
     person_id: i64,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
-        service::revoke_invite(state, user, &region, &short_name, person_id).await
+    people_action(&region, &short_name, async |state, member| {
+        service::revoke_invite(state, member, person_id).await
     })
     .await
 }
@@ -129,9 +121,9 @@ pub async fn set_person_active(
     person_id: i64,
     active: String,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
+    people_action(&region, &short_name, async |state, member| {
         let active = active == "true";
-        service::set_active(state, user, &region, &short_name, person_id, active).await
+        service::set_active(state, member, person_id, active).await
     })
     .await
 }
@@ -143,8 +135,8 @@ pub async fn change_role(
     person_id: i64,
     role: String,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
-        service::change_role(state, user, &region, &short_name, person_id, &role).await
+    people_action(&region, &short_name, async |state, member| {
+        service::change_role(state, member, person_id, &role).await
     })
     .await
 }
@@ -152,10 +144,8 @@ pub async fn change_role(
 /// "Invite All" after "Yes".
 #[server]
 pub async fn invite_all(region: String, short_name: String) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
-        service::invite_all(state, user, &region, &short_name)
-            .await
-            .map(|_| ())
+    people_action(&region, &short_name, async |state, member| {
+        service::invite_all(state, member).await.map(|_| ())
     })
     .await
 }
@@ -167,8 +157,12 @@ pub async fn get_invite_all_progress(
 ) -> Result<Option<BatchProgress>, AppError> {
     let state = AppState::current();
     request::no_store();
-    let user = request::require_user(&state).await?;
-    request::respond(service::invite_all_progress(&state, &user, &region, &short_name).await)
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        service::invite_all_progress(&state, &member).await
+    }
+    .await;
+    request::respond(result)
 }
 
 /// The Link tab's form: the "People can add themselves" switch and the allowed domains.
@@ -179,16 +173,9 @@ pub async fn save_join_link(
     enabled: Option<String>,
     domains: String,
 ) -> Result<String, AppError> {
-    people_action(&region, &short_name, async |state, user| {
-        crate::joining::server::service::update_settings(
-            state,
-            user,
-            &region,
-            &short_name,
-            checked(&enabled),
-            &domains,
-        )
-        .await
+    people_action(&region, &short_name, async |state, member| {
+        crate::joining::server::service::update_settings(state, member, checked(&enabled), &domains)
+            .await
     })
     .await
 }
@@ -198,8 +185,8 @@ pub async fn get_audit_log(region: String, short_name: String) -> Result<AuditPa
     let state = AppState::current();
     request::no_store();
     let result = async {
-        let user = request::require_user(&state).await?;
-        service::audit_log(&state, &user, &region, &short_name).await
+        let member = request::member(&state, &region, &short_name).await?;
+        service::audit_log(&state, &member).await
     }
     .await;
     if let Err(err) = &result {

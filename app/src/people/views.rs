@@ -17,7 +17,10 @@ use crate::auth::types::{check_email, check_name};
 use crate::i18n::{I18n, tr, tr_args, use_i18n};
 use crate::orgs::types::Role;
 use crate::orgs::views::{OrgProblem, use_org_params};
-use crate::ui::form::{Field, FormAlert, RoleSelect, Submit, field_errors, follow_success};
+use crate::ui::form::{
+    Field, FormAlert, OrgInputs, RoleSelect, Submit, copy_to_clipboard, field_errors,
+    follow_success,
+};
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -49,15 +52,6 @@ pub fn PeoplePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// Hidden inputs naming the organization, for every form on the page.
-#[component]
-fn OrgInputs(region: String, short_name: String) -> impl IntoView {
-    view! {
-        <input type="hidden" name="region" value=region />
-        <input type="hidden" name="short_name" value=short_name />
     }
 }
 
@@ -558,16 +552,6 @@ fn DomainsField(
             <p class="field-hint" id="field-domains-hint">{i18n.t("people.allowed_domains_hint")}</p>
             <p class="field-error" id="field-domains-error" aria-live="polite">{messages}</p>
         </div>
-    }
-}
-
-/// Copies `text` (the join link) with the Clipboard API; without it the field stays
-/// selectable by hand.
-#[allow(unused_variables)]
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
     }
 }
 

@@ -11,7 +11,7 @@ use sha2::Sha256;
 
 use super::queries;
 use crate::auth::server::{password, queries as users, service as accounts, tokens};
-use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
+use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
@@ -56,20 +56,17 @@ pub async fn settings(state: &AppState, org_id: i64) -> Result<JoinLinkSettings,
 /// on (again) issues a new link. A working link needs at least one allowed domain.
 pub async fn update_settings(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     enabled: bool,
     domains_text: &str,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let domains = parse_domains(domains_text).map_err(AppError::Validation)?;
     if enabled && domains.is_empty() {
         return Err(AppError::field("domains", "errors.domains_required"));
     }
     let org_id = granted.org_id();
-    let actor = Some((user.id, user.name.as_str()));
+    let actor = Some((member.actor.user_id, member.actor.name.as_str()));
     let mut tx = state.pool.begin().await?;
     let current = queries::settings(&mut *tx, org_id).await?;
     if current.domains != domains {
@@ -90,7 +87,14 @@ pub async fn update_settings(
             let mut nonce = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut nonce);
             let token = link_token(&state.settings, &nonce);
-            queries::insert_link(&mut *tx, org_id, &nonce, &tokens::hash(&token), user.id).await?;
+            queries::insert_link(
+                &mut *tx,
+                org_id,
+                &nonce,
+                &tokens::hash(&token),
+                granted.user_id(),
+            )
+            .await?;
             audit(&mut *tx, org_id, actor, "join_link_enabled", None, None).await?;
         }
         (true, false) => {
@@ -165,6 +169,13 @@ pub async fn request(
     }
     if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
         return Err(AppError::field("email", "errors.join_already_member"));
+    }
+    let plan = crate::orgs::server::queries::plan_facts(&state.pool, link.org_id).await?;
+    if plan.members + plan.pending >= i64::from(plan.seats) {
+        return Err(AppError::Validation(vec![crate::error::FieldError::new(
+            "form",
+            "errors.join_no_seats",
+        )]));
     }
     let hash = password::hash_password(state, password_text).await?;
     let confirm = tokens::generate();
@@ -245,6 +256,7 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<Joined, AppError> 
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
     };
+    crate::orgs::server::access::take_seats(&mut tx, row.org_id, 1).await?;
     users::mark_email_verified(&mut *tx, user_id).await?;
     let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
     orgs::insert_membership(&mut *tx, row.org_id, user_id, &role).await?;

@@ -1,24 +1,39 @@
 //! Who may do what in an organization, checked once on the server.
 //!
-//! Every org-scoped operation starts from `Member::find` (are you a member of this
-//! organization?) and write operations take a `Granted` value, which only
-//! `Member::require` can make: an operation that needs a permission cannot be called
-//! without the check having passed.
+//! Every org-scoped operation starts from a `Member`: the signed-in person as a member of
+//! the organization in the URL (`Member::find`), or an API key of that organization
+//! (`api_keys::authenticate`). Operations that need a permission take a `Granted` value,
+//! which only `Member::require` makes: such an operation cannot be called without the
+//! check having passed, and the check asks the role matrix and the organization's plan.
 
 use super::queries;
 use crate::auth::types::CurrentUser;
-use crate::error::AppError;
-use crate::orgs::permissions::Permission;
+use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
+use crate::orgs::permissions::{Decision, Denial, Permission, PlanFacts};
 use crate::orgs::types::Role;
 use crate::state::AppState;
 
-/// The signed-in person as a member of one organization.
+/// Who is acting: a person, or an API key (acting for the organization, and recorded in
+/// the audit log under its own name, on behalf of the person who created it).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    /// The name the audit log and invitation emails show.
+    pub name: String,
+    pub locale: Locale,
+    pub api_key_id: Option<i64>,
+}
+
+/// A member (person or API key) of one organization.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub org_id: i64,
     pub org_name: String,
-    pub user_id: i64,
+    pub region: String,
+    pub short_name: String,
     pub role: Role,
+    pub actor: Actor,
 }
 
 /// Proof that `permission` was checked for this member of this organization.
@@ -60,32 +75,66 @@ impl Member {
         Ok(Member {
             org_id: row.org_id,
             org_name: row.org_name,
-            user_id: user.id,
+            region: region.to_owned(),
+            short_name: short_name.to_owned(),
             role: Role::from_code(&row.role).unwrap_or(Role::Viewer),
+            actor: Actor {
+                user_id: user.id,
+                name: user.name.clone(),
+                locale: user.locale,
+                api_key_id: None,
+            },
         })
     }
 
+    pub fn home(&self) -> String {
+        crate::orgs::types::org_home(&self.region, &self.short_name)
+    }
+
+    /// The organization's plan as permission decisions need it.
+    pub async fn plan(&self, state: &AppState) -> Result<PlanFacts, AppError> {
+        plan_of(&state.pool, self.org_id).await
+    }
+
+    /// "May this member do `permission` here?", from the role matrix and the plan.
+    pub async fn decide(
+        &self,
+        state: &AppState,
+        permission: Permission,
+    ) -> Result<Decision, AppError> {
+        Ok(permission.decide(self.role, &self.plan(state).await?))
+    }
+
+    /// The role's answer alone, for showing or hiding controls.
     pub fn can(&self, permission: Permission) -> bool {
         self.role.can(permission)
     }
 
-    /// The permission, or a refusal naming who holds it (the owners and admins).
+    /// The permission, or a refusal that says why: the role (naming who holds the
+    /// permission), or the plan (with what to upgrade). Seats are checked where seats are
+    /// taken (`take_seats`), inside the transaction that takes them.
     pub async fn require(
         &self,
         state: &AppState,
         permission: Permission,
     ) -> Result<Granted, AppError> {
-        if self.can(permission) {
-            return Ok(Granted {
-                org_id: self.org_id,
-                user_id: self.user_id,
-                role: self.role,
-                permission,
+        if !self.can(permission) {
+            return Err(AppError::NotPermitted {
+                key: "errors.not_permitted_ask".into(),
+                contacts: self.contacts(state).await?,
             });
         }
-        Err(AppError::NotPermitted {
-            key: "errors.not_permitted_ask".into(),
-            contacts: self.contacts(state).await?,
+        if permission.premium() {
+            let decision = self.decide(state, permission).await?;
+            if let Some(denial) = decision.denial {
+                return Err(refusal(&denial));
+            }
+        }
+        Ok(Granted {
+            org_id: self.org_id,
+            user_id: self.actor.user_id,
+            role: self.role,
+            permission,
         })
     }
 
@@ -93,5 +142,47 @@ impl Member {
     pub async fn contacts(&self, state: &AppState) -> Result<Vec<String>, AppError> {
         let roles = [Role::Owner.code().to_owned(), Role::Admin.code().to_owned()];
         Ok(queries::members_with_roles(&state.pool, self.org_id, &roles).await?)
+    }
+}
+
+async fn plan_of(db: impl sqlx::PgExecutor<'_>, org_id: i64) -> Result<PlanFacts, AppError> {
+    let row = queries::plan_facts(db, org_id).await?;
+    Ok(PlanFacts {
+        premium: row.plan == "premium",
+        seats: row.seats,
+        members: row.members,
+        pending: row.pending,
+    })
+}
+
+/// The refusal for a plan that does not allow something.
+pub fn refusal(denial: &Denial) -> AppError {
+    match denial {
+        Denial::Role => AppError::Forbidden,
+        Denial::Premium => {
+            AppError::Validation(vec![FieldError::new("form", "errors.premium_required")])
+        }
+        Denial::Seats {
+            seats,
+            members,
+            pending,
+        } => AppError::Validation(vec![
+            FieldError::new("form", "errors.seats_full")
+                .with_arg("seats", seats)
+                .with_arg("members", members)
+                .with_arg("pending", pending),
+        ]),
+    }
+}
+
+/// Takes `n` more seats (new invitations, or people joining by link) or refuses with the
+/// numbers. Locks the organization row, so two admins inviting at once cannot both take
+/// the last seat.
+pub async fn take_seats(tx: &mut sqlx::PgConnection, org_id: i64, n: i64) -> Result<(), AppError> {
+    queries::lock_org(&mut *tx, org_id).await?;
+    let facts = plan_of(&mut *tx, org_id).await?;
+    match facts.seats_for(n) {
+        Some(denial) => Err(refusal(&denial)),
+        None => Ok(()),
     }
 }

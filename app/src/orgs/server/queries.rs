@@ -39,31 +39,57 @@ pub struct OrgRow {
     pub plan: String,
     pub trial: bool,
     pub seats: i32,
-    pub role: String,
     pub billed: Option<bool>,
 }
 
-/// An organization as seen by one of its members; `None` if `user_id` is not a member.
-pub async fn org_for_member(
-    db: impl PgExecutor<'_>,
-    region: &str,
-    short_name: &str,
-    user_id: i64,
-) -> Result<Option<OrgRow>, sqlx::Error> {
+/// An organization with its billing state, by id (callers have found the member).
+pub async fn org_by_id(db: impl PgExecutor<'_>, org_id: i64) -> Result<OrgRow, sqlx::Error> {
     sqlx::query_as!(
         OrgRow,
         r#"SELECT o.id, o.public_id, o.name, o.short_name, o.region, o.plan, o.trial, o.seats,
-                  m.role, b.billed AS "billed?"
+                  b.billed AS "billed?"
            FROM organizations o
-           JOIN memberships m ON m.org_id = o.id AND m.user_id = $3
            LEFT JOIN billing_accounts b ON b.org_id = o.id
-           WHERE o.region = $1 AND o.short_name = $2 AND o.status = 'active'"#,
-        region,
-        short_name,
-        user_id
+           WHERE o.id = $1"#,
+        org_id
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await
+}
+
+pub struct PlanRow {
+    pub plan: String,
+    pub seats: i32,
+    pub members: i64,
+    pub pending: i64,
+}
+
+/// The plan, the seats, and what takes a seat: members and invitations still open.
+pub async fn plan_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<PlanRow, sqlx::Error> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"SELECT o.plan, o.seats,
+                  (SELECT count(*) FROM memberships m WHERE m.org_id = o.id) AS "members!",
+                  (SELECT count(*) FROM invitations i
+                   WHERE i.org_id = o.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+                     AND i.expires_at > now()) AS "pending!"
+           FROM organizations o WHERE o.id = $1"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Serialises everything that takes seats in one organization. NO KEY UPDATE: inserting
+/// rows that reference the organization (KEY SHARE) must not deadlock against it.
+pub async fn lock_org(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE",
+        org_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn features(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<String>, sqlx::Error> {
@@ -76,28 +102,42 @@ pub async fn features(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<String
 }
 
 pub struct MemberRow {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: String,
+    pub active: bool,
+    pub joined_at: DateTime<Utc>,
 }
 
-pub async fn members(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<MemberRow>, sqlx::Error> {
+/// The organization's members (people with an account here), by name; `person_id` picks
+/// one of them.
+pub async fn members(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    person_id: Option<i64>,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
     sqlx::query_as!(
         MemberRow,
-        r#"SELECT u.name, u.email, m.role
+        r#"SELECT p.id, u.name, u.email, m.role, p.status = 'active' AS "active!",
+                  m.created_at AS joined_at
            FROM memberships m JOIN users u ON u.id = m.user_id
-           WHERE m.org_id = $1
+           JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+           WHERE m.org_id = $1 AND ($2::bigint IS NULL OR p.id = $2)
            ORDER BY lower(u.name), u.email
            LIMIT 200"#,
-        org_id
+        org_id,
+        person_id
     )
     .fetch_all(db)
     .await
 }
 
 pub struct InvitationRow {
+    pub id: i64,
     pub email: String,
     pub role: String,
+    pub sent_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -107,7 +147,7 @@ pub async fn open_invitations(
 ) -> Result<Vec<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
-        r#"SELECT email, role, expires_at FROM invitations
+        r#"SELECT id, email, role, sent_at, expires_at FROM invitations
            WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
            ORDER BY created_at DESC, email
            LIMIT 200"#,

@@ -1,9 +1,10 @@
 //! Organization rules: members see their organization; nobody else learns it exists.
 
+use super::access::Member;
 use super::queries;
-use crate::auth::types::CurrentUser;
 use crate::error::AppError;
-use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, Role};
+use crate::orgs::permissions::{Decision, Denial, Permission};
+use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings, Role};
 use crate::state::AppState;
 
 fn role(code: &str) -> Role {
@@ -25,35 +26,12 @@ pub async fn memberships(state: &AppState, user_id: i64) -> Result<Vec<Membershi
 
 /// The home page of an organization, for one of its members. To anyone else it does
 /// not exist (404), so short names cannot be probed.
-pub async fn overview(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
-) -> Result<OrgOverview, AppError> {
+pub async fn overview(state: &AppState, member: &Member) -> Result<OrgOverview, AppError> {
     let pool = &state.pool;
-    let org = queries::org_for_member(pool, region, short_name, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let org = queries::org_by_id(pool, member.org_id).await?;
     let features = queries::features(pool, org.id).await?;
-    let members = queries::members(pool, org.id)
-        .await?
-        .into_iter()
-        .map(|m| MemberRow {
-            role: role(&m.role),
-            name: m.name,
-            email: m.email,
-        })
-        .collect();
-    let invitations = queries::open_invitations(pool, org.id)
-        .await?
-        .into_iter()
-        .map(|i| InvitationRow {
-            role: role(&i.role),
-            email: i.email,
-            expires_on: i.expires_at.format("%Y-%m-%d").to_string(),
-        })
-        .collect();
+    let members = members(state, member, None).await?;
+    let invitations = invitations(state, member).await?;
     Ok(OrgOverview {
         public_id: org.public_id,
         name: org.name,
@@ -63,9 +41,113 @@ pub async fn overview(
         trial: org.trial,
         billed: org.billed.unwrap_or(false),
         seats: org.seats,
-        my_role: role(&org.role),
+        my_role: member.role,
         features,
         members,
         invitations,
+    })
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The organization's members, or one of them (`person_id`), for any member.
+pub async fn members(
+    state: &AppState,
+    member: &Member,
+    person_id: Option<i64>,
+) -> Result<Vec<MemberRow>, AppError> {
+    Ok(queries::members(&state.pool, member.org_id, person_id)
+        .await?
+        .into_iter()
+        .map(|m| MemberRow {
+            id: m.id,
+            role: role(&m.role),
+            name: m.name,
+            email: m.email,
+            active: m.active,
+            joined_at: rfc3339(m.joined_at),
+        })
+        .collect())
+}
+
+/// The open invitations, for any member.
+pub async fn invitations(
+    state: &AppState,
+    member: &Member,
+) -> Result<Vec<InvitationRow>, AppError> {
+    Ok(queries::open_invitations(&state.pool, member.org_id)
+        .await?
+        .into_iter()
+        .map(|i| InvitationRow {
+            id: i.id,
+            role: role(&i.role),
+            email: i.email,
+            sent_at: i.sent_at.map(rfc3339),
+            expires_at: rfc3339(i.expires_at),
+        })
+        .collect())
+}
+
+/// "May this member do X here?" for every permission: the documented answer products
+/// built on Muster ask for (`GET /api/v1/members/{id}/permissions`). Inactive members
+/// may do nothing.
+pub async fn decisions_for(
+    state: &AppState,
+    member: &Member,
+    person_id: i64,
+) -> Result<Vec<Decision>, AppError> {
+    let subject = members(state, member, Some(person_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let plan = member.plan(state).await?;
+    Ok(Permission::ALL
+        .into_iter()
+        .map(|p| {
+            let mut decision = p.decide(subject.role, &plan);
+            if !subject.active {
+                decision.allowed = false;
+                decision.denial = Some(Denial::Role);
+            }
+            decision
+        })
+        .collect())
+}
+
+/// The organization settings page: plan and seats, what the member may do, "Invite
+/// someone" (or who to ask), and the API keys for those who manage them.
+pub async fn settings(state: &AppState, member: &Member) -> Result<OrgSettings, AppError> {
+    let org = queries::org_by_id(&state.pool, member.org_id).await?;
+    let plan = member.plan(state).await?;
+    let can_invite = member.can(Permission::Invite);
+    let api_keys = if member.can(Permission::CreateApiKey) {
+        Some(crate::api_keys::server::service::list(state, member).await?)
+    } else {
+        None
+    };
+    Ok(OrgSettings {
+        org_name: org.name,
+        home: member.home(),
+        region: org.region,
+        short_name: org.short_name,
+        plan_name: org.plan,
+        trial: org.trial,
+        decisions: Permission::ALL
+            .into_iter()
+            .map(|p| p.decide(member.role, &plan))
+            .collect(),
+        plan,
+        my_role: member.role,
+        can_invite,
+        contacts: if can_invite {
+            Vec::new()
+        } else {
+            member.contacts(state).await?
+        },
+        api_keys,
+        signup_link: state.settings.link("/signup"),
     })
 }

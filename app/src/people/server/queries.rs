@@ -107,6 +107,39 @@ pub struct PersonForAction {
     pub member: bool,
 }
 
+/// The person with this address in the organization's directory.
+pub async fn person_id_by_email(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM people WHERE org_id = $1 AND email = $2",
+        org_id,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The person (id, email) an open invitation of the organization is for.
+pub async fn person_for_open_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    invitation_id: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT p.id, p.email FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
+           WHERE i.org_id = $1 AND i.id = $2
+             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"#,
+        org_id,
+        invitation_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.id, r.email)))
+}
+
 /// Locks one person of the organization for the rest of the transaction.
 pub async fn lock_person(
     db: impl PgExecutor<'_>,

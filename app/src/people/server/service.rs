@@ -4,14 +4,14 @@
 //! transaction, and every invitation counts against the daily quota.
 
 use super::queries::{self, PersonForAction};
-use crate::auth::types::{CurrentUser, EmailAddress, PersonName};
+use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue};
 use crate::joining::server::service as joining;
 use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::{Granted, Member};
-use crate::orgs::types::{Role, org_home};
+use crate::orgs::server::access::{Actor, Granted, Member, take_seats};
+use crate::orgs::types::Role;
 use crate::people::types::{
     AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, ListQuery, PeoplePage,
     PersonRow,
@@ -23,12 +23,9 @@ pub const PAGE_SIZE: i64 = 50;
 
 pub async fn page(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     query: ListQuery,
 ) -> Result<PeoplePage, AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let now = chrono::Utc::now();
     let mut rows = queries::list(&state.pool, member.org_id, &query, PAGE_SIZE).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
@@ -61,13 +58,13 @@ pub async fn page(
     };
     let can_invite = member.can(Permission::Invite);
     let admin = if can_invite {
-        Some(admin_view(state, &member).await?)
+        Some(admin_view(state, member).await?)
     } else {
         None
     };
     Ok(PeoplePage {
         org_name: member.org_name.clone(),
-        org_home: org_home(region, short_name),
+        org_home: member.home(),
         my_role: member.role,
         can_invite,
         contacts: if can_invite {
@@ -146,12 +143,9 @@ pub struct NewPerson<'a> {
 /// "Add Person" (Email tab): the person is Active at once, invited now or later.
 pub async fn add_person(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     form: NewPerson<'_>,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let name = PersonName::parse(form.name);
     let email = EmailAddress::parse(form.email);
@@ -182,27 +176,18 @@ pub async fn add_person(
     audit(
         &mut tx,
         &granted,
-        user,
+        &member.actor,
         "person_added",
         email.as_str(),
         Some(role.code()),
     )
     .await?;
     if form.send_now {
-        send(
-            &mut tx,
-            state,
-            &member,
-            &granted,
-            user,
-            email.as_str(),
-            *role,
-        )
-        .await?;
+        send(&mut tx, state, member, &granted, email.as_str(), *role).await?;
         audit(
             &mut tx,
             &granted,
-            user,
+            &member.actor,
             "invitation_sent",
             email.as_str(),
             None,
@@ -212,6 +197,81 @@ pub async fn add_person(
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(())
+}
+
+/// "Invite someone" (organization settings) and `POST /api/v1/invitations`: invites an
+/// address with a role. Someone new is added to the directory (named after their address
+/// until they choose a name); someone already listed but not a member is invited with
+/// this role, and an open invitation is replaced (sent again, valid 30 days). Returns the
+/// person's id.
+pub async fn invite_member(
+    state: &AppState,
+    member: &Member,
+    email: &str,
+    role: &str,
+) -> Result<i64, AppError> {
+    let granted = member.require(state, Permission::Invite).await?;
+    let email = EmailAddress::parse(email);
+    let role = Role::parse("role", role);
+    let (Ok(email), Ok(role)) = (&email, &role) else {
+        return Err(AppError::Validation(
+            [email.err(), role.err()].into_iter().flatten().collect(),
+        ));
+    };
+    ensure_may_grant(&granted, *role)?;
+    let mut tx = state.pool.begin().await?;
+    let id = match queries::person_id_by_email(&mut *tx, granted.org_id(), email.as_str()).await? {
+        Some(id) => id,
+        None => {
+            let name = email.as_str().split('@').next().unwrap_or(email.as_str());
+            let id = invitations::insert_person(
+                &mut *tx,
+                granted.org_id(),
+                name,
+                email.as_str(),
+                role.code(),
+                None,
+                Some(granted.user_id()),
+            )
+            .await?
+            .ok_or(AppError::Internal)?;
+            let actor = &member.actor;
+            audit(
+                &mut tx,
+                &granted,
+                actor,
+                "person_added",
+                email.as_str(),
+                Some(role.code()),
+            )
+            .await?;
+            id
+        }
+    };
+    let person = require_person(&mut tx, &granted, id).await?;
+    if person.member {
+        return Err(AppError::field("email", "errors.person_already_member"));
+    }
+    let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    if old_role != *role {
+        ensure_may_grant(&granted, old_role)?;
+        queries::set_role(&mut tx, granted.org_id(), &person, role.code()).await?;
+    }
+    replace_invitation(&mut tx, state, member, &granted, &person.email, *role, true).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(id)
+}
+
+/// The person an open invitation is for (REST: resend and revoke by invitation id).
+pub async fn person_for_invitation(
+    state: &AppState,
+    member: &Member,
+    invitation_id: i64,
+) -> Result<(i64, String), AppError> {
+    queries::person_for_open_invitation(&state.pool, member.org_id, invitation_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn require_person(
@@ -230,13 +290,10 @@ async fn require_person(
 /// warns against double invites). An Inactive person becomes Active.
 pub async fn send_invite(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     person_id: i64,
     confirmed: bool,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
@@ -251,21 +308,13 @@ pub async fn send_invite(
                 .with_arg("date", sent.format("%Y-%m-%d")),
         ]));
     }
-    let replaced =
-        queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, true).await?;
     let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
-    send(&mut tx, state, &member, &granted, user, &person.email, role).await?;
-    let action = if replaced {
-        "invitation_resent"
-    } else {
-        "invitation_sent"
-    };
-    audit(&mut tx, &granted, user, action, &person.email, None).await?;
+    replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
     if person.status == "inactive" {
         audit(
             &mut tx,
             &granted,
-            user,
+            &member.actor,
             "person_activated",
             &person.email,
             None,
@@ -280,12 +329,9 @@ pub async fn send_invite(
 /// "Revoke": the open invitation's link stops working at once.
 pub async fn revoke_invite(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     person_id: i64,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
@@ -295,7 +341,7 @@ pub async fn revoke_invite(
     audit(
         &mut tx,
         &granted,
-        user,
+        &member.actor,
         "invitation_revoked",
         &person.email,
         None,
@@ -309,13 +355,10 @@ pub async fn revoke_invite(
 /// last active OWNER cannot be deactivated, and only an OWNER changes an OWNER.
 pub async fn set_active(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     person_id: i64,
     active: bool,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
@@ -335,7 +378,15 @@ pub async fn set_active(
     } else {
         "person_deactivated"
     };
-    audit(&mut tx, &granted, user, action, &person.email, None).await?;
+    audit(
+        &mut tx,
+        &granted,
+        &member.actor,
+        action,
+        &person.email,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -343,13 +394,10 @@ pub async fn set_active(
 /// "Change role": the person's role everywhere it is kept, in one transaction.
 pub async fn change_role(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
     person_id: i64,
     role: &str,
 ) -> Result<(), AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     let new_role = Role::parse("role", role).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
@@ -369,7 +417,7 @@ pub async fn change_role(
     audit(
         &mut tx,
         &granted,
-        user,
+        &member.actor,
         "role_changed",
         &person.email,
         Some(&detail),
@@ -382,21 +430,15 @@ pub async fn change_role(
 /// "Invite All" after "Yes": one statement puts everyone never invited into a batch (at
 /// once, however many); the batch worker then creates their invitations and mails in
 /// chunks. Returns how many were queued (0 on a repeated submit).
-pub async fn invite_all(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
-) -> Result<i64, AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
+pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppError> {
     let granted = member.require(state, Permission::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let batch_id = queries::insert_batch(
         &mut *tx,
         granted.org_id(),
         granted.user_id(),
-        &user.name,
-        user.locale.code(),
+        &member.actor.name,
+        member.actor.locale.code(),
     )
     .await?;
     let queued = queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id).await?;
@@ -405,13 +447,14 @@ pub async fn invite_all(
         tx.rollback().await?;
         return Ok(0);
     }
+    take_seats(&mut tx, granted.org_id(), queued).await?;
     take_quota(&mut tx, state, granted.org_id(), queued).await?;
     queries::set_batch_total(&mut *tx, batch_id, queued).await?;
     let detail = queued.to_string();
     queries::audit(
         &mut *tx,
         granted.org_id(),
-        Some((user.id, &user.name)),
+        Some((member.actor.user_id, &member.actor.name)),
         "invite_all",
         None,
         Some(&detail),
@@ -425,11 +468,8 @@ pub async fn invite_all(
 /// How the organization's latest Invite All is going (admins only).
 pub async fn invite_all_progress(
     state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
+    member: &Member,
 ) -> Result<Option<BatchProgress>, AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
     let granted = member.require(state, Permission::Invite).await?;
     Ok(queries::latest_batch(&state.pool, granted.org_id())
         .await?
@@ -437,13 +477,7 @@ pub async fn invite_all_progress(
 }
 
 /// The audit log, newest first (admins only).
-pub async fn audit_log(
-    state: &AppState,
-    user: &CurrentUser,
-    region: &str,
-    short_name: &str,
-) -> Result<AuditPage, AppError> {
-    let member = Member::find(state, user, region, short_name).await?;
+pub async fn audit_log(state: &AppState, member: &Member) -> Result<AuditPage, AppError> {
     let granted = member.require(state, Permission::Invite).await?;
     let events = queries::audit_page(&state.pool, granted.org_id(), 200)
         .await?
@@ -457,8 +491,8 @@ pub async fn audit_log(
         })
         .collect();
     Ok(AuditPage {
-        org_name: member.org_name,
-        org_home: org_home(region, short_name),
+        org_name: member.org_name.clone(),
+        org_home: member.home(),
         events,
     })
 }
@@ -473,7 +507,7 @@ fn ensure_may_grant(granted: &Granted, role: Role) -> Result<(), AppError> {
 async fn audit(
     tx: &mut sqlx::PgConnection,
     granted: &Granted,
-    user: &CurrentUser,
+    actor: &Actor,
     action: &str,
     subject: &str,
     detail: Option<&str>,
@@ -481,7 +515,7 @@ async fn audit(
     queries::audit(
         &mut *tx,
         granted.org_id(),
-        Some((user.id, &user.name)),
+        Some((actor.user_id, &actor.name)),
         action,
         Some(subject),
         detail,
@@ -491,15 +525,37 @@ async fn audit(
 }
 
 /// Sends one invitation (quota permitting) in the caller's transaction.
+/// Ends `email`'s open invitation, if any (its link stops working), sends a new one and
+/// audits it as sent or resent (with the role when `audit_role`).
+async fn replace_invitation(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    member: &Member,
+    granted: &Granted,
+    email: &str,
+    role: Role,
+    audit_role: bool,
+) -> Result<(), AppError> {
+    let replaced = queries::end_open_invitation(&mut *tx, granted.org_id(), email, true).await?;
+    send(&mut *tx, state, member, granted, email, role).await?;
+    let action = if replaced {
+        "invitation_resent"
+    } else {
+        "invitation_sent"
+    };
+    let detail = audit_role.then(|| role.code());
+    audit(&mut *tx, granted, &member.actor, action, email, detail).await
+}
+
 async fn send(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
     member: &Member,
     granted: &Granted,
-    user: &CurrentUser,
     email: &str,
     role: Role,
 ) -> Result<(), AppError> {
+    take_seats(tx, granted.org_id(), 1).await?;
     take_quota(tx, state, granted.org_id(), 1).await?;
     let invite = Invite {
         org_id: granted.org_id(),
@@ -507,8 +563,8 @@ async fn send(
         email,
         role,
         inviter_id: granted.user_id(),
-        inviter_name: &user.name,
-        locale: user.locale,
+        inviter_name: &member.actor.name,
+        locale: member.actor.locale,
     };
     if !issue(tx, &state.settings, &invite).await? {
         return Err(AppError::Conflict("errors.person_already_invited".into()));
