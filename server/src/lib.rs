@@ -6,6 +6,7 @@ pub mod events;
 pub mod mailbox_page;
 pub mod mailsink;
 pub mod outbox;
+pub mod rest;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -171,6 +172,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
         move || provide_context(state.clone())
     };
     let mut router: Router<ServerState> = Router::new()
+        .merge(rest::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/events", get(events_stream))

@@ -1,0 +1,104 @@
+//! Every SQL statement about API keys. Each one filters by organization, except the
+//! lookup by hash that authenticates a request.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+pub struct KeyRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub prefix: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The organization's keys in use, newest first.
+pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<KeyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        KeyRow,
+        r#"SELECT k.id, k.name, k.role, k.prefix, u.name AS created_by, k.created_at, k.last_used_at
+           FROM api_keys k JOIN users u ON u.id = k.created_by
+           WHERE k.org_id = $1 AND k.revoked_at IS NULL
+           ORDER BY k.created_at DESC, k.id DESC"#,
+        org_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    name: &str,
+    role: &str,
+    key_hash: &[u8],
+    prefix: &str,
+    created_by: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO api_keys (org_id, name, role, key_hash, prefix, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"#,
+        org_id,
+        name,
+        role,
+        key_hash,
+        prefix,
+        created_by
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Revokes a key of this organization; its name, or `None` if there is no such key in use.
+pub async fn revoke(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE api_keys SET revoked_at = now()
+           WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING name"#,
+        org_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct KeyUseRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+    pub creator_id: i64,
+    pub creator_role: String,
+    pub creator_locale: String,
+}
+
+/// The key with this hash, if it is in use, its organization is active and its creator
+/// is still an active member there; records the use.
+pub async fn authenticate(
+    db: impl PgExecutor<'_>,
+    key_hash: &[u8],
+) -> Result<Option<KeyUseRow>, sqlx::Error> {
+    sqlx::query_as!(
+        KeyUseRow,
+        r#"UPDATE api_keys k SET last_used_at = now()
+           FROM organizations o, memberships m, users u
+           WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+             AND o.id = k.org_id AND o.status = 'active'
+             AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
+             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = k.org_id
+                             AND p.user_id = k.created_by AND p.status = 'inactive')
+           RETURNING k.id, k.name, k.role, k.org_id, o.name AS org_name, o.region, o.short_name,
+                     u.id AS creator_id, m.role AS creator_role, u.locale AS creator_locale"#,
+        key_hash
+    )
+    .fetch_optional(db)
+    .await
+}

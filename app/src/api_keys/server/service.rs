@@ -1,0 +1,144 @@
+//! API key rules: OWNERs and ADMINs (the CreateApiKey permission) create and revoke keys.
+//! A key's role is at most its creator's, and a key never acts above its creator's
+//! current role: demoting or removing the creator weakens or stops the key.
+
+use super::queries;
+use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX};
+use crate::auth::server::tokens;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::orgs::permissions::Permission;
+use crate::orgs::server::access::{Actor, Member};
+use crate::orgs::types::Role;
+use crate::people::server::queries::audit;
+use crate::state::AppState;
+
+const NAME_MAX: usize = 80;
+
+pub async fn list(state: &AppState, member: &Member) -> Result<Vec<ApiKeyView>, AppError> {
+    let granted = member.require(state, Permission::CreateApiKey).await?;
+    Ok(queries::list(&state.pool, granted.org_id())
+        .await?
+        .into_iter()
+        .map(|k| ApiKeyView {
+            id: k.id,
+            role: Role::from_code(&k.role).unwrap_or(Role::Viewer),
+            prefix: format!("{}…", k.prefix),
+            created_by: k.created_by,
+            created_on: k.created_at.format("%Y-%m-%d").to_string(),
+            last_used: k
+                .last_used_at
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+            name: k.name,
+        })
+        .collect())
+}
+
+pub async fn create(
+    state: &AppState,
+    member: &Member,
+    name: &str,
+    role: &str,
+) -> Result<CreatedApiKey, AppError> {
+    let granted = member.require(state, Permission::CreateApiKey).await?;
+    let name = name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(crate::error::FieldError::new(
+            "name",
+            "errors.api_key_name_required",
+        ));
+    } else if name.chars().count() > NAME_MAX {
+        errors.push(
+            crate::error::FieldError::new("name", "errors.api_key_name_too_long")
+                .with_arg("max", NAME_MAX),
+        );
+    }
+    match Role::parse("role", role) {
+        Ok(role) if role.weaker(member.role) != role => errors.push(
+            crate::error::FieldError::new("role", "errors.api_key_role_above_yours")
+                .with_arg("role", member.role.code()),
+        ),
+        Ok(_) => {}
+        Err(e) => errors.push(e),
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let role = Role::parse("role", role).map_err(|e| AppError::Validation(vec![e]))?;
+    let token = tokens::generate();
+    let key = format!("{KEY_PREFIX}{}", token.plain);
+    let prefix: String = key.chars().take(KEY_PREFIX.len() + 6).collect();
+    let mut tx = state.pool.begin().await?;
+    queries::insert(
+        &mut *tx,
+        granted.org_id(),
+        name,
+        role.code(),
+        &tokens::hash(&key),
+        &prefix,
+        granted.user_id(),
+    )
+    .await?;
+    let detail = format!("{} ({})", name, role.code());
+    audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((member.actor.user_id, &member.actor.name)),
+        "api_key_created",
+        Some(&prefix),
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CreatedApiKey {
+        name: name.to_owned(),
+        role,
+        key,
+    })
+}
+
+pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<(), AppError> {
+    let granted = member.require(state, Permission::CreateApiKey).await?;
+    let mut tx = state.pool.begin().await?;
+    let name = queries::revoke(&mut *tx, granted.org_id(), key_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((member.actor.user_id, &member.actor.name)),
+        "api_key_revoked",
+        Some(&name),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The member a request's key acts as, or 401 for a missing, unknown or revoked key.
+pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member, AppError> {
+    let key = key
+        .map(str::trim)
+        .filter(|k| k.starts_with(KEY_PREFIX))
+        .ok_or(AppError::Unauthenticated)?;
+    let row = queries::authenticate(&state.pool, &tokens::hash(key))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
+    let creator = Role::from_code(&row.creator_role).unwrap_or(Role::Viewer);
+    Ok(Member {
+        org_id: row.org_id,
+        org_name: row.org_name,
+        region: row.region,
+        short_name: row.short_name,
+        role: role.weaker(creator),
+        actor: Actor {
+            user_id: row.creator_id,
+            name: format!("{} (API key)", row.name),
+            locale: Locale::from_code(&row.creator_locale).unwrap_or_default(),
+            api_key_id: Some(row.id),
+        },
+    })
+}
