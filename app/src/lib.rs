@@ -4,6 +4,7 @@
 rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod activation;
+pub mod api_keys;
 pub mod auth;
 pub mod error;
 pub mod home;
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name/people") view=PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/settings") view=crate::orgs::settings::OrgSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name/people/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/join/sent") view=JoinSentPage ssr=SsrMode::Async />
                     <Route path=path!("/join/confirm") view=ConfirmJoinPage ssr=SsrMode::Async />

@@ -23,6 +23,8 @@ pub fn SignUpPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     follow_success(action);
+    // Invitees get `/signup?email=<invited address>`: their invitation then waits for them.
+    let invited = query("email").get_untracked().unwrap_or_default();
     view! {
         <section class="card auth-card">
             <h1>{i18n.t("auth.sign_up_title")}</h1>
@@ -30,7 +32,7 @@ pub fn SignUpPage() -> impl IntoView {
             <FormAlert action=action />
             <ActionForm action=action>
                 <Field name="name" label="auth.name" autocomplete="name" errors=field_errors(action, "name") check=check_name />
-                <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email />
+                <Field name="email" label="auth.email" kind="email" autocomplete="email" errors=field_errors(action, "email") check=check_email value=invited />
                 <NewPasswordField label="auth.password" hint="auth.password_hint" errors=field_errors(action, "password") />
                 <Submit action=action label="auth.create_account" />
             </ActionForm>

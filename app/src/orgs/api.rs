@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::server::service;
+use super::server::{access::Member, service};
 use super::types::OrgOverview;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -14,11 +14,76 @@ pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgO
     let state = AppState::current();
     let result = async {
         let user = request::require_user(&state).await?;
-        service::overview(&state, &user, &region, &short_name).await
+        let member = Member::find(&state, &user, &region, &short_name).await?;
+        service::overview(&state, &member).await
     }
     .await;
     if let Err(err) = &result {
         request::set_page_status(err.status());
     }
     result
+}
+
+/// The organization settings page.
+#[server]
+pub async fn get_org_settings(
+    region: String,
+    short_name: String,
+) -> Result<super::types::OrgSettings, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        service::settings(&state, &member).await
+    }
+    .await;
+    if let Err(err) = &result {
+        request::set_page_status(err.status());
+    }
+    result
+}
+
+/// "Send invitation" on the settings page. Answers (and, without JavaScript, redirects
+/// to) the settings page saying who was invited.
+#[server]
+pub async fn invite_member(
+    region: String,
+    short_name: String,
+    email: String,
+    role: String,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        crate::people::server::service::invite_member(&state, &member, &email, &role).await
+    }
+    .await;
+    request::respond(result.map(|_| {
+        let to = format!(
+            "{}/settings?invited={}",
+            super::types::org_home(&region, &short_name),
+            crate::url::encode(email.trim())
+        );
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
+/// "May I do `permission` here?" for the signed-in member, from the same rules as the
+/// REST API's `GET /api/v1/permissions`.
+#[server]
+pub async fn check_permission(
+    region: String,
+    short_name: String,
+    permission: String,
+) -> Result<super::permissions::Decision, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let permission = super::permissions::Permission::from_code(&permission)
+            .ok_or_else(|| AppError::field("permission", "errors.permission_unknown"))?;
+        let member = request::member(&state, &region, &short_name).await?;
+        member.decide(&state, permission).await
+    }
+    .await;
+    request::respond(result)
 }

@@ -3,5 +3,6 @@ pub mod api;
 pub mod permissions;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod settings;
 pub mod types;
 pub mod views;

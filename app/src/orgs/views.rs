@@ -29,7 +29,11 @@ pub fn OrgHomePage() -> impl IntoView {
                             <section class="card org-home" data-org=org.short_name.clone()>
                                 <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
                                 <h1>{org.name.clone()}</h1>
-                                <p><a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a></p>
+                                <p>
+                                    <a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
+                                    " "
+                                    <a class="btn" href=format!("{}/settings", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("settings.open")}</a>
+                                </p>
                                 <p>
                                     {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}
                                 </p>
@@ -67,11 +71,12 @@ pub fn OrgHomePage() -> impl IntoView {
                                 <ul class="invite-list">
                                     {org.invitations.into_iter().map(|inv| {
                                         let role = inv.role;
+                                        let expires_on = inv.expires_on().to_owned();
                                         view! {
                                             <li class="invite-row">
                                                 <span class="invite-email">{inv.email}</span>
                                                 <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
-                                                <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &inv.expires_on)])}</span>
+                                                <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &expires_on)])}</span>
                                             </li>
                                         }
                                     }).collect_view()}

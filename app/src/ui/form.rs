@@ -194,3 +194,22 @@ pub fn navigate_hard(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// Hidden inputs naming the organization, for every form on an organization page.
+#[component]
+pub fn OrgInputs(region: String, short_name: String) -> impl IntoView {
+    view! {
+        <input type="hidden" name="region" value=region />
+        <input type="hidden" name="short_name" value=short_name />
+    }
+}
+
+/// Copies `text` (a link, a key) with the Clipboard API; without it the field stays
+/// selectable by hand.
+#[allow(unused_variables)]
+pub fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}

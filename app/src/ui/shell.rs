@@ -107,7 +107,16 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
             <details class="menu">
                 <summary class="icon-button" aria-label=i18n.t("nav.create_menu")>"+"</summary>
                 <div class="menu-panel" role="group" aria-label=i18n.t("nav.create_menu")>
-                    <p class="menu-note">{i18n.t("nav.invite_member_later")}</p>
+                    {move || {
+                        // The current organization, else the first: "Invite member" opens its settings.
+                        let target = current.get().or_else(|| orgs.with_value(|o| o.first().cloned()));
+                        match target {
+                            Some(m) => view! {
+                                <a class="menu-item" href=format!("{}/settings#invite", m.home())>{i18n.t("nav.invite_member")}</a>
+                            }.into_any(),
+                            None => view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any(),
+                        }
+                    }}
                 </div>
             </details>
             <Bell initial=user.pending.clone() />

@@ -1,0 +1,270 @@
+//! The organization settings page (`/o/<region>/<short name>/settings`), reached from
+//! "+" → "Invite member" (seed 003): the plan and its seats, "Invite someone" with each
+//! role's permissions beside the choice, what the member may do here, and API keys.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{InviteMember, get_org_settings};
+use super::permissions::{Decision, Permission};
+use super::types::{OrgSettings, Role};
+use super::views::{OrgProblem, use_org_params};
+use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
+use crate::api_keys::types::ApiKeyView;
+use crate::auth::types::check_email;
+use crate::i18n::{tr, tr_args, use_i18n};
+use crate::ui::form::{
+    Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
+};
+
+#[component]
+pub fn OrgSettingsPage() -> impl IntoView {
+    let key = use_org_params();
+    let settings = Resource::new(move || key.get(), |(r, s)| get_org_settings(r, s));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(s) => view! { <Settings s=s /> }.into_any(),
+                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Settings(s: OrgSettings) -> impl IntoView {
+    let i18n = use_i18n();
+    let used = s.plan.seats_used().to_string();
+    let (seats, members, pending) = (
+        s.plan.seats.to_string(),
+        s.plan.members.to_string(),
+        s.plan.pending.to_string(),
+    );
+    let plan_name = s.plan_name.clone();
+    let role = s.my_role;
+    view! {
+        <section class="card org-settings">
+            <p class="eyebrow"><a href=s.home.clone()>{s.org_name.clone()}</a></p>
+            <h1>{i18n.t("settings.title")}</h1>
+            <p>{move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}</p>
+            <dl class="summary">
+                <dt>{i18n.t("activation.plan")}</dt>
+                <dd data-testid="plan">{move || tr(i18n.locale(), &format!("plans.{plan_name}"))}</dd>
+                <dt>{i18n.t("settings.seats")}</dt>
+                <dd data-testid="seats">
+                    {move || tr_args(i18n.locale(), "settings.seats_used", &[("used", &used), ("seats", &seats), ("members", &members), ("pending", &pending)])}
+                </dd>
+            </dl>
+        </section>
+        <InviteSomeone s=s.clone() />
+        <YourPermissions decisions=s.decisions.clone() />
+        {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
+    }
+    .into_any()
+}
+
+/// "Invite someone": email and role (VIEWER unless changed), each role with what it may
+/// do, and a least-privilege hint. Members who may not invite are told whom to ask.
+#[component]
+fn InviteSomeone(s: OrgSettings) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<InviteMember>::new();
+    follow_success(action);
+    let invited = Memo::new({
+        let q = use_query_map();
+        move |_| q.with(|q| q.get("invited"))
+    });
+    let signup_link = s.signup_link.clone();
+    if !s.can_invite {
+        let contacts = s.contacts.join(", ");
+        return view! {
+            <section class="card" id="invite">
+                <h2>{i18n.t("settings.invite_someone")}</h2>
+                <div class="alert alert-info" role="status" data-testid="ask-admins">
+                    {move || tr_args(i18n.locale(), "errors.not_permitted_ask", &[("contacts", &contacts)])}
+                </div>
+            </section>
+        }
+        .into_any();
+    }
+    let role_errors = field_errors(action, "role");
+    view! {
+        <section class="card" id="invite">
+            {move || invited.get().map(|email| {
+                let link = format!("{}?email={}", signup_link, crate::url::encode(&email));
+                view! {
+                    <div class="alert alert-success" role="status" data-testid="invited">
+                        <p>{move || tr_args(i18n.locale(), "settings.invited", &[("email", &email)])}</p>
+                        <p>{i18n.t("settings.signup_hint")} " " <a href=link.clone() data-testid="signup-link">{link.clone()}</a></p>
+                    </div>
+                }
+            })}
+            <details class="invite-someone">
+                <summary class="btn btn-primary">{i18n.t("settings.invite_someone")}</summary>
+                <FormAlert action=action />
+                <ActionForm action=action>
+                    <OrgInputs region=s.region.clone() short_name=s.short_name.clone() />
+                    <Field name="email" label="auth.email" kind="email" autocomplete="off" errors=field_errors(action, "email") check=check_email />
+                    <fieldset class="field role-choice">
+                        <legend>{i18n.t("activation.role")}</legend>
+                        <p class="field-hint">{i18n.t("settings.least_privilege")}</p>
+                        {Role::ALL.into_iter().map(|r| {
+                            let allowed: Vec<Permission> = Permission::ALL.into_iter().filter(|p| r.can(*p)).collect();
+                            view! {
+                                <label class="role-option">
+                                    <input type="radio" name="role" value=r.code() checked=r == Role::Viewer />
+                                    <strong>{move || tr(i18n.locale(), r.label_key())}</strong>
+                                    <span class="role-permissions">
+                                        {move || allowed.iter().map(|p| permission_label(i18n.locale(), *p)).collect::<Vec<_>>().join(" · ")}
+                                    </span>
+                                </label>
+                            }
+                        }).collect_view()}
+                        <p class="field-error" aria-live="polite">
+                            {move || role_errors.get().first().map(|e| e.message(i18n.locale()))}
+                        </p>
+                        <p class="field-hint">{i18n.t("settings.footnotes")}</p>
+                    </fieldset>
+                    <Submit action=action label="settings.send_invitation" />
+                </ActionForm>
+                <p class="muted">{i18n.t("settings.signup_hint")} " " <code>{s.signup_link.clone()}</code></p>
+            </details>
+        </section>
+    }
+    .into_any()
+}
+
+/// A permission's name with the seed's marks: * premium, ** limits depend on the plan.
+fn permission_label(locale: crate::i18n::Locale, p: Permission) -> String {
+    let mark = if p.premium() {
+        "*"
+    } else if p.plan_limited() {
+        "**"
+    } else {
+        ""
+    };
+    format!("{}{mark}", tr(locale, &p.label_key()))
+}
+
+/// The member's own answers from the permission matrix and the plan.
+#[component]
+fn YourPermissions(decisions: Vec<Decision>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card">
+            <h2>{i18n.t("settings.your_permissions")}</h2>
+            <table class="permissions" data-testid="my-permissions">
+                <tbody>
+                    {decisions.into_iter().map(|d| {
+                        let why = d.denial.as_ref().map(|denial| denial.explain(i18n.locale()));
+                        view! {
+                            <tr data-permission=d.permission.code() data-allowed=d.allowed.to_string()>
+                                <th scope="row">{move || permission_label(i18n.locale(), d.permission)}</th>
+                                <td>{move || if d.allowed { format!("✔ {}", tr(i18n.locale(), "settings.allowed")) } else { format!("✘ {}", tr(i18n.locale(), "settings.not_allowed")) }}</td>
+                                <td class="muted">{why}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="field-hint">{i18n.t("settings.footnotes")}</p>
+        </section>
+    }
+    .into_any()
+}
+
+/// API keys: the list with last use and Revoke, and a form that shows a new key once.
+#[component]
+fn ApiKeys(
+    keys: Vec<ApiKeyView>,
+    region: String,
+    short_name: String,
+    my_role: Role,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    follow_success(revoke);
+    let (r2, s2) = (region.clone(), short_name.clone());
+    let no_keys = keys.is_empty();
+    view! {
+        <section class="card api-keys" id="api-keys">
+            <h2>{i18n.t("settings.api_keys")}</h2>
+            <p class="muted">{i18n.t("settings.api_keys_intro")} " " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a></p>
+            {move || create.value().get().and_then(|r| r.ok()).map(|created| {
+                let key = created.key.clone();
+                view! {
+                    <div class="alert alert-success" role="status">
+                        <p>{move || tr_args(i18n.locale(), "settings.key_created", &[("name", &created.name)])}</p>
+                        <div class="copy-row">
+                            <input type="text" readonly=true value=created.key.clone() data-testid="new-api-key" aria-label=i18n.t("settings.api_key") />
+                            <button type="button" class="btn btn-small" on:click=move |_| copy_to_clipboard(&key)>{i18n.t("people.copy")}</button>
+                        </div>
+                    </div>
+                }
+            })}
+            {no_keys.then(|| view! { <p class="muted">{i18n.t("settings.no_keys")}</p> })}
+            {(!no_keys).then(|| view! {
+                <table class="people-table">
+                    <thead>
+                        <tr>
+                            <th>{i18n.t("settings.key_name")}</th>
+                            <th>{i18n.t("activation.role")}</th>
+                            <th>{i18n.t("settings.key")}</th>
+                            <th>{i18n.t("settings.created")}</th>
+                            <th>{i18n.t("settings.last_used")}</th>
+                            <th><span class="sr-only">{i18n.t("settings.revoke")}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {keys.into_iter().map(|k| {
+                            let (region, short_name) = (r2.clone(), s2.clone());
+                            let role = k.role;
+                            let name = k.name.clone();
+                            view! {
+                                <tr data-testid="api-key-row">
+                                    <td>{k.name.clone()}</td>
+                                    <td>{move || tr(i18n.locale(), role.label_key())}</td>
+                                    <td><code>{k.prefix.clone()}</code></td>
+                                    <td>{format!("{} · {}", k.created_on, k.created_by)}</td>
+                                    <td>{match k.last_used.clone() { Some(t) => t.into_any(), None => i18n.t("settings.never_used").into_any() }}</td>
+                                    <td>
+                                        <ActionForm action=revoke>
+                                            <OrgInputs region=region short_name=short_name />
+                                            <input type="hidden" name="key_id" value=k.id.to_string() />
+                                            <button type="submit" class="btn btn-small btn-danger" aria-label=move || tr_args(i18n.locale(), "settings.revoke_key", &[("name", &name)])>
+                                                {i18n.t("settings.revoke")}
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            <FormAlert action=revoke />
+            <h3>{i18n.t("settings.create_key")}</h3>
+            <FormAlert action=create />
+            <ActionForm action=create>
+                <OrgInputs region=region short_name=short_name />
+                <Field name="name" label="settings.key_name" autocomplete="off" errors=field_errors(create, "name") />
+                <div class="field">
+                    <label for="field-key-role">{i18n.t("activation.role")}</label>
+                    <select id="field-key-role" name="role">
+                        {Role::ALL.into_iter().filter(|r| r.weaker(my_role) == *r).map(|r| view! {
+                            <option value=r.code() selected=r == Role::Viewer>{move || tr(i18n.locale(), r.label_key())}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" aria-live="polite">
+                        {move || field_errors(create, "role").get().first().map(|e| e.message(i18n.locale()))}
+                    </p>
+                </div>
+                <Submit action=create label="settings.create_key" />
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
