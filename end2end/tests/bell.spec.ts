@@ -18,15 +18,23 @@ test('an invitation appears live in the bell, and joining adds the organization 
   const aliceContext = await browser.newContext({ locale: 'en-US' });
   const alice = await aliceContext.newPage();
   const aliceHome = await activateOrganization(alice, 'en', 'Bell Acme', uniqueEmail('alice'));
-  await alice.goto(`${aliceHome}/people`);
+  // Seed 003: "+" next to the profile → "Invite member" → the settings page → "Invite someone".
   await hydrated(alice);
-  await alice.locator('summary', { hasText: t('people.add_person') }).click();
-  const form = alice.locator('.panel-email');
-  await form.getByLabel(t('auth.name'), { exact: true }).fill('Bob Member');
+  await alice.getByLabel(t('nav.create_menu')).first().click();
+  await alice.getByRole('link', { name: t('nav.invite_member') }).click();
+  await expect(alice).toHaveURL(new RegExp(`${aliceHome}/settings`));
+  await expect(alice.getByRole('heading', { name: t('settings.title') })).toBeVisible();
+  await hydrated(alice);
+  await alice.locator('summary', { hasText: t('settings.invite_someone') }).click();
+  const form = alice.locator('.invite-someone');
+  // VIEWER is chosen unless changed, and each role lists what it may do.
+  await expect(form.locator('input[name="role"][value="VIEWER"]')).toBeChecked();
+  await expect(form.locator('.role-option', { hasText: t('roles.admin') })).toContainText(t('permissions.create_api_key'));
+  await expect(form.getByText(t('settings.least_privilege'))).toBeVisible();
   await form.getByLabel(t('auth.email'), { exact: true }).fill(bobEmail);
-  await form.getByLabel(t('activation.role'), { exact: true }).selectOption('EDITOR');
-  await form.getByRole('button', { name: t('people.add'), exact: true }).click();
-  await expect(alice.locator('tr', { hasText: bobEmail })).toContainText(t('people.invitation_pending'));
+  await form.locator('input[name="role"][value="EDITOR"]').check();
+  await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
+  await expect(alice.getByTestId('invited')).toContainText(bobEmail);
 
   // No reload on Bob's side: the count rises through the event stream.
   await expect(bob.getByTestId('bell-count')).toHaveText('1', { timeout: 10_000 });
@@ -48,6 +56,8 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await bob.locator('.org-switcher a', { hasText: 'Bell Globex' }).click();
   await expect(bob).toHaveURL(new RegExp(`${bobHome}$`));
   await expect(bob.getByTestId('bell-count')).toHaveText('0');
+  await bob.locator('.org-switcher summary').click();
+  await expect(bob.locator('.org-switcher a[aria-current="page"]')).toContainText('Bell Globex');
   await bobContext.close();
   await aliceContext.close();
 });

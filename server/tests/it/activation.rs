@@ -249,12 +249,12 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
     assert!(page.contains("Setup complete"), "{page}");
     let me = ok(app.call::<GetCurrentUser>(c, &[]).await).await;
     assert_eq!(me["orgs"][0]["short_name"], "acmecorp");
-    assert_eq!(me["orgs"][0]["role"], "Owner");
+    assert_eq!(me["orgs"][0]["role"], "OWNER");
     let home = ok(app
         .call::<GetOrgOverview>(c, &[("region", "eu-central-1"), ("short_name", "acmecorp")])
         .await)
     .await;
-    assert_eq!(home["my_role"], "Owner");
+    assert_eq!(home["my_role"], "OWNER");
     assert_eq!(home["invitations"][0]["email"], "bob@acme.test");
 
     // The used link now says "already activated", with a sign-in link.

@@ -67,7 +67,7 @@ async fn a_new_person_sets_a_password_and_is_signed_in_to_the_organization(pool:
     let me = ok(app.call::<GetCurrentUser>(&bob, &[]).await).await;
     assert_eq!(me["email"], "bob@acme.test");
     assert_eq!(me["orgs"][0]["short_name"], "acme");
-    assert_eq!(me["orgs"][0]["role"], "Editor");
+    assert_eq!(me["orgs"][0]["role"], "EDITOR");
 
     // The link works once.
     let again = app
@@ -134,8 +134,8 @@ async fn someone_with_an_account_accepts_with_its_password(pool: PgPool) {
     assert_eq!(
         orgs,
         vec![
-            ("acme".into(), "Admin".into()),
-            ("other".into(), "Owner".into())
+            ("acme".into(), "ADMIN".into()),
+            ("other".into(), "OWNER".into())
         ]
     );
 }

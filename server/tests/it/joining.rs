@@ -99,7 +99,7 @@ async fn people_of_allowed_domains_join_once_they_confirm_their_email(pool: PgPo
     let home = ok(app.call::<ConfirmJoin>(&c, &[("token", &confirm)]).await).await;
     assert_eq!(home, "/o/eu-central-1/acme");
     let mine = ok(app.call::<GetPeople>(&c, &ACME).await).await;
-    assert_eq!(mine["my_role"], "Viewer", "the least role");
+    assert_eq!(mine["my_role"], "VIEWER", "the least role");
     assert_eq!(link_tab(&app, &owner).await["joined"], 1);
     let again = app
         .call::<ConfirmJoin>(&new_client(), &[("token", &confirm)])

@@ -12,3 +12,6 @@ mod outbox;
 mod pages;
 mod people;
 mod people_actions;
+mod plans;
+mod rest_api;
+mod roles;

@@ -68,7 +68,7 @@ async fn an_invitation_reaches_an_open_page_on_another_server_and_can_be_joined(
     let list = notes["invitations"].as_array().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["org_name"], "Acme");
-    assert_eq!(list[0]["role"], "Editor");
+    assert_eq!(list[0]["role"], "EDITOR");
     let id = list[0]["id"].to_string();
 
     let home = ok(b
@@ -84,7 +84,7 @@ async fn an_invitation_reaches_an_open_page_on_another_server_and_can_be_joined(
         .map(|m| m["short_name"].as_str().unwrap())
         .collect();
     assert_eq!(orgs, ["acme", "globex"]);
-    assert_eq!(me["orgs"][0]["role"], "Editor");
+    assert_eq!(me["orgs"][0]["role"], "EDITOR");
     let (status, _) = b.get(&bob, "/o/eu-central-1/acme").await;
     assert_eq!(status, 200);
     // The bell is empty again and the same invitation cannot be used twice.

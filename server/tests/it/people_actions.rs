@@ -188,7 +188,7 @@ async fn roles_change_everywhere_at_once_under_the_owner_rules(pool: PgPool) {
     let (vic_id, owner_id) = (id_of(&page, "vic@acme.test"), id_of(&page, "it@acme.test"));
 
     ok(act::<ChangeRole>(&app, &ada, &vic_id, &[("role", "EDITOR")]).await).await;
-    assert_eq!(people(&app, &vic, "acme").await["my_role"], "Editor");
+    assert_eq!(people(&app, &vic, "acme").await["my_role"], "EDITOR");
     // An admin cannot make an owner, nor demote one.
     let up = act::<ChangeRole>(&app, &ada, &vic_id, &[("role", "OWNER")]).await;
     assert_eq!(
@@ -205,7 +205,7 @@ async fn roles_change_everywhere_at_once_under_the_owner_rules(pool: PgPool) {
     );
     ok(act::<ChangeRole>(&app, &owner, &vic_id, &[("role", "OWNER")]).await).await;
     ok(act::<ChangeRole>(&app, &owner, &owner_id, &[("role", "ADMIN")]).await).await;
-    assert_eq!(people(&app, &owner, "acme").await["my_role"], "Admin");
+    assert_eq!(people(&app, &owner, "acme").await["my_role"], "ADMIN");
     // Nonsense is named.
     let bad = act::<ChangeRole>(&app, &vic, &vic_id, &[("role", "KING")]).await;
     assert_eq!(bad.status, 422);
@@ -478,6 +478,6 @@ async fn no_action_reaches_across_organizations_and_viewers_are_refused(pool: Pg
     }
     assert!(app.mailbox.to("ann@acme.test").is_empty());
     let page = people(&app, &acme, "acme").await;
-    assert_eq!(row(&page, "ann@acme.test")["role"], "Viewer");
+    assert_eq!(row(&page, "ann@acme.test")["role"], "VIEWER");
     assert_eq!(row(&page, "ann@acme.test")["active"], true);
 }

@@ -289,7 +289,24 @@ pub async fn activate(
     owner: &str,
     invites: &[(&str, &str)],
 ) -> (String, String) {
-    let token = subscribe(app, &spec(company, owner, Locale::En, false)).await;
+    activate_spec(
+        app,
+        client,
+        &spec(company, owner, Locale::En, false),
+        invites,
+    )
+    .await
+}
+
+/// `activate` for a subscription of one's own (plan, seats, ...).
+pub async fn activate_spec(
+    app: &TestApp,
+    client: &reqwest::Client,
+    spec: &SubscriptionSpec,
+    invites: &[(&str, &str)],
+) -> (String, String) {
+    let (company, owner) = (spec.company_name.as_str(), spec.contact_email.as_str());
+    let token = subscribe(app, spec).await;
     fill_wizard(app, client, &token, owner, company).await;
     for (email, role) in invites {
         ok(app
@@ -327,8 +344,18 @@ pub async fn org(
     owner: &str,
     invites: &[(&str, &str)],
 ) -> reqwest::Client {
+    org_spec(app, &spec(company, owner, Locale::En, false), invites).await
+}
+
+/// `org` for a subscription of one's own; the owner is signed in on the returned client.
+pub async fn org_spec(
+    app: &TestApp,
+    spec: &SubscriptionSpec,
+    invites: &[(&str, &str)],
+) -> reqwest::Client {
     let c = new_client();
-    let (_, status) = activate(app, &c, company, owner, invites).await;
+    let owner = spec.contact_email.as_str();
+    let (_, status) = activate_spec(app, &c, spec, invites).await;
     assert_eq!(status, "done");
     ok(app
         .call::<app::auth::api::SignIn>(&c, &[("email", owner), ("password", PASSWORD)])
@@ -370,4 +397,28 @@ pub async fn accept(app: &TestApp, email: &str) -> reqwest::Client {
         .await)
     .await;
     c
+}
+
+/// A REST API call with an API key (`None`: no Authorization header); status and JSON.
+pub async fn rest(
+    app: &TestApp,
+    key: Option<&str>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(key) = key {
+        req = req.bearer_auth(key);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }

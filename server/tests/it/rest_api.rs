@@ -1,0 +1,257 @@
+//! The REST API as a program using it would notice: keys made on the settings page,
+//! 401 without a good key, problem details in the caller's language, the OpenAPI
+//! document, and invitations made through it reaching the invitee's mailbox.
+
+use crate::common::*;
+use app::api_keys::api::{CreateApiKey, RevokeApiKey};
+use app::orgs::api::GetOrgSettings;
+use reqwest::Method;
+use sqlx::PgPool;
+
+const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
+
+async fn create_key(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    role: &str,
+) -> reqwest::Result<serde_json::Value> {
+    let mut form = ACME.to_vec();
+    form.extend([("name", name), ("role", role)]);
+    Ok(ok(app.call::<CreateApiKey>(c, &form).await).await)
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_key_made_in_the_ui_invites_through_the_api_until_it_is_revoked(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    let created = create_key(&app, &owner, "CI robot", "ADMIN").await.unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("mk_") && key.len() > 40, "{key}");
+    // Stored only as a hash: the secret is nowhere in the database.
+    assert_eq!(app.count(&format!("SELECT count(*) FROM api_keys WHERE prefix = '{key}' OR encode(key_hash, 'escape') = '{key}'")).await, 0);
+
+    let body = serde_json::json!({ "email": "New.Person@Example.test", "role": "EDITOR" });
+    let (status, inv) = rest(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/api/v1/invitations",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{inv}");
+    assert_eq!(
+        (inv["email"].as_str(), inv["role"].as_str()),
+        (Some("new.person@example.test"), Some("EDITOR"))
+    );
+    let mail = mail_with_subject(&app, "new.person@example.test", "Acme").await;
+    assert!(mail.text.contains("CI robot (API key)"), "{}", mail.text);
+
+    let (_, list) = rest(&app, Some(&key), Method::GET, "/api/v1/invitations", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // The settings page lists the key with its last use, never its secret.
+    let settings = ok(app.call::<GetOrgSettings>(&owner, &ACME).await).await;
+    let keys = settings["api_keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["name"], "CI robot");
+    assert!(keys[0]["last_used"].is_string(), "{settings}");
+    assert!(!settings.to_string().contains(&key));
+
+    let mut form = ACME.to_vec();
+    let id = keys[0]["id"].to_string();
+    form.push(("key_id", &id));
+    ok(app.call::<RevokeApiKey>(&owner, &form).await).await;
+    let body = serde_json::json!({ "email": "another@example.test" });
+    let (status, problem) = rest(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/api/v1/invitations",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 401, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "https://muster.example/problems/unauthenticated"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email = 'another@example.test'")
+            .await,
+        0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn missing_or_bad_keys_get_401_and_mistakes_get_problem_details(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    for key in [None, Some("mk_not-a-real-key"), Some("Basic b2xpdmlh")] {
+        let res = app.client.get(app.url("/api/v1/members"));
+        let res = match key {
+            Some(k) => res.header("authorization", format!("Bearer {k}")),
+            None => res,
+        };
+        let res = res.send().await.unwrap();
+        assert_eq!(res.status(), 401, "{key:?}");
+        assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"muster\"");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    let key = create_key(&app, &owner, "robot", "OWNER").await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A bad address: 422 naming the field, in the caller's language.
+    let res = app
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .bearer_auth(&key)
+        .header("accept-language", "de")
+        .json(&serde_json::json!({ "email": "not an address", "role": "VIEWER" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("E-Mail"),
+        "{problem}"
+    );
+
+    // Not JSON, an unknown role, an unknown path: 400, 400, 404, all problem details.
+    let res = app
+        .client
+        .post(app.url("/api/v1/invitations"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let (status, problem) = rest(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/api/v1/invitations",
+        Some(serde_json::json!({ "email": "a@b.test", "role": "SUPERUSER" })),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["detail"].is_string());
+    let (status, problem) = rest(&app, Some(&key), Method::GET, "/api/v1/nothing-here", None).await;
+    assert_eq!((status, problem["status"].as_u64()), (404, Some(404)));
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+
+    // The last OWNER stays, through the API as everywhere.
+    let (_, members) = rest(&app, Some(&key), Method::GET, "/api/v1/members", None).await;
+    let me = members[0]["id"].to_string();
+    let (status, problem) = rest(
+        &app,
+        Some(&key),
+        Method::PATCH,
+        &format!("/api/v1/members/{me}"),
+        Some(serde_json::json!({ "role": "VIEWER" })),
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("Owner"),
+        "{problem}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_key_never_acts_above_its_creator(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(
+        &app,
+        "Acme",
+        "olivia@acme.test",
+        &[("ada@acme.test", "ADMIN")],
+    )
+    .await;
+    let ada = accept(&app, "ada@acme.test").await;
+    // An ADMIN cannot make an OWNER key...
+    let mut form = ACME.to_vec();
+    form.extend([("name", "too strong"), ("role", "OWNER")]);
+    let reply = app.call::<CreateApiKey>(&ada, &form).await;
+    assert_eq!(reply.status, 422);
+    assert_eq!(
+        field_keys(&reply.result.unwrap_err()),
+        [("role".into(), "errors.api_key_role_above_yours".into())]
+    );
+    // ...and an ADMIN key stops inviting once its creator is made a VIEWER.
+    let key = create_key(&app, &ada, "ada's robot", "ADMIN")
+        .await
+        .unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, me) = rest(&app, Some(&key), Method::GET, "/api/v1/permissions", None).await;
+    assert_eq!(me["role"], "ADMIN");
+    let ada_id = row(&people(&app, &owner, "acme").await, "ada@acme.test")["id"].to_string();
+    let mut form = ACME.to_vec();
+    form.extend([("person_id", ada_id.as_str()), ("role", "VIEWER")]);
+    ok(app
+        .call::<app::people::api::ChangeRole>(&owner, &form)
+        .await)
+    .await;
+    let (_, me) = rest(&app, Some(&key), Method::GET, "/api/v1/permissions", None).await;
+    assert_eq!(me["role"], "VIEWER");
+    let (status, _) = rest(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/api/v1/invitations",
+        Some(serde_json::json!({ "email": "x@acme.test" })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Deactivated, the creator's keys stop altogether.
+    let mut form = ACME.to_vec();
+    form.extend([("person_id", ada_id.as_str()), ("active", "false")]);
+    ok(app
+        .call::<app::people::api::SetPersonActive>(&owner, &form)
+        .await)
+    .await;
+    let (status, _) = rest(&app, Some(&key), Method::GET, "/api/v1/members", None).await;
+    assert_eq!(status, 401);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_openapi_document_describes_every_endpoint(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/members",
+        "/api/v1/members/{id}",
+        "/api/v1/members/{id}/permissions",
+        "/api/v1/permissions",
+        "/api/v1/invitations",
+        "/api/v1/invitations/{id}",
+        "/api/v1/invitations/{id}/resend",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
