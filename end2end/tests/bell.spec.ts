@@ -1,9 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { activateOrganization, hydrated, messages, uniqueEmail } from './helpers';
+import { activateOrganization, hydrated, messages, secondInstance, uniqueEmail } from './helpers';
 
 // Seed 003: an owner of one organization invites a member of another; the invitee, with
 // the app open, sees the bell count rise without reloading, confirms, and the switcher
-// then lists both organizations with a check on the current one.
+// then lists both organizations with a check on the current one. Inviter and invitee are
+// served by two server instances on one database.
 
 test('an invitation appears live in the bell, and joining adds the organization to the switcher', async ({ browser }) => {
   test.setTimeout(240_000);
@@ -18,11 +19,16 @@ test('an invitation appears live in the bell, and joining adds the organization 
   const aliceContext = await browser.newContext({ locale: 'en-US' });
   const alice = await aliceContext.newPage();
   const aliceHome = await activateOrganization(alice, 'en', 'Bell Acme', uniqueEmail('alice'));
+  // Alice goes on with another server instance (her session is in the shared database).
+  const other = await secondInstance();
+  test.info().annotations.push({ type: 'second instance', description: other.url });
+  await alice.goto(`${other.url}${aliceHome}`);
+  await expect(alice.getByRole('heading', { name: 'Bell Acme' })).toBeVisible();
   // Seed 003: "+" next to the profile → "Invite member" → the settings page → "Invite someone".
   await hydrated(alice);
   await alice.getByLabel(t('nav.create_menu')).first().click();
   await alice.getByRole('link', { name: t('nav.invite_member') }).click();
-  await expect(alice).toHaveURL(new RegExp(`${aliceHome}/settings`));
+  await expect(alice).toHaveURL(`${other.url}${aliceHome}/settings#invite`);
   await expect(alice.getByRole('heading', { name: t('settings.title') })).toBeVisible();
   await hydrated(alice);
   await alice.locator('summary', { hasText: t('settings.invite_someone') }).click();
@@ -56,8 +62,13 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await bob.locator('.org-switcher a', { hasText: 'Bell Globex' }).click();
   await expect(bob).toHaveURL(new RegExp(`${bobHome}$`));
   await expect(bob.getByTestId('bell-count')).toHaveText('0');
+  // The URL carries the organization: a reload stays there.
+  await bob.reload();
+  await hydrated(bob);
+  await expect(bob.getByRole('heading', { name: 'Bell Globex' })).toBeVisible();
   await bob.locator('.org-switcher summary').click();
   await expect(bob.locator('.org-switcher a[aria-current="page"]')).toContainText('Bell Globex');
   await bobContext.close();
   await aliceContext.close();
+  other.stop();
 });

@@ -1,5 +1,6 @@
 import { expect, Page, Browser } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -118,4 +119,42 @@ export async function activateOrganization(page: Page, lang: string, company: st
   await page.getByRole('link', { name: t('activation.continue') }).click();
   await expect(page).toHaveURL(/\/o\/eu-central-1\/[a-z0-9-]+$/);
   return new URL(page.url()).pathname;
+}
+
+/**
+ * Starts a second Muster server on the same database (the one the suite's server uses),
+ * on a free port, and waits until it answers. Returns its base URL and a stop function.
+ */
+export async function secondInstance(): Promise<{ url: string; stop: () => void }> {
+  const bin = process.env.MUSTER_SERVER_BIN;
+  expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn(bin!, [], {
+    cwd: path.join(__dirname, '../..'),
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_OUTPUT_NAME: 'muster',
+      RUST_LOG: 'warn',
+    },
+    stdio: 'ignore',
+  });
+  // Also stopped when the test fails before its own stop().
+  process.on('exit', () => child.kill());
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) break;
+    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (up) return { url, stop: () => child.kill() };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`the second server instance did not start (exit code ${child.exitCode})`);
 }

@@ -66,6 +66,11 @@ test('an API key created on the settings page invites through the REST API until
   await keys.getByRole('button', { name: t('settings.create_key'), exact: true }).click();
   const key = await page.getByTestId('new-api-key').inputValue();
   expect(key).toMatch(/^mk_/);
+  // The list shows the new key at once (its prefix only), not yet used.
+  const listed = page.getByTestId('api-key-row').filter({ hasText: 'CI robot' });
+  await expect(listed).toContainText(t('settings.never_used'));
+  await expect(listed).toContainText(key.slice(0, 9));
+  await expect(listed).not.toContainText(key);
 
   const invitee = uniqueEmail('api');
   const created = await page.request.post('/api/v1/invitations', {

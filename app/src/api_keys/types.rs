@@ -22,7 +22,8 @@ pub struct ApiKeyView {
 /// A key just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedApiKey {
-    pub name: String,
-    pub role: Role,
+    /// The secret, shown this once.
     pub key: String,
+    /// The key as the list shows it from now on.
+    pub row: ApiKeyView,
 }

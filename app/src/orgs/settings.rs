@@ -187,8 +187,41 @@ fn ApiKeys(
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     follow_success(revoke);
+    // The list as loaded, plus each key created since (newest first, as the server lists).
+    let rows = RwSignal::new(keys);
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            rows.update(|rows| {
+                if !rows.iter().any(|k| k.id == created.row.id) {
+                    rows.insert(0, created.row);
+                }
+            });
+        }
+    });
     let (r2, s2) = (region.clone(), short_name.clone());
-    let no_keys = keys.is_empty();
+    let key_row = move |k: ApiKeyView| {
+        let (region, short_name) = (r2.clone(), s2.clone());
+        let role = k.role;
+        let name = k.name.clone();
+        view! {
+            <tr data-testid="api-key-row">
+                <td>{k.name.clone()}</td>
+                <td>{move || tr(i18n.locale(), role.label_key())}</td>
+                <td><code>{k.prefix.clone()}</code></td>
+                <td>{format!("{} · {}", k.created_on, k.created_by)}</td>
+                <td>{match k.last_used.clone() { Some(t) => t.into_any(), None => i18n.t("settings.never_used").into_any() }}</td>
+                <td>
+                    <ActionForm action=revoke>
+                        <OrgInputs region=region short_name=short_name />
+                        <input type="hidden" name="key_id" value=k.id.to_string() />
+                        <button type="submit" class="btn btn-small btn-danger" aria-label=move || tr_args(i18n.locale(), "settings.revoke_key", &[("name", &name)])>
+                            {i18n.t("settings.revoke")}
+                        </button>
+                    </ActionForm>
+                </td>
+            </tr>
+        }
+    };
     view! {
         <section class="card api-keys" id="api-keys">
             <h2>{i18n.t("settings.api_keys")}</h2>
@@ -197,7 +230,7 @@ fn ApiKeys(
                 let key = created.key.clone();
                 view! {
                     <div class="alert alert-success" role="status">
-                        <p>{move || tr_args(i18n.locale(), "settings.key_created", &[("name", &created.name)])}</p>
+                        <p>{move || tr_args(i18n.locale(), "settings.key_created", &[("name", &created.row.name)])}</p>
                         <div class="copy-row">
                             <input type="text" readonly=true value=created.key.clone() data-testid="new-api-key" aria-label=i18n.t("settings.api_key") />
                             <button type="button" class="btn btn-small" on:click=move |_| copy_to_clipboard(&key)>{i18n.t("people.copy")}</button>
@@ -205,46 +238,22 @@ fn ApiKeys(
                     </div>
                 }
             })}
-            {no_keys.then(|| view! { <p class="muted">{i18n.t("settings.no_keys")}</p> })}
-            {(!no_keys).then(|| view! {
-                <table class="people-table">
-                    <thead>
-                        <tr>
-                            <th>{i18n.t("settings.key_name")}</th>
-                            <th>{i18n.t("activation.role")}</th>
-                            <th>{i18n.t("settings.key")}</th>
-                            <th>{i18n.t("settings.created")}</th>
-                            <th>{i18n.t("settings.last_used")}</th>
-                            <th><span class="sr-only">{i18n.t("settings.revoke")}</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {keys.into_iter().map(|k| {
-                            let (region, short_name) = (r2.clone(), s2.clone());
-                            let role = k.role;
-                            let name = k.name.clone();
-                            view! {
-                                <tr data-testid="api-key-row">
-                                    <td>{k.name.clone()}</td>
-                                    <td>{move || tr(i18n.locale(), role.label_key())}</td>
-                                    <td><code>{k.prefix.clone()}</code></td>
-                                    <td>{format!("{} · {}", k.created_on, k.created_by)}</td>
-                                    <td>{match k.last_used.clone() { Some(t) => t.into_any(), None => i18n.t("settings.never_used").into_any() }}</td>
-                                    <td>
-                                        <ActionForm action=revoke>
-                                            <OrgInputs region=region short_name=short_name />
-                                            <input type="hidden" name="key_id" value=k.id.to_string() />
-                                            <button type="submit" class="btn btn-small btn-danger" aria-label=move || tr_args(i18n.locale(), "settings.revoke_key", &[("name", &name)])>
-                                                {i18n.t("settings.revoke")}
-                                            </button>
-                                        </ActionForm>
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+            {move || rows.with(Vec::is_empty).then(|| view! { <p class="muted">{i18n.t("settings.no_keys")}</p> })}
+            <table class="people-table" hidden=move || rows.with(Vec::is_empty)>
+                <thead>
+                    <tr>
+                        <th>{i18n.t("settings.key_name")}</th>
+                        <th>{i18n.t("activation.role")}</th>
+                        <th>{i18n.t("settings.key")}</th>
+                        <th>{i18n.t("settings.created")}</th>
+                        <th>{i18n.t("settings.last_used")}</th>
+                        <th><span class="sr-only">{i18n.t("settings.revoke")}</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|k| k.id children=key_row />
+                </tbody>
+            </table>
             <FormAlert action=revoke />
             <h3>{i18n.t("settings.create_key")}</h3>
             <FormAlert action=create />

@@ -70,7 +70,7 @@ pub async fn create(
     let key = format!("{KEY_PREFIX}{}", token.plain);
     let prefix: String = key.chars().take(KEY_PREFIX.len() + 6).collect();
     let mut tx = state.pool.begin().await?;
-    queries::insert(
+    let id = queries::insert(
         &mut *tx,
         granted.org_id(),
         name,
@@ -92,9 +92,16 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(CreatedApiKey {
-        name: name.to_owned(),
-        role,
         key,
+        row: ApiKeyView {
+            id,
+            name: name.to_owned(),
+            role,
+            prefix: format!("{prefix}…"),
+            created_by: member.actor.name.clone(),
+            created_on: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            last_used: None,
+        },
     })
 }
 
