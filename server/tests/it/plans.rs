@@ -213,3 +213,76 @@ async fn premium_features_are_off_on_the_free_plan_with_an_upgrade_hint(pool: Pg
     let reply = app.call::<CheckPermission>(&premium, &form).await;
     assert_eq!(reply.status, 422);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_activation_wizard_invites_no_more_people_than_the_seats(pool: PgPool) {
+    use app::activation::api::AddInvite;
+    let app = spawn_app(pool).await;
+    let client = new_client();
+    let token = subscribe(&app, &acme("premium", 3)).await;
+    ok(app
+        .call::<app::activation::api::ChooseRegion>(
+            &client,
+            &[("token", &token), ("region", "eu-central-1")],
+        )
+        .await)
+    .await;
+    ok(app
+        .call::<app::activation::api::SaveAccount>(
+            &client,
+            &[
+                ("token", &token),
+                ("name", "Olivia Owner"),
+                ("email", "olivia@acme.test"),
+                ("password", PASSWORD),
+                ("company_name", "Acme"),
+            ],
+        )
+        .await)
+    .await;
+    let add = |email: &'static str| {
+        let (app, client, token) = (&app, &client, token.clone());
+        async move {
+            app.call::<AddInvite>(
+                client,
+                &[("token", &token), ("email", email), ("role", "VIEWER")],
+            )
+            .await
+        }
+    };
+    // Three seats: the owner's and two invitations.
+    ok(add("one@acme.test").await).await;
+    ok(add("two@acme.test").await).await;
+    let reply = add("three@acme.test").await;
+    assert_eq!(reply.status, 422);
+    match reply.result.unwrap_err() {
+        AppError::Validation(errors) => {
+            assert_eq!(errors[0].field, "email");
+            let msg = errors[0].message(Locale::En);
+            assert!(
+                msg.contains("3 seats") && msg.contains("up to 2 people"),
+                "{msg}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    ok(app
+        .call::<app::activation::api::FinishInvites>(&client, &[("token", &token)])
+        .await)
+    .await;
+    ok(app
+        .call::<app::activation::api::ActivateNow>(&client, &[("token", &token)])
+        .await)
+    .await;
+    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
+    let signin = [("email", "olivia@acme.test"), ("password", PASSWORD)];
+    ok(app.call::<app::auth::api::SignIn>(&client, &signin).await).await;
+    let settings = ok(app.call::<GetOrgSettings>(&client, &ACME).await).await;
+    assert_eq!(
+        (
+            settings["plan"]["members"].as_i64(),
+            settings["plan"]["pending"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+}

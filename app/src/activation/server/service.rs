@@ -504,7 +504,17 @@ pub async fn add_invite(
     if owner.email == email.as_str() {
         return Err(AppError::field("email", "errors.invite_self"));
     }
-    if queries::count_invites(&mut *tx, row.id).await? >= MAX_WIZARD_INVITES {
+    let invited = queries::count_invites(&mut *tx, row.id).await?;
+    // The owner takes one of the plan's seats; each invitation takes another.
+    let free_seats = i64::from(row.seats) - 1;
+    if invited >= free_seats {
+        return Err(AppError::Validation(vec![
+            FieldError::new("email", "errors.invite_seats")
+                .with_arg("seats", row.seats)
+                .with_arg("max", free_seats.max(0)),
+        ]));
+    }
+    if invited >= MAX_WIZARD_INVITES {
         return Err(AppError::Validation(vec![
             FieldError::new("email", "errors.invite_limit").with_arg("max", MAX_WIZARD_INVITES),
         ]));
