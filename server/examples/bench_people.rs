@@ -351,11 +351,16 @@ async fn bell_latency(config: &Config, pool: &PgPool, a: &Bench, runs: i64) {
     ]);
     let (status, reply) = a.call::<AddPerson>(&form).await;
     assert_eq!(status, 200, "{reply}");
-    let (person,): (i64,) = sqlx::query_as("SELECT id FROM people WHERE email = $1")
-        .bind(&email)
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    // The invitee is also the owner of the other organization: pick the inviter's row.
+    let (person,): (i64,) = sqlx::query_as(
+        "SELECT p.id FROM people p JOIN organizations o ON o.id = p.org_id
+         WHERE p.email = $1 AND o.short_name = $2",
+    )
+    .bind(&email)
+    .bind(&inviter_org)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     let person = person.to_string();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

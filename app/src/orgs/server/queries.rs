@@ -68,10 +68,13 @@ pub struct PlanRow {
 pub async fn plan_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<PlanRow, sqlx::Error> {
     sqlx::query_as!(
         PlanRow,
+        // `$1`, not the correlated `o.id`, in the counts: PostgreSQL then plans them for this
+        // organization (an index scan for a small one next to a 100,000-invitation one),
+        // where the correlated form got a sequential scan of every invitation (36 ms).
         r#"SELECT o.plan, o.seats,
-                  (SELECT count(*) FROM memberships m WHERE m.org_id = o.id) AS "members!",
+                  (SELECT count(*) FROM memberships m WHERE m.org_id = $1) AS "members!",
                   (SELECT count(*) FROM invitations i
-                   WHERE i.org_id = o.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+                   WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
                      AND i.expires_at > now()) AS "pending!"
            FROM organizations o WHERE o.id = $1"#,
         org_id
