@@ -138,6 +138,19 @@ impl Member {
         })
     }
 
+    /// Whom to ask, for pages that offer inviting: nobody when this member may invite.
+    pub async fn contacts_unless(
+        &self,
+        state: &AppState,
+        can_invite: bool,
+    ) -> Result<Vec<String>, AppError> {
+        if can_invite {
+            Ok(Vec::new())
+        } else {
+            self.contacts(state).await
+        }
+    }
+
     /// The owners and admins, to be named in "ask them" messages.
     pub async fn contacts(&self, state: &AppState) -> Result<Vec<String>, AppError> {
         let roles = [Role::Owner.code().to_owned(), Role::Admin.code().to_owned()];

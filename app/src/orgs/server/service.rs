@@ -142,11 +142,7 @@ pub async fn settings(state: &AppState, member: &Member) -> Result<OrgSettings, 
         plan,
         my_role: member.role,
         can_invite,
-        contacts: if can_invite {
-            Vec::new()
-        } else {
-            member.contacts(state).await?
-        },
+        contacts: member.contacts_unless(state, can_invite).await?,
         api_keys,
         signup_link: state.settings.link("/signup"),
     })

@@ -67,11 +67,7 @@ pub async fn page(
         org_home: member.home(),
         my_role: member.role,
         can_invite,
-        contacts: if can_invite {
-            Vec::new()
-        } else {
-            member.contacts(state).await?
-        },
+        contacts: member.contacts_unless(state, can_invite).await?,
         people,
         query,
         next,
