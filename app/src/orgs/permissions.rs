@@ -70,6 +70,16 @@ impl Permission {
 
     /// The whole answer to "may a member with `role` do this here?": the role matrix
     /// first, then premium features, then seats (for inviting one more person).
+    /// Translation key of the refusal for a role without this permission; its message
+    /// names who to ask (`contacts`).
+    pub fn refusal_key(self) -> &'static str {
+        match self {
+            Permission::Invite => "errors.not_permitted_ask",
+            Permission::CreateApiKey => "errors.not_permitted_keys",
+            _ => "errors.not_permitted_role",
+        }
+    }
+
     pub fn decide(self, role: Role, plan: &PlanFacts) -> Decision {
         let denial = if !role.can(self) {
             Some(Denial::Role)
@@ -163,17 +173,6 @@ impl Denial {
                     ("pending", &pending.to_string()),
                 ],
             ),
-        }
-    }
-}
-
-impl Denial {
-    /// Translation key of the explanation shown to people.
-    pub fn message_key(&self) -> &'static str {
-        match self {
-            Denial::Role => "errors.not_permitted_ask",
-            Denial::Premium => "errors.premium_required",
-            Denial::Seats { .. } => "errors.seats_full",
         }
     }
 }

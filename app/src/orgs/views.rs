@@ -117,6 +117,16 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
+        err @ AppError::NotPermitted { .. } => {
+            let message = err.form_message(i18n.locale());
+            view! {
+                <section class="card">
+                    <div class="alert alert-info" role="status" data-testid="ask-admins">{message}</div>
+                    <p><a href="/">{i18n.t("nav.home")}</a></p>
+                </section>
+            }
+            .into_any()
+        }
         _ => view! {
             <section class="card">
                 <h1>{i18n.t("errors.page_not_found")}</h1>

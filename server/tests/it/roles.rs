@@ -245,7 +245,15 @@ async fn every_role_and_every_server_function_in_two_organizations(pool: PgPool)
                 }
             } else {
                 assert_eq!(reply.status, 403, "{what}: {:?}", reply.result);
-                match reply.result.unwrap_err() {
+                let err = reply.result.unwrap_err();
+                // The refusal says what was refused: inviting, or managing API keys.
+                let what_refused = match action.needs() {
+                    Some(Permission::CreateApiKey) => "manage the API keys",
+                    _ => "invite people",
+                };
+                let message = err.form_message(Locale::En).unwrap_or_default();
+                assert!(message.contains(what_refused), "{what}: {message}");
+                match err {
                     AppError::NotPermitted { contacts, .. } => {
                         assert!(
                             contacts.iter().any(|c| c.contains(OWNER)),
@@ -455,4 +463,84 @@ async fn every_key_role_and_every_rest_call_in_two_organizations(pool: PgPool) {
     .await;
     assert!(!members.to_string().contains("acme.test"), "{members}");
     assert_eq!(invitations, serde_json::json!([]));
+}
+
+/// The UI ring: every role sees, server-rendered, the controls its role allows and, where
+/// it may not act, whom to ask instead; a member of another organization sees none of it.
+#[sqlx::test(migrations = false)]
+async fn every_role_sees_only_the_controls_it_may_use_in_two_organizations(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let acme = two_orgs(&app).await;
+    let bob = org(&app, "Globex", "bob@globex.test", &[]).await;
+    let ask = "Ask an owner or admin: Olivia Owner &lt;olivia@acme.test&gt;";
+    for (role, client) in &acme {
+        let may_invite = role.can(Permission::Invite);
+        let (status, html) = app.get(client, "/o/eu-central-1/acme/people").await;
+        assert_eq!(status, 200, "{role:?} people");
+        for control in ["Add Person", "Invite All", "data-testid=\"quota\""] {
+            assert_eq!(
+                html.contains(control),
+                may_invite,
+                "{role:?} people: {control}"
+            );
+        }
+        assert_eq!(
+            html.contains(ask),
+            !may_invite,
+            "{role:?} people: whom to ask"
+        );
+        // Row menus (resend, revoke, deactivate, change role) only for those who may invite.
+        assert_eq!(
+            html.contains("name=\"person_id\""),
+            may_invite,
+            "{role:?} people: row actions"
+        );
+
+        let (status, html) = app.get(client, "/o/eu-central-1/acme/settings").await;
+        assert_eq!(status, 200, "{role:?} settings");
+        assert_eq!(
+            html.contains("Send invitation"),
+            may_invite,
+            "{role:?} settings"
+        );
+        assert_eq!(
+            html.contains(ask),
+            !may_invite,
+            "{role:?} settings: whom to ask"
+        );
+        let may_key = role.can(Permission::CreateApiKey);
+        assert_eq!(
+            html.contains("id=\"api-keys\""),
+            may_key,
+            "{role:?} API keys"
+        );
+        for p in Permission::ALL {
+            let line = format!(
+                "data-permission=\"{}\" data-allowed=\"{}\"",
+                p.code(),
+                role.can(p)
+            );
+            assert!(html.contains(&line), "{role:?} {p:?}: {line}");
+        }
+
+        let (status, html) = app.get(client, "/o/eu-central-1/acme/people/audit").await;
+        assert_eq!(status, if may_invite { 200 } else { 403 }, "{role:?} audit");
+        assert_eq!(
+            html.contains("class=\"table audit\""),
+            may_invite,
+            "{role:?} audit"
+        );
+        assert_eq!(
+            html.contains(ask),
+            !may_invite,
+            "{role:?} audit: whom to ask"
+        );
+    }
+    // Bob, signed in to Globex, finds no Acme page and nothing of Acme in it.
+    for page in ["", "/people", "/settings", "/people/audit"] {
+        let (status, html) = app.get(&bob, &format!("/o/eu-central-1/acme{page}")).await;
+        assert_eq!(status, 404, "Bob acme{page}");
+        assert!(html.contains("Page not found"), "Bob acme{page}");
+        assert!(!html.contains("acme.test"), "Bob acme{page}: {html}");
+    }
 }

@@ -120,7 +120,7 @@ impl Member {
     ) -> Result<Granted, AppError> {
         if !self.can(permission) {
             return Err(AppError::NotPermitted {
-                key: "errors.not_permitted_ask".into(),
+                key: permission.refusal_key().into(),
                 contacts: self.contacts(state).await?,
             });
         }
