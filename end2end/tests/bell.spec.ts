@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { activateOrganization, hydrated, messages, secondInstance, uniqueEmail } from './helpers';
+import { activateOrganization, hydrated, inviteSomeone, messages, secondInstance, uniqueEmail } from './helpers';
 
 // Seed 003: an owner of one organization invites a member of another; the invitee, with
 // the app open, sees the bell count rise without reloading, confirms, and the switcher
@@ -71,4 +71,40 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await bobContext.close();
   await aliceContext.close();
   other.stop();
+});
+
+// When the event stream cannot be had (a proxy that drops it, a server restarting), the
+// bell looks again on a timer: the invitation still shows up without a reload.
+test('with the event stream cut, the bell still updates on a timer', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const t = messages('en');
+  const bobContext = await browser.newContext({ locale: 'en-US' });
+  const bob = await bobContext.newPage();
+  const bobEmail = uniqueEmail('bob');
+  const bobHome = await activateOrganization(bob, 'en', 'Poll Globex', bobEmail);
+  let cut = 0;
+  await bob.route('**/events', (route) => {
+    cut += 1;
+    return route.abort();
+  });
+  await bob.reload();
+  await hydrated(bob);
+  await expect(bob.getByTestId('bell-count')).toHaveText('0');
+  await expect.poll(() => cut).toBeGreaterThan(0);
+
+  const aliceContext = await browser.newContext({ locale: 'en-US' });
+  const alice = await aliceContext.newPage();
+  const aliceHome = await activateOrganization(alice, 'en', 'Poll Acme', uniqueEmail('alice'));
+  await alice.goto(`${aliceHome}/settings`);
+  await hydrated(alice);
+  await inviteSomeone(alice, bobEmail, 'ADMIN');
+
+  // No stream, no reload: the timer brings the invitation within a few seconds.
+  await expect(bob.getByTestId('bell-count')).toHaveText('1', { timeout: 10_000 });
+  expect(new URL(bob.url()).pathname).toBe(bobHome);
+  await bob.getByTestId('bell').click();
+  const item = t('notifications.invited_you', { org: 'Poll Acme', role: t('roles.admin') });
+  await expect(bob.getByRole('link', { name: item })).toBeVisible();
+  await bobContext.close();
+  await aliceContext.close();
 });

@@ -158,3 +158,15 @@ export async function secondInstance(): Promise<{ url: string; stop: () => void 
   child.kill();
   throw new Error(`the second server instance did not start (exit code ${child.exitCode})`);
 }
+
+// Seed 003 on the organization settings page (already open and hydrated): "Invite
+// someone", the email, the role, "Send invitation"; waits for the confirmation.
+export async function inviteSomeone(page: Page, email: string, role = 'VIEWER') {
+  const t = messages('en');
+  await page.locator('summary', { hasText: t('settings.invite_someone') }).click();
+  const form = page.locator('.invite-someone');
+  await form.getByLabel(t('auth.email'), { exact: true }).fill(email);
+  await form.locator(`input[name="role"][value="${role}"]`).check();
+  await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
+  await expect(page.getByTestId('invited')).toContainText(email);
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, activateOrganization, hydrated, linkFromMailbox, messages, submitSignIn, uniqueEmail } from './helpers';
+import { PASSWORD, activateOrganization, hydrated, inviteSomeone, linkFromMailbox, messages, submitSignIn, uniqueEmail } from './helpers';
 
 const t = messages('en');
 
@@ -14,11 +14,7 @@ test('an invitee without an account signs up with the link and finds the invitat
   const carolEmail = uniqueEmail('carol');
   await alice.goto(`${home}/settings`);
   await hydrated(alice);
-  await alice.locator('summary', { hasText: t('settings.invite_someone') }).click();
-  const form = alice.locator('.invite-someone');
-  await form.getByLabel(t('auth.email'), { exact: true }).fill(carolEmail);
-  await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
-  await expect(alice.getByTestId('invited')).toContainText(carolEmail);
+  await inviteSomeone(alice, carolEmail);
   await expect(alice.getByTestId('seats')).toContainText('2 of');
   const signup = await alice.getByTestId('signup-link').getAttribute('href');
   expect(signup).toContain('/signup?email=');
