@@ -1,13 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
-import { PASSWORD, createSubscription, hydrated, linkFromMailbox, messages, subjectsFor, uniqueEmail } from './helpers';
+import { PASSWORD, createSubscription, hydrated, linkFromMailbox, messages, screenshot, subjectsFor, uniqueEmail } from './helpers';
 
-async function shot(page: Page, lang: string, step: string) {
-  const dir = path.join(__dirname, '../screenshots/activation');
-  mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${lang}-${step}.png`), fullPage: true });
-}
+const shot = (page: Page, lang: string, step: string) => screenshot(page, 'activation', `${lang}-${step}`);
 
 for (const { locale, lang } of [
   { locale: 'en-US', lang: 'en' },

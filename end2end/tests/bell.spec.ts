@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { activateOrganization, hydrated, inviteSomeone, messages, secondInstance, uniqueEmail } from './helpers';
+import { activateOrganization, hydrated, inviteSomeone, messages, screenshot, secondInstance, uniqueEmail } from './helpers';
 
 // Seed 003: an owner of one organization invites a member of another; the invitee, with
 // the app open, sees the bell count rise without reloading, confirms, and the switcher
@@ -39,6 +39,7 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await expect(form.getByText(t('settings.least_privilege'))).toBeVisible();
   await form.getByLabel(t('auth.email'), { exact: true }).fill(bobEmail);
   await form.locator('input[name="role"][value="EDITOR"]').check();
+  await screenshot(alice, 'roles', 'en-1-invite-someone');
   await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
   await expect(alice.getByTestId('invited')).toContainText(bobEmail);
 
@@ -46,10 +47,12 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await expect(bob.getByTestId('bell-count')).toHaveText('1', { timeout: 10_000 });
   expect(new URL(bob.url()).pathname).toBe(bobHome);
   await bob.getByTestId('bell').click();
+  await screenshot(bob, 'roles', 'en-2-bell');
   const item = t('notifications.invited_you', { org: 'Bell Acme', role: t('roles.editor') });
   await bob.getByRole('link', { name: item }).click();
   await expect(bob.getByRole('heading', { name: item })).toBeVisible();
   await hydrated(bob);
+  await screenshot(bob, 'roles', 'en-3-join-prompt');
   await bob.getByRole('button', { name: t('notifications.join') }).click();
   await expect(bob).toHaveURL(new RegExp(`${aliceHome}$`));
   await expect(bob.getByText(t('org.your_role', { role: t('roles.editor') }))).toBeVisible();
@@ -59,6 +62,7 @@ test('an invitation appears live in the bell, and joining adds the organization 
   const entries = bob.locator('.org-switcher .menu-list a');
   await expect(entries).toHaveCount(2);
   await expect(bob.locator('.org-switcher a[aria-current="page"]')).toContainText('Bell Acme');
+  await screenshot(bob, 'roles', 'en-4-switcher');
   await bob.locator('.org-switcher a', { hasText: 'Bell Globex' }).click();
   await expect(bob).toHaveURL(new RegExp(`${bobHome}$`));
   await expect(bob.getByTestId('bell-count')).toHaveText('0');

@@ -1,7 +1,7 @@
 import { expect, Page, Browser } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const PASSWORD = 'correct horse battery';
@@ -169,4 +169,12 @@ export async function inviteSomeone(page: Page, email: string, role = 'VIEWER') 
   await form.locator(`input[name="role"][value="${role}"]`).check();
   await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
   await expect(page.getByTestId('invited')).toContainText(email);
+}
+
+// A full-page picture under end2end/screenshots/<folder>/<name>.png, kept in the repository
+// so the journeys can be looked at without running them.
+export async function screenshot(page: Page, folder: string, name: string) {
+  const dir = path.join(__dirname, '../screenshots', folder);
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }

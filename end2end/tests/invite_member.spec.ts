@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, activateOrganization, hydrated, inviteSomeone, linkFromMailbox, messages, submitSignIn, uniqueEmail } from './helpers';
+import { PASSWORD, activateOrganization, hydrated, inviteSomeone, linkFromMailbox, messages, screenshot, submitSignIn, uniqueEmail } from './helpers';
 
 const t = messages('en');
 
@@ -47,6 +47,7 @@ test('an invitee without an account signs up with the link and finds the invitat
   await expect(carol.getByTestId('ask-admins')).toContainText(aliceEmail);
   await expect(carol.locator('[data-permission="invite"]')).toHaveAttribute('data-allowed', 'false');
   await expect(carol.locator('[data-permission="view_alerts"]')).toHaveAttribute('data-allowed', 'true');
+  await screenshot(carol, 'roles', 'en-5-viewer-settings');
   await carolContext.close();
   await aliceContext.close();
 });
@@ -67,6 +68,9 @@ test('an API key created on the settings page invites through the REST API until
   await expect(listed).toContainText(t('settings.never_used'));
   await expect(listed).toContainText(key.slice(0, 9));
   await expect(listed).not.toContainText(key);
+  // The form is ready for the next key.
+  await expect(keys.getByLabel(t('settings.key_name'), { exact: true })).toHaveValue('');
+  await screenshot(page, 'roles', 'en-6-api-key');
 
   const invitee = uniqueEmail('api');
   const created = await page.request.post('/api/v1/invitations', {

@@ -1,16 +1,10 @@
 import { test, expect, Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
-import { PASSWORD, activateOrganization, hydrated, linkFromMailbox, messages, subjectsFor, uniqueEmail } from './helpers';
+import { PASSWORD, activateOrganization, hydrated, linkFromMailbox, messages, screenshot, subjectsFor, uniqueEmail } from './helpers';
 
 // Admin > People (seeds 000-002): one journey per way of bringing people in, each in one of
 // the three languages, with the seeds' wording read from the product's own locale files.
 
-async function shot(page: Page, name: string) {
-  const dir = path.join(__dirname, '../screenshots/people');
-  mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => screenshot(page, 'people', name);
 
 function today(): string {
   return new Date().toISOString().slice(0, 10);

@@ -189,6 +189,8 @@ fn ApiKeys(
     follow_success(revoke);
     // The list as loaded, plus each key created since (newest first, as the server lists).
     let rows = RwSignal::new(keys);
+    // Emptied once a key is made, so the next one starts from a blank name.
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
             rows.update(|rows| {
@@ -196,6 +198,9 @@ fn ApiKeys(
                     rows.insert(0, created.row);
                 }
             });
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
         }
     });
     let (r2, s2) = (region.clone(), short_name.clone());
@@ -239,7 +244,7 @@ fn ApiKeys(
                 }
             })}
             {move || rows.with(Vec::is_empty).then(|| view! { <p class="muted">{i18n.t("settings.no_keys")}</p> })}
-            <table class="people-table" hidden=move || rows.with(Vec::is_empty)>
+            <table class="table api-key-table" hidden=move || rows.with(Vec::is_empty)>
                 <thead>
                     <tr>
                         <th>{i18n.t("settings.key_name")}</th>
@@ -257,7 +262,7 @@ fn ApiKeys(
             <FormAlert action=revoke />
             <h3>{i18n.t("settings.create_key")}</h3>
             <FormAlert action=create />
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <OrgInputs region=region short_name=short_name />
                 <Field name="name" label="settings.key_name" autocomplete="off" errors=field_errors(create, "name") />
                 <div class="field">
