@@ -28,7 +28,11 @@ pub fn is_form_post() -> bool {
 }
 
 pub fn session_token() -> Option<String> {
-    parts().and_then(|p| read_cookie(&p.headers, SESSION_COOKIE))
+    cookie(SESSION_COOKIE)
+}
+
+pub fn cookie(name: &str) -> Option<String> {
+    parts().and_then(|p| read_cookie(&p.headers, name))
 }
 
 pub fn client_ip() -> Option<IpAddr> {

@@ -20,6 +20,19 @@ pub async fn create_api_key(
         super::server::service::create(&state, &member, &name, &role).await
     }
     .await;
+    // Without JavaScript the answer is a redirect back to the settings page, which shows
+    // the key once from a short-lived cookie scoped to that page.
+    if let Ok(created) = &result
+        && request::is_form_post()
+    {
+        let page = crate::orgs::types::settings_path(&region, &short_name);
+        request::set_cookie(crate::auth::server::cookies::new_key_cookie(
+            &created.key,
+            &page,
+            state.settings.secure_cookies,
+        ));
+        request::redirect_form_post(&format!("{page}#api-keys"));
+    }
     request::respond(result)
 }
 
@@ -30,10 +43,7 @@ pub async fn revoke_api_key(
     key_id: i64,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let to = format!(
-        "{}/settings",
-        crate::orgs::types::org_home(&region, &short_name)
-    );
+    let to = crate::orgs::types::settings_path(&region, &short_name);
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
         super::server::service::revoke(&state, &member, key_id).await

@@ -7,7 +7,7 @@ use super::server::{access::Member, service};
 use super::types::OrgOverview;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{request, state::AppState};
+use crate::{auth::server::cookies, request, state::AppState};
 
 #[server]
 pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgOverview, AppError> {
@@ -32,9 +32,17 @@ pub async fn get_org_settings(
 ) -> Result<super::types::OrgSettings, AppError> {
     let state = AppState::current();
     request::no_store();
+    // A key made by a plain form post comes in its page-scoped cookie: shown once.
+    let new_key = request::cookie(cookies::NEW_KEY_COOKIE).filter(|k| !k.is_empty());
+    if new_key.is_some() {
+        request::set_cookie(cookies::clear_new_key_cookie(
+            &super::types::settings_path(&region, &short_name),
+            state.settings.secure_cookies,
+        ));
+    }
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
-        service::settings(&state, &member).await
+        service::settings(&state, &member, new_key.as_deref()).await
     }
     .await;
     if let Err(err) = &result {
@@ -60,8 +68,8 @@ pub async fn invite_member(
     .await;
     request::respond(result.map(|_| {
         let to = format!(
-            "{}/settings?invited={}",
-            super::types::org_home(&region, &short_name),
+            "{}?invited={}",
+            super::types::settings_path(&region, &short_name),
             crate::url::encode(email.trim())
         );
         request::redirect_form_post(&to);

@@ -10,7 +10,7 @@ use super::permissions::{Decision, Permission};
 use super::types::{OrgSettings, Role};
 use super::views::{OrgProblem, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
-use crate::api_keys::types::ApiKeyView;
+use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
 use crate::auth::types::check_email;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{
@@ -60,7 +60,7 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         </section>
         <InviteSomeone s=s.clone() />
         <YourPermissions decisions=s.decisions.clone() />
-        {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
+        {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
     }
     .into_any()
 }
@@ -175,10 +175,12 @@ fn YourPermissions(decisions: Vec<Decision>) -> impl IntoView {
     .into_any()
 }
 
-/// API keys: the list with last use and Revoke, and a form that shows a new key once.
+/// API keys: the list with last use and Revoke, and a form that shows a new key once
+/// (`fresh`: one just made by a plain form post, when JavaScript is off).
 #[component]
 fn ApiKeys(
     keys: Vec<ApiKeyView>,
+    fresh: Option<CreatedApiKey>,
     region: String,
     short_name: String,
     my_role: Role,
@@ -231,7 +233,7 @@ fn ApiKeys(
         <section class="card api-keys" id="api-keys">
             <h2>{i18n.t("settings.api_keys")}</h2>
             <p class="muted">{i18n.t("settings.api_keys_intro")} " " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a></p>
-            {move || create.value().get().and_then(|r| r.ok()).map(|created| {
+            {move || create.value().get().and_then(|r| r.ok()).or_else(|| fresh.clone()).map(|created| {
                 let key = created.key.clone();
                 view! {
                     <div class="alert alert-success" role="status">

@@ -79,6 +79,11 @@ pub fn org_home(region: &str, short_name: &str) -> String {
     format!("/o/{region}/{short_name}")
 }
 
+/// The organization settings page (seed 003: "+" → "Invite member" leads here).
+pub fn settings_path(region: &str, short_name: &str) -> String {
+    format!("{}/settings", org_home(region, short_name))
+}
+
 /// What an organization's home page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgOverview {
@@ -149,6 +154,8 @@ pub struct OrgSettings {
     pub contacts: Vec<String>,
     /// The organization's API keys, for those who may manage them.
     pub api_keys: Option<Vec<crate::api_keys::types::ApiKeyView>>,
+    /// A key this member just made without JavaScript, shown this once.
+    pub new_key: Option<crate::api_keys::types::CreatedApiKey>,
     /// Where invitees without an account sign up.
     pub signup_link: String,
 }

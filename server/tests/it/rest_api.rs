@@ -5,6 +5,7 @@
 use crate::common::*;
 use app::api_keys::api::{CreateApiKey, RevokeApiKey};
 use app::orgs::api::GetOrgSettings;
+use leptos::server_fn::ServerFn;
 use reqwest::Method;
 use sqlx::PgPool;
 
@@ -254,4 +255,65 @@ async fn the_openapi_document_describes_every_endpoint(pool: PgPool) {
         "bearer"
     );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+/// The settings page's "Create API key" form posted without JavaScript: the page it lands
+/// on shows the key once (from a cookie only that page receives), and the key works.
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_new_key_is_shown_once_on_the_settings_page(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    let settings = "/o/eu-central-1/acme/settings";
+    let mut form = ACME.to_vec();
+    form.extend([("name", "Nightly export"), ("role", "VIEWER")]);
+    let res = owner
+        .post(app.url(CreateApiKey::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url(settings))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], format!("{settings}#api-keys"));
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains(&format!("Path={settings};")),
+        "{cookie}"
+    );
+
+    let (status, html) = app.get(&owner, settings).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("API key \"Nightly export\" created"),
+        "{html}"
+    );
+    let at = html
+        .find("data-testid=\"new-api-key\"")
+        .expect("the key is shown");
+    let key = html[..at]
+        .rsplit("value=\"")
+        .next()
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(key.starts_with("mk_") && key.len() > 40, "{key}");
+    let (status, members) = rest(&app, Some(&key), Method::GET, "/api/v1/members", None).await;
+    assert_eq!(status, 200, "{members}");
+
+    // Once: a reload shows the list, not the secret.
+    let (_, again) = app.get(&owner, settings).await;
+    assert!(!again.contains("new-api-key") && !again.contains(&key));
+    assert!(again.contains("Nightly export"));
+    // A cookie with anything but this member's new key shows nothing.
+    let forged = owner
+        .get(app.url(settings))
+        .header("cookie", "muster_new_key=mk_not-a-key-of-this-organization")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!forged.contains("new-api-key") && !forged.contains("mk_not-a-key"));
 }

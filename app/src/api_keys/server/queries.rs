@@ -51,6 +51,24 @@ pub async fn insert(
     .await
 }
 
+/// The id of a key in use in this organization, made by this person, with this hash.
+pub async fn made_by(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+    key_hash: &[u8],
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT id FROM api_keys
+           WHERE org_id = $1 AND created_by = $2 AND key_hash = $3 AND revoked_at IS NULL"#,
+        org_id,
+        user_id,
+        key_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Revokes a key of this organization; its name, or `None` if there is no such key in use.
 pub async fn revoke(
     db: impl PgExecutor<'_>,

@@ -105,6 +105,29 @@ pub async fn create(
     })
 }
 
+/// The key shown once after a plain form post: only if it is in use in this organization
+/// and was made by this member (anything else in the cookie is ignored).
+pub async fn made_by(
+    state: &AppState,
+    member: &Member,
+    key: &str,
+    keys: &[ApiKeyView],
+) -> Result<Option<CreatedApiKey>, AppError> {
+    let id = queries::made_by(
+        &state.pool,
+        member.org_id,
+        member.actor.user_id,
+        &tokens::hash(key),
+    )
+    .await?;
+    Ok(id
+        .and_then(|id| keys.iter().find(|k| k.id == id))
+        .map(|row| CreatedApiKey {
+            key: key.to_owned(),
+            row: row.clone(),
+        }))
+}
+
 pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<(), AppError> {
     let granted = member.require(state, Permission::CreateApiKey).await?;
     let mut tx = state.pool.begin().await?;

@@ -35,6 +35,27 @@ pub fn clear_session_cookie(secure: bool) -> HeaderValue {
     .expect("static cookie")
 }
 
+/// Carries a new API key's secret from a plain form post (no JavaScript) to the settings
+/// page that shows it once: `HttpOnly; SameSite=Strict`, only sent to that page, gone after
+/// five minutes or at the first showing (`clear_new_key_cookie`).
+pub const NEW_KEY_COOKIE: &str = "muster_new_key";
+
+pub fn new_key_cookie(key: &str, path: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{NEW_KEY_COOKIE}={key}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=300{secure}"
+    ))
+    .expect("key and path are url-safe")
+}
+
+pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{NEW_KEY_COOKIE}=; Path={path}; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+    ))
+    .expect("path is url-safe")
+}
+
 /// The language cookie is readable by scripts on purpose: it holds no secret.
 pub fn locale_cookie(code: &str, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };

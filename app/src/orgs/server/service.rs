@@ -119,14 +119,26 @@ pub async fn decisions_for(
 
 /// The organization settings page: plan and seats, what the member may do, "Invite
 /// someone" (or who to ask), and the API keys for those who manage them.
-pub async fn settings(state: &AppState, member: &Member) -> Result<OrgSettings, AppError> {
+/// `new_key`: the secret of a key this member just made without JavaScript, if any.
+pub async fn settings(
+    state: &AppState,
+    member: &Member,
+    new_key: Option<&str>,
+) -> Result<OrgSettings, AppError> {
     let org = queries::org_by_id(&state.pool, member.org_id).await?;
     let plan = member.plan(state).await?;
     let can_invite = member.can(Permission::Invite);
-    let api_keys = if member.can(Permission::CreateApiKey) {
-        Some(crate::api_keys::server::service::list(state, member).await?)
+    let (api_keys, new_key) = if member.can(Permission::CreateApiKey) {
+        let keys = crate::api_keys::server::service::list(state, member).await?;
+        let new_key = match new_key {
+            Some(key) => {
+                crate::api_keys::server::service::made_by(state, member, key, &keys).await?
+            }
+            None => None,
+        };
+        (Some(keys), new_key)
     } else {
-        None
+        (None, None)
     };
     Ok(OrgSettings {
         org_name: org.name,
@@ -144,6 +156,7 @@ pub async fn settings(state: &AppState, member: &Member) -> Result<OrgSettings, 
         can_invite,
         contacts: member.contacts_unless(state, can_invite).await?,
         api_keys,
+        new_key,
         signup_link: state.settings.link("/signup"),
     })
 }
