@@ -3,7 +3,9 @@
 //! them, through HTTP against a real database and SMTP sink.
 
 use crate::common::*;
+use app::auth::api::SetLocale;
 use app::error::AppError;
+use app::i18n::{Locale, tr_args};
 use app::invitations::api::AcceptInvitation;
 use app::people::api::{
     AddPerson, ChangeRole, GetAuditLog, GetPeople, InviteAll, RevokeInvite, SaveJoinLink,
@@ -346,6 +348,45 @@ async fn invite_all_invites_exactly_the_never_invited_once(pool: PgPool) {
         .collect();
     assert_eq!(invite_all.len(), 1);
     assert_eq!(invite_all[0]["detail"], "5");
+}
+
+/// An invitation is written in the language the invitee chose for their account; people
+/// without an account get the inviter's. One by one and through Invite All alike.
+#[sqlx::test(migrations = false)]
+async fn invitations_are_written_in_the_language_the_invitee_chose(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    for (company, email) in [
+        ("Globex", "ute@globex.test"),
+        ("Initech", "uwe@initech.test"),
+    ] {
+        let account = org(&app, company, email, &[]).await;
+        ok(app.call::<SetLocale>(&account, &[("locale", "de")]).await).await;
+    }
+    add(&app, &owner, "Ute", "ute@globex.test", "VIEWER", true).await;
+    add(&app, &owner, "Uwe", "uwe@initech.test", "EDITOR", false).await;
+    add(&app, &owner, "Nadia", "nadia@acme.test", "EDITOR", false).await;
+    ok(app.call::<InviteAll>(&owner, &ACME).await).await;
+
+    let subject = |locale| {
+        tr_args(
+            locale,
+            "email.invitation.subject",
+            &[("inviter", "Olivia Owner"), ("org", "Acme")],
+        )
+    };
+    let (german, english) = (subject(Locale::De), subject(Locale::En));
+    assert_ne!(german, english);
+    for email in ["ute@globex.test", "uwe@initech.test"] {
+        let mail = mail_with_subject(&app, email, &german).await;
+        assert!(mail.text.contains("lang=de"), "{}", mail.text);
+        assert!(
+            app.mailbox.to(email).iter().all(|m| m.subject != english),
+            "no English invitation to {email}"
+        );
+    }
+    let mail = mail_with_subject(&app, "nadia@acme.test", &english).await;
+    assert!(mail.text.contains("lang=en"), "{}", mail.text);
 }
 
 #[sqlx::test(migrations = false)]

@@ -66,6 +66,16 @@ pub async fn find_user_by_email(
     .await
 }
 
+/// The language an account chose, if this address has one: mail to it is written in it.
+pub async fn locale_of(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT locale FROM users WHERE email = $1", email)
+        .fetch_optional(db)
+        .await
+}
+
 pub async fn find_user_by_id(
     db: impl PgExecutor<'_>,
     id: i64,

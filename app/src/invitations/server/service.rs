@@ -23,7 +23,8 @@ pub struct Invite<'a> {
     pub role: Role,
     pub inviter_id: i64,
     pub inviter_name: &'a str,
-    /// The language of the email (the inviter's: the invitee's is not known yet).
+    /// The language of the email when the invitee has no account yet (the inviter's);
+    /// someone with an account gets it in the language they chose.
     pub locale: Locale,
 }
 
@@ -47,9 +48,13 @@ pub async fn issue(
     )
     .await?;
     if created {
+        let locale = users::locale_of(&mut *db, invite.email)
+            .await?
+            .and_then(|code| Locale::from_code(&code))
+            .unwrap_or(invite.locale);
         let mail = invitation_mail(
             settings,
-            invite.locale,
+            locale,
             invite.inviter_name,
             invite.org_name,
             invite.role,

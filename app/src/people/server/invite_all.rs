@@ -41,7 +41,8 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         .into_iter()
         .filter(|p| p.welcome_sent_at.is_none())
         .collect();
-    let locale = Locale::from_code(&batch.locale).unwrap_or_default();
+    // The inviter's language, for people without an account (who chose none yet).
+    let inviter_locale = Locale::from_code(&batch.locale).unwrap_or_default();
     let mut emails = Vec::with_capacity(people.len());
     let mut roles = Vec::with_capacity(people.len());
     let mut hashes = Vec::with_capacity(people.len());
@@ -51,7 +52,15 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         emails.push(person.email.clone());
         roles.push(person.role.clone());
         hashes.push(token.hash);
-        links.insert(person.email.clone(), (token.plain, person.role.clone()));
+        let locale = person
+            .locale
+            .as_deref()
+            .and_then(Locale::from_code)
+            .unwrap_or(inviter_locale);
+        links.insert(
+            person.email.clone(),
+            (token.plain, person.role.clone(), locale),
+        );
     }
     let invited = queries::insert_invitations(
         &mut *tx,
@@ -65,13 +74,13 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     .await?;
     let (mut to, mut subjects, mut texts, mut htmls) = (vec![], vec![], vec![], vec![]);
     for email in invited {
-        let Some((token, role)) = links.get(&email) else {
+        let Some((token, role, locale)) = links.get(&email) else {
             continue;
         };
         let role = Role::from_code(role).unwrap_or(Role::Viewer);
         let mail = invitation_mail(
             &state.settings,
-            locale,
+            *locale,
             &batch.inviter_name,
             &batch.org_name,
             role,

@@ -461,6 +461,8 @@ pub struct BatchPerson {
     pub role: String,
     /// Set when someone invited this person by hand meanwhile: skipped.
     pub welcome_sent_at: Option<DateTime<Utc>>,
+    /// The language of the person's account, if they have one: their mail is written in it.
+    pub locale: Option<String>,
 }
 
 /// The batch's next `limit` people after `after` (a person id), in id order.
@@ -472,8 +474,9 @@ pub async fn batch_chunk(
 ) -> Result<Vec<BatchPerson>, sqlx::Error> {
     sqlx::query_as!(
         BatchPerson,
-        r#"SELECT p.id, p.email, p.role, p.welcome_sent_at
+        r#"SELECT p.id, p.email, p.role, p.welcome_sent_at, u.locale AS "locale?"
            FROM invite_batch_people b JOIN people p ON p.id = b.person_id
+           LEFT JOIN users u ON u.email = p.email
            WHERE b.batch_id = $1 AND b.person_id > $2
            ORDER BY b.person_id LIMIT $3"#,
         batch_id,
