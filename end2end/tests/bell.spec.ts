@@ -12,13 +12,13 @@ test('an invitation appears live in the bell, and joining adds the organization 
   const bobContext = await browser.newContext({ locale: 'en-US' });
   const bob = await bobContext.newPage();
   const bobEmail = uniqueEmail('bob');
-  const bobHome = await activateOrganization(bob, 'en', 'Bell Globex', bobEmail);
+  const bobHome = await activateOrganization(bob, 'en', 'Bell Globex', bobEmail, 'Bob Baker');
   await hydrated(bob);
   await expect(bob.getByTestId('bell-count')).toHaveText('0');
 
   const aliceContext = await browser.newContext({ locale: 'en-US' });
   const alice = await aliceContext.newPage();
-  const aliceHome = await activateOrganization(alice, 'en', 'Bell Acme', uniqueEmail('alice'));
+  const aliceHome = await activateOrganization(alice, 'en', 'Bell Acme', uniqueEmail('alice'), 'Alice Adams');
   // Alice goes on with another server instance (her session is in the shared database).
   const other = await secondInstance();
   test.info().annotations.push({ type: 'second instance', description: other.url });
@@ -85,7 +85,7 @@ test('with the event stream cut, the bell still updates on a timer', async ({ br
   const bobContext = await browser.newContext({ locale: 'en-US' });
   const bob = await bobContext.newPage();
   const bobEmail = uniqueEmail('bob');
-  const bobHome = await activateOrganization(bob, 'en', 'Poll Globex', bobEmail);
+  const bobHome = await activateOrganization(bob, 'en', 'Poll Globex', bobEmail, 'Bob Baker');
   let cut = 0;
   await bob.route('**/events', (route) => {
     cut += 1;
@@ -98,7 +98,7 @@ test('with the event stream cut, the bell still updates on a timer', async ({ br
 
   const aliceContext = await browser.newContext({ locale: 'en-US' });
   const alice = await aliceContext.newPage();
-  const aliceHome = await activateOrganization(alice, 'en', 'Poll Acme', uniqueEmail('alice'));
+  const aliceHome = await activateOrganization(alice, 'en', 'Poll Acme', uniqueEmail('alice'), 'Alice Adams');
   await alice.goto(`${aliceHome}/settings`);
   await hydrated(alice);
   await inviteSomeone(alice, bobEmail, 'ADMIN');

@@ -96,7 +96,7 @@ export async function subjectsFor(page: Page, email: string, expected: number): 
  * Activates a new organization for `company` through the wizard (region eu-central-1, no
  * invitations) and signs its owner in; returns the organization's home path.
  */
-export async function activateOrganization(page: Page, lang: string, company: string, owner: string): Promise<string> {
+export async function activateOrganization(page: Page, lang: string, company: string, owner: string, name = 'Olivia Owner'): Promise<string> {
   const t = messages(lang);
   await page.goto(createSubscription(company, owner, lang));
   await hydrated(page);
@@ -104,7 +104,7 @@ export async function activateOrganization(page: Page, lang: string, company: st
   await page.getByRole('button', { name: t('activation.sign_up') }).click();
   await expect(page.getByRole('heading', { name: t('activation.account_title') })).toBeVisible();
   await hydrated(page);
-  await page.getByLabel(t('auth.name'), { exact: true }).fill('Olivia Owner');
+  await page.getByLabel(t('auth.name'), { exact: true }).fill(name);
   await page.getByLabel(t('auth.password')).fill(PASSWORD);
   await page.getByRole('button', { name: t('activation.next') }).click();
   await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();

@@ -10,7 +10,7 @@ test('an invitee without an account signs up with the link and finds the invitat
   const aliceContext = await browser.newContext({ locale: 'en-US' });
   const alice = await aliceContext.newPage();
   const aliceEmail = uniqueEmail('alice');
-  const home = await activateOrganization(alice, 'en', 'Signup Acme', aliceEmail);
+  const home = await activateOrganization(alice, 'en', 'Signup Acme', aliceEmail, 'Alice Adams');
   const carolEmail = uniqueEmail('carol');
   await alice.goto(`${home}/settings`);
   await hydrated(alice);
