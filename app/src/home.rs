@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
-use crate::i18n::{tr_args, use_i18n};
+use crate::auth::types::CurrentUser;
+use crate::i18n::{tr, tr_args, use_i18n};
+use crate::notifications::views::invited_text;
 use crate::ui::shell::use_user;
 
 #[component]
@@ -11,13 +13,7 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.0.await {
-                    Ok(Some(user)) => view! {
-                        <section class="card">
-                            <h1>{move || tr_args(i18n.locale(), "home.welcome", &[("name", &user.name)])}</h1>
-                            <p>{i18n.t("home.signed_in_intro")}</p>
-                        </section>
-                    }
-                    .into_any(),
+                    Ok(Some(user)) => view! { <SignedInHome user=user /> }.into_any(),
                     _ => view! {
                         <section class="hero">
                             <h1>{i18n.t("home.tagline")}</h1>
@@ -33,5 +29,52 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Where signing in lands: invitations waiting for an answer, then the person's
+/// organizations (each with its short name, region and the person's role there).
+#[component]
+fn SignedInHome(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = user.name.clone();
+    let invitations = (!user.pending.is_empty()).then(|| {
+        view! {
+            <h2>{i18n.t("home.invitations")}</h2>
+            <ul class="home-list" data-testid="home-invitations">
+                {user.pending.into_iter().map(|inv| {
+                    let href = format!("/notifications?invitation={}", inv.id);
+                    view! { <li><a href=href>{move || invited_text(i18n.locale(), &inv)}</a></li> }
+                }).collect_view()}
+            </ul>
+        }
+    });
+    let orgs = if user.orgs.is_empty() {
+        view! { <p class="muted">{i18n.t("nav.no_org_hint")}</p> }.into_any()
+    } else {
+        view! {
+            <p>{i18n.t("home.choose_org")}</p>
+            <ul class="home-list" data-testid="home-orgs">
+                {user.orgs.into_iter().map(|m| {
+                    let role = m.role;
+                    view! {
+                        <li>
+                            <a href=m.home()>{m.name.clone()}</a>
+                            <span class="muted">{format!("{} · {}", m.short_name, m.region)}</span>
+                            <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card">
+            <h1>{move || tr_args(i18n.locale(), "home.welcome", &[("name", &name)])}</h1>
+            {invitations}
+            <h2>{i18n.t("home.your_orgs")}</h2>
+            {orgs}
+        </section>
     }
 }

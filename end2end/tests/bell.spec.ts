@@ -72,6 +72,13 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await expect(bob.getByRole('heading', { name: 'Bell Globex' })).toBeVisible();
   await bob.locator('.org-switcher summary').click();
   await expect(bob.locator('.org-switcher a[aria-current="page"]')).toContainText('Bell Globex');
+  // Signing in lands on "/", which lists both organizations with Bob's role in each.
+  await bob.goto('/');
+  const homeOrgs = bob.getByTestId('home-orgs').locator('li');
+  await expect(homeOrgs).toHaveCount(2);
+  await expect(homeOrgs.filter({ hasText: 'Bell Acme' })).toContainText(t('roles.editor'));
+  await expect(homeOrgs.filter({ hasText: 'Bell Globex' })).toContainText(t('roles.owner'));
+  await screenshot(bob, 'roles', 'en-7-home');
   await bobContext.close();
   await aliceContext.close();
   other.stop();

@@ -11,7 +11,8 @@ use super::types::{Notifications, PendingInvitation};
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
 
-fn invited_text(locale: crate::i18n::Locale, inv: &PendingInvitation) -> String {
+/// "<org> invited you as <role>", in the reader's language.
+pub fn invited_text(locale: crate::i18n::Locale, inv: &PendingInvitation) -> String {
     let role = tr(locale, inv.role.label_key());
     tr_args(
         locale,

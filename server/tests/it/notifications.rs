@@ -158,3 +158,52 @@ async fn a_signed_out_page_gets_no_event_stream(pool: PgPool) {
     let res = new_client().get(app.url("/events")).send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
+
+/// Signing in lands on "/": the invitations waiting for an answer (each opening its
+/// prompt), then the person's organizations with short name, region and role. Nobody
+/// else's appear there.
+#[sqlx::test(migrations = false)]
+async fn the_home_page_lists_waiting_invitations_and_ones_organizations(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let acme_owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    let bob = org(&app, "Globex", "bob@globex.test", &[]).await;
+    let eve = org(&app, "Evil", "eve@evil.test", &[]).await;
+    invite(&app, &acme_owner, "acme", "bob@globex.test", "EDITOR").await;
+    let bobs = ok(app.call::<GetNotifications>(&bob, &[]).await).await;
+    let id = bobs["invitations"][0]["id"].to_string();
+
+    let (status, home) = app.get(&bob, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Invitations waiting for you"), "{home}");
+    assert!(list(&home, "home-invitations").contains(&format!(
+        "<a href=\"/notifications?invitation={id}\">Acme invited you as Editor"
+    )));
+    let orgs = list(&home, "home-orgs");
+    assert!(orgs.contains("<a href=\"/o/eu-central-1/globex\">Globex</a>"));
+    assert!(orgs.contains("globex · eu-central-1") && orgs.contains("Owner"));
+    assert!(!orgs.contains("Acme"));
+
+    ok(app
+        .call::<JoinOrganization>(&bob, &[("invitation_id", &id)])
+        .await)
+    .await;
+    let (_, home) = app.get(&bob, "/").await;
+    assert!(!home.contains("home-invitations"));
+    let orgs = list(&home, "home-orgs");
+    assert!(orgs.contains("<a href=\"/o/eu-central-1/acme\">Acme</a>"));
+    assert!(orgs.contains("acme · eu-central-1") && orgs.contains("Editor"));
+    assert!(orgs.contains("<a href=\"/o/eu-central-1/globex\">Globex</a>"));
+
+    let (_, home) = app.get(&eve, "/").await;
+    assert!(list(&home, "home-orgs").contains("<a href=\"/o/eu-central-1/evil\">Evil</a>"));
+    assert!(!home.contains("Acme") && !home.contains("Globex"));
+}
+
+/// The `<ul data-testid="...">` list of a page.
+fn list<'a>(html: &'a str, testid: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-testid=\"{testid}\""))
+        .unwrap_or_else(|| panic!("no {testid} in {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</ul>").unwrap()]
+}

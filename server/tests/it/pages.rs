@@ -98,6 +98,10 @@ async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
     assert_eq!(ok.headers()["location"], "/");
     let (_, home) = app.get(&app.client, "/").await;
     assert!(home.contains("Welcome, Jo"));
+    assert!(
+        home.contains("Your organizations will be listed here once you activate or join one."),
+        "{home}"
+    );
 }
 
 #[sqlx::test(migrations = false)]
