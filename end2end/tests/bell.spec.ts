@@ -49,7 +49,7 @@ test('an invitation appears live in the bell, and joining adds the organization 
   await bob.getByTestId('bell').click();
   await screenshot(bob, 'roles', 'en-2-bell');
   const item = t('notifications.invited_you', { org: 'Bell Acme', role: t('roles.editor') });
-  await bob.getByRole('link', { name: item }).click();
+  await bob.locator('.bell').getByRole('link', { name: item }).click();
   await expect(bob.getByRole('heading', { name: item })).toBeVisible();
   await hydrated(bob);
   await screenshot(bob, 'roles', 'en-3-join-prompt');
@@ -115,7 +115,7 @@ test('with the event stream cut, the bell still updates on a timer', async ({ br
   expect(new URL(bob.url()).pathname).toBe(bobHome);
   await bob.getByTestId('bell').click();
   const item = t('notifications.invited_you', { org: 'Poll Acme', role: t('roles.admin') });
-  await expect(bob.getByRole('link', { name: item })).toBeVisible();
+  await expect(bob.locator('.bell').getByRole('link', { name: item })).toBeVisible();
   await bobContext.close();
   await aliceContext.close();
 });

@@ -32,9 +32,11 @@ test('an invitee without an account signs up with the link and finds the invitat
   await carol.getByRole('button', { name: 'Confirm my email' }).click();
   await submitSignIn(carol, carolEmail);
   await expect(carol.getByTestId('bell-count')).toHaveText('1');
-  await carol.getByTestId('bell').click();
+  // Signing in lands on the home page, which lists the invitation too; the bell opens it.
   const item = t('notifications.invited_you', { org: 'Signup Acme', role: t('roles.viewer') });
-  await carol.getByRole('link', { name: item }).click();
+  await expect(carol.getByTestId('home-invitations')).toContainText(item);
+  await carol.getByTestId('bell').click();
+  await carol.locator('.bell').getByRole('link', { name: item }).click();
   await hydrated(carol);
   await carol.getByRole('button', { name: t('notifications.join') }).click();
   await expect(carol).toHaveURL(new RegExp(`${home}$`));
