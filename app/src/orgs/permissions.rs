@@ -68,8 +68,6 @@ impl Permission {
         matches!(self, Permission::Invite | Permission::CtiConsole)
     }
 
-    /// The whole answer to "may a member with `role` do this here?": the role matrix
-    /// first, then premium features, then seats (for inviting one more person).
     /// Translation key of the refusal for a role without this permission; its message
     /// names who to ask (`contacts`).
     pub fn refusal_key(self) -> &'static str {
@@ -80,6 +78,8 @@ impl Permission {
         }
     }
 
+    /// The whole answer to "may a member with `role` do this here?": the role matrix
+    /// first, then premium features, then seats (for inviting one more person).
     pub fn decide(self, role: Role, plan: &PlanFacts) -> Decision {
         let denial = if !role.can(self) {
             Some(Denial::Role)

@@ -32,7 +32,7 @@ pub fn OrgHomePage() -> impl IntoView {
                                 <p>
                                     <a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
                                     " "
-                                    <a class="btn" href=format!("{}/settings", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("settings.open")}</a>
+                                    <a class="btn" href=crate::orgs::types::settings_path(&org.region, &org.short_name)>{i18n.t("settings.open")}</a>
                                 </p>
                                 <p>
                                     {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}

@@ -112,7 +112,7 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
                         let target = current.get().or_else(|| orgs.with_value(|o| o.first().cloned()));
                         match target {
                             Some(m) => view! {
-                                <a class="menu-item" href=format!("{}/settings#invite", m.home())>{i18n.t("nav.invite_member")}</a>
+                                <a class="menu-item" href=format!("{}#invite", crate::orgs::types::settings_path(&m.region, &m.short_name))>{i18n.t("nav.invite_member")}</a>
                             }.into_any(),
                             None => view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any(),
                         }

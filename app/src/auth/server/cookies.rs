@@ -17,53 +17,67 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// `HttpOnly; SameSite=Lax` always; `Secure` when the site is served over https.
-pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    let max_age = SESSION_DAYS * 24 * 3600;
+/// One `Set-Cookie` value. `Secure` is added when the site is served over https;
+/// `max_age` 0 removes the cookie.
+fn cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    attributes: &str,
+    max_age: i64,
+    secure: bool,
+) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path}; {attributes}; Max-Age={max_age}{secure}"
     ))
-    .expect("token is base64url")
+    .expect("cookie values and paths are url-safe")
+}
+
+/// Not readable by scripts, sent on top-level navigations from other sites (sign-in links).
+const SESSION_ATTRIBUTES: &str = "HttpOnly; SameSite=Lax";
+
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let max_age = SESSION_DAYS * 24 * 3600;
+    cookie(
+        SESSION_COOKIE,
+        token,
+        "/",
+        SESSION_ATTRIBUTES,
+        max_age,
+        secure,
+    )
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .expect("static cookie")
+    cookie(SESSION_COOKIE, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 
 /// Carries a new API key's secret from a plain form post (no JavaScript) to the settings
-/// page that shows it once: `HttpOnly; SameSite=Strict`, only sent to that page, gone after
+/// page that shows it once: never sent from other sites, only sent to that page, gone after
 /// five minutes or at the first showing (`clear_new_key_cookie`).
 pub const NEW_KEY_COOKIE: &str = "muster_new_key";
+const NEW_KEY_ATTRIBUTES: &str = "HttpOnly; SameSite=Strict";
 
 pub fn new_key_cookie(key: &str, path: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{NEW_KEY_COOKIE}={key}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=300{secure}"
-    ))
-    .expect("key and path are url-safe")
+    cookie(NEW_KEY_COOKIE, key, path, NEW_KEY_ATTRIBUTES, 300, secure)
 }
 
 pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{NEW_KEY_COOKIE}=; Path={path}; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
-    ))
-    .expect("path is url-safe")
+    cookie(NEW_KEY_COOKIE, "", path, NEW_KEY_ATTRIBUTES, 0, secure)
 }
 
 /// The language cookie is readable by scripts on purpose: it holds no secret.
 pub fn locale_cookie(code: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{}={code}; Path=/; SameSite=Lax; Max-Age=31536000{secure}",
-        crate::i18n::LOCALE_COOKIE
-    ))
-    .expect("locale code is ascii")
+    let year = 365 * 24 * 3600;
+    cookie(
+        crate::i18n::LOCALE_COOKIE,
+        code,
+        "/",
+        "SameSite=Lax",
+        year,
+        secure,
+    )
 }
 
 #[cfg(test)]
@@ -95,6 +109,27 @@ mod tests {
                 .to_str()
                 .unwrap()
                 .ends_with("; Secure")
+        );
+    }
+
+    #[test]
+    fn each_cookie_keeps_its_scope_and_lifetime() {
+        let text = |v: HeaderValue| v.to_str().unwrap().to_owned();
+        assert_eq!(
+            text(session_cookie("tok", true)),
+            "muster_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure"
+        );
+        assert_eq!(
+            text(clear_session_cookie(false)),
+            "muster_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        );
+        assert_eq!(
+            text(new_key_cookie("mk_1", "/o/eu/acme/settings", false)),
+            "muster_new_key=mk_1; Path=/o/eu/acme/settings; HttpOnly; SameSite=Strict; Max-Age=300"
+        );
+        assert_eq!(
+            text(locale_cookie("de", false)),
+            "muster_lang=de; Path=/; SameSite=Lax; Max-Age=31536000"
         );
     }
 }
