@@ -63,6 +63,9 @@ pub enum AppError {
     NotPermitted { key: String, contacts: Vec<String> },
     #[error("too many attempts")]
     RateLimited { retry_after_minutes: u32 },
+    /// Too many mails asked for one address or from one client.
+    #[error("too many mails")]
+    MailLimited { retry_after_minutes: u32 },
     #[error("internal error")]
     Internal,
     /// The request never reached our code (network down, malformed request, ...).
@@ -101,7 +104,7 @@ impl AppError {
             AppError::Gone(_) => 410,
             AppError::Conflict(_) => 409,
             AppError::Validation(_) => 422,
-            AppError::RateLimited { .. } => 429,
+            AppError::RateLimited { .. } | AppError::MailLimited { .. } => 429,
             AppError::Internal => 500,
             AppError::Request(_) => 400,
         }
@@ -146,6 +149,13 @@ impl AppError {
             } => tr_args(
                 locale,
                 "errors.rate_limited",
+                &[("minutes", &retry_after_minutes.to_string())],
+            ),
+            AppError::MailLimited {
+                retry_after_minutes,
+            } => tr_args(
+                locale,
+                "errors.mail_limited",
                 &[("minutes", &retry_after_minutes.to_string())],
             ),
             AppError::Internal => tr_args(locale, "errors.internal", &[]),

@@ -69,8 +69,21 @@ fn SignedInHome(user: CurrentUser) -> impl IntoView {
         }
         .into_any()
     };
+    let query = leptos_router::hooks::use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            if q.get("verified").is_some() {
+                Some("auth.verified_notice")
+            } else if q.get("reset").is_some() {
+                Some("auth.reset_notice")
+            } else {
+                None
+            }
+        })
+    };
     view! {
         <section class="card">
+            {move || notice().map(|key| view! { <div class="alert alert-success" role="status">{i18n.t(key)}</div> })}
             <h1>{move || tr_args(i18n.locale(), "home.welcome", &[("name", &name)])}</h1>
             {invitations}
             <h2>{i18n.t("home.your_orgs")}</h2>

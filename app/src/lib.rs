@@ -42,6 +42,8 @@ use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    request::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html>

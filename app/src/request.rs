@@ -35,10 +35,85 @@ pub fn cookie(name: &str) -> Option<String> {
     parts().and_then(|p| read_cookie(&p.headers, name))
 }
 
+/// The client's address: the TCP peer, unless the peer is a trusted proxy
+/// (`MUSTER_TRUSTED_PROXIES`); then the right-most `X-Forwarded-For` entry that is not
+/// itself a trusted proxy. Entries a client wrote itself (to the left) are never believed.
 pub fn client_ip() -> Option<IpAddr> {
-    parts()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().cloned())
-        .map(|ConnectInfo(addr)| addr.ip())
+    let parts = parts()?;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())?;
+    let trusted = &AppState::current().settings.trusted_proxies;
+    Some(client_ip_from(peer, &parts.headers, trusted))
+}
+
+pub fn client_ip_from(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(*ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        // A malformed header: believe nothing in it.
+        .unwrap_or_default();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
+}
+
+/// An IP address or CIDR range, e.g. `10.0.0.0/8`, `::1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IpNet, String> {
+        let text = text.trim();
+        let bad = || format!("{text:?} is not an IP address or CIDR range (e.g. 10.0.0.0/8)");
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(IpNet { addr, prefix })
+    }
 }
 
 pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
@@ -94,10 +169,75 @@ pub fn set_page_status(status: u16) {
     }
 }
 
+/// The page's Content-Security-Policy: scripts only from this site or carrying this
+/// response's nonce (Leptos puts it on its hydration and data scripts), wasm allowed to
+/// compile, no framing, no plugins, forms and requests only to this site.
+pub fn content_security_policy() {
+    let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// Keeps a page out of caches and the back/forward cache: going back shows what the
 /// server has now (e.g. a wizard step already saved), never a stale copy.
 pub fn no_store() {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert("x-forwarded-for", xff.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted = vec!["10.0.0.0/8".parse::<IpNet>().unwrap()];
+        // Not a trusted peer: the header is the client's own invention.
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            client_ip_from(stranger, &headers("1.2.3.4"), &trusted),
+            stranger
+        );
+        // Through the proxy: the right-most untrusted entry, not what the client prepended.
+        assert_eq!(
+            client_ip_from(proxy, &headers("6.6.6.6, 198.51.100.7, 10.0.0.9"), &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        // No trusted proxies configured: the peer, always.
+        assert_eq!(client_ip_from(proxy, &headers("1.2.3.4"), &[]), proxy);
+        // A malformed header: the proxy's own address.
+        assert_eq!(
+            client_ip_from(proxy, &headers("not-an-ip"), &trusted),
+            proxy
+        );
+    }
+
+    #[test]
+    fn ip_nets_parse_and_match() {
+        let v6: IpNet = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains("2001:db8::1".parse().unwrap()));
+        assert!(!v6.contains("2001:db9::1".parse().unwrap()));
+        let one: IpNet = "127.0.0.1".parse().unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+        assert!("example.com".parse::<IpNet>().is_err());
     }
 }

@@ -21,6 +21,12 @@ pub struct Settings {
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub throttle_window_minutes: i64,
+    /// Mails (verification, reset, join confirmation, "account exists") per recipient
+    /// address, and per client address, in an hour.
+    pub max_mails_per_recipient: i64,
+    pub max_mails_per_client: i64,
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies); empty: nobody's.
+    pub trusted_proxies: Vec<crate::request::IpNet>,
     /// First retry delay of a failed activation step; it doubles on every attempt.
     pub activation_retry_base_ms: u64,
     /// Attempts per activation step before the job stops as failed.

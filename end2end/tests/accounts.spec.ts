@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
+import { PASSWORD, confirmEmail, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
 
 test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page }) => {
   const email = uniqueEmail('ada');
@@ -12,9 +12,12 @@ test('sign up, confirm the email from the received mail, sign in and sign out', 
   await expect(page.getByText(email)).toBeVisible();
 
   const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
-  await page.goto(link);
-  await page.getByRole('button', { name: 'Confirm my email' }).click();
-  await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
+  await confirmEmail(page, link);
+  await expect(page.getByText('Your email is confirmed and you are signed in.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
+  await page.getByLabel('Your account').first().click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
 
   await submitSignIn(page, email);
   await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
@@ -105,9 +108,14 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
 
     const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
-    await page.goto(link);
-    await page.getByRole('button', { name: 'Confirm my email' }).click();
-    await expect(page.getByText('Your email is confirmed. You can sign in now.')).toBeVisible();
+    // With another password than the one typed at sign-up, the link confirms nothing.
+    await confirmEmail(page, link, 'not the password I chose');
+    await expect(page.getByText('Password: this is not the password chosen at sign-up.', { exact: false })).toBeVisible();
+    await confirmEmail(page, link);
+    await expect(page.getByText('Your email is confirmed and you are signed in.')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
+    await page.getByLabel('Your account').first().click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
 
     await submitSignIn(page, email);
     await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
@@ -125,9 +133,7 @@ test('the top bar menus are reachable by keyboard', async ({ page }) => {
   await hydrated(page);
   await submitSignUp(page, 'Kay Board', email);
   await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
-  await page.goto(await linkFromMailbox(page, email, 'Confirm your email for Muster'));
-  await page.getByRole('button', { name: 'Confirm my email' }).click();
-  await submitSignIn(page, email);
+  await confirmEmail(page, await linkFromMailbox(page, email, 'Confirm your email for Muster'));
   await expect(page.getByRole('heading', { name: 'Welcome, Kay Board' })).toBeVisible();
 
   const seen: string[] = [];

@@ -46,6 +46,16 @@ export async function submitSignUp(page: Page, name: string, email: string, pass
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/**
+ * Opens an emailed "Confirm your email" link and confirms it with the password chosen at
+ * sign-up (English labels); the person is then signed in on the home page.
+ */
+export async function confirmEmail(page: Page, link: string, password = PASSWORD) {
+  await page.goto(link);
+  await page.getByLabel('Password chosen at sign-up').fill(password);
+  await page.getByRole('button', { name: 'Confirm my email' }).click();
+}
+
 /** Fills in and submits the sign-in form (English labels). */
 export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Email').fill(email);

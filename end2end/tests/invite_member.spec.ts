@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, activateOrganization, hydrated, inviteSomeone, linkFromMailbox, messages, screenshot, submitSignIn, uniqueEmail } from './helpers';
+import { PASSWORD, activateOrganization, confirmEmail, hydrated, inviteSomeone, linkFromMailbox, messages, screenshot, uniqueEmail } from './helpers';
 
 const t = messages('en');
 
@@ -28,9 +28,7 @@ test('an invitee without an account signs up with the link and finds the invitat
   await carol.getByLabel('Password').fill(PASSWORD);
   await carol.getByRole('button', { name: 'Create account' }).click();
   await expect(carol.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
-  await carol.goto(await linkFromMailbox(carol, carolEmail, 'Confirm your email for Muster'));
-  await carol.getByRole('button', { name: 'Confirm my email' }).click();
-  await submitSignIn(carol, carolEmail);
+  await confirmEmail(carol, await linkFromMailbox(carol, carolEmail, 'Confirm your email for Muster'));
   await expect(carol.getByTestId('bell-count')).toHaveText('1');
   // Signing in lands on the home page, which lists the invitation too; the bell opens it.
   const item = t('notifications.invited_you', { org: 'Signup Acme', role: t('roles.viewer') });

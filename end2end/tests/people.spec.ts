@@ -106,6 +106,7 @@ test('fr: people of the allowed domain join by the copied link; others are refus
   const confirm = await linkFromMailbox(j, joiner, t('email.join.subject', { org: 'Lien Co' }));
   await j.goto(confirm);
   await hydrated(j);
+  await j.getByLabel(t('join.confirm_password')).fill(PASSWORD);
   await j.getByRole('button', { name: t('join.confirm') }).click();
   await expect(j.getByText(t('org.your_role', { role: t('roles.viewer') }))).toBeVisible();
   await joinerContext.close();

@@ -53,8 +53,34 @@ pub struct Config {
     #[arg(long, env = "MAX_FAILURES_PER_ADDRESS", default_value_t = 30)]
     pub max_failures_per_address: i64,
 
+    /// The window, in minutes, of the two failed sign-in limits above.
     #[arg(long, env = "THROTTLE_WINDOW_MINUTES", default_value_t = 15)]
     pub throttle_window_minutes: i64,
+
+    /// Mails (verification, password reset, join confirmation) per recipient address in an hour.
+    #[arg(long, env = "MAX_MAILS_PER_RECIPIENT", default_value_t = 5)]
+    pub max_mails_per_recipient: i64,
+
+    /// Mails of those kinds that one client address may trigger in an hour.
+    #[arg(long, env = "MAX_MAILS_PER_CLIENT", default_value_t = 30)]
+    pub max_mails_per_client: i64,
+
+    /// Reverse proxies whose X-Forwarded-For is believed, as IP addresses or CIDR ranges
+    /// separated by commas (e.g. 10.0.0.0/8,127.0.0.1). Unset: the peer address is the
+    /// client, and X-Forwarded-For is ignored.
+    #[arg(long, env = "MUSTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip_net)]
+    pub trusted_proxies: Vec<app::request::IpNet>,
+
+    /// Serve /dev/mailbox to clients that are not on this machine (development mode only).
+    /// Off: only loopback clients see it, so a server deployed without MUSTER_MODE shows
+    /// nobody its mail.
+    #[arg(long, env = "MUSTER_DEV_MAILBOX_PUBLIC", default_value_t = false)]
+    pub dev_mailbox_public: bool,
+
+    /// How long the outbox keeps retrying a mail that cannot be delivered, in hours
+    /// (capped exponential backoff, like mail servers), before marking it not delivered.
+    #[arg(long, env = "OUTBOX_GIVE_UP_HOURS", default_value_t = 72)]
+    pub outbox_give_up_hours: i64,
 
     /// Database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
@@ -154,6 +180,10 @@ pub enum ConfigError {
     ShortSecretKey,
     #[error("MUSTER_INVITE_DAILY_QUOTA must be at least 1")]
     BadQuota,
+}
+
+fn parse_ip_net(text: &str) -> Result<app::request::IpNet, String> {
+    text.parse()
 }
 
 impl Config {

@@ -58,18 +58,28 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let receiver = state.user_events.subscribe();
-    let events = futures::stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(id) if id == user_id => break,
-                Ok(_) => continue,
-                // Too slow to keep up: tell the page to look again rather than miss one.
-                Err(broadcast::error::RecvError::Lagged(_)) => break,
-                Err(broadcast::error::RecvError::Closed) => return None,
+    let events = futures::stream::unfold(receiver, move |mut receiver| {
+        let state = state.clone();
+        let token = token.clone();
+        async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(id) if id == user_id => break,
+                    Ok(_) => continue,
+                    // Too slow to keep up: tell the page to look again rather than miss one.
+                    Err(broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
             }
+            // Sign-out and password resets delete sessions, which notifies this person:
+            // a stream whose session has ended stops here.
+            match app::auth::server::service::session_open(&state, &token).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return None,
+            }
+            let event = Event::default().event("invitations").data("changed");
+            Some((Ok::<_, Infallible>(event), receiver))
         }
-        let event = Event::default().event("invitations").data("changed");
-        Some((Ok::<_, Infallible>(event), receiver))
     });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

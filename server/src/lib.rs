@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod events;
+pub mod guard;
 pub mod mailbox_page;
 pub mod mailsink;
 pub mod outbox;
@@ -109,6 +110,9 @@ pub async fn launch(
             max_failures_per_account: config.max_failures_per_account,
             max_failures_per_address: config.max_failures_per_address,
             throttle_window_minutes: config.throttle_window_minutes,
+            max_mails_per_recipient: config.max_mails_per_recipient,
+            max_mails_per_client: config.max_mails_per_client,
+            trusted_proxies: config.trusted_proxies.clone(),
             activation_retry_base_ms: config.activation_retry_ms,
             activation_max_attempts: config.activation_max_attempts.max(1),
             activation_fault: config
@@ -144,7 +148,11 @@ pub async fn launch(
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }
 
-    let router = router(state.clone(), dev_mailbox.clone().filter(|_| dev_mode));
+    let router = router(
+        state.clone(),
+        dev_mailbox.clone().filter(|_| dev_mode),
+        config.dev_mailbox_public,
+    );
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(err) = axum::serve(listener, service)
@@ -164,7 +172,7 @@ pub async fn launch(
     })
 }
 
-fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
+fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: bool) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let context = {
@@ -186,12 +194,27 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>) -> Router {
             },
         );
     if dev_mailbox.is_some() {
-        router = router.route("/dev/mailbox", get(mailbox_page::show));
+        let public = dev_mailbox_public;
+        router = router.route(
+            "/dev/mailbox",
+            get(mailbox_page::show).layer(axum::middleware::from_fn(
+                move |req: Request<Body>, next: axum::middleware::Next| {
+                    mailbox_page::loopback_only(public, req, next)
+                },
+            )),
+        );
     }
+    let site = guard::SiteOrigin::from_base_url(&state.settings.base_url);
     router
         .fallback(static_file_or_not_found)
-        .layer(CompressionLayer::new())
         .with_state(ServerState::leptos(&state, &dev_mailbox))
+        .layer(axum::middleware::from_fn(guard::limit_body))
+        .layer(axum::middleware::from_fn_with_state(
+            site,
+            guard::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(CompressionLayer::new())
 }
 
 async fn events_stream(

@@ -38,6 +38,25 @@ fn linkify(text: &str) -> String {
     out
 }
 
+/// The mailbox shows every mail's links, reset links included: only to people on this
+/// machine, unless `MUSTER_DEV_MAILBOX_PUBLIC` asks for it explicitly.
+pub async fn loopback_only(
+    public: bool,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if public || peer.is_some_and(|ip| ip.is_loopback()) {
+        next.run(request).await
+    } else {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
+}
+
 pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<String> {
     let locale: Locale = locale_from_headers(&headers);
     let mut mails = mailbox.all();

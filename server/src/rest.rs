@@ -172,7 +172,9 @@ impl Problem {
             AppError::Gone(_) => ("gone", "No longer available"),
             AppError::Conflict(_) => ("conflict", "Conflict"),
             AppError::Validation(_) => ("validation", "Invalid request"),
-            AppError::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            AppError::RateLimited { .. } | AppError::MailLimited { .. } => {
+                ("rate-limited", "Too many requests")
+            }
             AppError::Internal => ("internal", "Internal error"),
             AppError::Request(_) => ("bad-request", "Bad request"),
         };

@@ -78,8 +78,15 @@ pub async fn save_account(
         password: password.as_deref().unwrap_or_default(),
         company_name: &company_name,
     };
-    let result =
-        service::save_account(&state, request_locale(), &token, form, session.as_ref()).await;
+    let result = service::save_account(
+        &state,
+        request_locale(),
+        request::client_ip(),
+        &token,
+        form,
+        session.as_ref(),
+    )
+    .await;
     go(result, wizard_path(&token, "invite"))
 }
 

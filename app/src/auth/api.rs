@@ -29,7 +29,15 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 #[server]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let result = service::sign_up(&state, request_locale(), &name, &email, &password).await;
+    let result = service::sign_up(
+        &state,
+        request_locale(),
+        request::client_ip(),
+        &name,
+        &email,
+        &password,
+    )
+    .await;
     request::respond(result.map(|()| {
         let email = super::types::EmailAddress::parse(&email)
             .map(|e| e.into_inner())
@@ -50,12 +58,12 @@ pub async fn sign_in(
     let signed_in =
         request::respond(service::sign_in(&state, request::client_ip(), &email, &password).await)?;
     // Rotate: the session from before sign-in (if any) stops working.
-    if let Some(old) = request::session_token() {
-        request::respond(service::sign_out(&state, &old).await)?;
-    }
-    let secure = state.settings.secure_cookies;
-    request::set_cookie(cookies::session_cookie(&signed_in.session_token, secure));
-    request::set_cookie(cookies::locale_cookie(signed_in.user.locale.code(), secure));
+    start_session(
+        &state,
+        &signed_in.session_token,
+        Some(signed_in.user.locale),
+    )
+    .await?;
     let to = next
         .filter(|n| super::types::is_local_path(n))
         .unwrap_or_else(|| "/".to_owned());
@@ -91,21 +99,47 @@ pub async fn check_link(token: String, purpose: String) -> Result<LinkState, App
     Ok(link)
 }
 
+/// Confirms the address with the link and the password chosen at sign-up, and signs in.
 #[server]
-pub async fn verify_email(token: String) -> Result<String, AppError> {
+pub async fn verify_email(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    request::respond(service::verify_email(&state, &token).await.map(|()| {
-        let to = "/signin?verified=1".to_owned();
-        request::redirect_form_post(&to);
-        to
-    }))
+    let signed_in = request::respond(
+        service::verify_email(&state, request::client_ip(), &token, &password).await,
+    )?;
+    start_session(
+        &state,
+        &signed_in.session_token,
+        Some(signed_in.user.locale),
+    )
+    .await?;
+    let to = "/?verified=1".to_owned();
+    request::redirect_form_post(&to);
+    Ok(to)
+}
+
+/// Replaces the browser's session (if any) with a new one.
+#[cfg(feature = "ssr")]
+async fn start_session(
+    state: &AppState,
+    session_token: &str,
+    locale: Option<Locale>,
+) -> Result<(), AppError> {
+    if let Some(old) = request::session_token() {
+        request::respond(service::sign_out(state, &old).await)?;
+    }
+    let secure = state.settings.secure_cookies;
+    request::set_cookie(cookies::session_cookie(session_token, secure));
+    if let Some(locale) = locale {
+        request::set_cookie(cookies::locale_cookie(locale.code(), secure));
+    }
+    Ok(())
 }
 
 #[server]
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
     let state = AppState::current();
     request::respond(
-        service::request_password_reset(&state, &email)
+        service::request_password_reset(&state, request::client_ip(), &email)
             .await
             .map(|()| {
                 let to = "/forgot-password?sent=1".to_owned();
@@ -115,18 +149,15 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
     )
 }
 
+/// Sets the new password and signs in (every other session ends).
 #[server]
 pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    request::respond(
-        service::reset_password(&state, &token, &password)
-            .await
-            .map(|()| {
-                let to = "/signin?reset=1".to_owned();
-                request::redirect_form_post(&to);
-                to
-            }),
-    )
+    let session_token = request::respond(service::reset_password(&state, &token, &password).await)?;
+    start_session(&state, &session_token, None).await?;
+    let to = "/?reset=1".to_owned();
+    request::redirect_form_post(&to);
+    Ok(to)
 }
 
 /// Switches the language: a cookie for everyone, and remembered on the account when

@@ -144,8 +144,10 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <FormAlert action=action />
                 <ActionForm action=action>
                     <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                    <Field name="password" label="auth.verify_password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
                     <Submit action=action label="auth.verify_button" />
                 </ActionForm>
+                <p class="switch muted">{i18n.t("auth.verify_not_you")} " " <a href="/forgot-password">{i18n.t("auth.forgot_link")}</a></p>
             </LinkGate>
         </section>
     }

@@ -33,6 +33,7 @@ pub async fn accept_invitation(
         service::accept(
             &state,
             request_locale(),
+            request::client_ip(),
             &token,
             name.as_deref().unwrap_or_default(),
             &password,

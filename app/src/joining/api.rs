@@ -31,7 +31,16 @@ pub async fn request_join(
     password: String,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let result = service::request(&state, request_locale(), &token, &name, &email, &password).await;
+    let result = service::request(
+        &state,
+        request_locale(),
+        request::client_ip(),
+        &token,
+        &name,
+        &email,
+        &password,
+    )
+    .await;
     request::respond(result.map(|email| {
         let to = format!("/join/sent?to={}", crate::url::encode(&email));
         request::redirect_form_post(&to);
@@ -51,9 +60,10 @@ pub async fn get_join_confirmation(token: String) -> Result<ConfirmView, AppErro
 }
 
 #[server]
-pub async fn confirm_join(token: String) -> Result<String, AppError> {
+pub async fn confirm_join(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let joined = request::respond(service::confirm(&state, &token).await)?;
+    let joined =
+        request::respond(service::confirm(&state, request::client_ip(), &token, &password).await)?;
     if let Some(old) = request::session_token() {
         request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
     }

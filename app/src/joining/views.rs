@@ -111,6 +111,7 @@ pub fn ConfirmJoinPage() -> impl IntoView {
                                 <FormAlert action=action />
                                 <ActionForm action=action>
                                     <input type="hidden" name="token" value=token.get_untracked() />
+                                    <Field name="password" label="join.confirm_password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
                                     <Submit action=action label="join.confirm" />
                                 </ActionForm>
                             }

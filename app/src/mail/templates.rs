@@ -92,6 +92,25 @@ pub fn join_confirm(locale: Locale, name: &str, org: &str, link: &str) -> Email 
     )
 }
 
+/// Someone tried to sign up with an address that has an account: its owner is told,
+/// and nobody learns from the sign-up page whether the address is taken.
+pub fn account_exists(locale: Locale, name: &str, sign_in: &str, reset: &str) -> Email {
+    compose(
+        locale,
+        tr(locale, "email.exists.subject"),
+        name,
+        &[
+            tr(locale, "email.exists.intro"),
+            tr(locale, "email.exists.advice"),
+        ],
+        &[
+            (tr(locale, "email.exists.signin"), sign_in),
+            (tr(locale, "email.exists.reset"), reset),
+        ],
+        tr(locale, "email.exists.ignore"),
+    )
+}
+
 pub fn reset_password(locale: Locale, name: &str, link: &str) -> Email {
     compose(
         locale,

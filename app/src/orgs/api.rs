@@ -34,14 +34,15 @@ pub async fn get_org_settings(
     request::no_store();
     // A key made by a plain form post comes in its page-scoped cookie: shown once.
     let new_key = request::cookie(cookies::NEW_KEY_COOKIE).filter(|k| !k.is_empty());
-    if new_key.is_some() {
-        request::set_cookie(cookies::clear_new_key_cookie(
-            &super::types::settings_path(&region, &short_name),
-            state.settings.secure_cookies,
-        ));
-    }
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
+        // Only now are region and short name known to be real (and safe in a cookie path).
+        if new_key.is_some() {
+            request::set_cookie(cookies::clear_new_key_cookie(
+                &super::types::settings_path(&region, &short_name),
+                state.settings.secure_cookies,
+            ));
+        }
         service::settings(&state, &member, new_key.as_deref()).await
     }
     .await;

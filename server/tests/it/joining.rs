@@ -96,13 +96,19 @@ async fn people_of_allowed_domains_join_once_they_confirm_their_email(pool: PgPo
         .await)
     .await;
     assert_eq!(shown["email"], "jo@acme.test");
-    let home = ok(app.call::<ConfirmJoin>(&c, &[("token", &confirm)]).await).await;
+    let home = ok(app
+        .call::<ConfirmJoin>(&c, &[("token", &confirm), ("password", PASSWORD)])
+        .await)
+    .await;
     assert_eq!(home, "/o/eu-central-1/acme");
     let mine = ok(app.call::<GetPeople>(&c, &ACME).await).await;
     assert_eq!(mine["my_role"], "VIEWER", "the least role");
     assert_eq!(link_tab(&app, &owner).await["joined"], 1);
     let again = app
-        .call::<ConfirmJoin>(&new_client(), &[("token", &confirm)])
+        .call::<ConfirmJoin>(
+            &new_client(),
+            &[("token", &confirm), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(
         again.result.unwrap_err(),
@@ -136,7 +142,10 @@ async fn turning_the_setting_off_stops_the_link_and_on_again_makes_a_new_one(poo
         AppError::Gone("errors.join_link_disabled".into())
     );
     let confirm = app
-        .call::<ConfirmJoin>(&new_client(), &[("token", &pending)])
+        .call::<ConfirmJoin>(
+            &new_client(),
+            &[("token", &pending), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(confirm.status, 410);
 

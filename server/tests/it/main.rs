@@ -15,3 +15,4 @@ mod people_actions;
 mod plans;
 mod rest_api;
 mod roles;
+mod security;

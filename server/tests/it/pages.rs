@@ -55,12 +55,12 @@ async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
         .post(app.url(app::auth::api::VerifyEmail::PATH))
         .header("accept", "text/html")
         .header("referer", app.url(&format!("/verify-email?token={token}")))
-        .form(&[("token", token.as_str())])
+        .form(&[("token", token.as_str()), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
     assert_eq!(verify.status(), 302);
-    assert_eq!(verify.headers()["location"], "/signin?verified=1");
+    assert_eq!(verify.headers()["location"], "/?verified=1");
 
     let wrong = app
         .client

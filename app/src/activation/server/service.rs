@@ -342,6 +342,7 @@ pub async fn choose_region(
 pub async fn save_account(
     state: &AppState,
     locale: Locale,
+    client: Option<std::net::IpAddr>,
     token: &str,
     form: AccountForm<'_>,
     session: Option<&CurrentUser>,
@@ -397,21 +398,28 @@ pub async fn save_account(
         ));
     };
 
-    let mut tx = pool.begin().await?;
-    let owner_id = match existing {
+    // Hashing and checking happen before the transaction: no connection waits on them.
+    // The existing account's password is throttled like a sign-in.
+    let new_hash = match &existing {
         Some(user) => {
-            let ok =
-                password::verify_password(state, form.password, Some(user.password_hash)).await?;
+            let ok = accounts::check_password(state, client, &user.email, form.password)
+                .await?
+                .is_some_and(|u| u.id == user.id);
             if !ok {
                 return Err(AppError::field(
                     "password",
                     "errors.account_exists_password",
                 ));
             }
-            user.id
+            None
         }
-        None => {
-            let hash = password::hash_password(state, form.password).await?;
+        None => Some(password::hash_password(state, form.password).await?),
+    };
+    let mut tx = pool.begin().await?;
+    let owner_id = match (existing, new_hash) {
+        (Some(user), _) => user.id,
+        (None, None) => return Err(AppError::internal("no account for the wizard")),
+        (None, Some(hash)) => {
             let Some(id) = users::insert_user(
                 &mut *tx,
                 email.as_str(),

@@ -120,3 +120,15 @@ pub async fn authenticate(
     .fetch_optional(db)
     .await
 }
+
+/// Revokes every live key `user_id` made (their password was reset: whoever knew the old
+/// one may have made keys).
+pub async fn revoke_all_made_by(db: impl PgExecutor<'_>, user_id: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE api_keys SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -172,3 +172,9 @@ pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member,
         },
     })
 }
+
+/// Ends every key `user_id` made, in the caller's transaction (a password reset).
+pub async fn revoke_all_made_by(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), AppError> {
+    queries::revoke_all_made_by(&mut *tx, user_id).await?;
+    Ok(())
+}

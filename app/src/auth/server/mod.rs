@@ -3,4 +3,5 @@ pub mod cookies;
 pub mod password;
 pub mod queries;
 pub mod service;
+pub mod throttle;
 pub mod tokens;

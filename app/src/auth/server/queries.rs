@@ -280,8 +280,28 @@ pub async fn count_recent_failures(
     })
 }
 
-pub async fn record_failure(db: impl PgExecutor<'_>, scope: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("INSERT INTO auth_failures (scope) VALUES ($1)", scope)
+/// Waits for (and, until the transaction ends, holds) the lock of one throttle scope.
+pub async fn lock_scope(db: impl PgExecutor<'_>, scope: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('auth_failures:' || $1, 0))",
+        scope
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_failure(db: impl PgExecutor<'_>, scope: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO auth_failures (scope) VALUES ($1) RETURNING id",
+        scope
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn delete_failures(db: impl PgExecutor<'_>, ids: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM auth_failures WHERE id = ANY($1)", ids)
         .execute(db)
         .await?;
     Ok(())

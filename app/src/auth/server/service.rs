@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use super::throttle::{self, Kind, Scope};
 use super::{password, queries, tokens};
 use crate::auth::types::{CurrentUser, EmailAddress, LinkState, NewPassword, SignUpForm};
 use crate::error::{AppError, FieldError};
@@ -20,41 +21,145 @@ fn locale_of(code: &str) -> Locale {
 }
 
 /// Creates an unverified account and queues its verification mail, atomically.
-/// Anyone may call it.
+/// Anyone may call it. The answer is the same whether or not the address has an
+/// account (no probing): an existing account's owner gets a mail saying so instead,
+/// with the way to sign in or reset the password. Mail to one address, and from one
+/// client, is limited.
 pub async fn sign_up(
     state: &AppState,
     locale: Locale,
+    client: Option<IpAddr>,
     name: &str,
     email: &str,
     password: &str,
 ) -> Result<(), AppError> {
     let form = SignUpForm::parse(name, email, password)?;
+    limit_mail(state, client, form.email.as_str()).await?;
     let hash = password::hash_password(state, form.password.expose()).await?;
 
+    // Hashed either way: a taken address answers no faster than a free one.
     let mut tx = state.pool.begin().await?;
-    let Some(user_id) = queries::insert_user(
-        &mut *tx,
-        form.email.as_str(),
-        form.name.as_str(),
-        &hash.0,
-        locale.code(),
-    )
-    .await?
-    else {
-        return Err(AppError::field("email", "errors.email_taken"));
+    let existing = queries::find_user_by_email(&mut *tx, form.email.as_str()).await?;
+    let created = match existing {
+        Some(_) => None,
+        None => {
+            queries::insert_user(
+                &mut *tx,
+                form.email.as_str(),
+                form.name.as_str(),
+                &hash.0,
+                locale.code(),
+            )
+            .await?
+        }
     };
-    queue_verification(
-        &mut tx,
-        state,
-        locale,
-        user_id,
-        form.name.as_str(),
-        form.email.as_str(),
-    )
-    .await?;
+    match created {
+        Some(user_id) => {
+            queue_verification(
+                &mut tx,
+                state,
+                locale,
+                user_id,
+                form.name.as_str(),
+                form.email.as_str(),
+            )
+            .await?
+        }
+        None => {
+            // A sign-up racing this one may have taken the address since: look again.
+            drop(tx);
+            tx = state.pool.begin().await?;
+            let Some(user) = queries::find_user_by_email(&mut *tx, form.email.as_str()).await?
+            else {
+                return Err(AppError::internal("account vanished during sign-up"));
+            };
+            let mail = templates::account_exists(
+                locale_of(&user.locale),
+                &user.name,
+                &state.settings.link("/signin"),
+                &state.settings.link("/forgot-password"),
+            );
+            outbox::enqueue(&mut *tx, &user.email, &mail).await?;
+        }
+    }
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(())
+}
+
+/// Counts one mail to `recipient` requested by `client`; refuses (429) past the limits.
+pub async fn limit_mail(
+    state: &AppState,
+    client: Option<IpAddr>,
+    recipient: &str,
+) -> Result<(), AppError> {
+    let settings = &state.settings;
+    let mut scopes = vec![Scope::new(
+        format!("mail-to:{recipient}"),
+        settings.max_mails_per_recipient,
+    )];
+    if let Some(ip) = client {
+        scopes.push(Scope::new(
+            format!("mail-from:{ip}"),
+            settings.max_mails_per_client,
+        ));
+    }
+    // Mail tickets are never forgiven: every mail counts.
+    let _ticket = throttle::take(&state.pool, Kind::Mail, &scopes, MAIL_WINDOW_MINUTES).await?;
+    Ok(())
+}
+
+/// The window of the mail limits.
+pub const MAIL_WINDOW_MINUTES: i64 = 60;
+
+/// Checks `password` for the account at `email`, throttled per account and per client
+/// (decided and counted atomically, before hashing). `Ok(None)`: no such account or the
+/// wrong password, counted as a failure; an unknown address takes as long as a known one.
+pub async fn check_password(
+    state: &AppState,
+    client: Option<IpAddr>,
+    email: &str,
+    password: &str,
+) -> Result<Option<queries::UserRow>, AppError> {
+    let user = queries::find_user_by_email(&state.pool, email).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = check_stored_password(state, client, email, password, stored).await?;
+    Ok(user.filter(|_| ok))
+}
+
+/// Checks `password` against `stored` (a hash kept for `email`), under the same limits
+/// as signing in to that address: at most the limit of parallel or successive wrong
+/// guesses is ever evaluated.
+pub async fn check_stored_password(
+    state: &AppState,
+    client: Option<IpAddr>,
+    email: &str,
+    password: &str,
+    stored: Option<String>,
+) -> Result<bool, AppError> {
+    let settings = &state.settings;
+    let mut scopes = vec![Scope::new(
+        throttle::account_scope(email),
+        settings.max_failures_per_account,
+    )];
+    if let Some(ip) = client {
+        scopes.push(Scope::new(
+            throttle::address_scope(ip),
+            settings.max_failures_per_address,
+        ));
+    }
+    let ticket = throttle::take(
+        &state.pool,
+        Kind::Password,
+        &scopes,
+        settings.throttle_window_minutes,
+    )
+    .await?;
+    let ok = password::verify_password(state, password, stored).await?;
+    if ok {
+        ticket.forgive(&state.pool).await?;
+    }
+    Ok(ok)
 }
 
 pub(crate) async fn queue_verification(
@@ -91,6 +196,22 @@ pub struct SignedIn {
     pub user: CurrentUser,
 }
 
+impl SignedIn {
+    fn new(session_token: String, user: queries::UserRow) -> SignedIn {
+        SignedIn {
+            session_token,
+            user: CurrentUser {
+                id: user.id,
+                name: user.name,
+                email: user.email,
+                locale: locale_of(&user.locale),
+                orgs: Vec::new(),
+                pending: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Checks the credentials and opens a new session. Anyone may call it; failures are
 /// throttled per account and per client address, and an unknown email and a wrong
 /// password get the same answer.
@@ -104,40 +225,13 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::field("password", "errors.password_required"));
     }
-    let settings = &state.settings;
-    let account_scope = format!("account:{}", email.as_str());
-    let address_scope = client.map(|ip| format!("address:{ip}"));
-
-    let mut scopes = vec![(account_scope.clone(), settings.max_failures_per_account)];
-    if let Some(scope) = &address_scope {
-        scopes.push((scope.clone(), settings.max_failures_per_address));
-    }
-    for (scope, limit) in &scopes {
-        let count =
-            queries::count_recent_failures(&state.pool, scope, settings.throttle_window_minutes)
-                .await?;
-        if count.failures >= *limit {
-            return Err(AppError::RateLimited {
-                retry_after_minutes: count.minutes_left.max(1) as u32,
-            });
-        }
-    }
-
-    let user = queries::find_user_by_email(&state.pool, email.as_str()).await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = password::verify_password(state, password, stored).await?;
-    let user = match (ok, user) {
-        (true, Some(user)) => user,
-        _ => {
-            for (scope, _) in &scopes {
-                queries::record_failure(&state.pool, scope).await?;
-            }
-            return Err(AppError::field("form", "errors.bad_credentials"));
-        }
+    let Some(user) = check_password(state, client, email.as_str(), password).await? else {
+        return Err(AppError::field("form", "errors.bad_credentials"));
     };
 
     if user.email_verified_at.is_none() {
         // The password was right, so saying this reveals nothing to a stranger.
+        limit_mail(state, client, &user.email).await?;
         let mut tx = state.pool.begin().await?;
         queue_verification(
             &mut tx,
@@ -155,19 +249,9 @@ pub async fn sign_in(
         ]));
     }
 
-    queries::clear_failures(&state.pool, &account_scope).await?;
+    queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
     let session_token = open_session(&state.pool, user.id).await?;
-    Ok(SignedIn {
-        session_token,
-        user: CurrentUser {
-            id: user.id,
-            name: user.name,
-            email: user.email,
-            locale: locale_of(&user.locale),
-            orgs: Vec::new(),
-            pending: Vec::new(),
-        },
-    })
+    Ok(SignedIn::new(session_token, user))
 }
 
 /// Opens a session for `user_id` (its identity already proven); returns the cookie value.
@@ -201,6 +285,15 @@ pub async fn current_user(
     }))
 }
 
+/// Whether the session behind `session_token` is still open (one indexed lookup).
+pub async fn session_open(state: &AppState, session_token: &str) -> Result<bool, AppError> {
+    Ok(
+        queries::session_user(&state.pool, &tokens::hash(session_token))
+            .await?
+            .is_some(),
+    )
+}
+
 /// What an emailed link is worth right now, without using it.
 pub async fn link_state(
     state: &AppState,
@@ -228,8 +321,33 @@ fn link_error(state: LinkState) -> AppError {
     }
 }
 
-/// Marks the account behind a verification link as verified. Anyone holding the link may.
-pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AppError> {
+/// Marks the account behind a verification link as verified and signs it in. The link
+/// alone is not enough: the password chosen at sign-up must be given too, so an account
+/// someone else opened with this address (and a password of theirs) never becomes the
+/// address owner's account. The owner takes such an address over with "forgot password".
+pub async fn verify_email(
+    state: &AppState,
+    client: Option<IpAddr>,
+    token: &str,
+    password: &str,
+) -> Result<SignedIn, AppError> {
+    let row = queries::find_email_token(&state.pool, &tokens::hash(token), VERIFY_PURPOSE).await?;
+    let link = classify(row.as_ref());
+    let Some(row) = row.filter(|_| link == LinkState::Valid) else {
+        return Err(link_error(link));
+    };
+    if password.is_empty() {
+        return Err(AppError::field("password", "errors.password_required"));
+    }
+    let owner = queries::find_user_by_id(&state.pool, row.user_id)
+        .await?
+        .ok_or_else(|| link_error(LinkState::Unknown))?;
+    let Some(user) = check_password(state, client, &owner.email, password)
+        .await?
+        .filter(|u| u.id == row.user_id)
+    else {
+        return Err(AppError::field("password", "errors.verify_wrong_password"));
+    };
     let mut tx = state.pool.begin().await?;
     let row = queries::lock_email_token(&mut *tx, &tokens::hash(token), VERIFY_PURPOSE).await?;
     let link = classify(row.as_ref());
@@ -238,14 +356,21 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AppError>
     };
     queries::consume_email_tokens(&mut *tx, row.user_id, VERIFY_PURPOSE).await?;
     queries::mark_email_verified(&mut *tx, row.user_id).await?;
+    let session_token = open_session(&mut *tx, row.user_id).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(SignedIn::new(session_token, user))
 }
 
 /// Emails a reset link if the address has an account. Anyone may call it; the answer
 /// is the same either way, so it reveals nothing.
-pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
+pub async fn request_password_reset(
+    state: &AppState,
+    client: Option<IpAddr>,
+    email: &str,
+) -> Result<(), AppError> {
     let email = EmailAddress::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
+    // Counted for unknown addresses too, so the limit says nothing about accounts.
+    limit_mail(state, client, email.as_str()).await?;
     let Some(user) = queries::find_user_by_email(&state.pool, email.as_str()).await? else {
         return Ok(());
     };
@@ -263,13 +388,15 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     Ok(())
 }
 
-/// Sets a new password from a reset link, signs the account out everywhere, and (since
-/// the link proves the address) marks the email verified. Anyone holding the link may.
+/// Sets a new password from a reset link and signs the person in, ending every other
+/// session, API key of theirs and sign-in lockout of the account. Since the link proves
+/// the address, the email counts as verified. This is the rightful owner's way in that
+/// always works: no failed-password limit applies to it. Anyone holding the link may.
 pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let new_password =
         NewPassword::parse("password", new_password).map_err(|e| AppError::Validation(vec![e]))?;
     let hash = password::hash_password(state, new_password.expose()).await?;
@@ -280,11 +407,19 @@ pub async fn reset_password(
         return Err(link_error(link));
     };
     queries::consume_email_tokens(&mut *tx, row.user_id, RESET_PURPOSE).await?;
+    // Whoever asked for a verification link before the reset cannot use it afterwards.
+    queries::consume_email_tokens(&mut *tx, row.user_id, VERIFY_PURPOSE).await?;
     queries::set_password_hash(&mut *tx, row.user_id, &hash.0).await?;
     queries::mark_email_verified(&mut *tx, row.user_id).await?;
     queries::delete_user_sessions(&mut *tx, row.user_id).await?;
+    crate::api_keys::server::service::revoke_all_made_by(&mut tx, row.user_id).await?;
+    if let Some(user) = queries::find_user_by_id(&mut *tx, row.user_id).await? {
+        queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
+    }
+    let session_token = open_session(&mut *tx, row.user_id).await?;
+    // Deleting the sessions notifies their open bell streams, which then end.
     tx.commit().await?;
-    Ok(())
+    Ok(session_token)
 }
 
 /// Remembers the signed-in person's language.

@@ -44,16 +44,21 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Marks the invitation accepted; `false` if it was accepted or revoked meanwhile.
-pub async fn mark_accepted(db: impl PgExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
+/// Marks the invitation accepted and returns its role as it is now (read under the same
+/// row lock, so a role change made meanwhile is not lost); `None` if it was accepted,
+/// revoked or expired meanwhile.
+pub async fn mark_accepted(
+    db: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"UPDATE invitations SET accepted_at = now()
-           WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()"#,
+           WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+           RETURNING role"#,
         id
     )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(db)
+    .await
 }
 
 /// Inserts an invitation; `false` when the person already has an open one.

@@ -138,6 +138,7 @@ pub struct Accepted {
 pub async fn accept(
     state: &AppState,
     locale: Locale,
+    client: Option<std::net::IpAddr>,
     token: &str,
     name: &str,
     password_text: &str,
@@ -153,9 +154,9 @@ pub async fn accept(
             if password_text.is_empty() {
                 return Err(AppError::field("password", "errors.password_required"));
             }
-            let ok =
-                password::verify_password(state, password_text, Some(user.password_hash.clone()))
-                    .await?;
+            let ok = accounts::check_password(state, client, &user.email, password_text)
+                .await?
+                .is_some_and(|u| u.id == user.id);
             if !ok {
                 return Err(AppError::field(
                     "password",
@@ -182,9 +183,9 @@ pub async fn accept(
 
     let mut tx = state.pool.begin().await?;
     queries::lock(&mut *tx, row.id).await?;
-    if !queries::mark_accepted(&mut *tx, row.id).await? {
+    let Some(role) = queries::mark_accepted(&mut *tx, row.id).await? else {
         return Err(AppError::Gone("errors.invitation_used".into()));
-    }
+    };
     let user_id = match (existing, new_account) {
         (Some(user), _) => user.id,
         (None, Some((name, hash))) => {
@@ -195,7 +196,8 @@ pub async fn accept(
         (None, None) => return Err(AppError::internal("no account to join with")),
     };
     users::mark_email_verified(&mut *tx, user_id).await?;
-    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
+    let role = Role::from_code(&role)
+        .ok_or_else(|| AppError::internal(format!("invitation {} has role {role:?}", row.id)))?;
     orgs::insert_membership(&mut *tx, row.org_id, user_id, role.code()).await?;
     let name = users::find_user_by_id(&mut *tx, user_id)
         .await?

@@ -141,9 +141,11 @@ pub async fn view(state: &AppState, token: &str) -> Result<JoinView, AppError> {
 /// "Join": checks the form and the domain, then emails a confirmation link. The answer is
 /// the same whether or not the address already has an account (no account probing);
 /// someone with an account joins with it and keeps its password.
+#[allow(clippy::too_many_arguments)]
 pub async fn request(
     state: &AppState,
     locale: Locale,
+    client: Option<std::net::IpAddr>,
     token: &str,
     name: &str,
     email: &str,
@@ -177,6 +179,7 @@ pub async fn request(
             "errors.join_no_seats",
         )]));
     }
+    accounts::limit_mail(state, client, email.as_str()).await?;
     let hash = password::hash_password(state, password_text).await?;
     let confirm = tokens::generate();
     let mut tx = state.pool.begin().await?;
@@ -236,7 +239,41 @@ pub struct Joined {
 
 /// Confirms the address: the membership starts (VIEWER, or the role an admin gave them),
 /// the person is signed in, and the join counts for the link.
-pub async fn confirm(state: &AppState, token: &str) -> Result<Joined, AppError> {
+///
+/// The emailed link proves the address, the password proves the person: the one typed
+/// when asking to join, or the existing account's. A password chosen by someone who
+/// never proved the address (a join request or an unconfirmed sign-up made by someone
+/// else) therefore never becomes usable by the address's owner, nor the other way round.
+pub async fn confirm(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    token: &str,
+    password_text: &str,
+) -> Result<Joined, AppError> {
+    let row = queries::find_join(&state.pool, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(err) = confirm_refusal(&row) {
+        return Err(err);
+    }
+    if password_text.is_empty() {
+        return Err(AppError::field("password", "errors.password_required"));
+    }
+    let existing = users::find_user_by_email(&state.pool, &row.email).await?;
+    let proven = match &existing {
+        Some(_) => accounts::check_password(state, client, &row.email, password_text)
+            .await?
+            .is_some(),
+        None => {
+            // Throttled like a sign-in: the account does not exist yet, its scope does.
+            let stored = row.password_hash.clone();
+            accounts::check_stored_password(state, client, &row.email, password_text, stored)
+                .await?
+        }
+    };
+    if !proven {
+        return Err(AppError::field("password", "errors.join_wrong_password"));
+    }
     let mut tx = state.pool.begin().await?;
     let row = queries::find_join(&mut *tx, &tokens::hash(token))
         .await?
@@ -245,7 +282,9 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<Joined, AppError> 
         return Err(err);
     }
     let user_id = match users::find_user_by_email(&mut *tx, &row.email).await? {
-        Some(user) => user.id,
+        Some(user) if existing.as_ref().map(|e| e.id) == Some(user.id) => user.id,
+        // Created or replaced since the password was checked: check again next time.
+        Some(_) => return Err(AppError::field("password", "errors.join_wrong_password")),
         None => {
             let hash = row
                 .password_hash

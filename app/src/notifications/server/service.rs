@@ -44,8 +44,11 @@ async fn take(
 pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    invitations::mark_accepted(&mut *tx, row.id).await?;
-    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
+    let role = invitations::mark_accepted(&mut *tx, row.id)
+        .await?
+        .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
+    let role = Role::from_code(&role)
+        .ok_or_else(|| AppError::internal(format!("invitation {} has role {role:?}", row.id)))?;
     orgs::insert_membership(&mut *tx, row.org_id, user.id, role.code()).await?;
     invitations::link_person(&mut *tx, row.org_id, &row.email, user.id, &user.name).await?;
     audit(

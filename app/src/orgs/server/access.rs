@@ -45,7 +45,28 @@ pub struct Granted {
     permission: Permission,
 }
 
+/// A role this member may hand out, by any path that creates, re-sends or reactivates
+/// (an invitation, Resend, Invite All, a role change): only an OWNER grants OWNER. Only
+/// [`Granted::may_grant`] makes one, and sending an invitation takes one, so that rule
+/// cannot be skipped by a new path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GrantableRole(Role);
+
+impl GrantableRole {
+    pub fn role(self) -> Role {
+        self.0
+    }
+}
+
 impl Granted {
+    /// Checks that this member may give `role` to someone (or act on someone who has it).
+    pub fn may_grant(&self, role: Role) -> Result<GrantableRole, AppError> {
+        if role == Role::Owner && self.role != Role::Owner {
+            return Err(AppError::field("role", "errors.only_owner_grants_owner"));
+        }
+        Ok(GrantableRole(role))
+    }
+
     pub fn org_id(&self) -> i64 {
         self.org_id
     }

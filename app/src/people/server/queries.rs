@@ -347,12 +347,14 @@ pub async fn queue_never_invited(
     db: impl PgExecutor<'_>,
     org_id: i64,
     batch_id: i64,
+    include_owners: bool,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"WITH picked AS (
                INSERT INTO invite_batch_people (person_id, batch_id)
                SELECT p.id, $2 FROM people p
                WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL
+                 AND ($3 OR p.role <> 'OWNER')
                  AND NOT EXISTS (SELECT 1 FROM memberships m
                                  WHERE m.org_id = p.org_id AND m.user_id = p.user_id)
                ON CONFLICT (person_id) DO NOTHING
@@ -363,7 +365,8 @@ pub async fn queue_never_invited(
            )
            SELECT count(*) AS "picked!" FROM picked"#,
         org_id,
-        batch_id
+        batch_id,
+        include_owners
     )
     .fetch_one(db)
     .await

@@ -10,7 +10,7 @@ use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue};
 use crate::joining::server::service as joining;
 use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::{Actor, Granted, Member, take_seats};
+use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, take_seats};
 use crate::orgs::types::Role;
 use crate::people::types::{
     AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, ListQuery, PeoplePage,
@@ -154,7 +154,7 @@ pub async fn add_person(
                 .collect(),
         ));
     };
-    ensure_may_grant(&granted, *role)?;
+    let grantable = granted.may_grant(*role)?;
     let mut tx = state.pool.begin().await?;
     let inserted = invitations::insert_person(
         &mut *tx,
@@ -179,7 +179,7 @@ pub async fn add_person(
     )
     .await?;
     if form.send_now {
-        send(&mut tx, state, member, &granted, email.as_str(), *role).await?;
+        send(&mut tx, state, member, &granted, email.as_str(), grantable).await?;
         audit(
             &mut tx,
             &granted,
@@ -214,7 +214,7 @@ pub async fn invite_member(
             [email.err(), role.err()].into_iter().flatten().collect(),
         ));
     };
-    ensure_may_grant(&granted, *role)?;
+    let grantable = granted.may_grant(*role)?;
     let mut tx = state.pool.begin().await?;
     let id = match queries::person_id_by_email(&mut *tx, granted.org_id(), email.as_str()).await? {
         Some(id) => id,
@@ -250,10 +250,19 @@ pub async fn invite_member(
     }
     let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
     if old_role != *role {
-        ensure_may_grant(&granted, old_role)?;
+        granted.may_grant(old_role)?;
         queries::set_role(&mut tx, granted.org_id(), &person, role.code()).await?;
     }
-    replace_invitation(&mut tx, state, member, &granted, &person.email, *role, true).await?;
+    replace_invitation(
+        &mut tx,
+        state,
+        member,
+        &granted,
+        &person.email,
+        grantable,
+        true,
+    )
+    .await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(id)
@@ -304,7 +313,8 @@ pub async fn send_invite(
                 .with_arg("date", sent.format("%Y-%m-%d")),
         ]));
     }
-    let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    // Resending (or reactivating by inviting) an OWNER-role person needs an OWNER too.
+    let role = granted.may_grant(person_role(&person)?)?;
     replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
     if person.status == "inactive" {
         audit(
@@ -359,8 +369,7 @@ pub async fn set_active(
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
-    let role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
-    ensure_may_grant(&granted, role)?;
+    granted.may_grant(person_role(&person)?)?;
     if !active && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
@@ -399,12 +408,12 @@ pub async fn change_role(
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
-    let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    let old_role = person_role(&person)?;
     if old_role == new_role {
         return Ok(());
     }
-    ensure_may_grant(&granted, old_role)?;
-    ensure_may_grant(&granted, new_role)?;
+    granted.may_grant(old_role)?;
+    granted.may_grant(new_role)?;
     if old_role == Role::Owner && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
@@ -437,7 +446,10 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
         member.actor.locale.code(),
     )
     .await?;
-    let queued = queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id).await?;
+    // OWNER-role people are invited only when an OWNER runs Invite All.
+    let include_owners = granted.may_grant(Role::Owner).is_ok();
+    let queued =
+        queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id, include_owners).await?;
     if queued == 0 {
         // Nothing to do (a double submit, or everyone is invited): leave no trace.
         tx.rollback().await?;
@@ -493,11 +505,11 @@ pub async fn audit_log(state: &AppState, member: &Member) -> Result<AuditPage, A
     })
 }
 
-fn ensure_may_grant(granted: &Granted, role: Role) -> Result<(), AppError> {
-    if role == Role::Owner && granted.role() != Role::Owner {
-        return Err(AppError::field("role", "errors.only_owner_grants_owner"));
-    }
-    Ok(())
+/// The person's stored role; a value that is no role is an internal error, never VIEWER.
+fn person_role(person: &PersonForAction) -> Result<Role, AppError> {
+    Role::from_code(&person.role).ok_or_else(|| {
+        AppError::internal(format!("person {} has role {:?}", person.id, person.role))
+    })
 }
 
 async fn audit(
@@ -529,7 +541,7 @@ async fn replace_invitation(
     member: &Member,
     granted: &Granted,
     email: &str,
-    role: Role,
+    role: GrantableRole,
     audit_role: bool,
 ) -> Result<(), AppError> {
     let replaced = queries::end_open_invitation(&mut *tx, granted.org_id(), email, true).await?;
@@ -539,7 +551,7 @@ async fn replace_invitation(
     } else {
         "invitation_sent"
     };
-    let detail = audit_role.then(|| role.code());
+    let detail = audit_role.then(|| role.role().code());
     audit(&mut *tx, granted, &member.actor, action, email, detail).await
 }
 
@@ -549,7 +561,7 @@ async fn send(
     member: &Member,
     granted: &Granted,
     email: &str,
-    role: Role,
+    role: GrantableRole,
 ) -> Result<(), AppError> {
     take_seats(tx, granted.org_id(), 1).await?;
     take_quota(tx, state, granted.org_id(), 1).await?;
@@ -557,7 +569,7 @@ async fn send(
         org_id: granted.org_id(),
         org_name: &member.org_name,
         email,
-        role,
+        role: role.role(),
         inviter_id: granted.user_id(),
         inviter_name: &member.actor.name,
         locale: member.actor.locale,

@@ -1,0 +1,629 @@
+//! Attacks and abuse, tried against a real server the way an attacker would: each test
+//! failed on the code before its fix. Run them as a group: `./muster test security`.
+
+use std::time::Duration;
+
+use crate::common::*;
+use app::auth::api::{
+    GetCurrentUser, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
+};
+use app::joining::api::{ConfirmJoin, RequestJoin};
+use app::people::api::SaveJoinLink;
+use leptos::server_fn::ServerFn;
+use sqlx::PgPool;
+
+const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
+const ATTACKER_PASSWORD: &str = "attacker chose this";
+const OWNER_PASSWORD: &str = "the owner's own secret";
+
+async fn sign_in(app: &TestApp, c: &reqwest::Client, email: &str, password: &str) -> u16 {
+    app.call::<SignIn>(c, &[("email", email), ("password", password)])
+        .await
+        .status
+}
+
+async fn reset(app: &TestApp, c: &reqwest::Client, email: &str, password: &str) {
+    ok(app
+        .call::<RequestPasswordReset>(c, &[("email", email)])
+        .await)
+    .await;
+    let mail = mail_with_subject(app, email, "Reset your Muster password").await;
+    ok(app
+        .call::<ResetPassword>(
+            c,
+            &[
+                ("token", &token_of(&link_in(&mail))),
+                ("password", password),
+            ],
+        )
+        .await)
+    .await;
+}
+
+/// Whether an event stream is closed by the server within 5 seconds.
+async fn stream_ends(stream: &mut reqwest::Response) -> bool {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await
+    .is_ok()
+}
+
+/// Pre-account takeover by sign-up: the attacker signs up with the victim's address. The
+/// victim's "Confirm my email" must not hand the account (and its bell) to the attacker's
+/// password; "forgot password" takes the address over.
+#[sqlx::test(migrations = false)]
+async fn a_password_chosen_before_the_address_was_proven_never_signs_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let attacker = new_client();
+    ok(app
+        .call::<SignUp>(
+            &attacker,
+            &[
+                ("name", "Not Vera"),
+                ("email", "vera@victim.test"),
+                ("password", ATTACKER_PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+
+    // Vera opens the mail she never asked for and presses the button, with her password.
+    let vera = new_client();
+    let token = token_of(&link_in(&app.wait_for_mail("vera@victim.test", 1).await[0]));
+    let pressed = app
+        .call::<VerifyEmail>(&vera, &[("token", &token), ("password", OWNER_PASSWORD)])
+        .await;
+    assert_eq!(pressed.status, 422);
+    assert_eq!(
+        field_keys(&pressed.result.unwrap_err()),
+        [("password".into(), "errors.verify_wrong_password".into())]
+    );
+    let no_password = app
+        .call::<VerifyEmail>(&vera, &[("token", &token), ("password", "")])
+        .await;
+    assert_eq!(no_password.status, 422);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL")
+            .await,
+        0,
+        "pressing the button proved nothing"
+    );
+    // The attacker's password still opens nothing.
+    assert_eq!(
+        sign_in(&app, &attacker, "vera@victim.test", ATTACKER_PASSWORD).await,
+        422
+    );
+
+    // Vera takes her address over with "forgot password"; the attacker's password is gone.
+    reset(&app, &vera, "vera@victim.test", OWNER_PASSWORD).await;
+    let me = ok(app.call::<GetCurrentUser>(&vera, &[]).await).await;
+    assert_eq!(me["email"], "vera@victim.test");
+    assert_eq!(
+        sign_in(&app, &attacker, "vera@victim.test", ATTACKER_PASSWORD).await,
+        422
+    );
+    // And the old confirmation link died with the reset.
+    let late = app
+        .call::<VerifyEmail>(
+            &attacker,
+            &[("token", &token), ("password", ATTACKER_PASSWORD)],
+        )
+        .await;
+    assert_eq!(late.status, 410);
+}
+
+/// Pre-account takeover by self-join: the attacker asks to join with the victim's address
+/// and a password of theirs; the victim confirms from the mail. The account must not be
+/// created with the attacker's password.
+#[sqlx::test(migrations = false)]
+async fn a_join_request_in_someone_elses_name_does_not_become_their_account(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    let mut form = ACME.to_vec();
+    form.extend([("domains", "acme.test"), ("enabled", "on")]);
+    ok(app.call::<SaveJoinLink>(&owner, &form).await).await;
+    let url = people(&app, &owner, "acme").await["admin"]["link"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = url.rsplit('/').next().unwrap().to_owned();
+
+    let attacker = new_client();
+    ok(app
+        .call::<RequestJoin>(
+            &attacker,
+            &[
+                ("token", &link),
+                ("name", "Not Walt"),
+                ("email", "walt@acme.test"),
+                ("password", ATTACKER_PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    let mail = mail_with_subject(&app, "walt@acme.test", "join").await;
+    let confirm = token_of(&link_in(&mail));
+
+    // Walt presses the button with his own password: refused, nothing created.
+    let walt = new_client();
+    let refused = app
+        .call::<ConfirmJoin>(&walt, &[("token", &confirm), ("password", OWNER_PASSWORD)])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        field_keys(&refused.result.unwrap_err()),
+        [("password".into(), "errors.join_wrong_password".into())]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'walt@acme.test'")
+            .await,
+        0
+    );
+    assert!(
+        refused
+            .set_cookies
+            .iter()
+            .all(|c| !c.starts_with("muster_session="))
+    );
+}
+
+/// The throttle is decided and counted atomically: 60 parallel wrong passwords for one
+/// account evaluate at most the limit (5); the rest are refused with 429.
+#[sqlx::test(migrations = false)]
+async fn parallel_wrong_passwords_evaluate_at_most_the_limit(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let attempts = (0..60).map(|i| {
+        let app = &app;
+        async move {
+            let c = new_client();
+            let guess = format!("wrong guess {i}");
+            sign_in(app, &c, "olga@acme.test", &guess).await
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let evaluated = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    println!("60 parallel wrong passwords: {evaluated} evaluated, {refused} refused");
+    assert!(evaluated <= 5, "{evaluated} evaluated: {statuses:?}");
+    assert_eq!(evaluated + refused, 60, "{statuses:?}");
+}
+
+/// The rightful owner always has a way in: a locked account is opened by the reset link,
+/// which signs in and clears the lock, whatever an attacker did to the account.
+#[sqlx::test(migrations = false)]
+async fn a_locked_out_owner_gets_in_with_the_reset_link(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let attacker = new_client();
+    for i in 0..6 {
+        sign_in(&app, &attacker, "olga@acme.test", &format!("guess {i}")).await;
+    }
+    let olga = new_client();
+    assert_eq!(sign_in(&app, &olga, "olga@acme.test", PASSWORD).await, 429);
+    drop(owner);
+    reset(&app, &olga, "olga@acme.test", OWNER_PASSWORD).await;
+    let me = ok(app.call::<GetCurrentUser>(&olga, &[]).await).await;
+    assert_eq!(me["email"], "olga@acme.test");
+    let later = new_client();
+    assert_eq!(
+        sign_in(&app, &later, "olga@acme.test", OWNER_PASSWORD).await,
+        200
+    );
+}
+
+/// Mail cannot be used as a weapon: each address, and each client, triggers a limited
+/// number of reset / verification / join mails, then gets a clear 429.
+#[sqlx::test(migrations = false)]
+async fn mail_triggers_are_limited_per_address_and_per_client(pool: PgPool) {
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--max-mails-per-client".into(), "8".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let _owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let r = app
+            .call::<RequestPasswordReset>(&new_client(), &[("email", "olga@acme.test")])
+            .await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            assert_eq!(
+                r.result
+                    .clone()
+                    .unwrap_err()
+                    .form_message(app::i18n::Locale::En)
+                    .unwrap(),
+                "Too many emails were requested for this address or from your network. Try again in 60 minutes."
+            );
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let resets = app
+        .mailbox
+        .to("olga@acme.test")
+        .iter()
+        .filter(|m| m.subject == "Reset your Muster password")
+        .count();
+    assert_eq!(resets, 5);
+    // Per client: other addresses, same client, stop at the client's limit (8 in all).
+    let mut more = Vec::new();
+    for i in 0..4 {
+        let email = format!("someone{i}@example.test");
+        more.push(
+            app.call::<RequestPasswordReset>(&new_client(), &[("email", &email)])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(more, [200, 200, 200, 429]);
+}
+
+/// Behind a reverse proxy every client shares its address. With MUSTER_TRUSTED_PROXIES,
+/// X-Forwarded-For tells clients apart, so one guesser does not lock everyone out; without
+/// it, a forged X-Forwarded-For does not escape the limit.
+#[sqlx::test(migrations = false)]
+async fn the_address_limit_uses_forwarded_for_only_from_trusted_proxies(pool: PgPool) {
+    let app = spawn_app_with(
+        pool.clone(),
+        Options {
+            extra_args: vec![
+                "--max-failures-per-address".into(),
+                "3".into(),
+                "--trusted-proxies".into(),
+                "127.0.0.1".into(),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let attempt = |xff: &'static str, email: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(SignIn::PATH))
+                .header("x-forwarded-for", xff)
+                .form(&[("email", email.as_str()), ("password", "wrong guess!")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 0..3 {
+        assert_eq!(
+            attempt("198.51.100.1", format!("a{i}@example.test")).await,
+            422
+        );
+    }
+    assert_eq!(attempt("198.51.100.1", "b@example.test".into()).await, 429);
+    // Another client behind the same proxy is not locked out.
+    assert_eq!(attempt("198.51.100.2", "c@example.test".into()).await, 422);
+
+    // Without trusted proxies the header is ignored: forging it does not reset the count.
+    let plain = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--max-failures-per-address".into(), "3".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let r = plain
+            .client
+            .post(plain.url(SignIn::PATH))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .form(&[
+                ("email", format!("d{i}@example.test").as_str()),
+                ("password", "wrong guess!"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        3,
+        "{statuses:?}"
+    );
+}
+
+/// A password reset ends what the old password may have started: other sessions, open
+/// bell streams and the API keys the person made.
+#[sqlx::test(migrations = false)]
+async fn a_password_reset_ends_sessions_streams_and_api_keys(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut form = ACME.to_vec();
+    form.extend([("name", "robot"), ("role", "ADMIN")]);
+    let created = ok(app
+        .call::<app::api_keys::api::CreateApiKey>(&owner, &form)
+        .await)
+    .await;
+    let key = created["key"].as_str().unwrap().to_owned();
+    let (status, _) = rest(
+        &app,
+        Some(&key),
+        reqwest::Method::GET,
+        "/api/v1/members",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let mut stream = owner.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    reset(&app, &new_client(), "olga@acme.test", OWNER_PASSWORD).await;
+
+    let (status, _) = rest(
+        &app,
+        Some(&key),
+        reqwest::Method::GET,
+        "/api/v1/members",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "the key died with the old password");
+    let ended = stream_ends(&mut stream).await;
+    assert!(ended, "the bell stream of the old session is still open");
+}
+
+/// Signing out ends the bell streams of that session.
+#[sqlx::test(migrations = false)]
+async fn signing_out_ends_the_bell_stream(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut stream = owner.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    ok(app.call::<SignOut>(&owner, &[]).await).await;
+    let ended = stream_ends(&mut stream).await;
+    assert!(ended, "the stream outlived its session");
+}
+
+/// Cross-site request forgery: a page on a sibling origin (another port here) posts the
+/// settings form with the signed-in owner's cookies to invite an attacker as ADMIN. It
+/// is refused with a clear 403 and nothing is written; the same post from Muster's own
+/// origin, and a plain HTML form without JavaScript, still work.
+#[sqlx::test(migrations = false)]
+async fn a_cross_site_post_is_refused_and_writes_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let path = app::orgs::api::InviteMember::PATH;
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", "acme"),
+        ("email", "mallory@evil.test"),
+        ("role", "ADMIN"),
+    ];
+    let sibling = app.base.replace("127.0.0.1:", "127.0.0.1:1");
+    for (name, value) in [
+        ("origin", sibling.as_str()),
+        ("sec-fetch-site", "same-site"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let res = owner
+            .post(app.url(path))
+            .header(name, value)
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{name}: {value}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains("another website"), "{text}");
+    }
+    // Login CSRF: signing in can't be forced from another site either.
+    let forced = new_client()
+        .post(app.url(SignIn::PATH))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "olga@acme.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forced.status(), 403);
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email = 'mallory@evil.test'")
+            .await,
+        0
+    );
+
+    // From Muster itself (a no-JavaScript form post, as a browser sends it): accepted.
+    let res = owner
+        .post(app.url(path))
+        .header("origin", app.base.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "text/html")
+        .header("referer", app.url("/o/eu-central-1/acme/settings"))
+        .form(&[
+            ("region", "eu-central-1"),
+            ("short_name", "acme"),
+            ("email", "ann@acme.test"),
+            ("role", "VIEWER"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email = 'ann@acme.test'")
+            .await,
+        1
+    );
+}
+
+/// Pages tell the browser not to be framed, not to sniff, not to leak URLs (which can
+/// carry tokens) to other sites, and to run only this page's scripts.
+#[sqlx::test(migrations = false)]
+async fn pages_carry_protective_headers_and_a_nonce_policy(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app.client.get(app.url("/signin")).send().await.unwrap();
+    let headers = res.headers().clone();
+    let html = res.text().await.unwrap();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    // Every script on the page carries that nonce.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
+    // A second page view gets a different nonce.
+    let again = app.client.get(app.url("/signin")).send().await.unwrap();
+    assert_ne!(again.headers()["content-security-policy"], csp);
+}
+
+/// A huge body is refused with a clear 413 before anything reads it.
+#[sqlx::test(migrations = false)]
+async fn an_oversized_request_gets_a_clear_413(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let big = "x".repeat(3 * 1024 * 1024);
+    let res = app
+        .client
+        .post(app.url(SignIn::PATH))
+        .form(&[("email", big.as_str()), ("password", "p")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(res.text().await.unwrap().contains("larger than 1024 KB"));
+}
+
+/// A crafted region (not valid in a cookie path) together with the new-key cookie used to
+/// panic the settings page before the membership check; it is a plain refusal now.
+#[sqlx::test(migrations = false)]
+async fn a_crafted_region_with_the_new_key_cookie_is_refused_not_a_panic(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = reqwest::Client::new()
+        .post(app.url(app::orgs::api::GetOrgSettings::PATH))
+        .header("cookie", "muster_new_key=mk_whatever")
+        .form(&[("region", "é\u{7f}"), ("short_name", "acme")])
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(res.status(), 401, "not signed in: a clear refusal");
+}
+
+/// Only an OWNER grants OWNER, by every path: adding, sending, resending (UI or REST),
+/// reactivating by inviting, and Invite All.
+#[sqlx::test(migrations = false)]
+async fn an_admin_cannot_create_an_owner_invitation_by_any_path(pool: PgPool) {
+    use app::people::api::{AddPerson, InviteAll, SendInvite};
+    let app = spawn_app(pool).await;
+    let owner = org(
+        &app,
+        "Acme",
+        "olga@acme.test",
+        &[("adam@acme.test", "ADMIN")],
+    )
+    .await;
+    let admin = accept(&app, "adam@acme.test").await;
+    // The owner lists Otto as an OWNER-to-be, without sending; and invites Ona as OWNER.
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("name", "Otto"),
+        ("email", "otto@acme.test"),
+        ("role", "OWNER"),
+    ]);
+    ok(app.call::<AddPerson>(&owner, &form).await).await;
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("name", "Ona"),
+        ("email", "ona@acme.test"),
+        ("role", "OWNER"),
+        ("send_now", "on"),
+    ]);
+    ok(app.call::<AddPerson>(&owner, &form).await).await;
+    app.wait_for_mail("ona@acme.test", 1).await;
+    let page = people(&app, &owner, "acme").await;
+    let otto = row(&page, "otto@acme.test")["id"].to_string();
+    let ona = row(&page, "ona@acme.test")["id"].to_string();
+
+    // Send Invite / Resend from the More Options menu.
+    for (id, confirmed) in [(&otto, "false"), (&ona, "true")] {
+        let mut form = ACME.to_vec();
+        form.extend([("person_id", id.as_str()), ("confirmed", confirmed)]);
+        let refused = app.call::<SendInvite>(&admin, &form).await;
+        assert_eq!(
+            field_keys(&refused.result.unwrap_err()),
+            [("role".into(), "errors.only_owner_grants_owner".into())],
+            "{id}"
+        );
+    }
+    // Resend through the REST API with an ADMIN key.
+    let mut form = ACME.to_vec();
+    form.extend([("name", "admin robot"), ("role", "ADMIN")]);
+    let key = ok(app
+        .call::<app::api_keys::api::CreateApiKey>(&admin, &form)
+        .await)
+    .await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, open) = rest(
+        &app,
+        Some(&key),
+        reqwest::Method::GET,
+        "/api/v1/invitations",
+        None,
+    )
+    .await;
+    let ona_invitation = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == "ona@acme.test")
+        .expect("Ona's open invitation")["id"]
+        .clone();
+    let (status, problem) = rest(
+        &app,
+        Some(&key),
+        reqwest::Method::POST,
+        &format!("/api/v1/invitations/{ona_invitation}/resend"),
+        None,
+    )
+    .await;
+    assert!(status == 403 || status == 422, "{status} {problem}");
+    // Invite All by the ADMIN leaves Otto out.
+    ok(app.call::<InviteAll>(&admin, &ACME).await).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email = 'otto@acme.test'")
+            .await,
+        0,
+        "no OWNER invitation for Otto"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE email = 'ona@acme.test'")
+            .await,
+        1,
+        "Ona's one invitation, never resent"
+    );
+    assert!(app.mailbox.to("otto@acme.test").is_empty());
+    // The owner may.
+    let mut form = ACME.to_vec();
+    form.extend([("person_id", otto.as_str()), ("confirmed", "false")]);
+    ok(app.call::<SendInvite>(&owner, &form).await).await;
+    app.wait_for_mail("otto@acme.test", 1).await;
+}
