@@ -11,3 +11,19 @@ $$;
 CREATE TRIGGER sessions_notify_delete AFTER DELETE ON sessions
     REFERENCING OLD TABLE AS ended
     FOR EACH STATEMENT EXECUTE FUNCTION notify_session_ends();
+
+-- Mail bodies carry live links: sealed at rest (body_sealed, under a key derived from
+-- MUSTER_SECRET_KEY) and erased once delivered or given up on. Mail already sent keeps
+-- no body; mail still queued from before is sent from its clear body, then erased.
+ALTER TABLE outbox_emails
+    ALTER COLUMN body_text DROP NOT NULL,
+    ALTER COLUMN body_html DROP NOT NULL,
+    ADD COLUMN body_sealed BYTEA,
+    ADD COLUMN invitation_id BIGINT REFERENCES invitations (id) ON DELETE SET NULL;
+UPDATE outbox_emails SET body_text = NULL, body_html = NULL WHERE status <> 'pending';
+CREATE INDEX outbox_emails_invitation_idx ON outbox_emails (invitation_id)
+    WHERE invitation_id IS NOT NULL;
+
+-- An invitation whose mail could not be delivered (the outbox gave up after retrying
+-- for days): it ends (revoked_at) and the person's row says "Not delivered".
+ALTER TABLE invitations ADD COLUMN undelivered_at TIMESTAMPTZ;

@@ -141,6 +141,12 @@ pub async fn launch(
         pool.clone(),
         mailer,
         state.outbox_wakeup.clone(),
+        state.settings.secret_key.clone(),
+        outbox::Retry {
+            give_up_after: std::time::Duration::from_secs(
+                config.outbox_give_up_hours.max(0) as u64 * 3600,
+            ),
+        },
     ));
     tokio::spawn(app::people::server::invite_all::worker(state.clone()));
     tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));

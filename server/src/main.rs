@@ -45,7 +45,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         println!("Sent mail is shown at {}/dev/mailbox", running.base_url);
     }
     if config.mode == Mode::Development {
-        match activation::ensure_demo(&pool, &running.base_url).await {
+        match activation::ensure_demo(&pool, &running.state.settings.secret_key, &running.base_url)
+            .await
+        {
             Ok(Demo::Link(link)) => println!(
                 "Try the activation wizard with the demo subscription (Demo Company, premium trial):\n  {link}"
             ),
@@ -94,11 +96,17 @@ async fn subscription(
         seats,
         is_demo: false,
     };
-    match activation::create_subscription(&pool, &base_url, &spec).await {
+    // The activation mail is sealed in the outbox for the server that will send it.
+    let key = config.secret_key.clone().ok_or(
+        "MUSTER_SECRET_KEY must be set, to the running server's key (./muster subscription does this)",
+    )?;
+    let key = app::state::SecretKey(key.into_bytes());
+    match activation::create_subscription(&pool, &key, &base_url, &spec).await {
         Ok(link) => {
             println!(
-                "Created a pending subscription for {}; \"Activate Your Features\" is queued for {}.",
+                "Created a pending subscription for {}; \"{}\" is queued for {}.",
                 spec.company_name.trim(),
+                app::mail::templates::activate_features(spec.locale, "", "").subject,
                 spec.contact_email.trim()
             );
             println!("Activation link: {link}");

@@ -3,15 +3,36 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::mail::outbox::{self, DueEmail};
+use app::mail::outbox::{self, DueRow};
+use app::mail::seal;
+use app::state::SecretKey;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
-/// After this many failed attempts a mail is marked `failed` and left for an operator.
-pub const MAX_ATTEMPTS: i32 = 8;
+/// The longest wait between two attempts: mail servers retry for days, every half hour
+/// at most, and so does the outbox.
+pub const MAX_BACKOFF_SECONDS: i64 = 1800;
+
+/// How the outbox retries.
+#[derive(Clone, Debug)]
+pub struct Retry {
+    /// A mail that still fails this long after it was queued is given up on.
+    pub give_up_after: Duration,
+}
+
+/// A mail ready to send: its bodies opened.
+pub struct DueEmail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attempts: i32,
+    pub age_seconds: i64,
+}
 /// Mails claimed per transaction, and sent at once over pooled SMTP connections (each
 /// mail is several round trips, so throughput comes from sending many at once).
 const BATCH: i64 = 256;
@@ -71,16 +92,17 @@ enum SendError {
     Permanent(String),
 }
 
-/// Seconds before retry number `attempts` (1-based): 5 s, 10 s, 20 s, ... at most 1 hour.
+/// Seconds before retry number `attempts` (1-based): 5 s, 10 s, 20 s, ... at most
+/// 30 minutes, for as long as the retry horizon allows.
 pub fn backoff_seconds(attempts: i32) -> i64 {
     let exp = attempts.clamp(1, 20) as u32 - 1;
-    (5_i64 << exp).min(3600)
+    (5_i64 << exp).min(MAX_BACKOFF_SECONDS)
 }
 
 /// Runs forever: sends what is due, then sleeps until woken or a second passes.
-pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>) {
+pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>, key: SecretKey, retry: Retry) {
     loop {
-        match drain_once(&pool, &mailer).await {
+        match drain_once(&pool, &mailer, &key, &retry).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(err) => tracing::warn!(%err, "outbox: could not read the outbox"),
@@ -116,10 +138,48 @@ fn waves(due: &[DueEmail]) -> Vec<Vec<&DueEmail>> {
     waves
 }
 
+/// Opens a stored mail; `Err` if it was sealed under another key (it cannot be sent).
+fn open(row: DueRow, key: &SecretKey) -> Result<DueEmail, (i64, &'static str)> {
+    let (body_text, body_html) = match (&row.body_sealed, row.body_text, row.body_html) {
+        (Some(sealed), _, _) => seal::open(key, sealed).ok_or((
+            row.id,
+            "sealed under another MUSTER_SECRET_KEY: every server must share one key",
+        ))?,
+        // Queued before bodies were sealed.
+        (None, Some(text), Some(html)) => (text, html),
+        (None, _, _) => return Err((row.id, "the mail has no body")),
+    };
+    Ok(DueEmail {
+        id: row.id,
+        recipient: row.recipient,
+        subject: row.subject,
+        body_text,
+        body_html,
+        attempts: row.attempts,
+        age_seconds: row.age_seconds,
+    })
+}
+
 /// Sends one batch of due mail; returns how many were attempted.
-pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
+pub async fn drain_once(
+    pool: &PgPool,
+    mailer: &Mailer,
+    key: &SecretKey,
+    retry: &Retry,
+) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let due = outbox::claim_due(&mut *tx, BATCH).await?;
+    let rows = outbox::claim_due(&mut *tx, BATCH).await?;
+    let claimed = rows.len();
+    let mut due = Vec::with_capacity(claimed);
+    for row in rows {
+        match open(row, key) {
+            Ok(mail) => due.push(mail),
+            Err((id, why)) => {
+                tracing::error!(id, why, "outbox: mail cannot be opened");
+                outbox::give_up(&mut *tx, id, why).await?;
+            }
+        }
+    }
     let mut results = Vec::with_capacity(due.len());
     for wave in waves(&due) {
         let outcomes = futures::future::join_all(wave.iter().map(|m| mailer.send(m))).await;
@@ -131,26 +191,24 @@ pub async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::E
             Ok(()) => sent.push(mail.id),
             Err(SendError::Transient(e)) => {
                 let attempts = mail.attempts + 1;
-                let give_up = attempts >= MAX_ATTEMPTS;
+                let give_up = mail.age_seconds >= retry.give_up_after.as_secs() as i64;
                 tracing::warn!(id = mail.id, attempts, give_up, error = %e, "outbox: send failed");
-                outbox::mark_attempt_failed(
-                    &mut *tx,
-                    mail.id,
-                    &e,
-                    backoff_seconds(attempts),
-                    give_up,
-                )
-                .await?;
+                if give_up {
+                    outbox::give_up(&mut *tx, mail.id, &e).await?;
+                } else {
+                    let wait = backoff_seconds(attempts);
+                    outbox::mark_attempt_failed(&mut *tx, mail.id, &e, wait).await?;
+                }
             }
             Err(SendError::Permanent(e)) => {
                 tracing::error!(id = mail.id, error = %e, "outbox: mail cannot be delivered");
-                outbox::mark_attempt_failed(&mut *tx, mail.id, &e, 0, true).await?;
+                outbox::give_up(&mut *tx, mail.id, &e).await?;
             }
         }
     }
     outbox::mark_sent(&mut *tx, &sent).await?;
     tx.commit().await?;
-    Ok(due.len())
+    Ok(claimed)
 }
 
 #[cfg(test)]
@@ -165,6 +223,7 @@ mod tests {
             body_text: String::new(),
             body_html: String::new(),
             attempts: 0,
+            age_seconds: 0,
         }
     }
 
@@ -188,10 +247,17 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_and_is_capped_at_an_hour() {
+    fn backoff_doubles_and_is_capped_at_half_an_hour() {
         assert_eq!(backoff_seconds(1), 5);
         assert_eq!(backoff_seconds(2), 10);
         assert_eq!(backoff_seconds(4), 40);
-        assert_eq!(backoff_seconds(15), 3600);
+        assert_eq!(backoff_seconds(15), 1800);
+        // Three days of retries are about 150 attempts, not 8.
+        let (mut waited, mut attempts) = (0, 0);
+        while waited < 72 * 3600 {
+            attempts += 1;
+            waited += backoff_seconds(attempts);
+        }
+        assert!(attempts > 140, "{attempts}");
     }
 }

@@ -2,4 +2,5 @@
 //! Sending happens in the server's background worker, after the transaction commits.
 
 pub mod outbox;
+pub mod seal;
 pub mod templates;

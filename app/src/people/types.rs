@@ -11,6 +11,8 @@ pub enum InvitationStatus {
     Accepted,
     Expired,
     Revoked,
+    /// The invitation mail could not be delivered (the outbox gave up): send it again.
+    NotDelivered,
 }
 
 impl InvitationStatus {
@@ -21,6 +23,7 @@ impl InvitationStatus {
             InvitationStatus::Accepted => "people.invitation_accepted",
             InvitationStatus::Expired => "people.invitation_expired",
             InvitationStatus::Revoked => "people.invitation_revoked",
+            InvitationStatus::NotDelivered => "people.invitation_not_delivered",
         }
     }
 }

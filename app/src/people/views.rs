@@ -227,7 +227,7 @@ fn MoreOptions(
     let pending = p.invitation == InvitationStatus::Pending;
     let resend = matches!(
         p.invitation,
-        InvitationStatus::Pending | InvitationStatus::Expired
+        InvitationStatus::Pending | InvitationStatus::Expired | InvitationStatus::NotDelivered
     );
     let name = p.name.clone();
     let org = move || view! { <OrgInputs region=region.clone() short_name=short_name.clone() /> };

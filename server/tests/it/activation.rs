@@ -59,7 +59,7 @@ async fn the_operator_cannot_create_a_subscription_with_bad_details(pool: PgPool
     let app = spawn_app(pool).await;
     let mut bad = spec("!!!", "not-an-email", Locale::En, false);
     bad.plan = "free".into();
-    let err = create_subscription(&app.pool, &app.base, &bad)
+    let err = create_subscription(&app.pool, &test_key(), &app.base, &bad)
         .await
         .unwrap_err();
     let keys = field_keys(&err);

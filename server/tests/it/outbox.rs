@@ -1,10 +1,22 @@
-//! The mail outbox: nothing lost when SMTP is down, retried with backoff, and a final
-//! `failed` state after too many attempts.
+//! The mail outbox: nothing lost when SMTP is down (for days), retried with capped
+//! backoff, a final `failed` state only past the retry horizon, bodies never readable at
+//! rest, and no mail sent twice.
 
+use std::time::Duration;
+
+use crate::common::*;
 use app::mail::{outbox, templates};
 use server::mailsink;
-use server::outbox::{MAX_ATTEMPTS, Mailer, drain_once};
+use server::outbox::{Mailer, Retry};
 use sqlx::PgPool;
+
+const THREE_DAYS: Retry = Retry {
+    give_up_after: Duration::from_secs(72 * 3600),
+};
+
+async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error> {
+    server::outbox::drain_once(pool, mailer, &test_key(), &THREE_DAYS).await
+}
 
 /// A mailer pointed at a port nothing listens on: every send fails transiently.
 fn unreachable_mailer() -> Mailer {
@@ -18,7 +30,7 @@ fn unreachable_mailer() -> Mailer {
 #[sqlx::test]
 async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_back(pool: PgPool) {
     let mail = templates::verify_email(app::i18n::Locale::En, "Lu", "http://x.test/v?token=1");
-    outbox::enqueue(&pool, "lu@example.com", &mail)
+    outbox::enqueue(&pool, &test_key(), "lu@example.com", &mail)
         .await
         .unwrap();
 
@@ -54,23 +66,43 @@ async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_bac
     assert_eq!(drain_once(&pool, &up).await.unwrap(), 0);
 }
 
+/// An outage of hours loses nothing: the mail is still pending after ten hours and forty
+/// attempts. Only past the retry horizon (three days) does it end as `failed`.
 #[sqlx::test]
-async fn mail_that_keeps_failing_ends_in_a_visible_failed_state(pool: PgPool) {
+async fn mail_is_retried_for_days_and_only_then_given_up(pool: PgPool) {
     let mail = templates::reset_password(app::i18n::Locale::De, "Mo", "http://x.test/r");
-    outbox::enqueue(&pool, "mo@example.com", &mail)
+    outbox::enqueue(&pool, &test_key(), "mo@example.com", &mail)
         .await
         .unwrap();
     let down = unreachable_mailer();
-    for _ in 0..MAX_ATTEMPTS {
-        sqlx::query("UPDATE outbox_emails SET next_attempt_at = now()")
-            .execute(&pool)
-            .await
-            .unwrap();
-        drain_once(&pool, &down).await.unwrap();
-    }
+    sqlx::query("UPDATE outbox_emails SET created_at = now() - interval '10 hours', attempts = 40")
+        .execute(&pool)
+        .await
+        .unwrap();
+    drain_once(&pool, &down).await.unwrap();
+    let rows = outbox::recent(&pool, 10).await.unwrap();
+    assert_eq!(rows[0].status, "pending", "ten hours in, still trying");
+    let wait: f64 = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM next_attempt_at - now())::float8 FROM outbox_emails",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        (1700.0..=1800.0).contains(&wait),
+        "capped at 30 minutes: {wait}"
+    );
+
+    sqlx::query(
+        "UPDATE outbox_emails SET created_at = now() - interval '73 hours', next_attempt_at = now()",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    drain_once(&pool, &down).await.unwrap();
     let rows = outbox::recent(&pool, 10).await.unwrap();
     assert_eq!(rows[0].status, "failed");
-    assert_eq!(rows[0].attempts, MAX_ATTEMPTS);
+    assert_eq!(rows[0].attempts, 42);
     assert!(rows[0].last_error.is_some());
 }
 
@@ -79,7 +111,7 @@ async fn two_workers_never_send_the_same_mail(pool: PgPool) {
     for i in 0..30 {
         let mail =
             templates::verify_email(app::i18n::Locale::En, "N", &format!("http://x.test/{i}"));
-        outbox::enqueue(&pool, &format!("n{i}@example.com"), &mail)
+        outbox::enqueue(&pool, &test_key(), &format!("n{i}@example.com"), &mail)
             .await
             .unwrap();
     }
@@ -110,4 +142,143 @@ async fn two_workers_never_send_the_same_mail(pool: PgPool) {
     );
     assert_eq!(a + b, 30);
     assert_eq!(mailbox.all().len(), 30);
+}
+
+/// An SMTP outage while people are invited: mail waits, nothing is lost, and once the
+/// mail server is back every mail arrives exactly once.
+#[sqlx::test(migrations = false)]
+async fn an_smtp_outage_loses_no_mail_and_sends_none_twice(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = org(
+        &app,
+        "Acme",
+        "olga@acme.test",
+        &[("ann@acme.test", "EDITOR")],
+    )
+    .await;
+    for who in ["bea", "cy", "dan"] {
+        let email = format!("{who}@acme.test");
+        let mut form = vec![("region", "eu-central-1"), ("short_name", "acme")];
+        form.extend([
+            ("name", who),
+            ("email", email.as_str()),
+            ("role", "VIEWER"),
+            ("send_now", "on"),
+        ]);
+        ok(app.call::<app::people::api::AddPerson>(&owner, &form).await).await;
+    }
+    // Down: the worker tries, fails, and keeps every mail.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let queued = app.count("SELECT count(*) FROM outbox_emails").await;
+    assert!(
+        queued >= 7,
+        "activation, thanks, welcome and 4 invitations: {queued}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox_emails WHERE status = 'pending' AND attempts > 0")
+            .await,
+        queued
+    );
+
+    // Back: every mail once.
+    let (_, mailbox) = mailsink::start(&format!("127.0.0.1:{port}")).await.unwrap();
+    sqlx::query("UPDATE outbox_emails SET next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if mailbox.all().len() as i64 >= queued {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received = mailbox.all();
+    assert_eq!(received.len() as i64, queued, "every mail, none twice");
+    let mut keys: Vec<(String, String)> = received
+        .iter()
+        .map(|m| (m.to.join(","), m.subject.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len() as i64, queued, "no mail delivered twice");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox_emails WHERE status = 'sent'")
+            .await,
+        queued
+    );
+}
+
+/// A mail the outbox finally gives up on does not count as sent: the person's row says
+/// "Not delivered" (and offers Resend), Welcome Sent is cleared, and the seat is free.
+#[sqlx::test(migrations = false)]
+async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", "acme"),
+        ("name", "Bea"),
+        ("email", "bea@acme.test"),
+        ("role", "VIEWER"),
+        ("send_now", "on"),
+    ];
+    ok(app.call::<app::people::api::AddPerson>(&owner, &form).await).await;
+    let page = people(&app, &owner, "acme").await;
+    assert_eq!(row(&page, "bea@acme.test")["invitation"], "Pending");
+    assert!(row(&page, "bea@acme.test")["welcome_sent"].is_string());
+
+    // Three days and more of failures.
+    sqlx::query(
+        "UPDATE outbox_emails SET created_at = now() - interval '73 hours', next_attempt_at = now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        if app
+            .count("SELECT count(*) FROM outbox_emails WHERE status = 'pending'")
+            .await
+            == 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = people(&app, &owner, "acme").await;
+    let bea = row(&page, "bea@acme.test");
+    assert_eq!(bea["invitation"], "NotDelivered");
+    assert!(bea["welcome_sent"].is_null(), "{bea}");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM invitations WHERE email = 'bea@acme.test' AND revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "no open invitation holds a seat"
+    );
 }

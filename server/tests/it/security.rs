@@ -627,3 +627,151 @@ async fn an_admin_cannot_create_an_owner_invitation_by_any_path(pool: PgPool) {
     ok(app.call::<SendInvite>(&owner, &form).await).await;
     app.wait_for_mail("otto@acme.test", 1).await;
 }
+
+/// Every column of every table that could hold text, searched for `needle`.
+async fn columns_containing(pool: &PgPool, needle: &str) -> Vec<String> {
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text
+         FROM information_schema.columns
+         WHERE table_schema = 'public'
+           AND data_type IN ('text', 'character varying', 'bytea', 'json', 'jsonb', 'ARRAY')",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut found = Vec::new();
+    for (table, column, kind) in columns {
+        let value = if kind == "bytea" {
+            format!("encode(\"{column}\", 'escape')")
+        } else {
+            format!("\"{column}\"::text")
+        };
+        let sql = format!("SELECT count(*) FROM \"{table}\" WHERE strpos({value}, $1) > 0");
+        let n: i64 = sqlx::query_scalar(&sql)
+            .bind(needle)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if n > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
+
+/// The live tokens in a mail's text: `...?token=<t>` and `/activate/<t>` links.
+fn tokens_in(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http"))
+        .filter_map(|w| {
+            w.split("token=")
+                .nth(1)
+                .or_else(|| w.split("/activate/").nth(1))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// Links are stored only as hashes: no live token (activation, invitation, reset,
+/// self-join confirmation) can be read from any table, neither while its mail waits in
+/// the outbox (SMTP down) nor after it was sent.
+#[sqlx::test(migrations = false)]
+async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut form = ACME.to_vec();
+    form.extend([("domains", "acme.test"), ("enabled", "on")]);
+    ok(app.call::<SaveJoinLink>(&owner, &form).await).await;
+    let url = people(&app, &owner, "acme").await["admin"]["link"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = url.rsplit('/').next().unwrap().to_owned();
+    let join = [
+        ("token", link.as_str()),
+        ("name", "Jo"),
+        ("email", "jo@acme.test"),
+        ("password", PASSWORD),
+    ];
+    ok(app.call::<RequestJoin>(&new_client(), &join).await).await;
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("name", "Bea"),
+        ("email", "bea@acme.test"),
+        ("role", "VIEWER"),
+        ("send_now", "on"),
+    ]);
+    ok(app.call::<app::people::api::AddPerson>(&owner, &form).await).await;
+    let reset = [("email", "olga@acme.test")];
+    ok(app
+        .call::<RequestPasswordReset>(&new_client(), &reset)
+        .await)
+    .await;
+
+    // The mail server is down: every mail waits. Open the sealed bodies as the worker
+    // would (with the server's key) to learn the live tokens, then search for them.
+    let sealed: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT body_sealed FROM outbox_emails WHERE status = 'pending'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let tokens: Vec<String> = sealed
+        .iter()
+        .flat_map(|s| tokens_in(&app::mail::seal::open(&test_key(), s).unwrap().0))
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        4,
+        "activation, join, invitation, reset: {tokens:?}"
+    );
+    for token in &tokens {
+        assert_eq!(
+            columns_containing(&app.pool, token).await,
+            Vec::<String>::new()
+        );
+    }
+
+    // The mail server is back: the mails go out, and their bodies are erased.
+    let (_, mailbox) = server::mailsink::start(&format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE outbox_emails SET next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if app
+            .count("SELECT count(*) FROM outbox_emails WHERE status = 'pending'")
+            .await
+            == 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let delivered: Vec<String> = mailbox
+        .all()
+        .iter()
+        .flat_map(|m| tokens_in(&m.text))
+        .collect();
+    assert_eq!(delivered.len(), 4, "{delivered:?}");
+    for token in &delivered {
+        assert!(tokens.contains(token));
+        assert_eq!(
+            columns_containing(&app.pool, token).await,
+            Vec::<String>::new()
+        );
+    }
+}

@@ -210,7 +210,7 @@ async fn step_body(
             let settings = &state.settings;
             let thanks =
                 templates::thank_you(locale, &owner.name, &org.name, &settings.link(&home));
-            outbox::enqueue(&mut *db, &owner.email, &thanks).await?;
+            outbox::enqueue(&mut *db, &settings.secret_key, &owner.email, &thanks).await?;
             let welcome = templates::welcome(
                 locale,
                 &owner.name,
@@ -222,7 +222,7 @@ async fn step_body(
                     invite: settings.link(&format!("{home}#invite")),
                 },
             );
-            outbox::enqueue(&mut *db, &owner.email, &welcome).await?;
+            outbox::enqueue(&mut *db, &settings.secret_key, &owner.email, &welcome).await?;
             invitations::mark_welcome_sent(&mut *db, org_id, &owner.email).await?;
         }
     }

@@ -17,6 +17,7 @@ use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::orgs::types::{Role, org_home};
 use crate::state::AppState;
+use crate::state::SecretKey;
 
 /// An activation link works for 30 days (until the organization is active).
 pub const ACTIVATION_LINK_DAYS: i32 = 30;
@@ -77,6 +78,7 @@ fn validate_spec(spec: &SubscriptionSpec) -> Result<(String, Vec<String>), AppEr
 /// Operators only (the `server subscription create` command). Returns the link.
 pub async fn create_subscription(
     pool: &sqlx::PgPool,
+    key: &SecretKey,
     base_url: &str,
     spec: &SubscriptionSpec,
 ) -> Result<String, AppError> {
@@ -101,7 +103,7 @@ pub async fn create_subscription(
     .await?;
     let link = format!("{base_url}/activate/{}", token.plain);
     let mail = templates::activate_features(spec.locale, spec.company_name.trim(), &link);
-    outbox::enqueue(&mut *tx, &email, &mail).await?;
+    outbox::enqueue(&mut *tx, key, &email, &mail).await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -114,7 +116,11 @@ pub enum Demo {
 
 /// Development mode: one demo subscription, so a newcomer can try the wizard at once.
 /// While it is not yet activated, each start prints a fresh link to it.
-pub async fn ensure_demo(pool: &sqlx::PgPool, base_url: &str) -> Result<Demo, AppError> {
+pub async fn ensure_demo(
+    pool: &sqlx::PgPool,
+    key: &SecretKey,
+    base_url: &str,
+) -> Result<Demo, AppError> {
     match queries::find_demo(pool).await? {
         None => {
             let spec = SubscriptionSpec {
@@ -128,7 +134,7 @@ pub async fn ensure_demo(pool: &sqlx::PgPool, base_url: &str) -> Result<Demo, Ap
                 is_demo: true,
             };
             Ok(Demo::Link(
-                create_subscription(pool, base_url, &spec).await?,
+                create_subscription(pool, key, base_url, &spec).await?,
             ))
         }
         Some((_, step)) if step == "active" || step == "activating" => Ok(Demo::AlreadyActive),

@@ -79,7 +79,7 @@ pub async fn sign_up(
                 &state.settings.link("/signin"),
                 &state.settings.link("/forgot-password"),
             );
-            outbox::enqueue(&mut *tx, &user.email, &mail).await?;
+            outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
         }
     }
     tx.commit().await?;
@@ -184,6 +184,7 @@ pub(crate) async fn queue_verification(
         .link(&format!("/verify-email?token={}", token.plain));
     outbox::enqueue(
         &mut *tx,
+        &state.settings.secret_key,
         email,
         &templates::verify_email(locale, name, &link),
     )
@@ -382,7 +383,7 @@ pub async fn request_password_reset(
         .settings
         .link(&format!("/reset-password?token={}", token.plain));
     let mail = templates::reset_password(locale_of(&user.locale), &user.name, &link);
-    outbox::enqueue(&mut *tx, &user.email, &mail).await?;
+    outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(())

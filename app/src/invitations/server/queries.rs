@@ -71,8 +71,8 @@ pub async fn insert_invitation(
     token_hash: &[u8],
     invited_by: i64,
     valid_days: i32,
-) -> Result<bool, sqlx::Error> {
-    let id = sqlx::query_scalar!(
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(days => $6))
            ON CONFLICT DO NOTHING
@@ -85,8 +85,7 @@ pub async fn insert_invitation(
         valid_days
     )
     .fetch_optional(db)
-    .await?;
-    Ok(id.is_some())
+    .await
 }
 
 /// Records that `email` was sent its welcome (invitation) email, which makes an inactive

@@ -37,7 +37,7 @@ pub async fn issue(
     invite: &Invite<'_>,
 ) -> Result<bool, sqlx::Error> {
     let token = tokens::generate();
-    let created = queries::insert_invitation(
+    let invitation_id = queries::insert_invitation(
         &mut *db,
         invite.org_id,
         invite.email,
@@ -47,7 +47,7 @@ pub async fn issue(
         INVITATION_DAYS,
     )
     .await?;
-    if created {
+    if let Some(invitation_id) = invitation_id {
         let locale = users::locale_of(&mut *db, invite.email)
             .await?
             .and_then(|code| Locale::from_code(&code))
@@ -60,10 +60,17 @@ pub async fn issue(
             invite.role,
             &token.plain,
         );
-        outbox::enqueue(&mut *db, invite.email, &mail).await?;
+        outbox::enqueue_for(
+            &mut *db,
+            &settings.secret_key,
+            invite.email,
+            &mail,
+            Some(invitation_id),
+        )
+        .await?;
         queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await?;
     }
-    Ok(created)
+    Ok(invitation_id.is_some())
 }
 
 /// The invitation email: a link to set a password and sign in (`token`), and one to the

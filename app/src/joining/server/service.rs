@@ -199,7 +199,7 @@ pub async fn request(
         .settings
         .link(&format!("/join/confirm?token={}", confirm.plain));
     let mail = templates::join_confirm(locale, name.as_str(), &link.org_name, &url);
-    outbox::enqueue(&mut *tx, email.as_str(), &mail).await?;
+    outbox::enqueue(&mut *tx, &state.settings.secret_key, email.as_str(), &mail).await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(email.as_str().to_owned())

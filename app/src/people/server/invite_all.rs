@@ -8,6 +8,7 @@ use super::queries;
 use crate::auth::server::tokens;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
+use crate::mail::seal;
 use crate::orgs::types::Role;
 use crate::state::AppState;
 
@@ -72,8 +73,8 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         INVITATION_DAYS,
     )
     .await?;
-    let (mut to, mut subjects, mut texts, mut htmls) = (vec![], vec![], vec![], vec![]);
-    for email in invited {
+    let (mut to, mut subjects, mut sealed, mut ids) = (vec![], vec![], vec![], vec![]);
+    for (invitation_id, email) in invited {
         let Some((token, role, locale)) = links.get(&email) else {
             continue;
         };
@@ -86,12 +87,16 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
             role,
             token,
         );
+        sealed.push(seal::seal(
+            &state.settings.secret_key,
+            &mail.text,
+            &mail.html,
+        ));
         to.push(email);
         subjects.push(mail.subject);
-        texts.push(mail.text);
-        htmls.push(mail.html);
+        ids.push(invitation_id);
     }
-    queries::enqueue_batch_mails(&mut *tx, batch.id, &to, &subjects, &texts, &htmls).await?;
+    queries::enqueue_batch_mails(&mut *tx, batch.id, &to, &subjects, &sealed, &ids).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     queries::mark_chunk_done(&mut *tx, &ids).await?;
     // People invited by hand meanwhile keep that invitation and leave the batch's total.

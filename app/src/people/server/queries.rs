@@ -16,6 +16,7 @@ pub struct PersonRow {
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub undelivered_at: Option<DateTime<Utc>>,
     pub member: bool,
 }
 
@@ -52,12 +53,12 @@ pub async fn list(
     let ascending = query.desc == backwards;
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
         r#"SELECT p.id, p.name, p.email, p.role, p.status, p.welcome_sent_at,
-                  i.accepted_at, i.revoked_at, i.expires_at,
+                  i.accepted_at, i.revoked_at, i.expires_at, i.undelivered_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS member
            FROM people p
            LEFT JOIN LATERAL (
-               SELECT accepted_at, revoked_at, expires_at FROM invitations
+               SELECT accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
                WHERE org_id = p.org_id AND email = p.email
                ORDER BY created_at DESC LIMIT 1
            ) i ON true
@@ -501,13 +502,13 @@ pub async fn insert_invitations(
     roles: &[String],
     token_hashes: &[Vec<u8>],
     valid_days: i32,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
         r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
            SELECT $1, e, r, h, $2, now(), now() + make_interval(days => $6)
            FROM unnest($3::text[], $4::text[], $5::bytea[]) AS t (e, r, h)
            ON CONFLICT DO NOTHING
-           RETURNING email"#,
+           RETURNING id, email"#,
         org_id,
         invited_by,
         emails,
@@ -516,27 +517,29 @@ pub async fn insert_invitations(
         valid_days
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
 }
 
-/// Queues a chunk's mails in one statement, tagged with the batch for its progress.
+/// Queues a chunk's mails in one statement, tagged with the batch for its progress and
+/// each with its invitation; `sealed` bodies come from `mail::seal`.
 pub async fn enqueue_batch_mails(
     db: impl PgExecutor<'_>,
     batch_id: i64,
     recipients: &[String],
     subjects: &[String],
-    texts: &[String],
-    htmls: &[String],
+    sealed: &[Vec<u8>],
+    invitation_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO outbox_emails (recipient, subject, body_text, body_html, batch_id)
-           SELECT r, s, t, h, $1 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
-               AS m (r, s, t, h)"#,
+        r#"INSERT INTO outbox_emails (recipient, subject, body_sealed, invitation_id, batch_id)
+           SELECT r, s, b, i, $1 FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bigint[])
+               AS m (r, s, b, i)"#,
         batch_id,
         recipients,
         subjects,
-        texts,
-        htmls
+        sealed as &[Vec<u8>],
+        invitation_ids
     )
     .execute(db)
     .await?;

@@ -36,6 +36,7 @@ pub async fn page(
             invitation: match (p.accepted_at, p.revoked_at, p.expires_at) {
                 _ if p.member => InvitationStatus::Accepted,
                 (Some(_), _, _) => InvitationStatus::Accepted,
+                _ if p.undelivered_at.is_some() => InvitationStatus::NotDelivered,
                 (_, Some(_), _) => InvitationStatus::Revoked,
                 (_, _, Some(e)) if e <= now => InvitationStatus::Expired,
                 (_, _, Some(_)) => InvitationStatus::Pending,

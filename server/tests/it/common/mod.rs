@@ -33,6 +33,14 @@ impl Default for Options {
     }
 }
 
+/// The key every server of a test shares (as all instances of a deployment do): mail
+/// sealed by one is sent by another.
+pub const TEST_SECRET_KEY: &str = "integration-tests-secret-key-0123456789";
+
+pub fn test_key() -> app::state::SecretKey {
+    app::state::SecretKey(TEST_SECRET_KEY.as_bytes().to_vec())
+}
+
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Options::default()).await
 }
@@ -44,9 +52,12 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
         "server".into(),
         "--database-url".into(),
         "postgres://unused".into(),
+        "--secret-key".into(),
+        TEST_SECRET_KEY.into(),
     ];
     let mut sink = None;
-    if options.external_smtp {
+    let own_smtp = options.extra_args.iter().any(|a| a == "--smtp-url");
+    if options.external_smtp && !own_smtp {
         let (sink_addr, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
         args.push("--smtp-url".into());
         args.push(format!("smtp://{sink_addr}"));
@@ -62,7 +73,8 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     let running = server::launch(&config, leptos_options, pool.clone(), listener)
         .await
         .unwrap();
-    let mailbox = sink.or(running.dev_mailbox).expect("a mailbox");
+    // A test that names its own --smtp-url reads its own sink.
+    let mailbox = sink.or(running.dev_mailbox).unwrap_or_default();
     TestApp {
         base: running.base_url,
         client: new_client(),
@@ -213,7 +225,7 @@ pub fn spec(company: &str, email: &str, locale: Locale, trial: bool) -> Subscrip
 
 /// Creates a subscription as the operator command does; returns the link's token.
 pub async fn subscribe(app: &TestApp, spec: &SubscriptionSpec) -> String {
-    let link = create_subscription(&app.pool, &app.base, spec)
+    let link = create_subscription(&app.pool, &test_key(), &app.base, spec)
         .await
         .unwrap();
     let prefix = format!("{}/activate/", app.base);
