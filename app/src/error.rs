@@ -68,6 +68,9 @@ pub enum AppError {
     MailLimited { retry_after_minutes: u32 },
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached right now (restarting, failing over): try again soon.
+    #[error("temporarily unavailable")]
+    Unavailable,
     /// The request never reached our code (network down, malformed request, ...).
     #[error("request failed: {0}")]
     Request(String),
@@ -106,6 +109,7 @@ impl AppError {
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } | AppError::MailLimited { .. } => 429,
             AppError::Internal => 500,
+            AppError::Unavailable => 503,
             AppError::Request(_) => 400,
         }
     }
@@ -159,6 +163,7 @@ impl AppError {
                 &[("minutes", &retry_after_minutes.to_string())],
             ),
             AppError::Internal => tr_args(locale, "errors.internal", &[]),
+            AppError::Unavailable => tr_args(locale, "errors.unavailable", &[]),
             AppError::Request(_) => tr_args(locale, "errors.network", &[]),
         })
     }
@@ -168,6 +173,27 @@ impl AppError {
 impl From<sqlx::Error> for AppError {
     #[track_caller]
     fn from(err: sqlx::Error) -> Self {
+        if database_unavailable(&err) {
+            tracing::warn!(%err, "database unavailable");
+            return AppError::Unavailable;
+        }
         AppError::internal(err)
+    }
+}
+
+/// Errors that mean "the database is not there right now" (a restart, a failover, a
+/// dropped connection), as opposed to a fault in Muster: the request may simply be retried.
+#[cfg(feature = "ssr")]
+pub fn database_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }

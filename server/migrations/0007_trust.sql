@@ -27,3 +27,7 @@ CREATE INDEX outbox_emails_invitation_idx ON outbox_emails (invitation_id)
 -- An invitation whose mail could not be delivered (the outbox gave up after retrying
 -- for days): it ends (revoked_at) and the person's row says "Not delivered".
 ALTER TABLE invitations ADD COLUMN undelivered_at TIMESTAMPTZ;
+
+-- Once the wizard's owner account exists, only the owner (signed in) or the browser that
+-- created it (a cookie whose SHA-256 is kept here) may change the wizard.
+ALTER TABLE subscriptions ADD COLUMN wizard_key_hash BYTEA;

@@ -18,30 +18,52 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 
 pub const CHANNEL: &str = "muster_user_events";
+/// Not a person: "everyone, look again" (sent after LISTEN was lost and regained, since
+/// notifications sent meanwhile were missed).
+pub const EVERYONE: i64 = 0;
 
 /// Runs forever: forwards every notification (a user id) to this instance's streams. A
 /// dropped connection is reopened; pages missing events meanwhile fall back to polling.
 pub async fn listen(pool: PgPool, events: broadcast::Sender<i64>) {
+    let mut lost = false;
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => match listener.listen(CHANNEL).await {
                 Ok(()) => loop {
-                    match listener.recv().await {
-                        Ok(note) => {
+                    if std::mem::take(&mut lost) {
+                        tracing::info!("events: LISTEN is back; open pages look again");
+                        let _ = events.send(EVERYONE);
+                    }
+                    // try_recv says when the connection was lost (Ok(None)); recv would
+                    // reconnect silently and hide that notifications were missed.
+                    match listener.try_recv().await {
+                        Ok(Some(note)) => {
                             if let Ok(user_id) = note.payload().parse::<i64>() {
                                 // No receivers is fine: nobody has a page open here.
                                 let _ = events.send(user_id);
                             }
                         }
+                        Ok(None) => {
+                            tracing::warn!("events: lost the LISTEN connection");
+                            lost = true;
+                            break;
+                        }
                         Err(err) => {
                             tracing::warn!(%err, "events: lost the LISTEN connection");
+                            lost = true;
                             break;
                         }
                     }
                 },
-                Err(err) => tracing::warn!(%err, "events: LISTEN failed"),
+                Err(err) => {
+                    lost = true;
+                    tracing::warn!(%err, "events: LISTEN failed");
+                }
             },
-            Err(err) => tracing::warn!(%err, "events: cannot connect for LISTEN"),
+            Err(err) => {
+                lost = true;
+                tracing::warn!(%err, "events: cannot connect for LISTEN");
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -64,7 +86,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         async move {
             loop {
                 match receiver.recv().await {
-                    Ok(id) if id == user_id => break,
+                    Ok(id) if id == user_id || id == EVERYONE => break,
                     Ok(_) => continue,
                     // Too slow to keep up: tell the page to look again rather than miss one.
                     Err(broadcast::error::RecvError::Lagged(_)) => break,

@@ -51,6 +51,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
     let pool = PgPoolOptions::new()
         .max_connections(config.database_pool_size)
+        // While the database restarts, answer 503 within seconds rather than hang.
+        .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(&config.database_url)
         .await?;
     MIGRATOR.run(&pool).await?;

@@ -50,11 +50,16 @@ pub async fn loopback_only(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    if public || peer.is_some_and(|ip| ip.is_loopback()) {
+    if mailbox_visible(public, peer) {
         next.run(request).await
     } else {
         axum::http::StatusCode::NOT_FOUND.into_response()
     }
+}
+
+/// Whether a client at `peer` may see the mailbox.
+pub fn mailbox_visible(public: bool, peer: Option<std::net::IpAddr>) -> bool {
+    public || peer.is_some_and(|ip| ip.is_loopback())
 }
 
 pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<String> {
@@ -86,7 +91,17 @@ pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<St
 
 #[cfg(test)]
 mod tests {
-    use super::linkify;
+    use super::{linkify, mailbox_visible};
+
+    #[test]
+    fn only_this_machine_sees_the_mailbox_unless_asked() {
+        let lan = Some("192.0.2.7".parse().unwrap());
+        assert!(!mailbox_visible(false, lan));
+        assert!(!mailbox_visible(false, None));
+        assert!(mailbox_visible(false, Some("127.0.0.1".parse().unwrap())));
+        assert!(mailbox_visible(false, Some("::1".parse().unwrap())));
+        assert!(mailbox_visible(true, lan));
+    }
 
     #[test]
     fn links_in_mail_become_clickable_and_text_is_escaped() {

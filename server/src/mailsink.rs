@@ -15,6 +15,8 @@ pub struct ReceivedMail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// The Message-ID header (without angle brackets), if any.
+    pub message_id: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -144,15 +146,17 @@ fn address(arg: &str) -> String {
 
 fn parse(from: &str, to: &[String], raw: &[u8]) -> ReceivedMail {
     let message = mail_parser::MessageParser::default().parse(raw);
-    let (subject, text, html) = match &message {
+    let (subject, text, html, message_id) = match &message {
         Some(m) => (
             m.subject().unwrap_or_default().to_owned(),
             m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
             m.body_html(0).map(|h| h.into_owned()),
+            m.message_id().map(str::to_owned),
         ),
         None => (
             String::new(),
             String::from_utf8_lossy(raw).into_owned(),
+            None,
             None,
         ),
     };
@@ -162,6 +166,7 @@ fn parse(from: &str, to: &[String], raw: &[u8]) -> ReceivedMail {
         subject,
         text,
         html,
+        message_id,
         received_at: Utc::now(),
     }
 }

@@ -70,7 +70,12 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+        // One Message-ID per outbox row: if a crash lands between the mail server's
+        // "accepted" and our commit, the mail is sent again with the same ID, and mail
+        // clients show it once.
+        let domain = self.from.email.domain().to_owned();
         let message = Message::builder()
+            .message_id(Some(format!("<outbox-{}@{domain}>", mail.id)))
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())

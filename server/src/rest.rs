@@ -176,6 +176,7 @@ impl Problem {
                 ("rate-limited", "Too many requests")
             }
             AppError::Internal => ("internal", "Internal error"),
+            AppError::Unavailable => ("unavailable", "Temporarily unavailable"),
             AppError::Request(_) => ("bad-request", "Bad request"),
         };
         let errors = match err {

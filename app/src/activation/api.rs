@@ -87,7 +87,13 @@ pub async fn save_account(
         session.as_ref(),
     )
     .await;
-    go(result, wizard_path(&token, "invite"))
+    if let Ok(Some(key)) = &result {
+        request::set_cookie(crate::auth::server::cookies::wizard_cookie(
+            key,
+            state.settings.secure_cookies,
+        ));
+    }
+    go(result.map(|_| ()), wizard_path(&token, "invite"))
 }
 
 #[server]

@@ -127,6 +127,17 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
             }
             .into_any()
         }
+        // Not Muster's fault and not the person's: say what happened, no "not found".
+        err @ (AppError::Unavailable | AppError::Internal) => {
+            let message = err.form_message(i18n.locale());
+            view! {
+                <section class="card">
+                    <div class="alert alert-error" role="alert">{message}</div>
+                    <p><a href="">{i18n.t("activation.try_again")}</a></p>
+                </section>
+            }
+            .into_any()
+        }
         _ => view! {
             <section class="card">
                 <h1>{i18n.t("errors.page_not_found")}</h1>

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod activation;
+mod faults;
 mod invitations;
 mod joining;
 mod notifications;

@@ -286,3 +286,69 @@ async fn the_activation_wizard_invites_no_more_people_than_the_seats(pool: PgPoo
         (Some(1), Some(2))
     );
 }
+
+/// Invite All and a REST invitation at the same moment: the people Invite All queued hold
+/// their seats before the worker turns them into invitations, so 5 seats stay 5.
+#[sqlx::test(migrations = false)]
+async fn people_queued_by_invite_all_hold_their_seats(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org_spec(&app, &acme("premium", 5), &[]).await;
+    for who in ["a", "b", "c", "d"] {
+        let email = format!("{who}@acme.test");
+        let mut form = ACME.to_vec();
+        form.extend([("name", who), ("email", email.as_str()), ("role", "VIEWER")]);
+        ok(app.call::<AddPerson>(&owner, &form).await).await;
+    }
+    let mut form = ACME.to_vec();
+    form.extend([("name", "robot"), ("role", "ADMIN")]);
+    let key = ok(app.call::<CreateApiKey>(&owner, &form).await).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Hold the worker back: it cannot finish a chunk (it marks the people's Welcome
+    // Sent) while these row locks are held; queueing them still can. Invite All queues
+    // the four.
+    let mut hold = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM people WHERE email LIKE '_@acme.test' FOR NO KEY UPDATE")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    ok(app.call::<InviteAll>(&owner, &ACME).await).await;
+
+    // The REST invitation sent meanwhile is refused: 1 member + 4 queued = 5 seats.
+    let body = serde_json::json!({ "email": "late@acme.test" });
+    let late = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        rest(
+            &app,
+            Some(&key),
+            Method::POST,
+            "/api/v1/invitations",
+            Some(body),
+        ),
+    )
+    .await;
+    hold.rollback().await.unwrap();
+    let (status, problem) = match late {
+        Ok(answer) => answer,
+        Err(_) => panic!("the invitation waited for the worker's lock: it was not refused"),
+    };
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("All 5 seats"),
+        "{problem}"
+    );
+    // The four go out; nobody beyond the seats.
+    for who in ["a", "b", "c", "d"] {
+        app.wait_for_mail(&format!("{who}@acme.test"), 1).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE revoked_at IS NULL")
+            .await,
+        4
+    );
+}

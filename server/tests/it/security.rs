@@ -7,6 +7,7 @@ use crate::common::*;
 use app::auth::api::{
     GetCurrentUser, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
 };
+use app::error::AppError;
 use app::joining::api::{ConfirmJoin, RequestJoin};
 use app::people::api::SaveJoinLink;
 use leptos::server_fn::ServerFn;
@@ -722,6 +723,13 @@ async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
 
     // The mail server is down: every mail waits. Open the sealed bodies as the worker
     // would (with the server's key) to learn the live tokens, then search for them.
+    let waiting = "SELECT count(*) FROM outbox_emails WHERE status = 'pending'";
+    for _ in 0..100 {
+        if app.count(waiting).await >= 4 {
+            break; // the reset mail is queued just after its answer
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let sealed: Vec<Vec<u8>> =
         sqlx::query_scalar("SELECT body_sealed FROM outbox_emails WHERE status = 'pending'")
             .fetch_all(&app.pool)
@@ -774,4 +782,71 @@ async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
             Vec::<String>::new()
         );
     }
+}
+
+/// Once the wizard's owner account exists, the activation link alone no longer changes
+/// the wizard: a stranger holding it is refused; the browser that created the account
+/// (and the owner, signed in anywhere) goes on.
+#[sqlx::test(migrations = false)]
+async fn after_the_owner_account_exists_the_link_alone_changes_nothing(pool: PgPool) {
+    use app::activation::api::{ActivateNow, AddInvite, ChooseRegion};
+    let app = spawn_app(pool).await;
+    let token = subscribe(
+        &app,
+        &spec("Acme", "olga@acme.test", app::i18n::Locale::En, false),
+    )
+    .await;
+    let olga = new_client();
+    fill_wizard(&app, &olga, &token, "olga@acme.test", "Acme").await;
+
+    let stranger = new_client();
+    for reply in [
+        app.call::<ChooseRegion>(&stranger, &[("token", &token), ("region", "us-east-1")])
+            .await,
+        app.call::<AddInvite>(
+            &stranger,
+            &[
+                ("token", &token),
+                ("email", "mallory@evil.test"),
+                ("role", "OWNER"),
+            ],
+        )
+        .await,
+        app.call::<ActivateNow>(&stranger, &[("token", &token)])
+            .await,
+    ] {
+        assert_eq!(reply.status, 409);
+        assert_eq!(
+            reply.result.unwrap_err(),
+            AppError::Conflict("errors.wizard_owner_only".into())
+        );
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM subscriptions WHERE region = 'eu-central-1'")
+            .await,
+        1
+    );
+    // The owner, signed in from another browser, may go on.
+    let elsewhere = new_client();
+    ok(app
+        .call::<SignIn>(
+            &elsewhere,
+            &[("email", "olga@acme.test"), ("password", PASSWORD)],
+        )
+        .await)
+    .await;
+    ok(app
+        .call::<AddInvite>(
+            &elsewhere,
+            &[
+                ("token", &token),
+                ("email", "ann@acme.test"),
+                ("role", "VIEWER"),
+            ],
+        )
+        .await)
+    .await;
+    // And the browser that created the account activates.
+    ok(app.call::<ActivateNow>(&olga, &[("token", &token)]).await).await;
+    assert_eq!(wait_for_job(&app.pool, &token).await, "done");
 }

@@ -55,6 +55,8 @@ pub struct SubscriptionRow {
     pub region: Option<String>,
     pub owner_user_id: Option<i64>,
     pub org_name: Option<String>,
+    /// SHA-256 of the wizard key cookie of the browser that created the owner account.
+    pub wizard_key_hash: Option<Vec<u8>>,
 }
 
 pub async fn find_subscription(
@@ -64,7 +66,7 @@ pub async fn find_subscription(
     sqlx::query_as!(
         SubscriptionRow,
         r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name
+                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash
            FROM subscriptions WHERE token_hash = $1"#,
         token_hash
     )
@@ -81,7 +83,7 @@ pub async fn lock_subscription(
     sqlx::query_as!(
         SubscriptionRow,
         r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name
+                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash
            FROM subscriptions WHERE token_hash = $1 FOR UPDATE"#,
         token_hash
     )
@@ -112,13 +114,18 @@ pub async fn save_account(
     owner_user_id: i64,
     org_name: &str,
     step: &str,
+    wizard_key_hash: Option<&[u8]>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE subscriptions SET owner_user_id = $2, org_name = $3, step = $4 WHERE id = $1",
+        r#"UPDATE subscriptions
+           SET owner_user_id = $2, org_name = $3, step = $4,
+               wizard_key_hash = COALESCE($5, wizard_key_hash)
+           WHERE id = $1"#,
         id,
         owner_user_id,
         org_name,
-        step
+        step,
+        wizard_key_hash
     )
     .execute(db)
     .await?;

@@ -181,8 +181,20 @@ fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Resul
     {
         return Err(AppError::Conflict("errors.signed_in_elsewhere".into()));
     }
+    // Once the owner account exists, the link alone no longer changes the wizard: only
+    // the owner (signed in) or the browser that created the account (its wizard key).
+    if row.owner_user_id.is_some() && session.is_none() {
+        let key = crate::request::cookie(WIZARD_COOKIE).map(|k| tokens::hash(&k));
+        if key.is_none() || key != row.wizard_key_hash {
+            return Err(AppError::Conflict("errors.wizard_owner_only".into()));
+        }
+    }
     Ok(())
 }
+
+/// The cookie that lets the browser which created the owner account go on with the
+/// wizard without signing in.
+pub const WIZARD_COOKIE: &str = "muster_wizard";
 
 fn advance(row: &SubscriptionRow, to: WizardStep) -> &'static str {
     step_of(row).max(to).code()
@@ -352,7 +364,7 @@ pub async fn save_account(
     token: &str,
     form: AccountForm<'_>,
     session: Option<&CurrentUser>,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     let pool = &state.pool;
     let row = open(pool, token, false).await?;
     guard_editable(&row, session)?;
@@ -373,10 +385,11 @@ pub async fn save_account(
             owner_id,
             &company,
             advance(&row, WizardStep::Invite),
+            None,
         )
         .await?;
         tx.commit().await?;
-        return Ok(());
+        return Ok(None);
     }
 
     let name = PersonName::parse(form.name);
@@ -460,17 +473,19 @@ pub async fn save_account(
         // Another tab finished this step first; keep what it saved.
         return Err(AppError::Conflict("errors.account_already_created".into()));
     }
+    let wizard_key = tokens::generate();
     queries::save_account(
         &mut *tx,
         row.id,
         owner_id,
         company,
         advance(&row, WizardStep::Invite),
+        Some(&wizard_key.hash),
     )
     .await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
-    Ok(())
+    Ok(Some(wizard_key.plain))
 }
 
 pub struct AccountForm<'a> {

@@ -67,6 +67,19 @@ pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
     cookie(NEW_KEY_COOKIE, "", path, NEW_KEY_ATTRIBUTES, 0, secure)
 }
 
+/// Lets the browser that created an activation's owner account finish the wizard
+/// without signing in (30 days, like the activation link).
+pub fn wizard_cookie(key: &str, secure: bool) -> HeaderValue {
+    cookie(
+        crate::activation::server::service::WIZARD_COOKIE,
+        key,
+        "/",
+        "HttpOnly; SameSite=Lax",
+        30 * 24 * 3600,
+        secure,
+    )
+}
+
 /// The language cookie is readable by scripts on purpose: it holds no secret.
 pub fn locale_cookie(code: &str, secure: bool) -> HeaderValue {
     let year = 365 * 24 * 3600;

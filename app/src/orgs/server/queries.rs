@@ -75,7 +75,13 @@ pub async fn plan_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<PlanRow,
                   (SELECT count(*) FROM memberships m WHERE m.org_id = $1) AS "members!",
                   (SELECT count(*) FROM invitations i
                    WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
-                     AND i.expires_at > now()) AS "pending!"
+                     AND i.expires_at > now())
+                  -- People queued by Invite All hold their seats until the worker turns
+                  -- them into invitations (same transaction as advancing next_person_id).
+                  + (SELECT count(*) FROM invite_batches b
+                     JOIN invite_batch_people bp ON bp.batch_id = b.id
+                     WHERE b.org_id = $1 AND b.finished_at IS NULL
+                       AND bp.person_id > b.next_person_id) AS "pending!"
            FROM organizations o WHERE o.id = $1"#,
         org_id
     )

@@ -456,7 +456,8 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
         tx.rollback().await?;
         return Ok(0);
     }
-    take_seats(&mut tx, granted.org_id(), queued).await?;
+    // The queued people already count as pending (they hold their seats from now on).
+    take_seats(&mut tx, granted.org_id(), 0).await?;
     take_quota(&mut tx, state, granted.org_id(), queued).await?;
     queries::set_batch_total(&mut *tx, batch_id, queued).await?;
     let detail = queued.to_string();

@@ -1,0 +1,291 @@
+//! Faults an operator meets on a bad day, tried against a real server: the database
+//! going away and coming back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::common::*;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// A TCP relay between Muster and PostgreSQL that can be cut, as a database restart
+/// cuts connections: while down, open connections are dropped and new ones are closed
+/// as soon as they are made.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    cut: watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn start(target: (String, u16)) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let (cut, _) = watch::channel(0u64);
+        let (accept_up, accept_cut) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                if !accept_up.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let target = target.clone();
+                let mut cut = accept_cut.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay { port, up, cut }
+    }
+
+    fn down(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    fn back(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL restarts while Muster is in use: pages and calls answer 503 with a clear
+/// message meanwhile (no 500, no hang), then work again without restarting Muster. The
+/// bell's LISTEN reconnects, and open bell streams are told to look again.
+#[sqlx::test(migrations = false)]
+async fn a_database_restart_answers_503_meanwhile_then_recovers(pool: PgPool) {
+    let options = (*pool.connect_options()).clone();
+    let relay = Relay::start((options.get_host().to_owned(), options.get_port())).await;
+    let relayed = PgPoolOptions::new()
+        .max_connections(5)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.host("127.0.0.1").port(relay.port))
+        .await
+        .unwrap();
+    let app = spawn_app(relayed).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let people = "/o/eu-central-1/acme/people";
+    let (status, _) = app.get(&owner, people).await;
+    assert_eq!(status, 200);
+    let mut stream = owner.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+
+    relay.down();
+    let started = std::time::Instant::now();
+    let (status, html) = app.get(&owner, people).await;
+    assert_eq!(status, 503, "{html}");
+    assert!(html.contains("can't reach its database"), "{html}");
+    let call = app
+        .call::<app::people::api::GetPeople>(
+            &owner,
+            &[("region", "eu-central-1"), ("short_name", "acme")],
+        )
+        .await;
+    assert_eq!(call.status, 503);
+    assert_eq!(call.result.unwrap_err(), app::error::AppError::Unavailable);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "answered, not hung"
+    );
+
+    relay.back();
+    let mut recovered = false;
+    for _ in 0..100 {
+        if app.get(&owner, people).await.0 == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "Muster did not recover without a restart");
+    // The open bell stream hears "look again" once LISTEN is back.
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(bytes)) if String::from_utf8_lossy(&bytes).contains("invitations") => {
+                    return true;
+                }
+                Ok(Some(_)) => continue,
+                _ => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(event, Ok(true), "no refetch event after LISTEN reconnected");
+}
+
+/// A Muster server process of its own (the real binary), on the test's database and mail
+/// sink, that the test can `kill -9`.
+struct Process {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Process {
+    async fn start(database_url: &str, smtp: std::net::SocketAddr) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", database_url)
+            .env("SMTP_URL", format!("smtp://{smtp}"))
+            .env("MUSTER_SECRET_KEY", TEST_SECRET_KEY)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "muster")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..150 {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+                return Process { child, base };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server process did not start");
+    }
+
+    fn kill_9(mut self) {
+        self.child.kill().unwrap(); // SIGKILL: no shutdown, no cleanup
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// `kill -9` of the server while Invite All runs over 10,000 people. After a restart,
+/// every person has exactly one invitation and one mail: a chunk is prepared in one
+/// transaction, and a mail caught between the mail server's "accepted" and our commit
+/// is sent again under its one Message-ID.
+#[sqlx::test(migrations = false)]
+async fn kill_9_during_invite_all_loses_and_doubles_no_invitation(pool: PgPool) {
+    const PEOPLE: i64 = 10_000;
+    let options = pool.connect_options();
+    let database_url = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    );
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let (smtp, mailbox) = server::mailsink::start("127.0.0.1:0").await.unwrap();
+    let first = Process::start(&database_url, smtp).await;
+    let app = TestApp {
+        base: first.base.clone(),
+        client: new_client(),
+        mailbox: mailbox.clone(),
+        pool: pool.clone(),
+    };
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    sqlx::query("UPDATE organizations SET seats = 20000, invite_daily_quota = 20000")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO people (org_id, name, email, role, status)
+         SELECT o.id, 'Person ' || g, 'p' || g || '@acme.test', 'VIEWER', 'active'
+         FROM organizations o, generate_series(1, $1) g",
+    )
+    .bind(PEOPLE)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    ok(app
+        .call::<app::people::api::InviteAll>(
+            &owner,
+            &[("region", "eu-central-1"), ("short_name", "acme")],
+        )
+        .await)
+    .await;
+    // Kill it once the work is well under way, but not done.
+    let invitations = "SELECT count(*) FROM invitations WHERE email LIKE 'p%@acme.test'";
+    for _ in 0..3000 {
+        if app.count(invitations).await >= 1000 && !mailbox.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.kill_9();
+    let at_kill = (app.count(invitations).await, mailbox.len());
+    println!(
+        "killed with {} invitations prepared and {} mails received",
+        at_kill.0, at_kill.1
+    );
+    assert!(
+        at_kill.0 < PEOPLE || (at_kill.1 as i64) < PEOPLE,
+        "the kill came after the work was done: {at_kill:?}"
+    );
+
+    let _second = Process::start(&database_url, smtp).await;
+    let mut done = false;
+    for _ in 0..1800 {
+        let pending = app
+            .count("SELECT count(*) FROM outbox_emails WHERE status = 'pending'")
+            .await;
+        let open = app
+            .count("SELECT count(*) FROM invite_batches WHERE finished_at IS NULL")
+            .await;
+        if pending == 0 && open == 0 && app.count(invitations).await == PEOPLE {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(done, "the restarted server did not finish the batch");
+    assert_eq!(
+        app.count("SELECT count(DISTINCT email) FROM invitations WHERE email LIKE 'p%@acme.test'")
+            .await,
+        PEOPLE,
+        "one invitation per person"
+    );
+    let mails: Vec<_> = mailbox
+        .all()
+        .into_iter()
+        .filter(|m| {
+            m.to.iter()
+                .any(|t| t.starts_with('p') && t.ends_with("@acme.test"))
+        })
+        .collect();
+    let mut people: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    people.sort_unstable();
+    people.dedup();
+    assert_eq!(people.len() as i64, PEOPLE, "everyone got their mail");
+    let mut ids: Vec<(String, String)> = mails
+        .iter()
+        .map(|m| (m.to[0].clone(), m.message_id.clone().expect("a Message-ID")))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids.len() as i64,
+        PEOPLE,
+        "one distinct mail (Message-ID) per person"
+    );
+    println!(
+        "{} mails transmitted for {PEOPLE} people ({} sent again after the kill, same Message-ID)",
+        mails.len(),
+        mails.len() as i64 - PEOPLE
+    );
+}
