@@ -151,25 +151,33 @@ impl Process {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("the server binary starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so it is killed and reaped however the test ends.
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..150 {
-            if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-                return Process { child, base };
+            if reqwest::get(format!("{}/healthz", process.base))
+                .await
+                .is_ok()
+            {
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the server process did not start");
     }
 
+    /// SIGKILL: no shutdown, no cleanup (`Drop` reaps it).
     fn kill_9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL: no shutdown, no cleanup
-        self.child.wait().unwrap();
+        self.child.kill().unwrap();
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
