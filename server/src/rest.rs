@@ -43,6 +43,7 @@ where
         )
         .route("/api/v1/invitations/{id}/resend", post(resend_invitation))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 #[derive(OpenApi)]
@@ -80,9 +81,66 @@ where
         NewInvitation,
         RoleChange
     )),
-    modifiers(&BearerKey)
+    modifiers(&BearerKey, &ProblemResponses)
 )]
 struct ApiDoc;
+
+/// Makes the document tell the truth about errors: every 4xx/5xx answer is
+/// `application/problem+json`; an operation with a path id or a body can answer 400 (an
+/// id out of range, a body that is not the JSON described); any can answer 503 while the
+/// database is unreachable.
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut operation.responses.responses;
+                for (code, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && (code.starts_with('4') || code.starts_with('5'))
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert(PROBLEM_JSON.to_owned(), content);
+                    }
+                }
+                if takes_input {
+                    responses.entry("400".to_owned()).or_insert_with(|| {
+                        problem("The path id or the JSON body is not what this operation takes")
+                    });
+                }
+                responses.entry("503".to_owned()).or_insert_with(|| {
+                    problem("The database cannot be reached right now; try again shortly")
+                });
+            }
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
 
 struct BearerKey;
 
@@ -204,8 +262,16 @@ impl Problem {
         }
     }
 
-    fn bad_request(message: &str) -> Problem {
-        Problem::new(&AppError::Request(message.to_owned()), Locale::default())
+    /// A 400 (or other client error) that names what was wrong with the request itself.
+    fn malformed(status: StatusCode, locale: Locale, key: &str, reason: &str) -> Problem {
+        Problem {
+            kind: "https://muster.example/problems/bad-request".to_owned(),
+            title: "Bad request",
+            status: status.as_u16(),
+            detail: app::i18n::tr_args(locale, key, &[("reason", reason)]),
+            errors: Vec::new(),
+            contacts: Vec::new(),
+        }
     }
 }
 
@@ -249,9 +315,35 @@ where
     type Rejection = Problem;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        let locale = locale_from_headers(req.headers());
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Body(value)),
-            Err(rejection) => Err(Problem::bad_request(&rejection.body_text())),
+            Err(rejection) => Err(Problem::malformed(
+                StatusCode::BAD_REQUEST,
+                locale,
+                "errors.api_bad_body",
+                &rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// The `{id}` of a path, or a 400 problem when it is not a whole number in range.
+struct Id(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let locale = locale_from_headers(&parts.headers);
+        match Path::<i64>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Id(id)),
+            Err(rejection) => Err(Problem::malformed(
+                StatusCode::BAD_REQUEST,
+                locale,
+                "errors.api_bad_id",
+                &rejection.body_text(),
+            )),
         }
     }
 }
@@ -318,7 +410,7 @@ async fn my_permissions(
 async fn member_permissions(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Vec<Answer>>> {
     let result = orgs::decisions_for(&state, &caller.member, id).await;
     reply(&caller, result.map(|d| answers(d, caller.locale)))
@@ -349,7 +441,7 @@ pub struct RoleChange {
 async fn change_role(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Body(body): Body<RoleChange>,
 ) -> ApiResult<Json<MemberRow>> {
     let member = async || {
@@ -380,14 +472,18 @@ async fn list_invitations(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewInvitation {
+    /// The invitee's address.
+    #[schema(format = Email, min_length = 3, max_length = 254)]
     email: String,
     /// Defaults to VIEWER (least privilege).
     #[serde(default)]
     role: Option<Role>,
 }
 
-/// Invites someone by email (valid 30 days). An address with an open invitation is sent
-/// a new one. Counts against the plan's seats and the daily invitation quota.
+/// Invites someone by email (valid 30 days). An address that already has an open
+/// invitation gets 409 (send it again with `POST /api/v1/invitations/{id}/resend`), so an
+/// invitation's id stays valid until it is resent, revoked or accepted. Counts against
+/// the plan's seats and the daily invitation quota.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "invitations",
     request_body = NewInvitation,
     responses((status = 201, body = InvitationRow), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -399,6 +495,14 @@ async fn create_invitation(
 ) -> Result<(StatusCode, Json<InvitationRow>), Problem> {
     let role = body.role.unwrap_or(Role::Viewer);
     let result = async {
+        if open_invitation(&state, &caller.member, &body.email)
+            .await
+            .is_ok()
+        {
+            return Err(AppError::Conflict(
+                "errors.invitation_open_use_resend".into(),
+            ));
+        }
         people::invite_member(&state, &caller.member, &body.email, role.code()).await?;
         open_invitation(&state, &caller.member, &body.email).await
     }
@@ -427,7 +531,7 @@ async fn open_invitation(
 async fn resend_invitation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<InvitationRow>> {
     let member = &caller.member;
     let result = async {
@@ -446,7 +550,7 @@ async fn resend_invitation(
 async fn revoke_invitation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<StatusCode, Problem> {
     let member = &caller.member;
     let result = async {
@@ -459,4 +563,13 @@ async fn revoke_invitation(
 
 async fn not_found(headers: axum::http::HeaderMap) -> Problem {
     Problem::new(&AppError::NotFound, locale_from_headers(&headers))
+}
+
+async fn method_not_allowed(method: axum::http::Method, headers: axum::http::HeaderMap) -> Problem {
+    Problem::malformed(
+        StatusCode::METHOD_NOT_ALLOWED,
+        locale_from_headers(&headers),
+        "errors.api_bad_method",
+        method.as_str(),
+    )
 }

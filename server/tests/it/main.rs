@@ -15,5 +15,6 @@ mod people;
 mod people_actions;
 mod plans;
 mod rest_api;
+mod rest_contract;
 mod roles;
 mod security;

@@ -178,8 +178,11 @@ async fn only_an_owner_adds_an_owner(pool: PgPool) {
         )
         .await;
     assert_eq!(
-        field_keys(&reply.result.unwrap_err()),
-        vec![("role".into(), "errors.only_owner_grants_owner".into())]
+        reply.result.unwrap_err(),
+        AppError::NotPermitted {
+            key: "errors.only_owner_grants_owner".into(),
+            contacts: Vec::new()
+        }
     );
 }
 

@@ -317,3 +317,138 @@ async fn without_javascript_a_new_key_is_shown_once_on_the_settings_page(pool: P
         .unwrap();
     assert!(!forged.contains("new-api-key") && !forged.contains("mk_not-a-key"));
 }
+
+/// The document tells the truth: every error answer is `application/problem+json`, every
+/// operation with a path id or a body documents its 400, and an invitation's email has a
+/// format and lengths (an empty one does not pass the schema).
+#[sqlx::test(migrations = false)]
+async fn the_openapi_document_tells_the_truth_about_errors(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let takes_input = op.get("requestBody").is_some()
+                || op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            for (code, response) in op["responses"].as_object().unwrap() {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let content = response["content"].as_object().unwrap();
+                    assert!(
+                        content.contains_key("application/problem+json")
+                            && !content.contains_key("application/json"),
+                        "{method} {path} {code}: {content:?}"
+                    );
+                    checked += 1;
+                }
+            }
+            if takes_input {
+                assert!(
+                    op["responses"]["400"].is_object(),
+                    "{method} {path}: no 400"
+                );
+            }
+        }
+    }
+    assert!(checked > 20, "{checked}");
+    let email = &doc["components"]["schemas"]["NewInvitation"]["properties"]["email"];
+    assert_eq!(email["format"], "email", "{email}");
+    assert_eq!(email["minLength"], 3, "{email}");
+}
+
+/// Malformed requests are told what is wrong, as problem details, never axum's plain text
+/// or "couldn't reach Muster".
+#[sqlx::test(migrations = false)]
+async fn malformed_requests_get_problem_details_that_say_what_is_wrong(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    let key = create_key(&app, &owner, "robot", "ADMIN").await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let send = |method: Method, path: &str, body: Option<&'static str>| {
+        let mut req = app
+            .client
+            .request(method, app.url(path))
+            .bearer_auth(&key)
+            .header("accept-language", "en");
+        if let Some(body) = body {
+            req = req.header("content-type", "application/json").body(body);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+            let body: serde_json::Value = res.json().await.unwrap();
+            (status, kind, body)
+        }
+    };
+    let cases = [
+        (
+            Method::PATCH,
+            "/api/v1/members/1",
+            None,
+            400,
+            "not the JSON",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/members/1",
+            Some("{\"role\":"),
+            400,
+            "not the JSON",
+        ),
+        (
+            Method::POST,
+            "/api/v1/invitations",
+            Some("[]"),
+            400,
+            "not the JSON",
+        ),
+        (
+            Method::GET,
+            "/api/v1/members/99999999999999999999/permissions",
+            None,
+            400,
+            "whole number",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/invitations/abc",
+            None,
+            400,
+            "whole number",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/members",
+            None,
+            405,
+            "does not take PUT",
+        ),
+    ];
+    for (method, path, body, status, says) in cases {
+        let (got, kind, problem) = send(method.clone(), path, body).await;
+        assert_eq!(got, status, "{method} {path}: {problem}");
+        assert_eq!(kind, "application/problem+json", "{method} {path}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{method} {path}: {detail}");
+        assert!(!detail.contains("couldn't reach"), "{detail}");
+    }
+    // An empty email is refused on the email field.
+    let (status, _, problem) = send(
+        Method::POST,
+        "/api/v1/invitations",
+        Some("{\"email\":\"\"}"),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+}

@@ -567,8 +567,11 @@ async fn an_admin_cannot_create_an_owner_invitation_by_any_path(pool: PgPool) {
         form.extend([("person_id", id.as_str()), ("confirmed", confirmed)]);
         let refused = app.call::<SendInvite>(&admin, &form).await;
         assert_eq!(
-            field_keys(&refused.result.unwrap_err()),
-            [("role".into(), "errors.only_owner_grants_owner".into())],
+            refused.result.unwrap_err(),
+            AppError::NotPermitted {
+                key: "errors.only_owner_grants_owner".into(),
+                contacts: Vec::new()
+            },
             "{id}"
         );
     }
@@ -723,9 +726,10 @@ async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
 
     // The mail server is down: every mail waits. Open the sealed bodies as the worker
     // would (with the server's key) to learn the live tokens, then search for them.
-    let waiting = "SELECT count(*) FROM outbox_emails WHERE status = 'pending'";
+    let reset_queued = "SELECT count(*) FROM outbox_emails
+                        WHERE status = 'pending' AND subject = 'Reset your Muster password'";
     for _ in 0..100 {
-        if app.count(waiting).await >= 4 {
+        if app.count(reset_queued).await >= 1 {
             break; // the reset mail is queued just after its answer
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

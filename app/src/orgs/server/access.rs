@@ -62,7 +62,12 @@ impl Granted {
     /// Checks that this member may give `role` to someone (or act on someone who has it).
     pub fn may_grant(&self, role: Role) -> Result<GrantableRole, AppError> {
         if role == Role::Owner && self.role != Role::Owner {
-            return Err(AppError::field("role", "errors.only_owner_grants_owner"));
+            // A refusal of this caller (403), not a mistake in the input: the same request
+            // from an OWNER is fine.
+            return Err(AppError::NotPermitted {
+                key: "errors.only_owner_grants_owner".into(),
+                contacts: Vec::new(),
+            });
         }
         Ok(GrantableRole(role))
     }

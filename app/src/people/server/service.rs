@@ -247,7 +247,8 @@ pub async fn invite_member(
     };
     let person = require_person(&mut tx, &granted, id).await?;
     if person.member {
-        return Err(AppError::field("email", "errors.person_already_member"));
+        // The state of things, not a typo: 409, as for Send Invite.
+        return Err(AppError::Conflict("errors.person_already_member".into()));
     }
     let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
     if old_role != *role {
