@@ -31,3 +31,7 @@ ALTER TABLE invitations ADD COLUMN undelivered_at TIMESTAMPTZ;
 -- Once the wizard's owner account exists, only the owner (signed in) or the browser that
 -- created it (a cookie whose SHA-256 is kept here) may change the wizard.
 ALTER TABLE subscriptions ADD COLUMN wizard_key_hash BYTEA;
+
+-- Invite All run by someone other than an OWNER leaves OWNER-role people out; the People
+-- page says how many, and why.
+ALTER TABLE invite_batches ADD COLUMN left_out_owners INT NOT NULL DEFAULT 0;

@@ -78,6 +78,8 @@ pub struct BatchProgress {
     pub prepared: i64,
     pub sent: i64,
     pub failed: i64,
+    /// Never-invited OWNER-role people this Invite All left out (run by a non-OWNER).
+    pub left_out_owners: i64,
 }
 
 impl BatchProgress {

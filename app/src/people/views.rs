@@ -315,6 +315,20 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
     let i18n = use_i18n();
     let (left, quota) = (admin.quota_left.to_string(), admin.quota.to_string());
     let running = admin.batch.clone().filter(|b| !b.done());
+    // Who the latest Invite All could not invite, and why (until the next one).
+    let left_out = admin
+        .batch
+        .as_ref()
+        .map(|b| b.left_out_owners)
+        .filter(|n| *n > 0)
+        .map(|n| {
+            let n = n.to_string();
+            view! {
+                <p class="alert alert-info" role="status" data-testid="invite-all-left-out">
+                    {move || tr_args(i18n.locale(), "people.invite_all_left_out", &[("count", &n)])}
+                </p>
+            }
+        });
     view! {
         <div class="admin-bar">
             <p class="quota" data-testid="quota">
@@ -325,6 +339,7 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
             <a class="btn btn-small" href=format!("{base}/audit")>{i18n.t("audit.title")}</a>
         </div>
         {running.map(|b| view! { <BatchProgressBar batch=b region=region.clone() short_name=short_name.clone() /> })}
+        {left_out}
     }
     .into_any()
 }

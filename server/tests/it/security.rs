@@ -617,9 +617,27 @@ async fn an_admin_cannot_create_an_owner_invitation_by_any_path(pool: PgPool) {
     )
     .await;
     assert!(status == 403 || status == 422, "{status} {problem}");
-    // Invite All by the ADMIN leaves Otto out.
+    // Invite All by the ADMIN leaves Otto out, and the People page says so and why.
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("name", "Val"),
+        ("email", "val@acme.test"),
+        ("role", "VIEWER"),
+    ]);
+    ok(app.call::<AddPerson>(&owner, &form).await).await;
     ok(app.call::<InviteAll>(&admin, &ACME).await).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.wait_for_mail("val@acme.test", 1).await;
+    assert_eq!(
+        people(&app, &admin, "acme").await["admin"]["batch"]["left_out_owners"],
+        1
+    );
+    let (_, html) = app.get(&admin, "/o/eu-central-1/acme/people").await;
+    assert!(
+        html.contains(
+            "Not invited by Invite All, because only an owner can invite people with the OWNER role: 1."
+        ),
+        "{html}"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM invitations WHERE email = 'otto@acme.test'")
             .await,

@@ -422,13 +422,15 @@ pub async fn set_batch_total(
     db: impl PgExecutor<'_>,
     batch_id: i64,
     total: i64,
+    left_out_owners: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"UPDATE invite_batches SET total = $2,
+        r#"UPDATE invite_batches SET total = $2, left_out_owners = $3,
                finished_at = CASE WHEN $2 = 0 THEN now() END
            WHERE id = $1"#,
         batch_id,
-        total as i32
+        total as i32,
+        left_out_owners as i32
     )
     .execute(db)
     .await?;
@@ -588,6 +590,25 @@ pub struct BatchProgressRow {
     pub prepared: i32,
     pub sent: i64,
     pub failed: i64,
+    pub left_out_owners: i32,
+}
+
+/// Never-invited OWNER-role people not yet in a batch: Invite All run by someone other
+/// than an OWNER leaves them out.
+pub async fn count_never_invited_owners(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM people p
+           WHERE p.org_id = $1 AND p.welcome_sent_at IS NULL AND p.role = 'OWNER'
+             AND NOT EXISTS (SELECT 1 FROM memberships m
+                             WHERE m.org_id = p.org_id AND m.user_id = p.user_id)
+             AND NOT EXISTS (SELECT 1 FROM invite_batch_people bp WHERE bp.person_id = p.id)"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// The organization's latest Invite All and how many of its mails have gone out.
@@ -597,7 +618,7 @@ pub async fn latest_batch(
 ) -> Result<Option<BatchProgressRow>, sqlx::Error> {
     sqlx::query_as!(
         BatchProgressRow,
-        r#"SELECT b.id, b.total, b.prepared,
+        r#"SELECT b.id, b.total, b.prepared, b.left_out_owners,
                   (SELECT count(*) FROM outbox_emails e
                    WHERE e.batch_id = b.id AND e.status = 'sent') AS "sent!",
                   (SELECT count(*) FROM outbox_emails e

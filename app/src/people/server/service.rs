@@ -101,6 +101,7 @@ fn batch_view(b: queries::BatchProgressRow) -> BatchProgress {
         prepared: b.prepared.into(),
         sent: b.sent,
         failed: b.failed,
+        left_out_owners: b.left_out_owners.into(),
     }
 }
 
@@ -452,15 +453,24 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
     let include_owners = granted.may_grant(Role::Owner).is_ok();
     let queued =
         queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id, include_owners).await?;
+    let left_out_owners = if include_owners {
+        0
+    } else {
+        queries::count_never_invited_owners(&mut *tx, granted.org_id()).await?
+    };
     if queued == 0 {
         // Nothing to do (a double submit, or everyone is invited): leave no trace.
         tx.rollback().await?;
+        if left_out_owners > 0 {
+            // Only OWNER-role people are left, and this member may not invite them.
+            granted.may_grant(Role::Owner)?;
+        }
         return Ok(0);
     }
     // The queued people already count as pending (they hold their seats from now on).
     take_seats(&mut tx, granted.org_id(), 0).await?;
     take_quota(&mut tx, state, granted.org_id(), queued).await?;
-    queries::set_batch_total(&mut *tx, batch_id, queued).await?;
+    queries::set_batch_total(&mut *tx, batch_id, queued, left_out_owners).await?;
     let detail = queued.to_string();
     queries::audit(
         &mut *tx,
