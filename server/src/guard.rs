@@ -139,6 +139,18 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .or_insert(HeaderValue::from_static(
             "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ));
+    // Pages show one person's data and wizard state: never from a cache, including the
+    // back button. (Leptos's own headers for a page, set while rendering, were sometimes
+    // missing from the response, and Chrome then showed a stale wizard step on "back".)
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
     response
 }
 

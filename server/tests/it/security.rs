@@ -480,6 +480,7 @@ async fn pages_carry_protective_headers_and_a_nonce_policy(pool: PgPool) {
     let headers = res.headers().clone();
     let html = res.text().await.unwrap();
     assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
     let csp = headers["content-security-policy"].to_str().unwrap();
