@@ -148,19 +148,7 @@ async fn two_workers_never_send_the_same_mail(pool: PgPool) {
 /// mail server is back every mail arrives exactly once.
 #[sqlx::test(migrations = false)]
 async fn an_smtp_outage_loses_no_mail_and_sends_none_twice(pool: PgPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(
-        pool,
-        Options {
-            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, port) = spawn_app_with_smtp_down(pool).await;
     let owner = org(
         &app,
         "Acme",
@@ -225,19 +213,7 @@ async fn an_smtp_outage_loses_no_mail_and_sends_none_twice(pool: PgPool) {
 /// "Not delivered" (and offers Resend), Welcome Sent is cleared, and the seat is free.
 #[sqlx::test(migrations = false)]
 async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool: PgPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(
-        pool,
-        Options {
-            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, _) = spawn_app_with_smtp_down(pool).await;
     let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
     let form = [
         ("region", "eu-central-1"),

@@ -708,19 +708,7 @@ fn tokens_in(text: &str) -> Vec<String> {
 /// the outbox (SMTP down) nor after it was sent.
 #[sqlx::test(migrations = false)]
 async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(
-        pool,
-        Options {
-            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, port) = spawn_app_with_smtp_down(pool).await;
     let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
     let mut form = ACME.to_vec();
     form.extend([("domains", "acme.test"), ("enabled", "on")]);

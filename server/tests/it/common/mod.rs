@@ -83,6 +83,25 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     }
 }
 
+/// A server whose mail server is down: `--smtp-url` names a free port nothing listens
+/// on. Start `mailsink::start("127.0.0.1:<port>")` to bring it back.
+pub async fn spawn_app_with_smtp_down(pool: PgPool) -> (TestApp, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(
+        pool,
+        Options {
+            extra_args: vec!["--smtp-url".into(), format!("smtp://127.0.0.1:{port}")],
+            ..Default::default()
+        },
+    )
+    .await;
+    (app, port)
+}
+
 pub fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
