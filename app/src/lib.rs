@@ -81,9 +81,17 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // leptos_meta reads the title after the page has left its reactive sandbox, so a
+    // signal read there looked up another request's arena under load ("reactive value
+    // already disposed", a panic that dropped the connection). The server renders plain
+    // text; the browser's title follows the language.
+    #[cfg(feature = "ssr")]
+    let title = crate::i18n::tr(i18n.0.get_untracked(), "app.title");
+    #[cfg(not(feature = "ssr"))]
+    let title = i18n.t("app.title");
     view! {
         <Html {..} lang=move || i18n.locale().code() />
-        <Title text=i18n.t("app.title") />
+        <Title text=title />
         <Stylesheet id="leptos" href="/pkg/muster.css" />
         <a class="skip-link" href="#main">{i18n.t("nav.skip")}</a>
         <Router>
