@@ -24,7 +24,7 @@ pub mod ui;
 pub mod url;
 
 use leptos::prelude::*;
-use leptos_meta::{Html, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -52,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -92,7 +93,6 @@ pub fn App() -> impl IntoView {
     view! {
         <Html {..} lang=move || i18n.locale().code() />
         <Title text=title />
-        <Stylesheet id="leptos" href="/pkg/muster.css" />
         <a class="skip-link" href="#main">{i18n.t("nav.skip")}</a>
         <Router>
             <TopBar />

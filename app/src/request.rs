@@ -116,10 +116,29 @@ impl std::str::FromStr for IpNet {
     }
 }
 
+/// Who is calling, looked up once per request: the page's resources and the server
+/// functions they call all share the answer (see [`provide_request_context`]).
+#[derive(Clone, Default)]
+pub struct IdentityCache(std::sync::Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
+
+/// What every request carries in its reactive context: the app state and the
+/// per-request identity cache.
+pub fn provide_request_context(state: &AppState) {
+    provide_context(state.clone());
+    provide_context(IdentityCache::default());
+}
+
 pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    match session_token() {
-        Some(token) => service::current_user(state, &token).await,
-        None => Ok(None),
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
+    match use_context::<IdentityCache>() {
+        Some(cache) => cache
+            .0
+            .get_or_try_init(|| service::current_user(state, &token))
+            .await
+            .cloned(),
+        None => service::current_user(state, &token).await,
     }
 }
 
@@ -134,7 +153,7 @@ pub async fn member(
     short_name: &str,
 ) -> Result<crate::orgs::server::access::Member, AppError> {
     let user = require_user(state).await?;
-    crate::orgs::server::access::Member::find(state, &user, region, short_name).await
+    crate::orgs::server::access::Member::find(&user, region, short_name)
 }
 
 pub fn set_cookie(value: HeaderValue) {

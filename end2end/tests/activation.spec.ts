@@ -162,5 +162,24 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 15_000 });
     await page.getByRole('link', { name: t('activation.continue') }).click();
     await expect(page.getByRole('heading', { name: 'No Script Ltd' })).toBeVisible();
+
+    // People, Add Person, More Options and Change role are plain links and forms.
+    await page.goto(`${new URL(page.url()).pathname}/people`);
+    await page.locator('summary', { hasText: t('people.add_person') }).click();
+    const form = page.locator('.panel-email');
+    const nico = uniqueEmail('nojs-nico');
+    await form.getByLabel(t('auth.name'), { exact: true }).fill('Nico Later');
+    await form.getByLabel(t('auth.email'), { exact: true }).fill(nico);
+    await form.getByLabel(t('activation.role'), { exact: true }).selectOption('VIEWER');
+    await form.getByLabel(t('people.send_now')).uncheck();
+    await page.getByRole('button', { name: t('people.add'), exact: true }).click();
+    const row = page.locator('tr', { hasText: nico });
+    await expect(row).toContainText(t('roles.viewer'));
+    await row.getByRole('link', { name: t('people.more_options_for', { name: 'Nico Later' }) }).click();
+    const menu = page.getByTestId('more-options');
+    await menu.getByLabel(t('people.change_role')).selectOption('EDITOR');
+    await menu.getByRole('button', { name: t('people.change_role') }).click();
+    await expect(row).toContainText(t('roles.editor'));
+    await expect(page.getByTestId('more-options')).toHaveCount(0);
   });
 });

@@ -52,6 +52,7 @@ export async function submitSignUp(page: Page, name: string, email: string, pass
  */
 export async function confirmEmail(page: Page, link: string, password = PASSWORD) {
   await page.goto(link);
+  await hydrated(page);
   await page.getByLabel('Password chosen at sign-up').fill(password);
   await page.getByRole('button', { name: 'Confirm my email' }).click();
 }

@@ -61,6 +61,16 @@ test('en: an admin adds a person with "send now"; they set a password from the e
   await expect(row).toContainText(t('people.invitation_accepted'));
   await expect(row).toContainText(today());
   await shot(page, 'en-2-accepted');
+
+  // "More Options" opens for one row at a time; changing the role there shows at once.
+  await hydrated(page);
+  await expect(page.getByTestId('more-options')).toHaveCount(0);
+  await page.getByRole('link', { name: t('people.more_options_for', { name: 'Paula Person' }) }).click();
+  await expect(page.getByTestId('more-options')).toHaveCount(1);
+  await page.getByTestId('more-options').getByLabel(t('people.change_role')).selectOption('VIEWER');
+  await page.getByTestId('more-options').getByRole('button', { name: t('people.change_role') }).click();
+  await expect(row).toContainText(t('roles.viewer'));
+  await expect(page.getByTestId('more-options')).toHaveCount(0);
 });
 
 test.describe('in French', () => {
@@ -144,7 +154,7 @@ test('de: "Alle einladen" after "Ja" invites exactly the people never invited, o
   for (const email of later) {
     await expect(page.locator('tr', { hasText: email })).toContainText(t('people.invitation_none'));
   }
-  await page.locator('summary', { hasText: t('people.invite_all') }).click();
+  await page.getByRole('link', { name: t('people.invite_all') }).click();
   await expect(page.getByText(t('people.invite_all_confirm', { count: '2' }))).toBeVisible();
   await shot(page, 'de-1-invite-all-confirm');
   await page.getByRole('button', { name: t('people.yes') }).click();
@@ -156,7 +166,7 @@ test('de: "Alle einladen" after "Ja" invites exactly the people never invited, o
   // While mails go out the page shows progress, then reloads itself once all are sent.
   await expect(page.getByTestId('invite-all-progress')).toHaveCount(0, { timeout: 30_000 });
   await hydrated(page);
-  await page.locator('summary', { hasText: t('people.invite_all') }).click();
+  await page.getByRole('link', { name: t('people.invite_all') }).click();
   await expect(page.getByText(t('people.invite_all_nobody'))).toBeVisible();
   await shot(page, 'de-2-invited');
   for (const email of later) expect((await subjectsFor(page, email, 1)).length).toBe(1);

@@ -20,7 +20,6 @@ use axum::http::{Request, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -185,7 +184,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
     let routes = generate_route_list(app::App);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || app::request::provide_request_context(&state)
     };
     let mut router: Router<ServerState> = Router::new()
         .merge(rest::routes())
@@ -249,15 +248,27 @@ async fn static_file_or_not_found(
     req: Request<Body>,
 ) -> Response {
     let app = state.app.clone();
+    let hashed = state.leptos_options.hash_files
+        && uri
+            .path()
+            .starts_with(&format!("/{}/", state.leptos_options.site_pkg_dir));
     let handler = leptos_axum::file_and_error_handler_with_context(
-        move || provide_context(app.clone()),
+        move || app::request::provide_request_context(&app),
         app::shell,
     );
-    handler(uri, State(state), req).await
+    let mut res = handler(uri, State(state), req).await;
+    // A hashed bundle file never changes under its name: browsers keep it for good.
+    if hashed && res.status() == axum::http::StatusCode::OK {
+        res.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    res
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+    handle_server_fns_with_context(move || app::request::provide_request_context(&state), req).await
 }
 
 async fn shutdown_signal() {

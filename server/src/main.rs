@@ -32,6 +32,15 @@ fn leptos_options() -> Result<leptos::config::LeptosOptions, Box<dyn std::error:
     if options.output_name.is_empty() {
         options.output_name = "muster".into();
     }
+    // cargo-leptos writes hash.txt beside the binary when the bundle's file names carry
+    // content hashes (`hash-files` in Cargo.toml); pages must then name those files.
+    if !options.hash_files
+        && let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+    {
+        options.hash_files = dir.join(options.hash_file.as_ref()).exists();
+    }
     Ok(options)
 }
 

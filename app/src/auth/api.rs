@@ -13,17 +13,7 @@ use crate::{i18n::request_locale, request, state::AppState};
 #[server]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = AppState::current();
-    let result = async {
-        let mut user = request::current_user(&state).await?;
-        if let Some(user) = &mut user {
-            user.pending = crate::notifications::server::service::list(&state, user)
-                .await?
-                .invitations;
-        }
-        Ok(user)
-    }
-    .await;
-    request::respond(result)
+    request::respond(request::current_user(&state).await)
 }
 
 #[server]

@@ -19,8 +19,7 @@ pub struct CurrentUser {
     pub locale: Locale,
     /// The organizations this person belongs to (for the switcher).
     pub orgs: Vec<crate::orgs::types::Membership>,
-    /// Pending invitations for the bell: loaded with the page (`get_current_user`), left
-    /// empty when a server function only needs to know who is calling.
+    /// Pending invitations for the bell, loaded in the same round trip as the rest.
     pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 

@@ -14,7 +14,7 @@ pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgO
     let state = AppState::current();
     let result = async {
         let user = request::require_user(&state).await?;
-        let member = Member::find(&state, &user, &region, &short_name).await?;
+        let member = Member::find(&user, &region, &short_name)?;
         service::overview(&state, &member).await
     }
     .await;

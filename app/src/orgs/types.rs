@@ -62,6 +62,7 @@ impl Role {
 /// An organization the signed-in person belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
+    pub org_id: i64,
     pub name: String,
     pub short_name: String,
     pub region: String,

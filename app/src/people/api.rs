@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{AuditPage, BatchProgress, PeoplePage};
+use super::types::{AuditPage, BatchProgress, InviteAllPreview, PeoplePage};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{orgs::server::access::Member, request, state::AppState};
@@ -148,6 +148,21 @@ pub async fn invite_all(region: String, short_name: String) -> Result<String, Ap
         service::invite_all(state, member).await.map(|_| ())
     })
     .await
+}
+
+#[server]
+pub async fn get_invite_all_preview(
+    region: String,
+    short_name: String,
+) -> Result<InviteAllPreview, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        service::invite_all_preview(&state, &member).await
+    }
+    .await;
+    request::respond(result)
 }
 
 #[server]

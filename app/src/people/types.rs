@@ -62,12 +62,18 @@ pub struct PeoplePage {
 pub struct AdminView {
     pub quota: i32,
     pub quota_left: i32,
+    pub batch: Option<BatchProgress>,
+    pub link: JoinLinkSettings,
+}
+
+/// What "Invite All" would do now, shown when its dialog opens (counting is not free,
+/// so the People page itself does not count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteAllPreview {
     /// People Invite All would invite now (counted up to 10,001), and how many of them are
     /// Inactive.
     pub never_invited: i64,
     pub never_invited_inactive: i64,
-    pub batch: Option<BatchProgress>,
-    pub link: JoinLinkSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

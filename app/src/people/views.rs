@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{
     AddPerson, ChangeRole, InviteAll, RevokeInvite, SaveJoinLink, SendInvite, SetPersonActive,
-    get_audit_log, get_people,
+    get_audit_log, get_invite_all_preview, get_people,
 };
 use super::types::{
     AdminView, AuditPage as Audit, BatchProgress, InvitationStatus, JoinLinkSettings, ListQuery,
@@ -26,21 +26,24 @@ use crate::ui::form::{
 pub fn PeoplePage() -> impl IntoView {
     let key = use_org_params();
     let query = use_query_map();
+    // The list's own parameters, normalised: opening a menu or a dialog (`menu=`,
+    // `invite_all=`) changes the URL but not the list, and does not refetch it.
     let params = move || {
         let (region, short_name) = key.get();
-        query.with(|q| {
-            (
-                region,
-                short_name,
-                q.get("q"),
-                q.get("sort"),
-                q.get("after"),
-                q.get("before"),
-            )
-        })
+        let list = query.with(|q| {
+            ListQuery::from_params(q.get("q"), q.get("sort"), q.get("after"), q.get("before"))
+        });
+        (region, short_name, list)
     };
-    let page = Resource::new(params, |(r, s, q, sort, after, before)| {
-        get_people(r, s, q, sort, after, before)
+    let page = Resource::new(params, |(r, s, list)| {
+        get_people(
+            r,
+            s,
+            Some(list.q.clone()).filter(|q| !q.is_empty()),
+            Some(list.sort_param()),
+            list.after.map(|a| a.to_string()),
+            list.before.map(|b| b.to_string()),
+        )
     });
     view! {
         <Suspense fallback=|| ()>
@@ -80,12 +83,22 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
     let base = format!("{}/people", page.org_home);
     let contacts = page.contacts.join(", ");
     let can_invite = page.can_invite;
+    // One "More Options" menu at a time, named in the URL (`menu=<person id>`): rendered
+    // for that row only, so the page does not carry fifty copies of its forms.
+    let url = use_query_map();
+    let open_menu =
+        Memo::new(move |_| url.with(|q| q.get("menu").and_then(|m| m.parse::<i64>().ok())));
+    let here = page.query.href(&base, page.query.after, page.query.before);
     let rows = page
         .people
         .iter()
         .map(|p| {
+            let menu = MenuLinks {
+                open: format!("{here}&menu={}", p.id),
+                close: here.clone(),
+            };
             view! {
-                <PersonLine p=p.clone() can_invite=can_invite actions=actions region=region.clone() short_name=short_name.clone() />
+                <PersonLine p=p.clone() can_invite=can_invite actions=actions menu=menu open_menu=open_menu region=region.clone() short_name=short_name.clone() />
             }
         })
         .collect_view();
@@ -182,11 +195,20 @@ fn SortLink(query: ListQuery, base: String, key: SortKey, label: &'static str) -
     }
 }
 
+/// Where a row's "More Options" link goes: to this page with the menu open, or closed.
+#[derive(Clone)]
+struct MenuLinks {
+    open: String,
+    close: String,
+}
+
 #[component]
 fn PersonLine(
     p: PersonRow,
     can_invite: bool,
     actions: RowActions,
+    menu: MenuLinks,
+    open_menu: Memo<Option<i64>>,
     region: String,
     short_name: String,
 ) -> impl IntoView {
@@ -195,8 +217,26 @@ fn PersonLine(
     let invitation = p.invitation;
     let active = p.active;
     let welcome = p.welcome_sent.clone();
-    let menu = can_invite.then(|| {
-        view! { <MoreOptions p=p.clone() actions=actions region=region short_name=short_name /> }
+    let id = p.id;
+    let is_open = move || open_menu.get() == Some(id);
+    let options = can_invite.then(|| {
+        let name = p.name.clone();
+        let p = p.clone();
+        view! {
+            <div class="menu more-options">
+                <a
+                    class="btn btn-small"
+                    href=move || if is_open() { menu.close.clone() } else { menu.open.clone() }
+                    aria-expanded=move || is_open().to_string()
+                    aria-label=move || tr_args(i18n.locale(), "people.more_options_for", &[("name", &name)])
+                >
+                    {i18n.t("people.more_options")}
+                </a>
+                {move || is_open().then(|| view! {
+                    <MoreOptions p=p.clone() actions=actions region=region.clone() short_name=short_name.clone() />
+                })}
+            </div>
+        }
     });
     view! {
         <tr data-email=p.email.clone()>
@@ -206,7 +246,7 @@ fn PersonLine(
             <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
             <td class="welcome-sent">{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
             <td class="invitation-state">{move || tr(i18n.locale(), invitation.label_key())}</td>
-            <td>{menu}</td>
+            <td>{options}</td>
         </tr>
     }
     .into_any()
@@ -277,11 +317,7 @@ fn MoreOptions(
     let (org_a, id_a) = (org.clone(), id.clone());
     let (org_r, id_r) = (org, id);
     view! {
-        <details class="menu more-options">
-            <summary class="btn btn-small" aria-label=move || tr_args(i18n.locale(), "people.more_options_for", &[("name", &name)])>
-                {i18n.t("people.more_options")}
-            </summary>
-            <div class="menu-panel">
+            <div class="menu-panel" data-testid="more-options">
                 {send_form}
                 {revoke_form}
                 <ActionForm action=actions.active attr:class="menu-item">
@@ -304,7 +340,6 @@ fn MoreOptions(
                     <button type="submit" class="btn btn-small" data-action="change-role">{i18n.t("people.change_role")}</button>
                 </ActionForm>
             </div>
-        </details>
     }
     .into_any()
 }
@@ -334,7 +369,7 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
             <p class="quota" data-testid="quota">
                 {move || tr_args(i18n.locale(), "people.quota_left", &[("left", &left), ("quota", &quota)])}
             </p>
-            <InviteAllButton admin=admin.clone() base=base.clone() region=region.clone() short_name=short_name.clone() />
+            <InviteAllButton base=base.clone() region=region.clone() short_name=short_name.clone() />
             <AddPersonDialog link=admin.link.clone() region=region.clone() short_name=short_name.clone() />
             <a class="btn btn-small" href=format!("{base}/audit")>{i18n.t("audit.title")}</a>
         </div>
@@ -344,49 +379,88 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
     .into_any()
 }
 
+/// "Invite All" opens its confirmation (`invite_all=1` in the URL), which counts whom
+/// it would invite: counting is not free, so only the open dialog does it.
 #[component]
-fn InviteAllButton(
-    admin: AdminView,
-    base: String,
-    region: String,
-    short_name: String,
-) -> impl IntoView {
+fn InviteAllButton(base: String, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let url = use_query_map();
+    let open = Memo::new(move |_| url.with(|q| q.get("invite_all").is_some()));
+    let href = {
+        let base = base.clone();
+        move || {
+            if open.get() {
+                base.clone()
+            } else {
+                format!("{base}?invite_all=1")
+            }
+        }
+    };
+    view! {
+        <div class="menu invite-all">
+            <a class="btn" href=href aria-expanded=move || open.get().to_string()>
+                {i18n.t("people.invite_all")}
+            </a>
+            {move || open.get().then(|| view! {
+                <InviteAllDialog base=base.clone() region=region.clone() short_name=short_name.clone() />
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn InviteAllDialog(base: String, region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<InviteAll>::new();
     follow_success(action);
-    // The server stops counting past 10,000 (see queries::NEVER_INVITED_CAP).
-    let count = if admin.never_invited > 10_000 {
-        "10,000+".to_owned()
-    } else {
-        admin.never_invited.to_string()
+    let preview = {
+        let (region, short_name) = (region.clone(), short_name.clone());
+        Resource::new(
+            || (),
+            move |_| get_invite_all_preview(region.clone(), short_name.clone()),
+        )
     };
-    let inactive = admin.never_invited_inactive.to_string();
-    let has_inactive = admin.never_invited_inactive > 0;
-    let nobody = admin.never_invited == 0;
     view! {
-        <details class="menu invite-all">
-            <summary class="btn">{i18n.t("people.invite_all")}</summary>
-            <div class="menu-panel" role="dialog" aria-label=i18n.t("people.invite_all")>
-                {if nobody {
-                    view! { <p>{i18n.t("people.invite_all_nobody")}</p> }.into_any()
-                } else {
-                    view! {
-                        <p>{move || tr_args(i18n.locale(), "people.invite_all_confirm", &[("count", &count)])}</p>
-                        {has_inactive.then(|| {
-                            let inactive = inactive.clone();
-                            view! { <p class="field-hint warn">{move || tr_args(i18n.locale(), "people.invite_all_inactive", &[("count", &inactive)])}</p> }
-                        })}
-                        <FormAlert action=action />
-                        <ActionForm action=action>
-                            <OrgInputs region=region.clone() short_name=short_name.clone() />
-                            <Submit action=action label="people.yes" />
-                            " "
-                            <a class="btn btn-small" href=base.clone()>{i18n.t("people.no")}</a>
-                        </ActionForm>
-                    }.into_any()
+        <div class="menu-panel" role="dialog" aria-label=i18n.t("people.invite_all")>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (base, region, short_name) = (base.clone(), region.clone(), short_name.clone());
+                    Suspend::new(async move {
+                        let preview = match preview.await {
+                            Ok(preview) => preview,
+                            Err(err) => return view! { <p class="alert alert-error" role="alert">{err.form_message(i18n.locale()).unwrap_or_default()}</p> }.into_any(),
+                        };
+                        if preview.never_invited == 0 {
+                            return view! { <p>{i18n.t("people.invite_all_nobody")}</p> }.into_any();
+                        }
+                        // The server stops counting past 10,000 (see queries::NEVER_INVITED_CAP).
+                        let count = if preview.never_invited > 10_000 {
+                            "10,000+".to_owned()
+                        } else {
+                            preview.never_invited.to_string()
+                        };
+                        let inactive = preview.never_invited_inactive.to_string();
+                        let has_inactive = preview.never_invited_inactive > 0;
+                        view! {
+                            <p>{move || tr_args(i18n.locale(), "people.invite_all_confirm", &[("count", &count)])}</p>
+                            {has_inactive.then(|| {
+                                let inactive = inactive.clone();
+                                view! { <p class="field-hint warn">{move || tr_args(i18n.locale(), "people.invite_all_inactive", &[("count", &inactive)])}</p> }
+                            })}
+                            <FormAlert action=action />
+                            <ActionForm action=action>
+                                <OrgInputs region=region.clone() short_name=short_name.clone() />
+                                <Submit action=action label="people.yes" />
+                                " "
+                                <a class="btn btn-small" href=base.clone()>{i18n.t("people.no")}</a>
+                            </ActionForm>
+                        }
+                        .into_any()
+                    })
                 }}
-            </div>
-        </details>
+            </Suspense>
+        </div>
     }
     .into_any()
 }

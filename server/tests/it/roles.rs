@@ -489,7 +489,19 @@ async fn every_role_sees_only_the_controls_it_may_use_in_two_organizations(pool:
             !may_invite,
             "{role:?} people: whom to ask"
         );
-        // Row menus (resend, revoke, deactivate, change role) only for those who may invite.
+        // Row menus (resend, revoke, deactivate, change role) only for those who may invite:
+        // the "More Options" link, and the menu it opens (one row at a time).
+        assert_eq!(
+            html.contains("more-options"),
+            may_invite,
+            "{role:?} people: More Options"
+        );
+        assert!(!html.contains("name=\"person_id\""), "menus start closed");
+        let id = people(&app, client, "acme").await["people"][0]["id"].clone();
+        let (status, html) = app
+            .get(client, &format!("/o/eu-central-1/acme/people?menu={id}"))
+            .await;
+        assert_eq!(status, 200);
         assert_eq!(
             html.contains("name=\"person_id\""),
             may_invite,

@@ -163,6 +163,68 @@ pub async fn session_user(
     .await
 }
 
+/// An invitation waiting for the signed-in person, as the bell lists it.
+#[derive(serde::Deserialize)]
+pub struct PendingItem {
+    pub id: i64,
+    pub role: String,
+    pub org_name: String,
+    pub inviter: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+type Orgs = sqlx::types::Json<Vec<crate::orgs::server::queries::MembershipRow>>;
+type Pending = sqlx::types::Json<Vec<PendingItem>>;
+
+pub struct IdentityRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    pub orgs: Orgs,
+    pub pending: Pending,
+}
+
+/// Everything a page needs to know about the person behind a session, in one round
+/// trip: who they are, their active organizations (by name) and the open invitations
+/// to their verified address (for the bell).
+pub async fn identity(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<IdentityRow>, sqlx::Error> {
+    sqlx::query_as!(
+        IdentityRow,
+        r#"SELECT u.id, u.email, u.name, u.locale,
+                  (SELECT COALESCE(json_agg(json_build_object(
+                              'org_id', o.id, 'name', o.name, 'short_name', o.short_name,
+                              'region', o.region, 'role', m.role)
+                              ORDER BY lower(o.name), o.region), '[]'::json)
+                   FROM memberships m JOIN organizations o ON o.id = m.org_id
+                   WHERE m.user_id = u.id AND o.status = 'active'
+                     AND NOT EXISTS (SELECT 1 FROM people p
+                                     WHERE p.org_id = o.id AND p.user_id = u.id
+                                       AND p.status = 'inactive'))
+                      AS "orgs!: Orgs",
+                  (SELECT COALESCE(json_agg(json_build_object(
+                              'id', i.id, 'role', i.role, 'org_name', o.name,
+                              'inviter', inviter.name, 'expires_at', i.expires_at)
+                              ORDER BY i.created_at DESC), '[]'::json)
+                   FROM invitations i
+                   JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
+                   LEFT JOIN users inviter ON inviter.id = i.invited_by
+                   WHERE i.email = u.email AND u.email_verified_at IS NOT NULL
+                     AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+                     AND NOT EXISTS (SELECT 1 FROM memberships m
+                                     WHERE m.org_id = i.org_id AND m.user_id = u.id))
+                      AS "pending!: Pending"
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > now()"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", token_hash)
         .execute(db)

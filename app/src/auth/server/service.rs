@@ -273,16 +273,33 @@ pub async fn current_user(
     state: &AppState,
     session_token: &str,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let Some(row) = queries::session_user(&state.pool, &tokens::hash(session_token)).await? else {
+    let Some(row) = queries::identity(&state.pool, &tokens::hash(session_token)).await? else {
         return Ok(None);
     };
     Ok(Some(CurrentUser {
-        orgs: crate::orgs::server::service::memberships(state, row.id).await?,
+        orgs: row
+            .orgs
+            .0
+            .into_iter()
+            .map(crate::orgs::server::service::membership)
+            .collect(),
+        pending: row
+            .pending
+            .0
+            .into_iter()
+            .map(|p| crate::notifications::types::PendingInvitation {
+                id: p.id,
+                role: crate::orgs::types::Role::from_code(&p.role)
+                    .unwrap_or(crate::orgs::types::Role::Viewer),
+                org_name: p.org_name,
+                inviter: p.inviter,
+                expires: p.expires_at.format("%Y-%m-%d").to_string(),
+            })
+            .collect(),
         id: row.id,
         name: row.name,
         email: row.email,
         locale: locale_of(&row.locale),
-        pending: Vec::new(),
     }))
 }
 

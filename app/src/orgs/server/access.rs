@@ -89,21 +89,19 @@ impl Granted {
 impl Member {
     /// The organization at (region, short name), for a member. To anyone else it does not
     /// exist (404), so organizations cannot be probed.
-    pub async fn find(
-        state: &AppState,
-        user: &CurrentUser,
-        region: &str,
-        short_name: &str,
-    ) -> Result<Member, AppError> {
-        let row = queries::member_of(&state.pool, region, short_name, user.id)
-            .await?
+    pub fn find(user: &CurrentUser, region: &str, short_name: &str) -> Result<Member, AppError> {
+        // The person's active memberships came with their identity (one query per request).
+        let m = user
+            .orgs
+            .iter()
+            .find(|m| m.region == region && m.short_name == short_name)
             .ok_or(AppError::NotFound)?;
         Ok(Member {
-            org_id: row.org_id,
-            org_name: row.org_name,
+            org_id: m.org_id,
+            org_name: m.name.clone(),
             region: region.to_owned(),
             short_name: short_name.to_owned(),
-            role: Role::from_code(&row.role).unwrap_or(Role::Viewer),
+            role: m.role,
             actor: Actor {
                 user_id: user.id,
                 name: user.name.clone(),

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+#[derive(serde::Deserialize)]
 pub struct MembershipRow {
+    pub org_id: i64,
     pub name: String,
     pub short_name: String,
     pub region: String,
@@ -18,7 +20,7 @@ pub async fn memberships_of(
 ) -> Result<Vec<MembershipRow>, sqlx::Error> {
     sqlx::query_as!(
         MembershipRow,
-        r#"SELECT o.name, o.short_name, o.region, m.role
+        r#"SELECT o.id AS org_id, o.name, o.short_name, o.region, m.role
            FROM memberships m JOIN organizations o ON o.id = m.org_id
            WHERE m.user_id = $1 AND o.status = 'active'
              AND NOT EXISTS (SELECT 1 FROM people p
@@ -182,34 +184,6 @@ pub async fn insert_membership(
     .execute(db)
     .await?;
     Ok(())
-}
-
-pub struct MemberOfRow {
-    pub org_id: i64,
-    pub org_name: String,
-    pub role: String,
-}
-
-/// `user_id`'s role in the active organization at (region, short name), if a member.
-pub async fn member_of(
-    db: impl PgExecutor<'_>,
-    region: &str,
-    short_name: &str,
-    user_id: i64,
-) -> Result<Option<MemberOfRow>, sqlx::Error> {
-    sqlx::query_as!(
-        MemberOfRow,
-        r#"SELECT o.id AS org_id, o.name AS org_name, m.role
-           FROM organizations o JOIN memberships m ON m.org_id = o.id AND m.user_id = $3
-           WHERE o.region = $1 AND o.short_name = $2 AND o.status = 'active'
-             AND NOT EXISTS (SELECT 1 FROM people p
-                             WHERE p.org_id = o.id AND p.user_id = $3 AND p.status = 'inactive')"#,
-        region,
-        short_name,
-        user_id
-    )
-    .fetch_optional(db)
-    .await
 }
 
 /// "Name <email>" of the members holding one of `roles`, for "ask them" messages.

@@ -15,13 +15,18 @@ pub async fn memberships(state: &AppState, user_id: i64) -> Result<Vec<Membershi
     Ok(queries::memberships_of(&state.pool, user_id)
         .await?
         .into_iter()
-        .map(|m| Membership {
-            role: role(&m.role),
-            name: m.name,
-            short_name: m.short_name,
-            region: m.region,
-        })
+        .map(membership)
         .collect())
+}
+
+pub fn membership(m: queries::MembershipRow) -> Membership {
+    Membership {
+        org_id: m.org_id,
+        role: role(&m.role),
+        name: m.name,
+        short_name: m.short_name,
+        region: m.region,
+    }
 }
 
 /// The home page of an organization, for one of its members. To anyone else it does

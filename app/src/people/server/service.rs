@@ -13,8 +13,8 @@ use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, take_seats};
 use crate::orgs::types::Role;
 use crate::people::types::{
-    AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, ListQuery, PeoplePage,
-    PersonRow,
+    AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery,
+    PeoplePage, PersonRow,
 };
 use crate::state::AppState;
 
@@ -79,16 +79,12 @@ pub async fn page(
 
 async fn admin_view(state: &AppState, member: &Member) -> Result<AdminView, AppError> {
     let (used, quota) = quota(state, member.org_id).await?;
-    let (never_invited, never_invited_inactive) =
-        queries::count_never_invited(&state.pool, member.org_id).await?;
     let batch = queries::latest_batch(&state.pool, member.org_id)
         .await?
         .map(batch_view);
     Ok(AdminView {
         quota,
         quota_left: (quota - used).max(0),
-        never_invited,
-        never_invited_inactive,
         batch,
         link: joining::settings(state, member.org_id).await?,
     })
@@ -495,6 +491,20 @@ pub async fn invite_all_progress(
     Ok(queries::latest_batch(&state.pool, granted.org_id())
         .await?
         .map(batch_view))
+}
+
+/// Whom Invite All would invite now (admins only).
+pub async fn invite_all_preview(
+    state: &AppState,
+    member: &Member,
+) -> Result<InviteAllPreview, AppError> {
+    let granted = member.require(state, Permission::Invite).await?;
+    let (never_invited, never_invited_inactive) =
+        queries::count_never_invited(&state.pool, granted.org_id()).await?;
+    Ok(InviteAllPreview {
+        never_invited,
+        never_invited_inactive,
+    })
 }
 
 /// The audit log, newest first (admins only).
