@@ -1,5 +1,8 @@
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use app::activation::server::service::{self as activation, Demo, SubscriptionSpec};
 use app::i18n::Locale;
 use clap::Parser;
