@@ -26,7 +26,7 @@ pub mod url;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::activation::views::ActivatePage;
 use crate::auth::api::get_current_user;
@@ -63,15 +63,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    let i18n = I18n(RwSignal::new(request_locale()));
-    provide_context(i18n);
-    provide_context(UserResource(Resource::new(|| (), |_| get_current_user())));
-
-    // Effects run only in the browser: this marks the page as live for people
-    // (and for end-to-end tests, which wait for it).
+/// Marks the page as live once its own part is hydrated, for people and for the browser
+/// tests, which wait for it. (Effects run only in the browser.) Pages are hydrated after
+/// the app's frame, when their part of the bundle has arrived: so the mark is set here.
+fn mark_hydrated() {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(body) = web_sys::window()
@@ -81,6 +76,56 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+/// Every page is its own lazily loaded part of the browser bundle (`cargo leptos build
+/// --split`): a first visit downloads the app's frame and that page's code, not all of it.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                mark_hydrated();
+                $page().into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    HomeRoute => home::HomePage;
+    SignUpRoute => SignUpPage;
+    CheckEmailRoute => CheckEmailPage;
+    SignInRoute => SignInPage;
+    VerifyEmailRoute => VerifyEmailPage;
+    ForgotPasswordRoute => ForgotPasswordPage;
+    ResetPasswordRoute => ResetPasswordPage;
+    ActivateRoute => ActivatePage;
+    OrgHomeRoute => OrgHomePage;
+    PeopleRoute => PeoplePage;
+    OrgSettingsRoute => crate::orgs::settings::OrgSettingsPage;
+    AuditLogRoute => AuditLogPage;
+    JoinSentRoute => JoinSentPage;
+    ConfirmJoinRoute => ConfirmJoinPage;
+    JoinRoute => JoinPage;
+    ResourcesRoute => ResourcesPage;
+    NotificationsRoute => crate::notifications::views::NotificationsPage;
+    AppsRoute => AppsPage;
+    AcceptInvitationRoute => AcceptInvitationPage;
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n(RwSignal::new(request_locale()));
+    provide_context(i18n);
+    provide_context(UserResource(Resource::new(|| (), |_| get_current_user())));
 
     // leptos_meta reads the title after the page has left its reactive sandbox, so a
     // signal read there looked up another request's arena under load ("reactive value
@@ -98,26 +143,26 @@ pub fn App() -> impl IntoView {
             <TopBar />
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
-                    <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/:token") view=ActivatePage ssr=SsrMode::Async />
-                    <Route path=path!("/activate/:token/:page") view=ActivatePage ssr=SsrMode::Async />
-                    <Route path=path!("/o/:region/:short_name") view=OrgHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/o/:region/:short_name/people") view=PeoplePage ssr=SsrMode::Async />
-                    <Route path=path!("/o/:region/:short_name/settings") view=crate::orgs::settings::OrgSettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/o/:region/:short_name/people/audit") view=AuditLogPage ssr=SsrMode::Async />
-                    <Route path=path!("/join/sent") view=JoinSentPage ssr=SsrMode::Async />
-                    <Route path=path!("/join/confirm") view=ConfirmJoinPage ssr=SsrMode::Async />
-                    <Route path=path!("/join/:token") view=JoinPage ssr=SsrMode::Async />
-                    <Route path=path!("/resources") view=ResourcesPage ssr=SsrMode::Async />
-                    <Route path=path!("/notifications") view=crate::notifications::views::NotificationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/apps") view=AppsPage ssr=SsrMode::Async />
-                    <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/check-email") view={Lazy::<CheckEmailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/activate/:token") view={Lazy::<ActivateRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/activate/:token/:page") view={Lazy::<ActivateRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name") view={Lazy::<OrgHomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people") view={Lazy::<PeopleRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/settings") view={Lazy::<OrgSettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/join/sent") view={Lazy::<JoinSentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/join/confirm") view={Lazy::<ConfirmJoinRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/join/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/resources") view={Lazy::<ResourcesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invitations/accept") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -127,6 +172,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn NotFound() -> impl IntoView {
     let i18n = crate::i18n::use_i18n();
+    mark_hydrated();
     #[cfg(feature = "ssr")]
     crate::request::set_page_status(404);
     view! {

@@ -109,9 +109,9 @@ test.describe('without JavaScript', () => {
 
     const link = await linkFromMailbox(page, email, 'Confirm your email for Muster');
     // With another password than the one typed at sign-up, the link confirms nothing.
-    await confirmEmail(page, link, 'not the password I chose');
+    await confirmEmail(page, link, 'not the password I chose', false);
     await expect(page.getByText('Password: this is not the password chosen at sign-up.', { exact: false })).toBeVisible();
-    await confirmEmail(page, link);
+    await confirmEmail(page, link, PASSWORD, false);
     await expect(page.getByText('Your email is confirmed and you are signed in.')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
     await page.getByLabel('Your account').first().click();

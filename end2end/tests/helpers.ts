@@ -12,9 +12,9 @@ export function uniqueEmail(prefix: string): string {
 }
 
 /**
- * Waits until the page is hydrated (the app marks <body data-hydrated>). The debug wasm
- * bundle is 13 MB; compiling it while other browser tests run can take more than the
- * default 10 s on a 2-core machine.
+ * Waits until the page is hydrated: the page's own part of the split bundle has arrived
+ * and hydrated (it marks <body data-hydrated>). On a 2-core machine running several
+ * browser tests at once this can take more than the default 10 s.
  */
 export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
@@ -50,9 +50,9 @@ export async function submitSignUp(page: Page, name: string, email: string, pass
  * Opens an emailed "Confirm your email" link and confirms it with the password chosen at
  * sign-up (English labels); the person is then signed in on the home page.
  */
-export async function confirmEmail(page: Page, link: string, password = PASSWORD) {
+export async function confirmEmail(page: Page, link: string, password = PASSWORD, javaScript = true) {
   await page.goto(link);
-  await hydrated(page);
+  if (javaScript) await hydrated(page);
   await page.getByLabel('Password chosen at sign-up').fill(password);
   await page.getByRole('button', { name: 'Confirm my email' }).click();
 }
