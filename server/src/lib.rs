@@ -26,6 +26,7 @@ use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 
 use crate::config::{Config, Mode};
 use crate::mailsink::Mailbox;
@@ -242,29 +243,52 @@ impl ServerState {
 }
 
 /// Static files from the site root (precompressed when available), else the app's 404 page.
+///
+/// Files are served here, not by leptos_axum's file handler: that handler applies the
+/// response options found through the thread's current reactive owner, which under load
+/// belongs to another request's page, and so a bundle file went out as that page's 404
+/// (seen in the browser tests; `pages::bundle_files_are_never_answered_with_another_pages_status`).
 async fn static_file_or_not_found(
     State(state): State<ServerState>,
     uri: Uri,
     req: Request<Body>,
 ) -> Response {
-    let app = state.app.clone();
-    let hashed = state.leptos_options.hash_files
+    use tower::ServiceExt;
+    let options = &state.leptos_options;
+    let hashed = options.hash_files
         && uri
             .path()
-            .starts_with(&format!("/{}/", state.leptos_options.site_pkg_dir));
+            .starts_with(&format!("/{}/", options.site_pkg_dir));
+    let mut file = Request::builder().uri(uri.clone());
+    if let Some(encoding) = req.headers().get(axum::http::header::ACCEPT_ENCODING) {
+        file = file.header(axum::http::header::ACCEPT_ENCODING, encoding);
+    }
+    let found = match file.body(Body::empty()) {
+        Ok(file) => ServeDir::new(&*options.site_root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .oneshot(file)
+            .await
+            .ok(),
+        Err(_) => None,
+    };
+    if let Some(res) = found.filter(|res| res.status() == axum::http::StatusCode::OK) {
+        let mut res = res.into_response();
+        // A hashed bundle file never changes under its name: browsers keep it for good.
+        if hashed {
+            res.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+        }
+        return res;
+    }
+    let app = state.app.clone();
     let handler = leptos_axum::file_and_error_handler_with_context(
         move || app::request::provide_request_context(&app),
         app::shell,
     );
-    let mut res = handler(uri, State(state), req).await;
-    // A hashed bundle file never changes under its name: browsers keep it for good.
-    if hashed && res.status() == axum::http::StatusCode::OK {
-        res.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
-    }
-    res
+    handler(uri, State(state), req).await
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -186,3 +186,57 @@ async fn many_pages_at_once_all_answer(pool: PgPool) {
         &failures[..failures.len().min(5)]
     );
 }
+
+/// Bundle files are answered as files while 404 pages render beside them. leptos_axum's
+/// file handler applied the response options of whatever page the thread had rendered
+/// last, and a wasm chunk went out with that page's 404 (the browser then failed to
+/// hydrate).
+#[sqlx::test(migrations = false)]
+async fn bundle_files_are_never_answered_with_another_pages_status(pool: PgPool) {
+    let root = std::env::temp_dir().join(format!(
+        "muster-site-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    std::fs::write(root.join("pkg/part.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let app = spawn_app_with(
+        pool,
+        Options {
+            site_root: Some(root.to_string_lossy().into_owned()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let workers = (0..32).map(|i| {
+        let (page, file) = (app.url("/no-such-page"), app.url("/pkg/part.wasm"));
+        tokio::spawn(async move {
+            let client = new_client();
+            let mut wrong = Vec::new();
+            for _ in 0..30 {
+                let (url, want) = if i % 2 == 0 {
+                    (&page, 404)
+                } else {
+                    (&file, 200)
+                };
+                match client.get(url).send().await {
+                    Ok(res) if res.status() == want => {}
+                    Ok(res) => wrong.push(format!("{url}: {}", res.status())),
+                    Err(err) => wrong.push(format!("{url}: {err}")),
+                }
+            }
+            wrong
+        })
+    });
+    let mut wrong = Vec::new();
+    for worker in futures::future::join_all(workers).await {
+        wrong.extend(worker.unwrap());
+    }
+    std::fs::remove_dir_all(&root).ok();
+    assert!(
+        wrong.is_empty(),
+        "{} of 960 wrong: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+}

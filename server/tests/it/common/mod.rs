@@ -22,6 +22,8 @@ pub struct Options {
     /// Send through a separate SMTP sink (as in production) rather than the built-in one.
     pub external_smtp: bool,
     pub extra_args: Vec<String>,
+    /// The site root the server serves files from (default: none in tests).
+    pub site_root: Option<String>,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
         Options {
             external_smtp: true,
             extra_args: Vec::new(),
+            site_root: None,
         }
     }
 }
@@ -68,6 +71,7 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     let leptos_options = LeptosOptions::builder()
         .output_name("muster")
         .site_addr(addr)
+        .site_root(options.site_root.unwrap_or_else(|| "target/site".into()))
         .build();
     server::MIGRATOR.run(&pool).await.unwrap();
     let running = server::launch(&config, leptos_options, pool.clone(), listener)
