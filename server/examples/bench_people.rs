@@ -23,14 +23,7 @@ use sqlx::PgPool;
 
 #[path = "shared/seed.rs"]
 mod seed;
-use seed::seed_org;
-
-fn env_size(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use seed::{env_size, seed_org};
 
 struct Bench {
     base: String,

@@ -11,13 +11,7 @@ use app::i18n::Locale;
 
 #[path = "shared/seed.rs"]
 mod seed;
-
-fn env_size(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use seed::env_size;
 
 #[tokio::main]
 async fn main() {

@@ -4,6 +4,14 @@ use std::time::Instant;
 
 use sqlx::PgPool;
 
+/// A size from the environment (`BENCH_PEOPLE=...`), else `default`.
+pub fn env_size(name: &str, default: i64) -> i64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// An active organization `short` with an OWNER and `people` more people (never invited),
 /// returned with a session token for the owner. Reuses it if it is already there.
 pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) {

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+/// One of the signed-in person's active organizations, as `auth::server::queries::identity`
+/// returns it.
 #[derive(serde::Deserialize)]
 pub struct MembershipRow {
     pub org_id: i64,
@@ -11,25 +13,6 @@ pub struct MembershipRow {
     pub short_name: String,
     pub region: String,
     pub role: String,
-}
-
-/// The active organizations `user_id` belongs to, by name.
-pub async fn memberships_of(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<MembershipRow>, sqlx::Error> {
-    sqlx::query_as!(
-        MembershipRow,
-        r#"SELECT o.id AS org_id, o.name, o.short_name, o.region, m.role
-           FROM memberships m JOIN organizations o ON o.id = m.org_id
-           WHERE m.user_id = $1 AND o.status = 'active'
-             AND NOT EXISTS (SELECT 1 FROM people p
-                             WHERE p.org_id = o.id AND p.user_id = $1 AND p.status = 'inactive')
-           ORDER BY lower(o.name), o.region"#,
-        user_id
-    )
-    .fetch_all(db)
-    .await
 }
 
 pub struct OrgRow {

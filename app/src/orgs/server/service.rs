@@ -11,14 +11,6 @@ fn role(code: &str) -> Role {
     Role::from_code(code).unwrap_or(Role::Viewer)
 }
 
-pub async fn memberships(state: &AppState, user_id: i64) -> Result<Vec<Membership>, AppError> {
-    Ok(queries::memberships_of(&state.pool, user_id)
-        .await?
-        .into_iter()
-        .map(membership)
-        .collect())
-}
-
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {
         org_id: m.org_id,
