@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{JobView, ShortNamePreview, Wizard};
+use super::types::{JobView, OwnerClaimView, ShortNamePreview, Wizard};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
@@ -78,15 +78,8 @@ pub async fn save_account(
         password: password.as_deref().unwrap_or_default(),
         company_name: &company_name,
     };
-    let result = service::save_account(
-        &state,
-        request_locale(),
-        request::client_ip(),
-        &token,
-        form,
-        session.as_ref(),
-    )
-    .await;
+    let result =
+        service::save_account(&state, request_locale(), &token, form, session.as_ref()).await;
     if let Ok(Some(key)) = &result {
         request::set_cookie(crate::auth::server::cookies::wizard_cookie(
             key,
@@ -126,6 +119,29 @@ pub async fn activate_now(token: String) -> Result<String, AppError> {
     let session = request::respond(request::current_user(&state).await)?;
     let result = service::activate_now(&state, &token, session.as_ref()).await;
     go(result, wizard_path(&token, "progress"))
+}
+
+/// The page the owner-claim mail links to: who named this account, for what.
+#[server]
+pub async fn get_owner_claim(token: String, key: String) -> Result<OwnerClaimView, AppError> {
+    let state = AppState::current();
+    request::no_store();
+    let view = service::owner_claim(&state, &token, &key).await;
+    if let Err(err) = &view {
+        request::set_page_status(err.status());
+    }
+    view
+}
+
+/// "Yes, my account owns it": the claimed account becomes the wizard's owner.
+#[server]
+pub async fn accept_owner_claim(token: String, key: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = service::accept_owner_claim(&state, &token, &key).await;
+    go(
+        result,
+        format!("{}?done=1", wizard_path(&token, service::OWNER_PAGE)),
+    )
 }
 
 #[server]

@@ -346,6 +346,17 @@ pub struct OwnerView {
     pub verified: bool,
 }
 
+/// The page an existing account's holder opens from the owner-claim mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerClaimView {
+    /// The organization to be activated.
+    pub company: String,
+    /// The name typed in the wizard by whoever named this account.
+    pub claimant: String,
+    /// The account's address.
+    pub email: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedOrg {
     pub name: String,

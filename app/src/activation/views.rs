@@ -5,13 +5,14 @@
 //! `ActionForm`s: they work without JavaScript and validate live once hydrated.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[cfg(feature = "hydrate")]
 use super::api::get_activation_progress;
 use super::api::{
-    ActivateNow, AddInvite, ChooseRegion, FinishInvites, RemoveInvite, RetryActivation,
-    SaveAccount, SignOutForActivation, get_wizard, preview_short_name, wizard_path,
+    AcceptOwnerClaim, ActivateNow, AddInvite, ChooseRegion, FinishInvites, RemoveInvite,
+    RetryActivation, SaveAccount, SignOutForActivation, get_owner_claim, get_wizard,
+    preview_short_name, wizard_path,
 };
 use super::types::{
     JobStatus, JobStep, JobView, REGIONS, SessionMatch, StepState, Wizard, WizardStep,
@@ -35,6 +36,8 @@ enum Page {
     Step(WizardStep),
     Progress,
     Complete,
+    /// Where the holder of an account named as owner agrees (from the mailed link).
+    OwnerClaim,
     Default,
 }
 
@@ -42,6 +45,7 @@ fn page_of(slug: Option<String>) -> Page {
     match slug.as_deref() {
         Some("progress") => Page::Progress,
         Some("complete") => Page::Complete,
+        Some("owner") => Page::OwnerClaim,
         Some(s) => WizardStep::from_code(s)
             .filter(|s| WizardStep::EDITABLE.contains(s))
             .map(Page::Step)
@@ -56,6 +60,9 @@ pub fn ActivatePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
     let page = Memo::new(move |_| page_of(params.with(|p| p.get("page"))));
+    if page.get_untracked() == Page::OwnerClaim {
+        return view! { <OwnerClaimPage token=token.get_untracked() /> }.into_any();
+    }
     let wizard = Resource::new(move || (token.get(), page.get()), |(t, _)| get_wizard(t));
     view! {
         <Suspense fallback=|| ()>
@@ -68,6 +75,76 @@ pub fn ActivatePage() -> impl IntoView {
             })}
         </Suspense>
         <p class="sr-only">{i18n.t("activation.title")}</p>
+    }
+    .into_any()
+}
+
+/// The page of the owner-claim mail: the account's holder agrees to own the
+/// organization being activated (one click, works without JavaScript). Afterwards
+/// (`?done=1`) it says so, read back from the wizard itself.
+#[component]
+fn OwnerClaimPage(token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let key = query.with_untracked(|q| q.get("key").unwrap_or_default());
+    let done = query.with_untracked(|q| q.get("done").is_some());
+    let action = ServerAction::<AcceptOwnerClaim>::new();
+    follow_success(action);
+    let claim_token = token.clone();
+    let claim = Resource::new(
+        move || (),
+        move |()| {
+            let (token, key) = (claim_token.clone(), key.clone());
+            async move {
+                if done {
+                    get_wizard(token).await.map(Err)
+                } else {
+                    get_owner_claim(token, key).await.map(Ok)
+                }
+            }
+        },
+    );
+    let key = query.with_untracked(|q| q.get("key").unwrap_or_default());
+    view! {
+        <section class="card auth-card" data-page="owner-claim">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (token, key) = (token.clone(), key.clone());
+                    Suspend::new(async move {
+                        match claim.await {
+                            Ok(Ok(view)) => {
+                                let args = [("org", view.company.as_str()), ("claimant", view.claimant.as_str()), ("email", view.email.as_str())];
+                                let title = tr_args(i18n.locale(), "activation.owner_claim_title", &args);
+                                let intro = tr_args(i18n.locale(), "activation.owner_claim_intro", &args);
+                                view! {
+                                    <h1>{title}</h1>
+                                    <p>{intro}</p>
+                                    <FormAlert action=action />
+                                    <ActionForm action=action>
+                                        <input type="hidden" name="token" value=token />
+                                        <input type="hidden" name="key" value=key />
+                                        <Submit action=action label="activation.owner_claim_confirm" />
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            }
+                            Ok(Err(wizard)) if wizard.owner.as_ref().is_some_and(|o| o.verified) => {
+                                let org = wizard.company_name.clone();
+                                view! {
+                                    <div class="alert alert-success" role="status">
+                                        {move || tr_args(i18n.locale(), "activation.owner_claim_done", &[("org", &org)])}
+                                    </div>
+                                    <p><a href="/signin">{i18n.t("auth.back_to_sign_in")}</a></p>
+                                }
+                                .into_any()
+                            }
+                            Ok(Err(_)) => view! { <LinkProblem err=AppError::Gone("errors.owner_claim_unknown".into()) /> }.into_any(),
+                            Err(err) => view! { <LinkProblem err=err /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
@@ -377,6 +454,13 @@ fn ReviewStep(wizard: Wizard, token: String) -> impl IntoView {
         .clone()
         .map(|o| format!("{} <{}>", o.name, o.email))
         .unwrap_or_default();
+    // Not confirmed yet: a new account with an address other than the contact's, or an
+    // existing account whose holder has not agreed (the page cannot tell them apart).
+    let pending = wizard
+        .owner
+        .clone()
+        .filter(|o| !o.verified)
+        .map(|o| o.email);
     let invites = wizard.invites.len();
     let products = wizard.products.clone();
     let trial = wizard.trial;
@@ -395,7 +479,10 @@ fn ReviewStep(wizard: Wizard, token: String) -> impl IntoView {
                 {short.filter(|s| !s.as_typed).map(|s| view! { " " <span class="muted">{move || tr_args(i18n.locale(), "activation.short_name_taken", &[("base", &s.base)])}</span> })}
             </dd>
             <dt>{i18n.t("activation.owner")}</dt>
-            <dd>{owner}</dd>
+            <dd>
+                {owner}
+                {pending.map(|email| view! { <span class="field-hint owner-pending" role="status">{move || tr_args(i18n.locale(), "activation.owner_pending", &[("email", &email)])}</span> })}
+            </dd>
             <dt>{i18n.t("activation.invitations")}</dt>
             <dd>{move || tr_args(i18n.locale(), "activation.invite_count", &[("count", &invites.to_string())])}</dd>
             <dt>{i18n.t("activation.plan")}</dt>

@@ -111,6 +111,23 @@ pub fn account_exists(locale: Locale, name: &str, sign_in: &str, reset: &str) ->
     )
 }
 
+/// An existing account was named as the owner of an organization being activated,
+/// without its password: its holder decides.
+pub fn owner_claim(locale: Locale, name: &str, claimant: &str, org: &str, link: &str) -> Email {
+    let args = [("org", org), ("claimant", claimant)];
+    compose(
+        locale,
+        tr_args(locale, "email.owner_claim.subject", &args),
+        name,
+        &[
+            tr_args(locale, "email.owner_claim.intro", &args),
+            tr(locale, "email.owner_claim.advice"),
+        ],
+        &[(tr(locale, "email.owner_claim.action"), link)],
+        tr(locale, "email.owner_claim.ignore"),
+    )
+}
+
 pub fn reset_password(locale: Locale, name: &str, link: &str) -> Email {
     compose(
         locale,

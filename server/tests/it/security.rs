@@ -869,3 +869,149 @@ async fn after_the_owner_account_exists_the_link_alone_changes_nothing(pool: PgP
     ok(app.call::<ActivateNow>(&olga, &[("token", &token)]).await).await;
     assert_eq!(wait_for_job(&app.pool, &token).await, "done");
 }
+
+/// The activation wizard answers alike whether or not the owner's address has an
+/// account, and whatever password is typed: same reply, same wizard, same "Activate
+/// Now" refusal. An existing account named there becomes the owner only when its
+/// holder agrees from the mail, and its password does not change.
+#[sqlx::test(migrations = false)]
+async fn the_wizard_never_says_whether_an_address_has_an_account(pool: PgPool) {
+    use app::activation::api::{
+        AcceptOwnerClaim, ActivateNow, ChooseRegion, FinishInvites, GetOwnerClaim, GetWizard,
+        SaveAccount,
+    };
+    use app::i18n::Locale;
+    let app = spawn_app(pool).await;
+    // Ada has an account (she activated an organization before).
+    let first = subscribe(&app, &spec("First", "ada@acme.test", Locale::En, false)).await;
+    fill_wizard(&app, &new_client(), &first, "ada@acme.test", "First").await;
+
+    // Two wizards, each held by someone who names an owner: a new address, and Ada's.
+    let mut answers = Vec::new();
+    for (company, contact, owner, password) in [
+        (
+            "Beta",
+            "carl@beta.test",
+            "nina@beta.test",
+            ATTACKER_PASSWORD,
+        ),
+        (
+            "Gamma",
+            "carl@gamma.test",
+            "ada@acme.test",
+            ATTACKER_PASSWORD,
+        ),
+        ("Delta", "carl@delta.test", "ada@acme.test", PASSWORD),
+    ] {
+        let token = subscribe(&app, &spec(company, contact, Locale::En, false)).await;
+        let c = new_client();
+        ok(app
+            .call::<ChooseRegion>(&c, &[("token", &token), ("region", "eu-central-1")])
+            .await)
+        .await;
+        let saved = app
+            .call::<SaveAccount>(
+                &c,
+                &[
+                    ("token", &token),
+                    ("name", "Nina"),
+                    ("email", owner),
+                    ("password", password),
+                    ("company_name", company),
+                ],
+            )
+            .await;
+        let saved = (
+            saved.status,
+            saved.result.unwrap().as_str().unwrap().replace(&token, "T"),
+        );
+        ok(app.call::<FinishInvites>(&c, &[("token", &token)]).await).await;
+        let wizard = ok(app.call::<GetWizard>(&c, &[("token", &token)]).await).await;
+        let activate = app.call::<ActivateNow>(&c, &[("token", &token)]).await;
+        answers.push((
+            saved,
+            wizard["owner"].clone(),
+            wizard["step"].clone(),
+            activate.status,
+            activate.result.unwrap_err(),
+            token,
+            c,
+        ));
+    }
+    let new = &answers[0];
+    assert_eq!(new.0, (200, "/activate/T/invite".to_owned()));
+    assert_eq!(new.1["verified"], false);
+    assert_eq!(new.4, AppError::Conflict("errors.owner_unconfirmed".into()));
+    for ada in &answers[1..] {
+        assert_eq!(new.0, ada.0, "the account step answers alike");
+        assert_eq!(new.1["name"], ada.1["name"]);
+        assert_eq!(new.1["verified"], ada.1["verified"]);
+        assert_eq!(new.2, ada.2);
+        assert_eq!(
+            (new.3, &new.4),
+            (ada.3, &ada.4),
+            "Activate Now refuses alike"
+        );
+    }
+    let ada = &answers[1];
+
+    // Ada is asked by mail; nothing else happened to her account.
+    let mail = mail_with_subject(&app, "ada@acme.test", "Own Gamma on Muster?").await;
+    assert!(mail.text.contains("Nina"), "{}", mail.text);
+    let link = mail
+        .text
+        .split_whitespace()
+        .find(|w| w.contains("/owner?key="))
+        .expect("a link to agree")
+        .to_owned();
+    let key = link.split("key=").nth(1).unwrap().to_owned();
+    let (token, holder) = (&ada.5, &ada.6);
+    let ada_browser = new_client();
+    let (status, page) = app.get(&ada_browser, &link[app.base.len()..]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Own Gamma?"), "{page}");
+    // Before she agrees, the attacker's password is not hers and the wizard waits.
+    assert_eq!(
+        sign_in(&app, &new_client(), "ada@acme.test", ATTACKER_PASSWORD).await,
+        422
+    );
+    let claim = ok(app
+        .call::<GetOwnerClaim>(&ada_browser, &[("token", token), ("key", &key)])
+        .await)
+    .await;
+    assert_eq!(claim["claimant"], "Nina");
+    ok(app
+        .call::<AcceptOwnerClaim>(&ada_browser, &[("token", token), ("key", &key)])
+        .await)
+    .await;
+    // The link works once.
+    let again = app
+        .call::<AcceptOwnerClaim>(&ada_browser, &[("token", token), ("key", &key)])
+        .await;
+    assert_eq!(again.status, 410);
+
+    ok(app.call::<ActivateNow>(holder, &[("token", token)]).await).await;
+    assert_eq!(wait_for_job(&app.pool, token).await, "done");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
+             JOIN organizations o ON o.id = m.org_id
+             WHERE u.email = 'ada@acme.test' AND o.short_name = 'gamma' AND m.role = 'OWNER'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'")
+            .await,
+        1
+    );
+    assert_eq!(
+        sign_in(&app, &new_client(), "ada@acme.test", PASSWORD).await,
+        200
+    );
+    assert_eq!(
+        sign_in(&app, &new_client(), "ada@acme.test", ATTACKER_PASSWORD).await,
+        422
+    );
+}

@@ -57,6 +57,11 @@ pub struct SubscriptionRow {
     pub org_name: Option<String>,
     /// SHA-256 of the wizard key cookie of the browser that created the owner account.
     pub wizard_key_hash: Option<Vec<u8>>,
+    /// An existing account named as owner without its password, waiting for its holder
+    /// to agree (by the mailed link whose SHA-256 is `owner_claim_hash`).
+    pub owner_claim_user_id: Option<i64>,
+    pub owner_claim_name: Option<String>,
+    pub owner_claim_hash: Option<Vec<u8>>,
 }
 
 pub async fn find_subscription(
@@ -66,7 +71,8 @@ pub async fn find_subscription(
     sqlx::query_as!(
         SubscriptionRow,
         r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash
+                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash,
+                  owner_claim_user_id, owner_claim_name, owner_claim_hash
            FROM subscriptions WHERE token_hash = $1"#,
         token_hash
     )
@@ -83,7 +89,8 @@ pub async fn lock_subscription(
     sqlx::query_as!(
         SubscriptionRow,
         r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash
+                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash,
+                  owner_claim_user_id, owner_claim_name, owner_claim_hash
            FROM subscriptions WHERE token_hash = $1 FOR UPDATE"#,
         token_hash
     )
@@ -114,18 +121,83 @@ pub async fn save_account(
     owner_user_id: i64,
     org_name: &str,
     step: &str,
-    wizard_key_hash: Option<&[u8]>,
+    wizard_key_hash: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"UPDATE subscriptions
-           SET owner_user_id = $2, org_name = $3, step = $4,
-               wizard_key_hash = COALESCE($5, wizard_key_hash)
+           SET owner_user_id = $2, org_name = $3, step = $4, wizard_key_hash = $5
            WHERE id = $1"#,
         id,
         owner_user_id,
         org_name,
         step,
         wizard_key_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_org_name(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    org_name: &str,
+    step: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE subscriptions SET org_name = $2, step = $3 WHERE id = $1",
+        id,
+        org_name,
+        step
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// An existing account named as the wizard's owner, until its holder agrees.
+pub struct OwnerClaim<'a> {
+    pub user_id: i64,
+    /// The name typed in the wizard.
+    pub name: &'a str,
+    /// SHA-256 of the mailed link's key.
+    pub key_hash: &'a [u8],
+}
+
+pub async fn save_owner_claim(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    claim: &OwnerClaim<'_>,
+    org_name: &str,
+    step: &str,
+    wizard_key_hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE subscriptions
+           SET owner_claim_user_id = $2, owner_claim_name = $3, owner_claim_hash = $4,
+               org_name = $5, step = $6, wizard_key_hash = $7
+           WHERE id = $1"#,
+        id,
+        claim.user_id,
+        claim.name,
+        claim.key_hash,
+        org_name,
+        step,
+        wizard_key_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The claimed account's holder agreed: it becomes the owner.
+pub async fn accept_owner_claim(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE subscriptions
+           SET owner_user_id = owner_claim_user_id, owner_claim_user_id = NULL,
+               owner_claim_name = NULL, owner_claim_hash = NULL
+           WHERE id = $1 AND owner_claim_user_id IS NOT NULL"#,
+        id
     )
     .execute(db)
     .await?;

@@ -5,10 +5,11 @@
 //! saved progress on the server, inside a transaction that locks the subscription.
 
 use super::queries::{self, NewSubscription, SubscriptionRow};
+use crate::activation::api::wizard_path;
 use crate::activation::types::{
-    CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerView, PREMIUM_PRODUCTS, PRODUCTS,
-    SessionMatch, ShortNamePreview, StepState, Wizard, WizardStep, first_free_short_name,
-    parse_company_name, parse_region,
+    CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerClaimView, OwnerView,
+    PREMIUM_PRODUCTS, PRODUCTS, SessionMatch, ShortNamePreview, StepState, Wizard, WizardStep,
+    first_free_short_name, parse_company_name, parse_region,
 };
 use crate::auth::server::{password, queries as users, service as accounts, tokens};
 use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
@@ -183,13 +184,19 @@ fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Resul
     }
     // Once the owner account exists, the link alone no longer changes the wizard: only
     // the owner (signed in) or the browser that created the account (its wizard key).
-    if row.owner_user_id.is_some() && session.is_none() {
+    if has_owner(row) && session.is_none() {
         let key = crate::request::cookie(WIZARD_COOKIE).map(|k| tokens::hash(&k));
         if key.is_none() || key != row.wizard_key_hash {
             return Err(AppError::Conflict("errors.wizard_owner_only".into()));
         }
     }
     Ok(())
+}
+
+/// The owner step is done: an account owns the wizard, or an existing account was named
+/// and its holder has been asked to agree.
+fn has_owner(row: &SubscriptionRow) -> bool {
+    row.owner_user_id.is_some() || row.owner_claim_user_id.is_some()
 }
 
 /// The cookie that lets the browser which created the owner account go on with the
@@ -208,14 +215,7 @@ pub async fn load(
 ) -> Result<Wizard, AppError> {
     let pool = &state.pool;
     let row = open(pool, token, false).await?;
-    let owner = match row.owner_user_id {
-        Some(id) => users::find_user_by_id(pool, id).await?.map(|u| OwnerView {
-            name: u.name,
-            email: u.email,
-            verified: u.email_verified_at.is_some(),
-        }),
-        None => None,
-    };
+    let owner = owner_view(pool, &row).await?;
     let invites = queries::list_invites(pool, row.id)
         .await?
         .into_iter()
@@ -265,6 +265,32 @@ pub async fn load(
         org,
         session,
     })
+}
+
+/// The owner as the wizard shows it. A claimed account shows the name typed in the
+/// wizard and is not confirmed yet, exactly like a new account with that address.
+async fn owner_view(
+    db: impl sqlx::PgExecutor<'_>,
+    row: &SubscriptionRow,
+) -> Result<Option<OwnerView>, AppError> {
+    let Some(id) = row.owner_user_id.or(row.owner_claim_user_id) else {
+        return Ok(None);
+    };
+    let Some(user) = users::find_user_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match &row.owner_claim_name {
+        Some(name) if row.owner_user_id.is_none() => OwnerView {
+            name: name.clone(),
+            email: user.email,
+            verified: false,
+        },
+        _ => OwnerView {
+            name: user.name,
+            email: user.email,
+            verified: user.email_verified_at.is_some(),
+        },
+    }))
 }
 
 /// Just the job's progress (polled about once a second by the progress page).
@@ -355,12 +381,18 @@ pub async fn choose_region(
     Ok(())
 }
 
-/// "Basic information": creates the account that will own the organization (or uses an
-/// existing one, whose password must then be given), and saves the company name.
+/// "Basic information": creates the account that will own the organization, and saves
+/// the company name.
+///
+/// The answer never says whether the address has an account. The contact's address
+/// (the activation link was mailed there, which proves it) owns the organization with
+/// its account if it has one; the password typed then changes nothing. Any other
+/// address that has an account is asked by mail to agree, and the wizard goes on just as
+/// for a new account with that address, which must be confirmed from its mail too:
+/// "Activate Now" waits for either.
 pub async fn save_account(
     state: &AppState,
     locale: Locale,
-    client: Option<std::net::IpAddr>,
     token: &str,
     form: AccountForm<'_>,
     session: Option<&CurrentUser>,
@@ -373,19 +405,17 @@ pub async fn save_account(
     }
     let company = parse_company_name(form.company_name);
 
-    // The account exists already: only the company name can change here.
-    if let Some(owner_id) = row.owner_user_id {
+    // The owner is known already: only the company name can change here.
+    if has_owner(&row) {
         let (company, _) = company.map_err(|e| AppError::Validation(vec![e]))?;
         let mut tx = pool.begin().await?;
         let row = open(&mut *tx, token, true).await?;
         guard_editable(&row, session)?;
-        queries::save_account(
+        queries::save_org_name(
             &mut *tx,
             row.id,
-            owner_id,
             &company,
             advance(&row, WizardStep::Invite),
-            None,
         )
         .await?;
         tx.commit().await?;
@@ -394,19 +424,7 @@ pub async fn save_account(
 
     let name = PersonName::parse(form.name);
     let email = EmailAddress::parse(form.email);
-    let existing = match &email {
-        Ok(email) => users::find_user_by_email(pool, email.as_str()).await?,
-        Err(_) => None,
-    };
-    // A new account needs a new password; an existing one, its current password.
-    let password = match &existing {
-        None => NewPassword::parse("password", form.password).map(|_| ()),
-        Some(_) if form.password.is_empty() => Err(FieldError::new(
-            "password",
-            "errors.account_exists_password",
-        )),
-        Some(_) => Ok(()),
-    };
+    let password = NewPassword::parse("password", form.password).map(|_| ());
     let (Ok(name), Ok(email), Ok(()), Ok((company, _))) = (&name, &email, &password, &company)
     else {
         return Err(AppError::Validation(
@@ -417,28 +435,31 @@ pub async fn save_account(
         ));
     };
 
-    // Hashing and checking happen before the transaction: no connection waits on them.
-    // The existing account's password is throttled like a sign-in.
-    let new_hash = match &existing {
-        Some(user) => {
-            let ok = accounts::check_password(state, client, &user.email, form.password)
-                .await?
-                .is_some_and(|u| u.id == user.id);
-            if !ok {
-                return Err(AppError::field(
-                    "password",
-                    "errors.account_exists_password",
-                ));
-            }
-            None
-        }
-        None => Some(password::hash_password(state, form.password).await?),
+    // Hashing happens before the transaction: no connection waits on it. Every address
+    // costs one hash and no password is checked here, so neither the answer, its timing
+    // nor a limit tells whether the address has an account (and nothing here can be used
+    // to guess a password).
+    let existing = users::find_user_by_email(pool, email.as_str()).await?;
+    let new_hash = password::hash_password(state, form.password).await?;
+    let contact = email.as_str() == row.contact_email;
+    let owner = match existing {
+        None => Owner::New(new_hash),
+        Some(user) if contact => Owner::Account(user.id),
+        Some(user) => Owner::Claim(user),
     };
+
     let mut tx = pool.begin().await?;
-    let owner_id = match (existing, new_hash) {
-        (Some(user), _) => user.id,
-        (None, None) => return Err(AppError::internal("no account for the wizard")),
-        (None, Some(hash)) => {
+    let row = open(&mut *tx, token, true).await?;
+    guard_editable(&row, session)?;
+    if has_owner(&row) {
+        // Another tab finished this step first; keep what it saved.
+        return Err(AppError::Conflict("errors.account_already_created".into()));
+    }
+    let wizard_key = tokens::generate();
+    let step = advance(&row, WizardStep::Invite);
+    let owner_id = match owner {
+        Owner::Account(id) => id,
+        Owner::New(hash) => {
             let Some(id) = users::insert_user(
                 &mut *tx,
                 email.as_str(),
@@ -448,9 +469,11 @@ pub async fn save_account(
             )
             .await?
             else {
-                return Err(AppError::field("email", "errors.email_taken"));
+                // Created meanwhile (a sign-up racing this step): the same answer as any
+                // conflict between tabs, which says nothing about the address.
+                return Err(AppError::Conflict("errors.account_already_created".into()));
             };
-            if email.as_str() == row.contact_email {
+            if contact {
                 // The activation link was mailed to this address: that proves it.
                 users::mark_email_verified(&mut *tx, id).await?;
             } else {
@@ -466,26 +489,93 @@ pub async fn save_account(
             }
             id
         }
+        Owner::Claim(user) => {
+            let claim = tokens::generate();
+            let named = queries::OwnerClaim {
+                user_id: user.id,
+                name: name.as_str(),
+                key_hash: &claim.hash,
+            };
+            queries::save_owner_claim(&mut *tx, row.id, &named, company, step, &wizard_key.hash)
+                .await?;
+            let link = state.settings.link(&format!(
+                "{}?key={}",
+                wizard_path(token, OWNER_PAGE),
+                claim.plain
+            ));
+            let mail = templates::owner_claim(
+                Locale::from_code(&user.locale).unwrap_or_default(),
+                &user.name,
+                name.as_str(),
+                company,
+                &link,
+            );
+            outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
+            tx.commit().await?;
+            state.outbox_wakeup.notify_one();
+            return Ok(Some(wizard_key.plain));
+        }
     };
-    let row = open(&mut *tx, token, true).await?;
-    guard_editable(&row, session)?;
-    if row.owner_user_id.is_some() {
-        // Another tab finished this step first; keep what it saved.
-        return Err(AppError::Conflict("errors.account_already_created".into()));
-    }
-    let wizard_key = tokens::generate();
-    queries::save_account(
-        &mut *tx,
-        row.id,
-        owner_id,
-        company,
-        advance(&row, WizardStep::Invite),
-        Some(&wizard_key.hash),
-    )
-    .await?;
+    queries::save_account(&mut *tx, row.id, owner_id, company, step, &wizard_key.hash).await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     Ok(Some(wizard_key.plain))
+}
+
+/// Who will own the organization, as decided by the account step.
+enum Owner {
+    /// No account has the address: one is created.
+    New(password::PasswordHashString),
+    /// The contact's own account.
+    Account(i64),
+    /// Another address's account: its holder is asked to agree.
+    Claim(users::UserRow),
+}
+
+/// The wizard page the owner-claim mail links to.
+pub const OWNER_PAGE: &str = "owner";
+
+/// The holder of an account named as owner agrees, from the mailed link. The link is
+/// single use: it is cleared with the claim.
+pub async fn accept_owner_claim(state: &AppState, token: &str, key: &str) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let row = open(&mut *tx, token, true).await?;
+    let matches = row
+        .owner_claim_hash
+        .as_deref()
+        .is_some_and(|h| h == tokens::hash(key).as_slice());
+    if !matches {
+        return Err(AppError::Gone("errors.owner_claim_unknown".into()));
+    }
+    queries::accept_owner_claim(&mut *tx, row.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the owner-claim page shows before its holder agrees.
+pub async fn owner_claim(
+    state: &AppState,
+    token: &str,
+    key: &str,
+) -> Result<OwnerClaimView, AppError> {
+    let row = open(&state.pool, token, false).await?;
+    let matches = row
+        .owner_claim_hash
+        .as_deref()
+        .is_some_and(|h| h == tokens::hash(key).as_slice());
+    let (Some(user_id), Some(claimant), true) =
+        (row.owner_claim_user_id, row.owner_claim_name, matches)
+    else {
+        return Err(AppError::Gone("errors.owner_claim_unknown".into()));
+    };
+    let user = users::find_user_by_id(&state.pool, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(OwnerClaimView {
+        company: row.org_name.unwrap_or(row.company_name),
+        claimant,
+        email: user.email,
+    })
 }
 
 pub struct AccountForm<'a> {
@@ -502,7 +592,7 @@ async fn editable_after_account(
 ) -> Result<SubscriptionRow, AppError> {
     let row = open(&mut *tx, token, true).await?;
     guard_editable(&row, session)?;
-    if row.owner_user_id.is_none() || row.region.is_none() {
+    if !has_owner(&row) || row.region.is_none() {
         return Err(AppError::Conflict("errors.activation_step_missing".into()));
     }
     Ok(row)
@@ -591,8 +681,16 @@ pub async fn activate_now(
         return Ok(());
     }
     guard_editable(&row, session)?;
-    if row.owner_user_id.is_none() || row.region.is_none() || row.org_name.is_none() {
+    if !has_owner(&row) || row.region.is_none() || row.org_name.is_none() {
         return Err(AppError::Conflict("errors.activation_step_missing".into()));
+    }
+    // The owner's address must be proven: by the activation link (the contact's), by
+    // the account's own confirmation, or by its holder agreeing to a claim.
+    if !owner_view(&mut *tx, &row)
+        .await?
+        .is_some_and(|o| o.verified)
+    {
+        return Err(AppError::Conflict("errors.owner_unconfirmed".into()));
     }
     queries::insert_job(&mut *tx, row.id).await?;
     queries::save_step(&mut *tx, row.id, WizardStep::Activating.code()).await?;

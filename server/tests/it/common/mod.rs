@@ -269,6 +269,18 @@ pub async fn fill_wizard(
     email: &str,
     company: &str,
 ) {
+    fill_wizard_with(app, client, token, email, PASSWORD, company).await;
+}
+
+/// `fill_wizard` with the password typed in the account step.
+pub async fn fill_wizard_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    email: &str,
+    password: &str,
+    company: &str,
+) {
     ok(app
         .call::<ChooseRegion>(client, &[("token", token), ("region", "eu-central-1")])
         .await)
@@ -280,7 +292,7 @@ pub async fn fill_wizard(
                 ("token", token),
                 ("name", "Olivia Owner"),
                 ("email", email),
-                ("password", PASSWORD),
+                ("password", password),
                 ("company_name", company),
             ],
         )
