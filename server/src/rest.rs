@@ -481,8 +481,8 @@ pub struct NewInvitation {
 }
 
 /// Invites someone by email (valid 30 days). An address that already has an open
-/// invitation gets 409 (send it again with `POST /api/v1/invitations/{id}/resend`), so an
-/// invitation's id stays valid until it is resent, revoked or accepted. Counts against
+/// invitation gets 409 (send it again with `POST /api/v1/invitations/{id}/resend`, which
+/// keeps its id: an id stays valid until it is revoked, accepted or expires). Counts against
 /// the plan's seats and the daily invitation quota.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "invitations",
     request_body = NewInvitation,
@@ -495,35 +495,23 @@ async fn create_invitation(
 ) -> Result<(StatusCode, Json<InvitationRow>), Problem> {
     let role = body.role.unwrap_or(Role::Viewer);
     let result = async {
-        if open_invitation(&state, &caller.member, &body.email)
-            .await
-            .is_ok()
+        if orgs::invitation_of(&state, &caller.member, &body.email)
+            .await?
+            .is_some()
         {
             return Err(AppError::Conflict(
                 "errors.invitation_open_use_resend".into(),
             ));
         }
-        people::invite_member(&state, &caller.member, &body.email, role.code()).await?;
-        open_invitation(&state, &caller.member, &body.email).await
+        let id = people::invite_member(&state, &caller.member, &body.email, role.code()).await?;
+        orgs::invitation(&state, &caller.member, id).await
     }
     .await;
     reply(&caller, result).map(|json| (StatusCode::CREATED, json))
 }
 
-async fn open_invitation(
-    state: &AppState,
-    member: &Member,
-    email: &str,
-) -> Result<InvitationRow, AppError> {
-    let email = email.trim().to_lowercase();
-    orgs::invitations(state, member)
-        .await?
-        .into_iter()
-        .find(|i| i.email == email)
-        .ok_or(AppError::NotFound)
-}
-
-/// Sends an open invitation again: the old link stops working, the new one is valid 30 days.
+/// Sends an open invitation again: it keeps its id, the old link stops working (it says
+/// the invitation was sent again), and the new one is valid 30 days.
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/resend", tag = "invitations",
     params(("id" = i64, Path, description = "An open invitation's id")),
     responses((status = 200, body = InvitationRow), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -535,9 +523,9 @@ async fn resend_invitation(
 ) -> ApiResult<Json<InvitationRow>> {
     let member = &caller.member;
     let result = async {
-        let (person, email) = people::person_for_invitation(&state, member, id).await?;
-        people::send_invite(&state, member, person, true).await?;
-        open_invitation(&state, member, &email).await
+        let (person, _) = people::person_for_invitation(&state, member, id).await?;
+        let id = people::send_invite(&state, member, person, true).await?;
+        orgs::invitation(&state, member, id).await
     }
     .await;
     reply(&caller, result)

@@ -9,7 +9,7 @@ pub enum InvitationState {
     Open,
     Accepted,
     Revoked,
-    /// Resent: a newer invitation replaced this one.
+    /// Sent again: this link was replaced by a newer one.
     Replaced,
     Expired,
 }

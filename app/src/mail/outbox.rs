@@ -113,7 +113,7 @@ pub async fn mark_attempt_failed(
 }
 
 /// Gives up on a mail for good (status `failed`, body erased). If it carried an
-/// invitation, that invitation ends as not delivered: it holds no seat, its link stops,
+/// invitation's latest link, that invitation ends as not delivered: it holds no seat, its link stops,
 /// and the person's Welcome Sent is cleared, so the row offers to send it again.
 pub async fn give_up(db: impl PgExecutor<'_>, id: i64, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -128,6 +128,9 @@ pub async fn give_up(db: impl PgExecutor<'_>, id: i64, error: &str) -> Result<()
                SET undelivered_at = now(), revoked_at = COALESCE(i.revoked_at, now())
                FROM failed f
                WHERE i.id = f.invitation_id AND i.accepted_at IS NULL
+                 -- Not when it was sent again since: the newer mail decides.
+                 AND NOT EXISTS (SELECT 1 FROM outbox_emails n
+                                 WHERE n.invitation_id = i.id AND n.id > $1)
                RETURNING i.org_id, i.email
            )
            UPDATE people p SET welcome_sent_at = NULL

@@ -96,7 +96,9 @@ pub async fn send_invite(
     confirmed: Option<String>,
 ) -> Result<String, AppError> {
     people_action(&region, &short_name, async |state, member| {
-        service::send_invite(state, member, person_id, checked(&confirmed)).await
+        service::send_invite(state, member, person_id, checked(&confirmed))
+            .await
+            .map(|_| ())
     })
     .await
 }

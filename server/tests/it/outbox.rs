@@ -209,12 +209,9 @@ async fn an_smtp_outage_loses_no_mail_and_sends_none_twice(pool: PgPool) {
     );
 }
 
-/// A mail the outbox finally gives up on does not count as sent: the person's row says
-/// "Not delivered" (and offers Resend), Welcome Sent is cleared, and the seat is free.
-#[sqlx::test(migrations = false)]
-async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool: PgPool) {
-    let (app, _) = spawn_app_with_smtp_down(pool).await;
-    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+/// Olga's organization, where she adds and invites Bea; returns Olga's browser.
+async fn invite_bea(app: &TestApp) -> reqwest::Client {
+    let owner = org(app, "Acme", "olga@acme.test", &[]).await;
     let form = [
         ("region", "eu-central-1"),
         ("short_name", "acme"),
@@ -224,6 +221,15 @@ async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool:
         ("send_now", "on"),
     ];
     ok(app.call::<app::people::api::AddPerson>(&owner, &form).await).await;
+    owner
+}
+
+/// A mail the outbox finally gives up on does not count as sent: the person's row says
+/// "Not delivered" (and offers Resend), Welcome Sent is cleared, and the seat is free.
+#[sqlx::test(migrations = false)]
+async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool: PgPool) {
+    let (app, _) = spawn_app_with_smtp_down(pool).await;
+    let owner = invite_bea(&app).await;
     let page = people(&app, &owner, "acme").await;
     assert_eq!(row(&page, "bea@acme.test")["invitation"], "Pending");
     assert!(row(&page, "bea@acme.test")["welcome_sent"].is_string());
@@ -256,5 +262,60 @@ async fn an_invitation_that_cannot_be_delivered_says_so_and_frees_its_seat(pool:
         .await,
         0,
         "no open invitation holds a seat"
+    );
+}
+
+/// Resend sends the same invitation again: when the outbox gives up on the earlier mail,
+/// the newer one still carries it, so the invitation stays open and keeps its seat.
+#[sqlx::test(migrations = false)]
+async fn giving_up_on_an_earlier_mail_does_not_end_an_invitation_sent_again(pool: PgPool) {
+    let (app, _) = spawn_app_with_smtp_down(pool).await;
+    let owner = invite_bea(&app).await;
+    let page = people(&app, &owner, "acme").await;
+    let id = row(&page, "bea@acme.test")["id"].to_string();
+    let resend = [
+        ("region", "eu-central-1"),
+        ("short_name", "acme"),
+        ("person_id", id.as_str()),
+        ("confirmed", "true"),
+    ];
+    ok(app
+        .call::<app::people::api::SendInvite>(&owner, &resend)
+        .await)
+    .await;
+
+    // Only the first mail has been failing for three days.
+    sqlx::query(
+        "UPDATE outbox_emails SET created_at = now() - interval '73 hours', next_attempt_at = now()
+         WHERE id = (SELECT min(id) FROM outbox_emails WHERE recipient = 'bea@acme.test')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        if app
+            .count("SELECT count(*) FROM outbox_emails WHERE status = 'failed'")
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox_emails WHERE status = 'failed'")
+            .await,
+        1
+    );
+    let page = people(&app, &owner, "acme").await;
+    let bea = row(&page, "bea@acme.test");
+    assert_eq!(bea["invitation"], "Pending");
+    assert!(bea["welcome_sent"].is_string(), "{bea}");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM invitations WHERE email = 'bea@acme.test' AND revoked_at IS NULL"
+        )
+        .await,
+        1
     );
 }

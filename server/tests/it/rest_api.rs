@@ -451,4 +451,88 @@ async fn malformed_requests_get_problem_details_that_say_what_is_wrong(pool: PgP
     .await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+    // So is one with a NUL byte (which PostgreSQL text cannot hold), not a 500.
+    let (status, _, problem) = send(
+        Method::POST,
+        "/api/v1/invitations",
+        Some("{\"email\":\"a\\u0000@example.test\"}"),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+}
+
+/// Resend keeps an invitation's id (so a program holding it can still revoke it), gives
+/// it a new link, and the old link says it was sent again and cannot be used.
+#[sqlx::test(migrations = false)]
+async fn an_invitation_keeps_its_id_when_sent_again(pool: PgPool) {
+    use app::error::AppError;
+    use app::invitations::api::AcceptInvitation;
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    let key = create_key(&app, &owner, "CI robot", "ADMIN").await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = serde_json::json!({ "email": "ann@example.test", "role": "EDITOR" });
+    let (status, created) = rest(
+        &app,
+        Some(&key),
+        Method::POST,
+        "/api/v1/invitations",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let first = token_of(&link_in(&app.wait_for_mail("ann@example.test", 1).await[0]));
+
+    let path = format!("/api/v1/invitations/{id}/resend");
+    let (status, resent) = rest(&app, Some(&key), Method::POST, &path, None).await;
+    assert_eq!(status, 200, "{resent}");
+    assert_eq!(resent["id"].as_i64(), Some(id), "Resend keeps the id");
+    assert_eq!(resent["role"], "EDITOR");
+    let second = token_of(&link_in(&app.wait_for_mail("ann@example.test", 2).await[1]));
+    assert_ne!(first, second);
+    let (_, list) = rest(&app, Some(&key), Method::GET, "/api/v1/invitations", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["id"].as_i64(), Some(id));
+
+    // The first link says the invitation was sent again, and cannot be used.
+    let accept = async |token: &str| {
+        let reply = app
+            .call::<AcceptInvitation>(
+                &new_client(),
+                &[("token", token), ("name", "Ann"), ("password", PASSWORD)],
+            )
+            .await;
+        (reply.status, reply.result.unwrap_err())
+    };
+    assert_eq!(
+        accept(&first).await,
+        (410, AppError::Gone("errors.invitation_replaced".into()))
+    );
+    let (status, page) = app
+        .get(&new_client(), &format!("/invitations/accept?token={first}"))
+        .await;
+    assert_eq!(status, 410);
+    assert!(
+        page.contains("sent again") || page.contains("newer"),
+        "{page}"
+    );
+
+    // The id still revokes it; then neither link works.
+    let (status, _) = rest(
+        &app,
+        Some(&key),
+        Method::DELETE,
+        &format!("/api/v1/invitations/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        accept(&second).await,
+        (410, AppError::Gone("errors.invitation_revoked".into()))
+    );
 }

@@ -46,11 +46,6 @@ async fn schemathesis_passes_every_check_with_a_key_of_each_role(pool: PgPool) {
             app.url("/api/v1/openapi.json"),
             "--checks".to_owned(),
             "all".to_owned(),
-            // One deliberate exception: Resend issues a new invitation (a new id and link,
-            // so the old link can say it was replaced), and the stateful phase then finds
-            // the first id gone (ST302). Every other check runs, in every phase.
-            "--exclude-checks".to_owned(),
-            "ensure_resource_availability".to_owned(),
             "--max-examples".to_owned(),
             "25".to_owned(),
             "--header".to_owned(),

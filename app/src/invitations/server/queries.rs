@@ -24,12 +24,16 @@ pub async fn find_by_token(
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
+        // The invitation whose link this is, or was until it was sent again (then
+        // `replaced_at` says when).
         r#"SELECT i.id, i.org_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
-                  i.replaced_at, o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
+                  COALESCE(l.replaced_at, i.replaced_at) AS replaced_at,
+                  o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
            FROM invitations i
            JOIN organizations o ON o.id = i.org_id
            LEFT JOIN users u ON u.id = i.invited_by
-           WHERE i.token_hash = $1"#,
+           LEFT JOIN invitation_old_links l ON l.token_hash = $1 AND l.invitation_id = i.id
+           WHERE i.token_hash = $1 OR l.token_hash IS NOT NULL"#,
         token_hash
     )
     .fetch_optional(db)
@@ -46,16 +50,20 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
 
 /// Marks the invitation accepted and returns its role as it is now (read under the same
 /// row lock, so a role change made meanwhile is not lost); `None` if it was accepted,
-/// revoked or expired meanwhile.
+/// revoked, expired or, when accepted by link, sent again (`token_hash` is no longer
+/// its link) meanwhile. The bell accepts by id (`None`).
 pub async fn mark_accepted(
     db: impl PgExecutor<'_>,
     id: i64,
+    token_hash: Option<&[u8]>,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"UPDATE invitations SET accepted_at = now()
-           WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+           WHERE id = $1 AND ($2::bytea IS NULL OR token_hash = $2)
+             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
            RETURNING role"#,
-        id
+        id,
+        token_hash
     )
     .fetch_optional(db)
     .await
@@ -86,6 +94,60 @@ pub async fn insert_invitation(
     )
     .fetch_optional(db)
     .await
+}
+
+/// The invitation of `email` that is neither accepted nor revoked (it may have expired),
+/// locked for the rest of the transaction.
+pub struct OpenInvitation {
+    pub id: i64,
+    pub expired: bool,
+}
+
+pub async fn lock_unended(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+) -> Result<Option<OpenInvitation>, sqlx::Error> {
+    sqlx::query_as!(
+        OpenInvitation,
+        r#"SELECT id, expires_at <= now() AS "expired!" FROM invitations
+           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+           FOR UPDATE"#,
+        org_id,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Sends an invitation again in place: its current link is kept as an old link (which
+/// then says it was replaced), and it gets `token_hash`, `role` and `valid_days` more.
+pub async fn renew_invitation(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    token_hash: &[u8],
+    role: &str,
+    invited_by: i64,
+    valid_days: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH old AS (
+               INSERT INTO invitation_old_links (token_hash, invitation_id)
+               SELECT token_hash, id FROM invitations WHERE id = $1
+           )
+           UPDATE invitations
+           SET token_hash = $2, role = $3, invited_by = $4, sent_at = now(),
+               expires_at = now() + make_interval(days => $5)
+           WHERE id = $1"#,
+        id,
+        token_hash,
+        role,
+        invited_by,
+        valid_days
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Records that `email` was sent its welcome (invitation) email, which makes an inactive

@@ -29,13 +29,13 @@ pub struct Invite<'a> {
 }
 
 /// Creates an invitation and queues its email in the caller's transaction, and records
-/// the person's Welcome Sent. `false` (and nothing sent) if one is already open.
-/// Callers must have checked the invite permission (or be the activation job).
+/// the person's Welcome Sent. Returns its id; `None` (and nothing sent) if one is already
+/// open. Callers must have checked the invite permission (or be the activation job).
 pub async fn issue(
     db: &mut sqlx::PgConnection,
     settings: &Settings,
     invite: &Invite<'_>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     let token = tokens::generate();
     let invitation_id = queries::insert_invitation(
         &mut *db,
@@ -48,29 +48,63 @@ pub async fn issue(
     )
     .await?;
     if let Some(invitation_id) = invitation_id {
-        let locale = users::locale_of(&mut *db, invite.email)
-            .await?
-            .and_then(|code| Locale::from_code(&code))
-            .unwrap_or(invite.locale);
-        let mail = invitation_mail(
-            settings,
-            locale,
-            invite.inviter_name,
-            invite.org_name,
-            invite.role,
-            &token.plain,
-        );
-        outbox::enqueue_for(
-            &mut *db,
-            &settings.secret_key,
-            invite.email,
-            &mail,
-            Some(invitation_id),
-        )
-        .await?;
-        queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await?;
+        mail(db, settings, invite, invitation_id, &token.plain).await?;
     }
-    Ok(invitation_id.is_some())
+    Ok(invitation_id)
+}
+
+/// Sends the invitation `invitation_id` (not accepted or revoked) again, in the caller's
+/// transaction: same id, a new link valid `INVITATION_DAYS`, `invite`'s role and inviter.
+/// Its earlier links stop working and say it was sent again.
+pub async fn renew(
+    db: &mut sqlx::PgConnection,
+    settings: &Settings,
+    invite: &Invite<'_>,
+    invitation_id: i64,
+) -> Result<(), sqlx::Error> {
+    let token = tokens::generate();
+    queries::renew_invitation(
+        &mut *db,
+        invitation_id,
+        &token.hash,
+        invite.role.code(),
+        invite.inviter_id,
+        INVITATION_DAYS,
+    )
+    .await?;
+    mail(db, settings, invite, invitation_id, &token.plain).await
+}
+
+/// Queues the invitation mail (in the invitee's language if they have an account) and
+/// records Welcome Sent.
+async fn mail(
+    db: &mut sqlx::PgConnection,
+    settings: &Settings,
+    invite: &Invite<'_>,
+    invitation_id: i64,
+    token: &str,
+) -> Result<(), sqlx::Error> {
+    let locale = users::locale_of(&mut *db, invite.email)
+        .await?
+        .and_then(|code| Locale::from_code(&code))
+        .unwrap_or(invite.locale);
+    let mail = invitation_mail(
+        settings,
+        locale,
+        invite.inviter_name,
+        invite.org_name,
+        invite.role,
+        token,
+    );
+    outbox::enqueue_for(
+        &mut *db,
+        &settings.secret_key,
+        invite.email,
+        &mail,
+        Some(invitation_id),
+    )
+    .await?;
+    queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await
 }
 
 /// The invitation email: a link to set a password and sign in (`token`), and one to the
@@ -190,8 +224,12 @@ pub async fn accept(
 
     let mut tx = state.pool.begin().await?;
     queries::lock(&mut *tx, row.id).await?;
-    let Some(role) = queries::mark_accepted(&mut *tx, row.id).await? else {
-        return Err(AppError::Gone("errors.invitation_used".into()));
+    let Some(role) = queries::mark_accepted(&mut *tx, row.id, Some(&tokens::hash(token))).await?
+    else {
+        // Accepted, revoked or sent again while the password was being checked.
+        let now = find(state, token).await.map(|r| state_of(&r));
+        let err = now.ok().and_then(refusal);
+        return Err(err.unwrap_or_else(|| AppError::Gone("errors.invitation_used".into())));
     };
     let user_id = match (existing, new_account) {
         (Some(user), _) => user.id,

@@ -44,7 +44,7 @@ async fn take(
 pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    let role = invitations::mark_accepted(&mut *tx, row.id)
+    let role = invitations::mark_accepted(&mut *tx, row.id, None)
         .await?
         .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
     let role = Role::from_code(&role)

@@ -151,6 +151,26 @@ pub async fn open_invitations(
     .await
 }
 
+/// One open invitation of the organization, by id or by address.
+pub async fn open_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    id: Option<i64>,
+    email: Option<&str>,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
+    sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id, email, role, sent_at, expires_at FROM invitations
+           WHERE org_id = $1 AND (id = $2 OR email = $3)
+             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()"#,
+        org_id,
+        id,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn insert_membership(
     db: impl PgExecutor<'_>,
     org_id: i64,

@@ -49,6 +49,16 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+fn invitation_row(i: queries::InvitationRow) -> InvitationRow {
+    InvitationRow {
+        id: i.id,
+        role: role(&i.role),
+        email: i.email,
+        sent_at: i.sent_at.map(rfc3339),
+        expires_at: rfc3339(i.expires_at),
+    }
+}
+
 /// The organization's members, or one of them (`person_id`), for any member.
 pub async fn members(
     state: &AppState,
@@ -77,14 +87,37 @@ pub async fn invitations(
     Ok(queries::open_invitations(&state.pool, member.org_id)
         .await?
         .into_iter()
-        .map(|i| InvitationRow {
-            id: i.id,
-            role: role(&i.role),
-            email: i.email,
-            sent_at: i.sent_at.map(rfc3339),
-            expires_at: rfc3339(i.expires_at),
-        })
+        .map(invitation_row)
         .collect())
+}
+
+/// One open invitation (REST: what was just created or sent again).
+pub async fn invitation(
+    state: &AppState,
+    member: &Member,
+    id: i64,
+) -> Result<InvitationRow, AppError> {
+    queries::open_invitation(&state.pool, member.org_id, Some(id), None)
+        .await?
+        .map(invitation_row)
+        .ok_or(AppError::NotFound)
+}
+
+/// The open invitation of an address, if any.
+pub async fn invitation_of(
+    state: &AppState,
+    member: &Member,
+    email: &str,
+) -> Result<Option<InvitationRow>, AppError> {
+    // Text that is no address (a NUL byte, say) has no invitation, and never reaches SQL.
+    let Ok(email) = crate::auth::types::EmailAddress::parse(email) else {
+        return Ok(None);
+    };
+    Ok(
+        queries::open_invitation(&state.pool, member.org_id, None, Some(email.as_str()))
+            .await?
+            .map(invitation_row),
+    )
 }
 
 /// "May this member do X here?" for every permission: the documented answer products

@@ -7,7 +7,7 @@ use super::queries::{self, PersonForAction};
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::invitations::server::queries as invitations;
-use crate::invitations::server::service::{Invite, issue};
+use crate::invitations::server::service::{Invite, issue, renew};
 use crate::joining::server::service as joining;
 use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, take_seats};
@@ -196,8 +196,8 @@ pub async fn add_person(
 /// "Invite someone" (organization settings) and `POST /api/v1/invitations`: invites an
 /// address with a role. Someone new is added to the directory (named after their address
 /// until they choose a name); someone already listed but not a member is invited with
-/// this role, and an open invitation is replaced (sent again, valid 30 days). Returns the
-/// person's id.
+/// this role, and an open invitation is sent again (same id, a new link valid 30 days).
+/// Returns the invitation's id.
 pub async fn invite_member(
     state: &AppState,
     member: &Member,
@@ -252,7 +252,7 @@ pub async fn invite_member(
         granted.may_grant(old_role)?;
         queries::set_role(&mut tx, granted.org_id(), &person, role.code()).await?;
     }
-    replace_invitation(
+    let invitation = replace_invitation(
         &mut tx,
         state,
         member,
@@ -264,7 +264,7 @@ pub async fn invite_member(
     .await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
-    Ok(id)
+    Ok(invitation)
 }
 
 /// The person an open invitation is for (REST: resend and revoke by invitation id).
@@ -288,8 +288,8 @@ async fn require_person(
         .ok_or(AppError::NotFound)
 }
 
-/// "Send Invite" and "Resend" from a person's More Options menu. Resend ends the open
-/// invitation (its link stops working) and sends a new one valid for 30 days. Someone
+/// "Send Invite" and "Resend" from a person's More Options menu. Resend sends the open
+/// invitation again: same id, a new link valid for 30 days (the old link stops working). Someone
 /// whose Welcome Sent is already set is only invited again with `confirmed` (the seed
 /// warns against double invites). An Inactive person becomes Active.
 pub async fn send_invite(
@@ -297,7 +297,7 @@ pub async fn send_invite(
     member: &Member,
     person_id: i64,
     confirmed: bool,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let granted = member.require(state, Permission::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
@@ -314,7 +314,8 @@ pub async fn send_invite(
     }
     // Resending (or reactivating by inviting) an OWNER-role person needs an OWNER too.
     let role = granted.may_grant(person_role(&person)?)?;
-    replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
+    let invitation =
+        replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
     if person.status == "inactive" {
         audit(
             &mut tx,
@@ -328,7 +329,7 @@ pub async fn send_invite(
     }
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
-    Ok(())
+    Ok(invitation)
 }
 
 /// "Revoke": the open invitation's link stops working at once.
@@ -555,9 +556,10 @@ async fn audit(
     Ok(())
 }
 
-/// Sends one invitation (quota permitting) in the caller's transaction.
-/// Ends `email`'s open invitation, if any (its link stops working), sends a new one and
-/// audits it as sent or resent (with the role when `audit_role`).
+/// Invites `email` in the caller's transaction (quota and seats permitting) and audits it
+/// as sent or resent (with the role when `audit_role`). An invitation not yet accepted or
+/// revoked is sent again in place: it keeps its id and gets a new link (the old one then
+/// says it was replaced) and 30 more days. Returns the invitation's id.
 async fn replace_invitation(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
@@ -566,29 +568,35 @@ async fn replace_invitation(
     email: &str,
     role: GrantableRole,
     audit_role: bool,
-) -> Result<(), AppError> {
-    let replaced = queries::end_open_invitation(&mut *tx, granted.org_id(), email, true).await?;
-    send(&mut *tx, state, member, granted, email, role).await?;
-    let action = if replaced {
-        "invitation_resent"
-    } else {
-        "invitation_sent"
+) -> Result<i64, AppError> {
+    let (id, action) = match invitations::lock_unended(&mut *tx, granted.org_id(), email).await? {
+        Some(open) => {
+            // An expired invitation held no seat; a live one keeps its own.
+            if open.expired {
+                take_seats(tx, granted.org_id(), 1).await?;
+            }
+            take_quota(tx, state, granted.org_id(), 1).await?;
+            let invite = invite_of(member, granted, email, role);
+            renew(tx, &state.settings, &invite, open.id).await?;
+            (open.id, "invitation_resent")
+        }
+        None => (
+            send(&mut *tx, state, member, granted, email, role).await?,
+            "invitation_sent",
+        ),
     };
     let detail = audit_role.then(|| role.role().code());
-    audit(&mut *tx, granted, &member.actor, action, email, detail).await
+    audit(&mut *tx, granted, &member.actor, action, email, detail).await?;
+    Ok(id)
 }
 
-async fn send(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    member: &Member,
+fn invite_of<'a>(
+    member: &'a Member,
     granted: &Granted,
-    email: &str,
+    email: &'a str,
     role: GrantableRole,
-) -> Result<(), AppError> {
-    take_seats(tx, granted.org_id(), 1).await?;
-    take_quota(tx, state, granted.org_id(), 1).await?;
-    let invite = Invite {
+) -> Invite<'a> {
+    Invite {
         org_id: granted.org_id(),
         org_name: &member.org_name,
         email,
@@ -596,9 +604,23 @@ async fn send(
         inviter_id: granted.user_id(),
         inviter_name: &member.actor.name,
         locale: member.actor.locale,
-    };
-    if !issue(tx, &state.settings, &invite).await? {
-        return Err(AppError::Conflict("errors.person_already_invited".into()));
     }
-    Ok(())
+}
+
+/// Sends a new invitation (quota and seats permitting) in the caller's transaction;
+/// returns its id.
+async fn send(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    member: &Member,
+    granted: &Granted,
+    email: &str,
+    role: GrantableRole,
+) -> Result<i64, AppError> {
+    take_seats(tx, granted.org_id(), 1).await?;
+    take_quota(tx, state, granted.org_id(), 1).await?;
+    let invite = invite_of(member, granted, email, role);
+    issue(tx, &state.settings, &invite)
+        .await?
+        .ok_or_else(|| AppError::Conflict("errors.person_already_invited".into()))
 }
