@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::server::{cookies, service};
+use super::server::{cookies, device, service};
 use super::types::{CurrentUser, LinkState};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -45,8 +45,23 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let signed_in =
-        request::respond(service::sign_in(&state, request::client_ip(), &email, &password).await)?;
+    let device = request::cookie(device::DEVICE_COOKIE);
+    let signed_in = request::respond(
+        service::sign_in(
+            &state,
+            request::client_ip(),
+            device.as_deref(),
+            &email,
+            &password,
+        )
+        .await,
+    )?;
+    if let Some(device) = &signed_in.device {
+        request::set_cookie(cookies::device_cookie(
+            device,
+            state.settings.secure_cookies,
+        ));
+    }
     // Rotate: the session from before sign-in (if any) stops working.
     start_session(
         &state,

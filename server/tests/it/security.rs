@@ -214,6 +214,45 @@ async fn a_locked_out_owner_gets_in_with_the_reset_link(pool: PgPool) {
     );
 }
 
+/// Lockout is no weapon against the owner's own browsers: a browser that signed in to
+/// the account before has a limit of its own, so guesses from anywhere else (even the
+/// same address) make new browsers wait, never it. It is limited too.
+#[sqlx::test(migrations = false)]
+async fn guesses_from_elsewhere_never_lock_the_owner_out_of_her_own_browser(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let olga = new_client();
+    assert_eq!(sign_in(&app, &olga, "olga@acme.test", PASSWORD).await, 200);
+    ok(app.call::<SignOut>(&olga, &[]).await).await;
+
+    // Someone guesses from another browser on the same address until both limits bite.
+    let attacker = new_client();
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        statuses.push(sign_in(&app, &attacker, "olga@acme.test", &format!("guess {i}")).await);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        sign_in(&app, &new_client(), "olga@acme.test", PASSWORD).await,
+        429
+    );
+
+    // Olga's browser still gets in, and only it.
+    assert_eq!(sign_in(&app, &olga, "olga@acme.test", PASSWORD).await, 200);
+    let me = ok(app.call::<GetCurrentUser>(&olga, &[]).await).await;
+    assert_eq!(me["email"], "olga@acme.test");
+    // Typos there are limited on their own.
+    let mut own = Vec::new();
+    for i in 0..7 {
+        own.push(sign_in(&app, &olga, "olga@acme.test", &format!("typo {i}")).await);
+    }
+    assert_eq!(own, [422, 422, 422, 422, 422, 429, 429], "its own limit");
+}
+
 /// Mail cannot be used as a weapon: each address, and each client, triggers a limited
 /// number of reset / verification / join mails, then gets a clear 429.
 #[sqlx::test(migrations = false)]

@@ -80,6 +80,19 @@ pub fn wizard_cookie(key: &str, secure: bool) -> HeaderValue {
     )
 }
 
+/// The known-device cookie (see `device`): kept across sign-outs, for a year after the
+/// last sign-in.
+pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
+    cookie(
+        super::device::DEVICE_COOKIE,
+        value,
+        "/",
+        SESSION_ATTRIBUTES,
+        super::device::DEVICE_DAYS * 24 * 3600,
+        secure,
+    )
+}
+
 /// The language cookie is readable by scripts on purpose: it holds no secret.
 pub fn locale_cookie(code: &str, secure: bool) -> HeaderValue {
     let year = 365 * 24 * 3600;

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
-use super::{password, queries, tokens};
+use super::{device, password, queries, tokens};
 use crate::auth::types::{CurrentUser, EmailAddress, LinkState, NewPassword, SignUpForm};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
@@ -148,10 +148,21 @@ pub async fn check_stored_password(
             settings.max_failures_per_address,
         ));
     }
+    check_within(state, &scopes, password, stored).await
+}
+
+/// Checks `password` against `stored` once every scope has room for one more attempt.
+async fn check_within(
+    state: &AppState,
+    scopes: &[Scope],
+    password: &str,
+    stored: Option<String>,
+) -> Result<bool, AppError> {
+    let settings = &state.settings;
     let ticket = throttle::take(
         &state.pool,
         Kind::Password,
-        &scopes,
+        scopes,
         settings.throttle_window_minutes,
     )
     .await?;
@@ -195,11 +206,15 @@ pub(crate) async fn queue_verification(
 pub struct SignedIn {
     pub session_token: String,
     pub user: CurrentUser,
+    /// The known-device cookie for this browser and account (see [`device`]), when the
+    /// sign-in was by password.
+    pub device: Option<String>,
 }
 
 impl SignedIn {
     fn new(session_token: String, user: queries::UserRow) -> SignedIn {
         SignedIn {
+            device: None,
             session_token,
             user: CurrentUser {
                 id: user.id,
@@ -215,10 +230,13 @@ impl SignedIn {
 
 /// Checks the credentials and opens a new session. Anyone may call it; failures are
 /// throttled per account and per client address, and an unknown email and a wrong
-/// password get the same answer.
+/// password get the same answer. A browser that signed in to this account before
+/// (`device`, its known-device cookie) has a limit of its own instead, so guesses from
+/// elsewhere never lock the person out of their own browsers.
 pub async fn sign_in(
     state: &AppState,
     client: Option<IpAddr>,
+    device: Option<&str>,
     email: &str,
     password: &str,
 ) -> Result<SignedIn, AppError> {
@@ -226,7 +244,22 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::field("password", "errors.password_required"));
     }
-    let Some(user) = check_password(state, client, email.as_str(), password).await? else {
+    let secret = &state.settings.secret_key;
+    let known = device.and_then(|cookie| device::verify(secret, email.as_str(), cookie));
+    let user = match &known {
+        None => check_password(state, client, email.as_str(), password).await?,
+        Some(nonce) => {
+            let scope = Scope::new(
+                device::scope(email.as_str(), nonce),
+                state.settings.max_failures_per_account,
+            );
+            let user = queries::find_user_by_email(&state.pool, email.as_str()).await?;
+            let stored = user.as_ref().map(|u| u.password_hash.clone());
+            let ok = check_within(state, &[scope], password, stored).await?;
+            user.filter(|_| ok)
+        }
+    };
+    let Some(user) = user else {
         return Err(AppError::field("form", "errors.bad_credentials"));
     };
 
@@ -252,7 +285,14 @@ pub async fn sign_in(
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
     let session_token = open_session(&state.pool, user.id).await?;
-    Ok(SignedIn::new(session_token, user))
+    let device = match known {
+        Some(_) => device.map(str::to_owned),
+        None => Some(device::issue(secret, &user.email)),
+    };
+    Ok(SignedIn {
+        device,
+        ..SignedIn::new(session_token, user)
+    })
 }
 
 /// Opens a session for `user_id` (its identity already proven); returns the cookie value.
