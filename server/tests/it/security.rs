@@ -1019,10 +1019,21 @@ async fn the_wizard_never_says_whether_an_address_has_an_account(pool: PgPool) {
         .await)
     .await;
     assert_eq!(claim["claimant"], "Nina");
-    ok(app
-        .call::<AcceptOwnerClaim>(&ada_browser, &[("token", token), ("key", &key)])
-        .await)
-    .await;
+    // She agrees on the page, without JavaScript: a plain form post.
+    let res = ada_browser
+        .post(app.url(AcceptOwnerClaim::PATH))
+        .header("accept", "text/html")
+        .header("referer", &link)
+        .form(&[("token", token.as_str()), ("key", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let done = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(done, format!("/activate/{token}/owner?done=1"));
+    let (status, page) = app.get(&ada_browser, &done).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Done: your account owns Gamma"), "{page}");
     // The link works once.
     let again = app
         .call::<AcceptOwnerClaim>(&ada_browser, &[("token", token), ("key", &key)])
