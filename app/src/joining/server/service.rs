@@ -40,8 +40,12 @@ pub fn join_url(settings: &Settings, token: &str) -> String {
 }
 
 /// The Link tab: the switch, the link, the allowed domains and who joined through it.
-pub async fn settings(state: &AppState, org_id: i64) -> Result<JoinLinkSettings, AppError> {
-    let row = queries::settings(&state.pool, org_id).await?;
+pub async fn settings(
+    db: &mut sqlx::PgConnection,
+    state: &AppState,
+    org_id: i64,
+) -> Result<JoinLinkSettings, AppError> {
+    let row = queries::settings(&mut *db, org_id).await?;
     Ok(JoinLinkSettings {
         enabled: row.link_id.is_some(),
         url: row
