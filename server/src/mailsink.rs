@@ -17,6 +17,8 @@ pub struct ReceivedMail {
     pub html: Option<String>,
     /// The Message-ID header (without angle brackets), if any.
     pub message_id: Option<String>,
+    /// The Content-Language header, if any.
+    pub content_language: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -146,16 +148,19 @@ fn address(arg: &str) -> String {
 
 fn parse(from: &str, to: &[String], raw: &[u8]) -> ReceivedMail {
     let message = mail_parser::MessageParser::default().parse(raw);
-    let (subject, text, html, message_id) = match &message {
+    let (subject, text, html, message_id, content_language) = match &message {
         Some(m) => (
             m.subject().unwrap_or_default().to_owned(),
             m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
             m.body_html(0).map(|h| h.into_owned()),
             m.message_id().map(str::to_owned),
+            m.header_raw("Content-Language")
+                .map(|v| v.trim().to_owned()),
         ),
         None => (
             String::new(),
             String::from_utf8_lossy(raw).into_owned(),
+            None,
             None,
             None,
         ),
@@ -167,6 +172,7 @@ fn parse(from: &str, to: &[String], raw: &[u8]) -> ReceivedMail {
         text,
         html,
         message_id,
+        content_language,
         received_at: Utc::now(),
     }
 }

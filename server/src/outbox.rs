@@ -6,6 +6,7 @@ use std::time::Duration;
 use app::mail::outbox::{self, DueRow};
 use app::mail::seal;
 use app::state::SecretKey;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -28,6 +29,7 @@ pub struct DueEmail {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
+    pub locale: Option<String>,
     pub body_text: String,
     pub body_html: String,
     pub attempts: i32,
@@ -74,11 +76,15 @@ impl Mailer {
         // "accepted" and our commit, the mail is sent again with the same ID, and mail
         // clients show it once.
         let domain = self.from.email.domain().to_owned();
-        let message = Message::builder()
+        let mut message = Message::builder()
             .message_id(Some(format!("<outbox-{}@{domain}>", mail.id)))
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
+            .subject(mail.subject.clone());
+        if let Some(locale) = &mail.locale {
+            message = message.header(ContentLanguage(locale.clone()));
+        }
+        let message = message
             .multipart(MultiPart::alternative_plain_html(
                 mail.body_text.clone(),
                 mail.body_html.clone(),
@@ -89,6 +95,24 @@ impl Mailer {
             Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Err(e) => Err(SendError::Transient(e.to_string())),
         }
+    }
+}
+
+/// The `Content-Language` header (RFC 3282): the language the mail is written in.
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl Header for ContentLanguage {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
     }
 }
 
@@ -158,6 +182,7 @@ fn open(row: DueRow, key: &SecretKey) -> Result<DueEmail, (i64, &'static str)> {
         id: row.id,
         recipient: row.recipient,
         subject: row.subject,
+        locale: row.locale,
         body_text,
         body_html,
         attempts: row.attempts,
@@ -225,6 +250,7 @@ mod tests {
             id,
             recipient: to.to_owned(),
             subject: String::new(),
+            locale: None,
             body_text: String::new(),
             body_html: String::new(),
             attempts: 0,

@@ -30,12 +30,13 @@ pub async fn enqueue_for(
 ) -> Result<i64, sqlx::Error> {
     let sealed = seal::seal(key, &email.text, &email.html);
     sqlx::query_scalar!(
-        r#"INSERT INTO outbox_emails (recipient, subject, body_sealed, invitation_id)
-           VALUES ($1, $2, $3, $4) RETURNING id"#,
+        r#"INSERT INTO outbox_emails (recipient, subject, body_sealed, invitation_id, locale)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
         recipient,
         email.subject,
         sealed,
-        invitation_id
+        invitation_id,
+        email.locale.code()
     )
     .fetch_one(db)
     .await
@@ -47,6 +48,8 @@ pub struct DueRow {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
+    /// The mail's language (`None` for mail queued before it was recorded).
+    pub locale: Option<String>,
     pub body_sealed: Option<Vec<u8>>,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
@@ -60,7 +63,7 @@ pub struct DueRow {
 pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<DueRow>, sqlx::Error> {
     sqlx::query_as!(
         DueRow,
-        r#"SELECT id, recipient, subject, body_sealed, body_text, body_html, attempts,
+        r#"SELECT id, recipient, subject, locale, body_sealed, body_text, body_html, attempts,
                   EXTRACT(EPOCH FROM now() - created_at)::bigint AS "age_seconds!"
            FROM outbox_emails
            WHERE status = 'pending' AND next_attempt_at <= now()

@@ -5,6 +5,8 @@ use crate::orgs::types::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
+    /// The language it is written in (its Content-Language).
+    pub locale: Locale,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -56,6 +58,7 @@ fn compose(
         escape(&footer)
     ));
     Email {
+        locale,
         subject,
         text,
         html,

@@ -25,6 +25,8 @@ async fn the_activation_email_is_in_the_contacts_language_and_its_link_is_stored
 
     let mails = app.wait_for_mail("it@acme.test", 1).await;
     assert_eq!(mails[0].subject, "Activez vos fonctionnalités Muster");
+    // Mail clients (and screen readers) are told the language, not only the HTML.
+    assert_eq!(mails[0].content_language.as_deref(), Some("fr"));
     assert!(
         mails[0]
             .text
