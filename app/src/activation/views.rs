@@ -648,7 +648,11 @@ fn step_done(job: RwSignal<Option<JobView>>, step: JobStep) -> Memo<bool> {
 fn ProgressPage(wizard: Wizard, token: String) -> impl IntoView {
     let i18n = use_i18n();
     let progress = live_progress(token.clone(), wizard.job.clone());
-    let org_ready = step_done(progress, JobStep::CreateOrganization);
+    // Ready when activation has completed, every step, not when the organization row
+    // exists: until then there is nothing to sign in to.
+    let org_ready = Memo::new(move |_| {
+        progress.with(|j| j.as_ref().is_some_and(|j| j.status == JobStatus::Done))
+    });
     let owner_email = wizard.owner.clone().map(|o| o.email).unwrap_or_default();
     let signed_in = wizard.session == SessionMatch::Owner;
     let complete = wizard_path(&token, "complete");

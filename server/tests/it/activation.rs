@@ -451,6 +451,9 @@ async fn a_step_that_keeps_failing_stops_with_the_organization_id_and_can_be_ret
         .get(&app.client, &format!("/activate/{token}/progress"))
         .await;
     assert!(page.contains(&public_id) && page.contains("Contact support"));
+    // The organization row exists, but activation has not completed: not "ready", and
+    // no Log In form yet.
+    assert!(!page.contains("data-testid=\"org-ready\""), "{page}");
     assert_eq!(
         app.count("SELECT count(*) FROM outbox_emails WHERE subject = 'Welcome to Muster'")
             .await,
@@ -464,6 +467,10 @@ async fn a_step_that_keeps_failing_stops_with_the_organization_id_and_can_be_ret
     .await;
     assert_eq!(wait_for_job(&app.pool, &token).await, "done");
     assert_eq!(app.count("SELECT count(*) FROM organizations").await, 1);
+    let (_, page) = app
+        .get(&app.client, &format!("/activate/{token}/progress"))
+        .await;
+    assert!(page.contains("data-testid=\"org-ready\""), "{page}");
 }
 
 #[sqlx::test(migrations = false)]
