@@ -68,6 +68,26 @@ pub fn CheckEmailPage() -> impl IntoView {
     }
 }
 
+/// For a page that needs a signed-in person: says so, with a sign-in link that comes
+/// back to this page afterwards.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    let href = format!("/signin?next={}", crate::url::encode(&here));
+    view! {
+        <section class="card auth-card" data-testid="sign-in-prompt">
+            <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
+            <p><a class="btn btn-primary" href=href>{i18n.t("auth.sign_in")}</a></p>
+        </section>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -75,6 +95,10 @@ pub fn SignInPage() -> impl IntoView {
     follow_success(action);
     let verified = query("verified");
     let reset = query("reset");
+    // Where to go afterwards (a page that asked the visitor to sign in), if it is ours.
+    let next = query("next")
+        .get_untracked()
+        .filter(|n| super::types::is_local_path(n));
     view! {
         <section class="card auth-card">
             <LanguageSelect id="signin-language" />
@@ -83,6 +107,7 @@ pub fn SignInPage() -> impl IntoView {
             {move || reset.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.reset_notice")}</div> })}
             <FormAlert action=action />
             <ActionForm action=action>
+                {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <Field name="email" label="auth.email" kind="email" autocomplete="username" errors=field_errors(action, "email") check=check_email />
                 <Field name="password" label="auth.password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
                 <Submit action=action label="auth.sign_in" />

@@ -17,10 +17,13 @@ pub async fn get_notifications() -> Result<Notifications, AppError> {
     let result = async {
         match request::current_user(&state).await? {
             Some(user) => service::list(&state, &user).await,
-            None => Ok(Notifications::default()),
+            None => Err(AppError::Unauthenticated),
         }
     }
     .await;
+    if let Err(err) = &result {
+        request::set_page_status(err.status());
+    }
     request::respond(result)
 }
 

@@ -8,6 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{DeclineInvitation, JoinOrganization, get_notifications};
 use super::types::{Notifications, PendingInvitation};
+use crate::auth::views::SignInPrompt;
+use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
 
@@ -175,7 +177,14 @@ pub fn NotificationsPage() -> impl IntoView {
             <FormAlert action=decline />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let list = notes.await.unwrap_or_default().invitations;
+                    let list = match notes.await {
+                        Ok(notes) => notes.invitations,
+                        Err(AppError::Unauthenticated) => return view! { <SignInPrompt /> }.into_any(),
+                        Err(err) => {
+                            let message = err.form_message(i18n.locale());
+                            return view! { <div class="alert alert-error" role="alert">{message}</div> }.into_any();
+                        }
+                    };
                     if list.is_empty() {
                         return view! { <p>{i18n.t("nav.no_notifications")}</p> }.into_any();
                     }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::get_org_overview;
 use crate::activation::types::region;
+use crate::auth::views::SignInPrompt;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 
@@ -110,13 +111,7 @@ pub fn use_org_params() -> Memo<(String, String)> {
 pub fn OrgProblem(err: AppError) -> impl IntoView {
     let i18n = use_i18n();
     match err {
-        AppError::Unauthenticated => view! {
-            <section class="card auth-card">
-                <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
-                <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
-            </section>
-        }
-        .into_any(),
+        AppError::Unauthenticated => view! { <SignInPrompt /> }.into_any(),
         err @ AppError::NotPermitted { .. } => {
             let message = err.form_message(i18n.locale());
             view! {

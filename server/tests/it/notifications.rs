@@ -9,6 +9,7 @@ use app::auth::api::GetCurrentUser;
 use app::error::AppError;
 use app::notifications::api::{DeclineInvitation, GetNotifications, JoinOrganization};
 use app::people::api::AddPerson;
+use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
 async fn invite(app: &TestApp, owner: &reqwest::Client, short: &str, email: &str, role: &str) {
@@ -206,4 +207,45 @@ fn list<'a>(html: &'a str, testid: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {testid} in {html}"));
     let rest = &html[start..];
     &rest[..rest.find("</ul>").unwrap()]
+}
+
+/// Signed out, the notifications page asks the visitor to sign in and brings them back:
+/// it never says "You're all caught up" to someone it does not know.
+#[sqlx::test(migrations = false)]
+async fn signed_out_the_notifications_page_asks_to_sign_in_and_comes_back(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let _owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let visitor = new_client();
+    let (status, page) = app.get(&visitor, "/notifications").await;
+    assert_eq!(status, 401);
+    assert!(!page.contains("all caught up"), "{page}");
+    assert!(
+        page.contains("href=\"/signin?next=%2Fnotifications\""),
+        "{page}"
+    );
+
+    let (status, page) = app.get(&visitor, "/signin?next=%2Fnotifications").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("name=\"next\" value=\"/notifications\""),
+        "{page}"
+    );
+    // Signing in there (a plain form post) lands on the notifications page.
+    let res = visitor
+        .post(app.url(app::auth::api::SignIn::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url("/signin?next=%2Fnotifications"))
+        .form(&[
+            ("email", "olga@acme.test"),
+            ("password", PASSWORD),
+            ("next", "/notifications"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/notifications");
+    let (status, page) = app.get(&visitor, "/notifications").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("all caught up"), "{page}");
 }
