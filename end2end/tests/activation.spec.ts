@@ -39,6 +39,12 @@ for (const { locale, lang } of [
       await expect(company).toHaveValue('Müller & Söhne');
       await company.fill('Müller & Söhne Kaffee');
       await expect(page.locator('#short-name-preview .short-name')).toHaveText(/^mullersohnekaffee\d*$/);
+      // Cleared, the hint says what to do, and nothing fails on the way (no 4xx call).
+      const failed: string[] = [];
+      page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+      await company.fill('');
+      await expect(page.getByTestId('short-name-problem')).toHaveText(t('errors.company_required'));
+      expect(failed).toEqual([]);
       await company.fill('Müller & Söhne');
       await expect(page.locator('#short-name-preview .short-name')).toHaveText(/^mullersohne\d*$/);
       await page.getByLabel(t('auth.name'), { exact: true }).fill('Olivia Owner');

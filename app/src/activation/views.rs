@@ -317,9 +317,19 @@ fn AccountStep(wizard: Wizard, token: String) -> impl IntoView {
     follow_success(action);
     let company = RwSignal::new(wizard.company_name.clone());
     let preview_token = token.clone();
+    // A name the rules refuse (an empty one, say) is answered here, without asking the
+    // server: the hint says what to fix.
     let preview = Resource::new(
         move || company.get(),
-        move |c| preview_short_name(preview_token.clone(), c),
+        move |c| {
+            let token = preview_token.clone();
+            async move {
+                match parse_company_name(&c) {
+                    Err(e) => Err(AppError::Validation(vec![e])),
+                    Ok(_) => preview_short_name(token, c).await,
+                }
+            }
+        },
     );
     let owner = wizard.owner.clone();
     let account_fields = match owner {
@@ -370,6 +380,10 @@ fn AccountStep(wizard: Wizard, token: String) -> impl IntoView {
                                     </span>
                                 }
                                 .into_any()
+                            }
+                            Err(AppError::Validation(errors)) if !errors.is_empty() => {
+                                let error = errors[0].clone();
+                                view! { <span class="muted" data-testid="short-name-problem">{move || error.message(i18n.locale())}</span> }.into_any()
                             }
                             Err(_) => view! { <span class="muted">{i18n.t("activation.short_name_rules")}</span> }.into_any(),
                         }
