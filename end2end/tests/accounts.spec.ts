@@ -142,7 +142,7 @@ test('the top bar menus are reachable by keyboard', async ({ page }) => {
     const label = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     if (label) seen.push(label);
   }
-  expect(seen).toEqual(expect.arrayContaining(['Organization switcher', 'Create', 'Notifications: 0 unread', 'Your account']));
+  expect(seen).toEqual(expect.arrayContaining(['No organization yet — Organization switcher', 'Create', 'Notifications: 0 unread', 'Your account']));
   await page.getByLabel('Your account').first().focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();

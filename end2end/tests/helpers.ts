@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, Browser } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -18,6 +19,22 @@ export function uniqueEmail(prefix: string): string {
  */
 export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  await expectAccessible(page);
+}
+
+/**
+ * axe-core's scan of the page as it is now: no serious or critical violation. Every page
+ * the suite waits to hydrate is scanned (signed in and out, in three languages).
+ */
+export async function expectAccessible(page: Page) {
+  // label-content-name-mismatch (WCAG 2.5.3) is off by default in axe: turned on here.
+  const results = await new AxeBuilder({ page })
+    .options({ rules: { 'label-content-name-mismatch': { enabled: true } } })
+    .analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `axe on ${page.url()}`).toEqual([]);
 }
 
 /** Opens the dev mailbox in a new page of the same context and returns the link in the newest mail to `email`. */

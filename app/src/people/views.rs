@@ -126,8 +126,8 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
             <table class="table people">
                 <thead>
                     <tr>
-                        <th><SortLink query=query.clone() base=base.clone() key=SortKey::Name label="auth.name" /></th>
-                        <th><SortLink query=query.clone() base=base.clone() key=SortKey::Email label="auth.email" /></th>
+                        <SortHeader query=query.clone() base=base.clone() key=SortKey::Name label="auth.name" />
+                        <SortHeader query=query.clone() base=base.clone() key=SortKey::Email label="auth.email" />
                         <th>{i18n.t("activation.role")}</th>
                         <th>{i18n.t("people.status")}</th>
                         <th>{i18n.t("people.welcome_sent")}</th>
@@ -168,9 +168,10 @@ fn SearchForm(query: ListQuery, base: String) -> impl IntoView {
     .into_any()
 }
 
-/// A column heading that sorts by it; a second click reverses the order.
+/// A column heading (which carries `aria-sort`) whose link sorts by it; a second click
+/// reverses the order.
 #[component]
-fn SortLink(query: ListQuery, base: String, key: SortKey, label: &'static str) -> impl IntoView {
+fn SortHeader(query: ListQuery, base: String, key: SortKey, label: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let current = query.sort == key;
     let next = ListQuery {
@@ -191,7 +192,9 @@ fn SortLink(query: ListQuery, base: String, key: SortKey, label: &'static str) -
         (true, true) => "descending",
     };
     view! {
-        <a href=next.href(&base, None, None) aria-sort=sorted data-sort=label>{i18n.t(label)}{arrow}</a>
+        <th aria-sort=sorted>
+            <a href=next.href(&base, None, None) data-sort=label>{i18n.t(label)}{arrow}</a>
+        </th>
     }
 }
 

@@ -65,16 +65,18 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
                 .cloned()
         })
     });
+    let shown = move || match current.get() {
+        Some(m) => m.name,
+        None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
+        None => i18n.t("nav.choose_org")(),
+    };
+    // The accessible name starts with what is shown (WCAG 2.5.3, label in name), then
+    // says what the control is.
+    let label = move || format!("{} — {}", shown(), i18n.t("nav.org_switcher")());
     view! {
         <details class="menu org-switcher">
-            <summary aria-label=i18n.t("nav.org_switcher")>
-                <span class="org-name">
-                    {move || match current.get() {
-                        Some(m) => m.name,
-                        None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
-                        None => i18n.t("nav.choose_org")(),
-                    }}
-                </span>
+            <summary aria-label=label>
+                <span class="org-name">{shown}</span>
             </summary>
             <div class="menu-panel" role="group" aria-label=i18n.t("nav.org_switcher")>
                 {move || {
