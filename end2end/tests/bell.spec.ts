@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { activateOrganization, hydrated, inviteSomeone, messages, screenshot, secondInstance, uniqueEmail } from './helpers';
 
-// Seed 003: an owner of one organization invites a member of another; the invitee, with
+// An owner of one organization invites a member of another; the invitee, with
 // the app open, sees the bell count rise without reloading, confirms, and the switcher
 // then lists both organizations with a check on the current one. Inviter and invitee are
 // served by two server instances on one database.
@@ -24,7 +24,7 @@ test('an invitation appears live in the bell, and joining adds the organization 
   test.info().annotations.push({ type: 'second instance', description: other.url });
   await alice.goto(`${other.url}${aliceHome}`);
   await expect(alice.getByRole('heading', { name: 'Bell Acme' })).toBeVisible();
-  // Seed 003: "+" next to the profile → "Invite member" → the settings page → "Invite someone".
+  // "+" next to the profile → "Invite member" → the settings page → "Invite someone".
   await hydrated(alice);
   await alice.getByLabel(t('nav.create_menu')).first().click();
   await alice.getByRole('link', { name: t('nav.invite_member') }).click();

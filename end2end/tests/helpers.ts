@@ -187,7 +187,7 @@ export async function secondInstance(): Promise<{ url: string; stop: () => void 
   throw new Error(`the second server instance did not start (exit code ${child.exitCode})`);
 }
 
-// Seed 003 on the organization settings page (already open and hydrated): "Invite
+// On the organization settings page (already open and hydrated): "Invite
 // someone", the email, the role, "Send invitation"; waits for the confirmation.
 export async function inviteSomeone(page: Page, email: string, role = 'VIEWER') {
   const t = messages('en');
@@ -199,10 +199,11 @@ export async function inviteSomeone(page: Page, email: string, role = 'VIEWER') 
   await expect(page.getByTestId('invited')).toContainText(email);
 }
 
-// A full-page picture under end2end/screenshots/<folder>/<name>.png, kept in the repository
-// so the journeys can be looked at without running them.
+// A full-page picture under end2end/screenshots-latest/<folder>/<name>.png (ignored by git),
+// so each run's journeys can be looked at afterwards. The README's few pictures live in
+// docs/screenshots and are refreshed on purpose, by copying from here (CONTRIBUTING.md).
 export async function screenshot(page: Page, folder: string, name: string) {
-  const dir = path.join(__dirname, '../screenshots', folder);
+  const dir = path.join(__dirname, '../screenshots-latest', folder);
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }

@@ -3,7 +3,7 @@ import { PASSWORD, activateOrganization, confirmEmail, hydrated, inviteSomeone, 
 
 const t = messages('en');
 
-// Seed 003: someone without an account is invited, signs up through the link the inviter
+// Someone without an account is invited, signs up through the link the inviter
 // is shown, and then finds the invitation in the bell.
 test('an invitee without an account signs up with the link and finds the invitation in the bell', async ({ browser }) => {
   test.setTimeout(240_000);

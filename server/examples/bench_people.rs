@@ -1,4 +1,4 @@
-//! Issue 3/4 benchmarks, run by `./muster bench` against the private PostgreSQL cluster:
+//! Single-user benchmarks, run by `./muster bench` against the private PostgreSQL cluster:
 //!
 //! 1. The people list of an organization of 1,000,000 people (seeded once and kept):
 //!    first page, a page deep in the list, the other sort order, and searches, each timed
@@ -7,7 +7,7 @@
 //!    time the "Yes" request takes (queueing), then until every invitation exists, then
 //!    until the SMTP sink has received every mail, and mails per second.
 //!
-//! 3. Issue 4/4: the time from sending an invitation (on one server instance) to the
+//! 3. The time from sending an invitation (on one server instance) to the
 //!    `invitations` event on the invitee's open event stream (served by a second instance
 //!    on the same database), p50 / p99 over `BENCH_BELL` invitations.
 //!

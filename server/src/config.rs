@@ -98,17 +98,18 @@ pub struct Config {
     #[arg(long, env = "ACTIVATION_WORKERS", default_value_t = 2)]
     pub activation_workers: usize,
 
-    /// Development and tests only: `<step>:<n>` makes that activation step fail its first
-    /// n attempts (e.g. `customize_billing:2`). Refused in production.
     /// Invitations an organization may send per UTC day, unless it has its own quota.
     #[arg(long, env = "MUSTER_INVITE_DAILY_QUOTA", default_value_t = 1_000)]
     pub invite_daily_quota: i32,
 
-    /// Key (at least 32 characters) from which self-join links are derived; links change
-    /// when it changes. Required in production; development makes one per start.
+    /// Key (at least 32 characters, the same on every instance) from which self-join links
+    /// and known-device cookies are derived and under which queued mail is sealed; links
+    /// change when it changes. Required in production; `./muster run` keeps one.
     #[arg(long, env = "MUSTER_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// Development and tests only: `<step>:<n>` makes that activation step fail its first
+    /// n attempts (e.g. `customize_billing:2`). Refused in production.
     #[arg(long, env = "MUSTER_FAIL_ACTIVATION_STEP", value_parser = parse_fault)]
     pub fail_activation_step: Option<(String, i32)>,
 
@@ -127,7 +128,7 @@ pub enum Command {
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum SubscriptionCommand {
-    /// Creates a pending subscription and emails "Activate Your Features" to its contact.
+    /// Creates a pending subscription and emails "Activate Your Muster Features" to its contact.
     Create {
         /// The customer's company name (the organization's short name derives from it).
         #[arg(long)]
@@ -222,6 +223,32 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    /// Each option's `--help` text is its own (a doc comment once sat on the wrong field).
+    #[test]
+    fn help_describes_each_option_with_its_own_text() {
+        use clap::CommandFactory;
+        let help = Config::command().render_long_help().to_string();
+        let section = |flag: &str| {
+            let start = help
+                .find(flag)
+                .unwrap_or_else(|| panic!("{flag} in {help}"));
+            help[start + flag.len()..]
+                .lines()
+                .skip(1)
+                .take_while(|line| !line.trim_start().starts_with('-'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let quota = section("--invite-daily-quota");
+        assert!(
+            quota.contains("Invitations an organization may send"),
+            "{quota}"
+        );
+        assert!(!quota.contains("activation step"), "{quota}");
+        let fault = section("--fail-activation-step");
+        assert!(fault.contains("Development and tests only"), "{fault}");
+    }
+
     use super::*;
 
     fn parse(args: &[&str]) -> Config {

@@ -1,4 +1,4 @@
-//! Organization activation (seed 004): from the "Activate Your Features" email through
+//! Organization activation: from the "Activate Your Features" email through
 //! the wizard to a live organization with its owner signed in.
 pub mod api;
 #[cfg(feature = "ssr")]

@@ -113,7 +113,7 @@ pub fn parse_company_name(raw: &str) -> Result<(String, String), FieldError> {
 
 /// The short name a company name yields, before any number is added to make it unique.
 ///
-/// The rules (seed 004, made precise):
+/// The rules:
 /// - letters become lowercase;
 /// - accents are dropped (`Müller` → `muller`, `Café` → `cafe`), and letters with no
 ///   decomposition are spelled out (`ß` → `ss`, `æ` → `ae`, `ø` → `o`, `œ` → `oe`, `ł` → `l`);

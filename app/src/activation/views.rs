@@ -517,7 +517,7 @@ fn ReviewStep(wizard: Wizard, token: String) -> impl IntoView {
     }
 }
 
-/// The seed asks people to sign out of other organizations first; we do it for them.
+/// Activating needs the browser signed out of other accounts first; we do it for them.
 #[component]
 fn SignedInElsewhere(wizard: Wizard, token: String) -> impl IntoView {
     let i18n = use_i18n();

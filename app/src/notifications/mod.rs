@@ -1,4 +1,4 @@
-//! The notification bell (seed 003): pending invitations of the signed-in person, live
+//! The notification bell: pending invitations of the signed-in person, live
 //! through server-sent events, with a final Join / Decline prompt.
 pub mod api;
 #[cfg(feature = "ssr")]

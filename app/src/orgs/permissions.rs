@@ -1,4 +1,4 @@
-//! The role matrix (seed 003): the single answer to "may this role do X?".
+//! The role matrix: the single answer to "may this role do X?".
 
 use serde::{Deserialize, Serialize};
 
@@ -52,17 +52,17 @@ impl Permission {
             .find(|p| p.code().eq_ignore_ascii_case(code.trim()))
     }
 
-    /// Translation key of the permission's name (the seed's wording).
+    /// Translation key of the permission's name (the wording people see in the product).
     pub fn label_key(self) -> String {
         format!("permissions.{}", self.code())
     }
 
-    /// Premium features are off on the free plan (seed: "*").
+    /// Premium features are off on the free plan (marked "*").
     pub fn premium(self) -> bool {
         matches!(self, Permission::ManageDecisions)
     }
 
-    /// Features whose limits depend on the plan (seed: "**"): invitations are limited by
+    /// Features whose limits depend on the plan (marked "**"): invitations are limited by
     /// the plan's seats, CTI lookups by the plan's quota.
     pub fn plan_limited(self) -> bool {
         matches!(self, Permission::Invite | Permission::CtiConsole)

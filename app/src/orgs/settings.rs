@@ -1,5 +1,5 @@
 //! The organization settings page (`/o/<region>/<short name>/settings`), reached from
-//! "+" → "Invite member" (seed 003): the plan and its seats, "Invite someone" with each
+//! "+" → "Invite member": the plan and its seats, "Invite someone" with each
 //! role's permissions beside the choice, what the member may do here, and API keys.
 
 use leptos::prelude::*;
@@ -136,7 +136,7 @@ fn InviteSomeone(s: OrgSettings) -> impl IntoView {
     .into_any()
 }
 
-/// A permission's name with the seed's marks: * premium, ** limits depend on the plan.
+/// A permission's name with its marks: * premium, ** limits depend on the plan.
 fn permission_label(locale: crate::i18n::Locale, p: Permission) -> String {
     let mark = if p.premium() {
         "*"

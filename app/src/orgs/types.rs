@@ -80,7 +80,7 @@ pub fn org_home(region: &str, short_name: &str) -> String {
     format!("/o/{region}/{short_name}")
 }
 
-/// The organization settings page (seed 003: "+" → "Invite member" leads here).
+/// The organization settings page ("+" → "Invite member" leads here).
 pub fn settings_path(region: &str, short_name: &str) -> String {
     format!("{}/settings", org_home(region, short_name))
 }

@@ -1,4 +1,4 @@
-//! People of an organization (seed 000): the people list, Add Person, Send Invite.
+//! People of an organization: the people list, Add Person, Send Invite.
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod server;

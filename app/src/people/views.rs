@@ -1,4 +1,4 @@
-//! Admin > People and Permissions > People (seed 000): the list with search, sort and
+//! Admin > People and Permissions > People: the list with search, sort and
 //! paging, "Add Person" (Email and Link tabs), "Invite All", each person's More Options,
 //! and the audit log. Every form works without JavaScript; the list's state is the URL.
 
@@ -256,7 +256,7 @@ fn PersonLine(
 }
 
 /// A person's "More Options" menu: Send Invite / Resend, Revoke, Deactivate / Activate
-/// and Change role. Warnings the seed asks for are shown before the click.
+/// and Change role. Warnings (already sent, OWNER, last owner) are shown before the click.
 #[component]
 fn MoreOptions(
     p: PersonRow,

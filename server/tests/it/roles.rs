@@ -1,4 +1,4 @@
-//! The role × action × organization test (issue 4/4): for every role and every action,
+//! The role × action × organization test: for every role and every action,
 //! through server functions and through the REST API, allowed means it works (and leaves
 //! its audit trace) and not allowed means a clear refusal that changes nothing; nothing of
 //! organization A can be seen or changed from organization B.

@@ -151,7 +151,7 @@ pub async fn renew_invitation(
 }
 
 /// Records that `email` was sent its welcome (invitation) email, which makes an inactive
-/// person active again (seed note).
+/// person active again.
 pub async fn mark_welcome_sent(
     db: impl PgExecutor<'_>,
     org_id: i64,

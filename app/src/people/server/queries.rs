@@ -342,7 +342,7 @@ pub async fn audit_page(
 
 /// Invite All's single statement: puts everyone never sent an invitation (and not a
 /// member, and in no batch yet) into batch `batch_id`, and makes the Inactive among them
-/// Active (seed note). The primary key of invite_batch_people means a concurrent or
+/// Active. The primary key of invite_batch_people means a concurrent or
 /// repeated submit picks nobody twice.
 pub async fn queue_never_invited(
     db: impl PgExecutor<'_>,

@@ -300,9 +300,10 @@ async fn require_person(
 }
 
 /// "Send Invite" and "Resend" from a person's More Options menu. Resend sends the open
-/// invitation again: same id, a new link valid for 30 days (the old link stops working). Someone
-/// whose Welcome Sent is already set is only invited again with `confirmed` (the seed
-/// warns against double invites). An Inactive person becomes Active.
+/// invitation again: same id, a new link valid for 30 days (the old link stops working).
+/// Someone whose Welcome Sent is already set is only invited again with `confirmed`, so
+/// nobody gets a second invitation by a slip of the mouse. An Inactive person becomes
+/// Active.
 pub async fn send_invite(
     state: &AppState,
     member: &Member,
