@@ -22,6 +22,8 @@ pub mod request;
 pub mod state;
 pub mod ui;
 pub mod url;
+#[cfg(feature = "ssr")]
+pub mod worker;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Html, MetaTags, Title, provide_meta_context};

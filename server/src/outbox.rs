@@ -130,17 +130,10 @@ pub fn backoff_seconds(attempts: i32) -> i64 {
 
 /// Runs forever: sends what is due, then sleeps until woken or a second passes.
 pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>, key: SecretKey, retry: Retry) {
-    loop {
-        match drain_once(&pool, &mailer, &key, &retry).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(err) => tracing::warn!(%err, "outbox: could not read the outbox"),
-        }
-        tokio::select! {
-            _ = wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
+    app::worker::run_forever("outbox", &wakeup, Duration::from_secs(1), || async {
+        Ok(drain_once(&pool, &mailer, &key, &retry).await? > 0)
+    })
+    .await;
 }
 
 /// Splits mails (in queue order) into groups sent at once: at most `CONCURRENCY` each, and

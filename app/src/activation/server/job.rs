@@ -26,14 +26,8 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Runs forever: takes due jobs one at a time.
 pub async fn worker(state: AppState) {
-    loop {
-        match run_once(&state).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(err) => tracing::error!(%err, "activation worker"),
-        }
-        let _ = tokio::time::timeout(POLL, state.jobs_wakeup.notified()).await;
-    }
+    let wakeup = state.jobs_wakeup.clone();
+    crate::worker::run_forever("activation", &wakeup, POLL, || run_once(&state)).await;
 }
 
 /// Advances one due job by one step. `Ok(false)` when nothing was due.

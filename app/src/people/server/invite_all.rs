@@ -18,14 +18,8 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Runs forever: prepares queued batches as they come.
 pub async fn worker(state: AppState) {
-    loop {
-        match run_once(&state).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(err) => tracing::error!(%err, "invite-all worker"),
-        }
-        let _ = tokio::time::timeout(POLL, state.batches_wakeup.notified()).await;
-    }
+    let wakeup = state.batches_wakeup.clone();
+    crate::worker::run_forever("invite-all", &wakeup, POLL, || run_once(&state)).await;
 }
 
 /// Prepares one chunk of the oldest open batch. `Ok(false)` when there was none.
