@@ -540,13 +540,7 @@ pub const OWNER_PAGE: &str = "owner";
 pub async fn accept_owner_claim(state: &AppState, token: &str, key: &str) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = open(&mut *tx, token, true).await?;
-    let matches = row
-        .owner_claim_hash
-        .as_deref()
-        .is_some_and(|h| h == tokens::hash(key).as_slice());
-    if !matches {
-        return Err(AppError::Gone("errors.owner_claim_unknown".into()));
-    }
+    claim_of(&row, key)?;
     queries::accept_owner_claim(&mut *tx, row.id).await?;
     tx.commit().await?;
     Ok(())
@@ -559,23 +553,32 @@ pub async fn owner_claim(
     key: &str,
 ) -> Result<OwnerClaimView, AppError> {
     let row = open(&state.pool, token, false).await?;
-    let matches = row
-        .owner_claim_hash
-        .as_deref()
-        .is_some_and(|h| h == tokens::hash(key).as_slice());
-    let (Some(user_id), Some(claimant), true) =
-        (row.owner_claim_user_id, row.owner_claim_name, matches)
-    else {
-        return Err(AppError::Gone("errors.owner_claim_unknown".into()));
-    };
+    let (user_id, claimant) = claim_of(&row, key)?;
     let user = users::find_user_by_id(&state.pool, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(OwnerClaimView {
-        company: row.org_name.unwrap_or(row.company_name),
-        claimant,
+        company: row.org_name.clone().unwrap_or(row.company_name.clone()),
+        claimant: claimant.to_owned(),
         email: user.email,
     })
+}
+
+/// The pending claim `key` opens: the claimed account and the name typed in the wizard.
+/// 410 when there is none, or `key` is not (or no longer) its link.
+fn claim_of<'a>(row: &'a SubscriptionRow, key: &str) -> Result<(i64, &'a str), AppError> {
+    let matches = row
+        .owner_claim_hash
+        .as_deref()
+        .is_some_and(|h| h == tokens::hash(key).as_slice());
+    match (
+        row.owner_claim_user_id,
+        row.owner_claim_name.as_deref(),
+        matches,
+    ) {
+        (Some(user_id), Some(claimant), true) => Ok((user_id, claimant)),
+        _ => Err(AppError::Gone("errors.owner_claim_unknown".into())),
+    }
 }
 
 pub struct AccountForm<'a> {

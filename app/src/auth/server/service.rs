@@ -121,10 +121,37 @@ pub async fn check_password(
     email: &str,
     password: &str,
 ) -> Result<Option<queries::UserRow>, AppError> {
+    let scopes = password_scopes(state, client, email);
+    check_account_within(state, &scopes, email, password).await
+}
+
+/// `check_password` under the given limits.
+async fn check_account_within(
+    state: &AppState,
+    scopes: &[Scope],
+    email: &str,
+    password: &str,
+) -> Result<Option<queries::UserRow>, AppError> {
     let user = queries::find_user_by_email(&state.pool, email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = check_stored_password(state, client, email, password, stored).await?;
+    let ok = check_within(state, scopes, password, stored).await?;
     Ok(user.filter(|_| ok))
+}
+
+/// The limits of a password guess at `email`: per account and per client address.
+fn password_scopes(state: &AppState, client: Option<IpAddr>, email: &str) -> Vec<Scope> {
+    let settings = &state.settings;
+    let mut scopes = vec![Scope::new(
+        throttle::account_scope(email),
+        settings.max_failures_per_account,
+    )];
+    if let Some(ip) = client {
+        scopes.push(Scope::new(
+            throttle::address_scope(ip),
+            settings.max_failures_per_address,
+        ));
+    }
+    scopes
 }
 
 /// Checks `password` against `stored` (a hash kept for `email`), under the same limits
@@ -137,17 +164,7 @@ pub async fn check_stored_password(
     password: &str,
     stored: Option<String>,
 ) -> Result<bool, AppError> {
-    let settings = &state.settings;
-    let mut scopes = vec![Scope::new(
-        throttle::account_scope(email),
-        settings.max_failures_per_account,
-    )];
-    if let Some(ip) = client {
-        scopes.push(Scope::new(
-            throttle::address_scope(ip),
-            settings.max_failures_per_address,
-        ));
-    }
+    let scopes = password_scopes(state, client, email);
     check_within(state, &scopes, password, stored).await
 }
 
@@ -246,19 +263,14 @@ pub async fn sign_in(
     }
     let secret = &state.settings.secret_key;
     let known = device.and_then(|cookie| device::verify(secret, email.as_str(), cookie));
-    let user = match &known {
-        None => check_password(state, client, email.as_str(), password).await?,
-        Some(nonce) => {
-            let scope = Scope::new(
-                device::scope(email.as_str(), nonce),
-                state.settings.max_failures_per_account,
-            );
-            let user = queries::find_user_by_email(&state.pool, email.as_str()).await?;
-            let stored = user.as_ref().map(|u| u.password_hash.clone());
-            let ok = check_within(state, &[scope], password, stored).await?;
-            user.filter(|_| ok)
-        }
+    let scopes = match &known {
+        None => password_scopes(state, client, email.as_str()),
+        Some(nonce) => vec![Scope::new(
+            device::scope(email.as_str(), nonce),
+            state.settings.max_failures_per_account,
+        )],
     };
+    let user = check_account_within(state, &scopes, email.as_str(), password).await?;
     let Some(user) = user else {
         return Err(AppError::field("form", "errors.bad_credentials"));
     };

@@ -188,14 +188,15 @@ pub async fn add_person(
     )
     .await?;
     if form.send_now {
-        send(&mut tx, state, member, &granted, email.as_str(), grantable).await?;
-        audit(
+        // A person just added has no invitation yet: this sends one and audits it.
+        replace_invitation(
             &mut tx,
+            state,
+            member,
             &granted,
-            &member.actor,
-            "invitation_sent",
             email.as_str(),
-            None,
+            grantable,
+            false,
         )
         .await?;
     }
@@ -581,34 +582,13 @@ async fn replace_invitation(
     role: GrantableRole,
     audit_role: bool,
 ) -> Result<i64, AppError> {
-    let (id, action) = match invitations::lock_unended(&mut *tx, granted.org_id(), email).await? {
-        Some(open) => {
-            // An expired invitation held no seat; a live one keeps its own.
-            if open.expired {
-                take_seats(tx, granted.org_id(), 1).await?;
-            }
-            take_quota(tx, state, granted.org_id(), 1).await?;
-            let invite = invite_of(member, granted, email, role);
-            renew(tx, &state.settings, &invite, open.id).await?;
-            (open.id, "invitation_resent")
-        }
-        None => (
-            send(&mut *tx, state, member, granted, email, role).await?,
-            "invitation_sent",
-        ),
-    };
-    let detail = audit_role.then(|| role.role().code());
-    audit(&mut *tx, granted, &member.actor, action, email, detail).await?;
-    Ok(id)
-}
-
-fn invite_of<'a>(
-    member: &'a Member,
-    granted: &Granted,
-    email: &'a str,
-    role: GrantableRole,
-) -> Invite<'a> {
-    Invite {
+    let open = invitations::lock_unended(&mut *tx, granted.org_id(), email).await?;
+    // A new or expired invitation takes a seat; a live one keeps its own.
+    if open.as_ref().is_none_or(|o| o.expired) {
+        take_seats(tx, granted.org_id(), 1).await?;
+    }
+    take_quota(tx, state, granted.org_id(), 1).await?;
+    let invite = Invite {
         org_id: granted.org_id(),
         org_name: &member.org_name,
         email,
@@ -616,23 +596,20 @@ fn invite_of<'a>(
         inviter_id: granted.user_id(),
         inviter_name: &member.actor.name,
         locale: member.actor.locale,
-    }
-}
-
-/// Sends a new invitation (quota and seats permitting) in the caller's transaction;
-/// returns its id.
-async fn send(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    member: &Member,
-    granted: &Granted,
-    email: &str,
-    role: GrantableRole,
-) -> Result<i64, AppError> {
-    take_seats(tx, granted.org_id(), 1).await?;
-    take_quota(tx, state, granted.org_id(), 1).await?;
-    let invite = invite_of(member, granted, email, role);
-    issue(tx, &state.settings, &invite)
-        .await?
-        .ok_or_else(|| AppError::Conflict("errors.person_already_invited".into()))
+    };
+    let (id, action) = match open {
+        Some(open) => {
+            renew(tx, &state.settings, &invite, open.id).await?;
+            (open.id, "invitation_resent")
+        }
+        None => {
+            let id = issue(tx, &state.settings, &invite)
+                .await?
+                .ok_or_else(|| AppError::Conflict("errors.person_already_invited".into()))?;
+            (id, "invitation_sent")
+        }
+    };
+    let detail = audit_role.then(|| role.role().code());
+    audit(&mut *tx, granted, &member.actor, action, email, detail).await?;
+    Ok(id)
 }
