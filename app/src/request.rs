@@ -196,14 +196,18 @@ pub fn content_security_policy() {
     else {
         return;
     };
-    let policy = format!(
+    if let Ok(value) = HeaderValue::from_str(&content_security_policy_for(&nonce)) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The Content-Security-Policy of a page whose scripts carry `nonce`.
+pub fn content_security_policy_for(nonce: &str) -> String {
+    format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
-    }
+    )
 }
 
 /// Keeps a page out of caches and the back/forward cache: going back shows what the

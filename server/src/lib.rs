@@ -7,6 +7,7 @@ pub mod guard;
 pub mod mailbox_page;
 pub mod mailsink;
 pub mod outbox;
+pub mod page_cache;
 pub mod rest;
 
 use std::net::SocketAddr;
@@ -219,6 +220,10 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
     router
         .fallback(static_file_or_not_found)
         .with_state(ServerState::leptos(&state, &dev_mailbox))
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::default(),
+            page_cache::serve,
+        ))
         .layer(axum::middleware::from_fn(guard::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             site,

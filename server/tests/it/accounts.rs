@@ -9,27 +9,6 @@ use app::error::AppError;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
-async fn sign_up(app: &TestApp, name: &str, email: &str) -> Reply<serde_json::Value> {
-    app.call::<SignUp>(
-        &app.client,
-        &[("name", name), ("email", email), ("password", PASSWORD)],
-    )
-    .await
-}
-
-/// Signs up and confirms the address from the mail; returns the verified email.
-async fn verified_user(app: &TestApp, email: &str) {
-    assert!(sign_up(app, "Ada Lovelace", email).await.result.is_ok());
-    let mail = app.wait_for_mail(email, 1).await;
-    let token = token_of(&link_in(&mail[0]));
-    assert!(
-        app.call::<VerifyEmail>(&app.client, &[("token", &token), ("password", PASSWORD)])
-            .await
-            .result
-            .is_ok()
-    );
-}
-
 #[sqlx::test(migrations = false)]
 async fn sign_up_mails_a_link_that_verifies_the_account_and_then_sign_in_works(pool: PgPool) {
     let app = spawn_app(pool).await;

@@ -187,6 +187,67 @@ async fn many_pages_at_once_all_answer(pool: PgPool) {
     );
 }
 
+/// The public pages a signed-out visitor sees are rendered once per language and then
+/// served from memory. Each copy must still carry a nonce of its own (the one its CSP
+/// names), speak the visitor's language, and never stand in for a signed-in page.
+#[sqlx::test(migrations = false)]
+async fn kept_public_pages_get_their_own_nonce_and_never_stand_in_for_a_signed_in_page(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let visitor = new_client();
+    let mut seen = Vec::new();
+    for path in ["/", "/", "/signin", "/signin", "/signup"] {
+        let res = visitor.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"))
+            .to_owned();
+        let html = res.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path}");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: every script carries the nonce its CSP names"
+        );
+        assert!(!seen.contains(&nonce), "{path}: a nonce was served twice");
+        seen.push(nonce);
+        assert!(!html.contains("Welcome,"), "{path}");
+    }
+    let fr = visitor
+        .get(app.url("/signin"))
+        .header("cookie", "muster_lang=fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fr.contains("Se connecter à Muster"), "the chosen language");
+
+    verified_user(&app, "ada@example.com").await;
+    let (status, home) = app.get(&app.client, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("Welcome, Ada Lovelace"),
+        "the signed-in home, not the kept copy"
+    );
+    let (_, signin) = app.get(&app.client, "/signin").await;
+    assert!(
+        !signin.contains("Se connecter"),
+        "{}",
+        &signin[..200.min(signin.len())]
+    );
+}
+
 /// Bundle files are answered as files while 404 pages render beside them. leptos_axum's
 /// file handler applied the response options of whatever page the thread had rendered
 /// last, and a wasm chunk went out with that page's 404 (the browser then failed to

@@ -469,3 +469,28 @@ pub async fn rest(
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
     )
 }
+
+pub async fn sign_up(app: &TestApp, name: &str, email: &str) -> Reply<serde_json::Value> {
+    app.call::<app::auth::api::SignUp>(
+        &app.client,
+        &[("name", name), ("email", email), ("password", PASSWORD)],
+    )
+    .await
+}
+
+/// Signs up as Ada Lovelace and confirms the address from the mail, which signs
+/// `app.client` in.
+pub async fn verified_user(app: &TestApp, email: &str) {
+    assert!(sign_up(app, "Ada Lovelace", email).await.result.is_ok());
+    let mail = app.wait_for_mail(email, 1).await;
+    let token = token_of(&link_in(&mail[0]));
+    assert!(
+        app.call::<app::auth::api::VerifyEmail>(
+            &app.client,
+            &[("token", &token), ("password", PASSWORD)]
+        )
+        .await
+        .result
+        .is_ok()
+    );
+}
