@@ -25,6 +25,12 @@ pub struct Config {
     #[arg(long, env = "SMTP_URL")]
     pub smtp_url: Option<String>,
 
+    /// SMTP connections used at once. A mail waits several round trips on its
+    /// connection, so more connections send faster, as far as the mail server accepts
+    /// that many from one client.
+    #[arg(long, env = "SMTP_CONNECTIONS", default_value_t = 32)]
+    pub smtp_connections: u32,
+
     /// Sender of every email.
     #[arg(
         long,

@@ -94,12 +94,19 @@ pub async fn launch(
     let dev_mode = config.mode == Mode::Development;
 
     let (mailer, dev_mailbox) = match &config.smtp_url {
-        Some(url) => (Mailer::from_url(url, &config.mail_from)?, None),
+        Some(url) => (
+            Mailer::from_url(url, &config.mail_from, config.smtp_connections)?,
+            None,
+        ),
         None => {
             let (sink_addr, mailbox) = mailsink::start("127.0.0.1:0").await?;
             tracing::info!(%sink_addr, "development mailbox: mail is shown at {base_url}/dev/mailbox");
             (
-                Mailer::from_url(&format!("smtp://{sink_addr}"), &config.mail_from)?,
+                Mailer::from_url(
+                    &format!("smtp://{sink_addr}"),
+                    &config.mail_from,
+                    config.smtp_connections,
+                )?,
                 Some(mailbox),
             )
         }

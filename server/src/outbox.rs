@@ -6,6 +6,7 @@ use std::time::Duration;
 use app::mail::outbox::{self, DueRow};
 use app::mail::seal;
 use app::state::SecretKey;
+use futures::StreamExt;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
@@ -35,15 +36,17 @@ pub struct DueEmail {
     pub attempts: i32,
     pub age_seconds: i64,
 }
-/// Mails claimed per transaction, and sent at once over pooled SMTP connections (each
-/// mail is several round trips, so throughput comes from sending many at once).
-const BATCH: i64 = 256;
-const CONCURRENCY: usize = 32;
+/// Mails claimed per transaction: enough to keep every connection busy for a while.
+fn batch_size(connections: usize) -> i64 {
+    (connections as i64 * 8).max(256)
+}
 
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Mails sent at once, each on its own pooled connection.
+    connections: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,15 +58,17 @@ pub enum MailerError {
 }
 
 impl Mailer {
-    pub fn from_url(smtp_url: &str, from: &str) -> Result<Mailer, MailerError> {
+    pub fn from_url(smtp_url: &str, from: &str, connections: u32) -> Result<Mailer, MailerError> {
+        let connections = connections.max(1);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
             .map_err(MailerError::BadUrl)?
             .timeout(Some(Duration::from_secs(20)))
-            .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
+            .pool_config(PoolConfig::new().max_size(connections))
             .build();
         Ok(Mailer {
             transport,
             from: from.parse().map_err(MailerError::BadFrom)?,
+            connections: connections as usize,
         })
     }
 
@@ -136,31 +141,25 @@ pub async fn run(pool: PgPool, mailer: Mailer, wakeup: Arc<Notify>, key: SecretK
     .await;
 }
 
-/// Splits mails (in queue order) into groups sent at once: at most `CONCURRENCY` each, and
-/// never two for one recipient, so each person still gets their mails in order (e.g.
-/// "Thank you for Activating" before "Welcome to Muster").
-fn waves(due: &[DueEmail]) -> Vec<Vec<&DueEmail>> {
-    let mut rest: Vec<&DueEmail> = due.iter().collect();
-    let mut waves = Vec::new();
-    while !rest.is_empty() {
-        let mut wave = Vec::new();
-        let mut later = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for mail in rest {
-            if wave.len() < CONCURRENCY && seen.insert(mail.recipient.to_lowercase()) {
-                wave.push(mail);
-            } else {
-                seen.insert(mail.recipient.to_lowercase());
-                later.push(mail);
-            }
-        }
-        waves.push(wave);
-        rest = later;
+/// Groups mails (in queue order) by recipient, case-insensitively: each group is sent one
+/// mail after another in queue order, so a person's mails never overtake each other
+/// (an invitation and the resend that replaced it), while different people's groups go
+/// out side by side.
+fn by_recipient(due: &[DueEmail]) -> Vec<Vec<&DueEmail>> {
+    let mut index = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&DueEmail>> = Vec::new();
+    for mail in due {
+        let slot = *index
+            .entry(mail.recipient.to_lowercase())
+            .or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+        groups[slot].push(mail);
     }
-    waves
+    groups
 }
 
-/// Opens a stored mail; `Err` if it was sealed under another key (it cannot be sent).
 fn open(row: DueRow, key: &SecretKey) -> Result<DueEmail, (i64, &'static str)> {
     let (body_text, body_html) = match (&row.body_sealed, row.body_text, row.body_html) {
         (Some(sealed), _, _) => seal::open(key, sealed).ok_or((
@@ -191,7 +190,7 @@ pub async fn drain_once(
     retry: &Retry,
 ) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let rows = outbox::claim_due(&mut *tx, BATCH).await?;
+    let rows = outbox::claim_due(&mut *tx, batch_size(mailer.connections)).await?;
     let claimed = rows.len();
     let mut due = Vec::with_capacity(claimed);
     for row in rows {
@@ -203,11 +202,23 @@ pub async fn drain_once(
             }
         }
     }
-    let mut results = Vec::with_capacity(due.len());
-    for wave in waves(&due) {
-        let outcomes = futures::future::join_all(wave.iter().map(|m| mailer.send(m))).await;
-        results.extend(wave.into_iter().zip(outcomes));
-    }
+    // Every connection busy at all times: a slow mail holds up only its own
+    // recipient's next mail, not a whole wave.
+    let sends: Vec<_> = by_recipient(&due)
+        .into_iter()
+        .map(|group| async move {
+            let mut outcomes = Vec::with_capacity(group.len());
+            for mail in group {
+                outcomes.push((mail, mailer.send(mail).await));
+            }
+            outcomes
+        })
+        .collect();
+    let results: Vec<Vec<(&DueEmail, Result<(), SendError>)>> = futures::stream::iter(sends)
+        .buffer_unordered(mailer.connections)
+        .collect()
+        .await;
+    let results: Vec<_> = results.into_iter().flatten().collect();
     let mut sent = Vec::with_capacity(results.len());
     for (mail, result) in results {
         match result {
@@ -260,14 +271,11 @@ mod tests {
             mail(4, "c@x"),
             mail(5, "a@x"),
         ];
-        let ids: Vec<Vec<i64>> = waves(&due)
+        let ids: Vec<Vec<i64>> = by_recipient(&due)
             .iter()
-            .map(|w| w.iter().map(|m| m.id).collect())
+            .map(|g| g.iter().map(|m| m.id).collect())
             .collect();
-        assert_eq!(ids, vec![vec![1, 2, 4], vec![3], vec![5]]);
-        let many: Vec<DueEmail> = (0..100).map(|i| mail(i, &format!("p{i}@x"))).collect();
-        let sizes: Vec<usize> = waves(&many).iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![32, 32, 32, 4]);
+        assert_eq!(ids, vec![vec![1, 3, 5], vec![2], vec![4]]);
     }
 
     #[test]

@@ -24,7 +24,12 @@ fn unreachable_mailer() -> Mailer {
         .unwrap()
         .local_addr()
         .unwrap();
-    Mailer::from_url(&format!("smtp://{closed}"), "Muster <no-reply@muster.test>").unwrap()
+    Mailer::from_url(
+        &format!("smtp://{closed}"),
+        "Muster <no-reply@muster.test>",
+        32,
+    )
+    .unwrap()
 }
 
 #[sqlx::test]
@@ -51,7 +56,12 @@ async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_bac
         .await
         .unwrap();
     let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
-    let up = Mailer::from_url(&format!("smtp://{sink}"), "Muster <no-reply@muster.test>").unwrap();
+    let up = Mailer::from_url(
+        &format!("smtp://{sink}"),
+        "Muster <no-reply@muster.test>",
+        32,
+    )
+    .unwrap();
     assert_eq!(drain_once(&pool, &up).await.unwrap(), 1);
     let received = mailbox.to("lu@example.com");
     assert_eq!(received.len(), 1);
@@ -116,8 +126,12 @@ async fn two_workers_never_send_the_same_mail(pool: PgPool) {
             .unwrap();
     }
     let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
-    let mailer =
-        Mailer::from_url(&format!("smtp://{sink}"), "Muster <no-reply@muster.test>").unwrap();
+    let mailer = Mailer::from_url(
+        &format!("smtp://{sink}"),
+        "Muster <no-reply@muster.test>",
+        32,
+    )
+    .unwrap();
     let (a, b) = tokio::join!(
         async {
             let mut n = 0;
