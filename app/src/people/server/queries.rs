@@ -292,6 +292,54 @@ pub async fn quota_state(
     Ok((row.used, row.invite_daily_quota))
 }
 
+/// What the People page's admin bar shows, in one round trip: today's invitation use,
+/// the organization's own quota (if any) and the latest Invite All batch.
+pub struct AdminFacts {
+    pub used: i32,
+    pub own_quota: Option<i32>,
+    pub batch: Option<BatchProgressRow>,
+}
+
+pub async fn admin_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<AdminFacts, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT o.invite_daily_quota,
+                  COALESCE((SELECT used FROM invite_quota_usage
+                            WHERE org_id = o.id AND day = (now() AT TIME ZONE 'UTC')::date), 0)
+                      AS "used!",
+                  b.id AS "batch_id?", b.total AS "total?", b.prepared AS "prepared?",
+                  b.left_out_owners AS "left_out_owners?",
+                  (SELECT count(*) FROM outbox_emails e
+                   WHERE e.batch_id = b.id AND e.status = 'sent') AS "sent!",
+                  (SELECT count(*) FROM outbox_emails e
+                   WHERE e.batch_id = b.id AND e.status = 'failed') AS "failed!"
+           FROM organizations o
+           LEFT JOIN LATERAL (
+               SELECT id, total, prepared, left_out_owners FROM invite_batches
+               WHERE org_id = o.id AND total > 0 ORDER BY id DESC LIMIT 1
+           ) b ON true
+           WHERE o.id = $1"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await?;
+    let batch = match (row.batch_id, row.total, row.prepared, row.left_out_owners) {
+        (Some(id), Some(total), Some(prepared), Some(left_out_owners)) => Some(BatchProgressRow {
+            id,
+            total,
+            prepared,
+            sent: row.sent,
+            failed: row.failed,
+            left_out_owners,
+        }),
+        _ => None,
+    };
+    Ok(AdminFacts {
+        used: row.used,
+        own_quota: row.invite_daily_quota,
+        batch,
+    })
+}
+
 pub struct AuditRow {
     pub actor_name: String,
     pub action: String,

@@ -85,10 +85,9 @@ async fn admin_view(
     state: &AppState,
     member: &Member,
 ) -> Result<AdminView, AppError> {
-    let (used, quota) = quota(&mut *db, state, member.org_id).await?;
-    let batch = queries::latest_batch(&mut *db, member.org_id)
-        .await?
-        .map(batch_view);
+    let facts = queries::admin_facts(&mut *db, member.org_id).await?;
+    let (used, batch) = (facts.used, facts.batch.map(batch_view));
+    let quota = daily_quota(state, facts.own_quota);
     Ok(AdminView {
         quota,
         quota_left: (quota - used).max(0),
@@ -115,7 +114,12 @@ async fn quota(
     org_id: i64,
 ) -> Result<(i32, i32), AppError> {
     let (used, own) = queries::quota_state(db, org_id).await?;
-    Ok((used, own.unwrap_or(state.settings.invite_daily_quota)))
+    Ok((used, daily_quota(state, own)))
+}
+
+/// The organization's own daily invitation quota, else the server's.
+fn daily_quota(state: &AppState, own: Option<i32>) -> i32 {
+    own.unwrap_or(state.settings.invite_daily_quota)
 }
 
 /// Takes `n` invitations from today's quota, or refuses with how many are left.
