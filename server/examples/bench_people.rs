@@ -11,7 +11,8 @@
 //!    `invitations` event on the invitee's open event stream (served by a second instance
 //!    on the same database), p50 / p99 over `BENCH_BELL` invitations.
 //!
-//! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 BENCH_BELL=200 ./muster bench`.
+//! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 BENCH_BELL=200
+//! BENCH_SMTP_CONNECTIONS=96 ./muster bench`.
 
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,7 @@ async fn main() {
     server::MIGRATOR.run(&pool).await.unwrap();
     let million = env_size("BENCH_PEOPLE", 1_000_000);
     let batch = env_size("BENCH_INVITE_ALL", 100_000);
+    let smtp_connections = env_size("BENCH_SMTP_CONNECTIONS", 96);
 
     let (sink_addr, sink) = server::mailsink::start("127.0.0.1:0").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -90,6 +92,8 @@ async fn main() {
         &format!("smtp://{sink_addr}"),
         "--invite-daily-quota",
         "1000000",
+        "--smtp-connections",
+        &smtp_connections.to_string(),
     ])
     .unwrap();
     let options = LeptosOptions::builder()
@@ -101,7 +105,12 @@ async fn main() {
         .unwrap();
     let client = reqwest::Client::new();
 
-    println!("People list, organization of {million} people (debug build, HTTP round trips):");
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!("People list, organization of {million} people ({build} build, HTTP round trips):");
     let short = format!("bench-{million}");
     let (org_id, token) = seed_org(&pool, &short, million).await;
     let bench = Bench {
@@ -162,7 +171,9 @@ async fn main() {
     if batch == 0 {
         return;
     }
-    println!("\nInvite All over {batch} people, to a real SMTP sink:");
+    println!(
+        "\nInvite All over {batch} people, to a real SMTP sink over {smtp_connections} connections (SMTP_CONNECTIONS):"
+    );
     let all_short = format!("bench-invite-all-{}", chrono::Utc::now().timestamp());
     let (all_org, token) = seed_org(&pool, &all_short, batch).await;
     let bench = Bench {
