@@ -194,10 +194,17 @@ pub async fn drain_once(
     let claimed = rows.len();
     let mut due = Vec::with_capacity(claimed);
     for row in rows {
+        let (attempts, age_seconds) = (row.attempts + 1, row.age_seconds);
         match open(row, key) {
             Ok(mail) => due.push(mail),
+            // Another server (with the right key) may open it: leave it to them, as a
+            // failed attempt, until the retry horizon.
+            Err((id, why)) if age_seconds < retry.give_up_after.as_secs() as i64 => {
+                tracing::error!(id, why, "outbox: this server cannot open a mail");
+                outbox::mark_attempt_failed(&mut *tx, id, why, backoff_seconds(attempts)).await?;
+            }
             Err((id, why)) => {
-                tracing::error!(id, why, "outbox: mail cannot be opened");
+                tracing::error!(id, why, "outbox: no server opened the mail in time");
                 outbox::give_up(&mut *tx, id, why).await?;
             }
         }

@@ -18,18 +18,23 @@ async fn drain_once(pool: &PgPool, mailer: &Mailer) -> Result<usize, sqlx::Error
     server::outbox::drain_once(pool, mailer, &test_key(), &THREE_DAYS).await
 }
 
+/// A mailer sending to the SMTP server at `addr`.
+fn mailer_to(addr: std::net::SocketAddr) -> Mailer {
+    Mailer::from_url(
+        &format!("smtp://{addr}"),
+        "Muster <no-reply@muster.test>",
+        32,
+    )
+    .unwrap()
+}
+
 /// A mailer pointed at a port nothing listens on: every send fails transiently.
 fn unreachable_mailer() -> Mailer {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    Mailer::from_url(
-        &format!("smtp://{closed}"),
-        "Muster <no-reply@muster.test>",
-        32,
-    )
-    .unwrap()
+    mailer_to(closed)
 }
 
 #[sqlx::test]
@@ -56,12 +61,7 @@ async fn mail_waits_in_the_outbox_while_smtp_is_down_and_goes_out_when_it_is_bac
         .await
         .unwrap();
     let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
-    let up = Mailer::from_url(
-        &format!("smtp://{sink}"),
-        "Muster <no-reply@muster.test>",
-        32,
-    )
-    .unwrap();
+    let up = mailer_to(sink);
     assert_eq!(drain_once(&pool, &up).await.unwrap(), 1);
     let received = mailbox.to("lu@example.com");
     assert_eq!(received.len(), 1);
@@ -126,12 +126,7 @@ async fn two_workers_never_send_the_same_mail(pool: PgPool) {
             .unwrap();
     }
     let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
-    let mailer = Mailer::from_url(
-        &format!("smtp://{sink}"),
-        "Muster <no-reply@muster.test>",
-        32,
-    )
-    .unwrap();
+    let mailer = mailer_to(sink);
     let (a, b) = tokio::join!(
         async {
             let mut n = 0;
@@ -331,5 +326,42 @@ async fn giving_up_on_an_earlier_mail_does_not_end_an_invitation_sent_again(pool
         )
         .await,
         1
+    );
+}
+
+/// A server started with another MUSTER_SECRET_KEY (a misconfigured second instance)
+/// cannot open the mails the others queued. It must leave them for a server that can,
+/// not end them: it used to mark every one of them failed, for good.
+#[sqlx::test]
+async fn a_server_with_another_key_leaves_mail_for_one_that_can_open_it(pool: PgPool) {
+    let mail = templates::verify_email(app::i18n::Locale::En, "Lu", "http://x.test/v?token=1");
+    outbox::enqueue(&pool, &test_key(), "lu@example.com", &mail)
+        .await
+        .unwrap();
+    let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
+    let mailer = mailer_to(sink);
+    let other = app::state::SecretKey(b"another key of at least thirty-two bytes".to_vec());
+    server::outbox::drain_once(&pool, &mailer, &other, &THREE_DAYS)
+        .await
+        .unwrap();
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM outbox_emails")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, "pending",
+        "the mail waits for a server that can open it"
+    );
+    assert!(mailbox.is_empty());
+
+    sqlx::query("UPDATE outbox_emails SET next_attempt_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    drain_once(&pool, &mailer).await.unwrap();
+    assert_eq!(
+        mailbox.to("lu@example.com").len(),
+        1,
+        "and then it is delivered"
     );
 }
