@@ -557,3 +557,32 @@ async fn every_role_sees_only_the_controls_it_may_use_in_two_organizations(pool:
         assert!(!html.contains("acme.test"), "Bob acme{page}: {html}");
     }
 }
+
+/// A stored role is read as a `Role` (`role AS "role: Role"`): a value that is no role's
+/// exact code is an internal error that someone will see, never quietly a VIEWER.
+#[sqlx::test(migrations = false)]
+async fn a_stored_role_that_is_no_role_fails_loudly_never_as_viewer(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let owner = org(&app, "Acme", OWNER, &[("vic@acme.test", "EDITOR")]).await;
+    let fine = app.call::<GetPeople>(&owner, &ACME).await;
+    assert_eq!(fine.status, 200);
+
+    for bad in ["viewer", " EDITOR", "SUPERUSER"] {
+        sqlx::query("ALTER TABLE people DROP CONSTRAINT IF EXISTS people_role_known")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE people SET role = $1 WHERE email = 'vic@acme.test'")
+            .bind(bad)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let reply = app.call::<GetPeople>(&owner, &ACME).await;
+        assert_eq!(reply.status, 500, "{bad:?} is no role");
+        assert!(
+            matches!(reply.result, Err(AppError::Internal)),
+            "{bad:?}: {:?}",
+            reply.result.map(|_| ())
+        );
+    }
+}

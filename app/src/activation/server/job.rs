@@ -172,7 +172,7 @@ async fn step_body(
             let (owner, org) = owner_and_org(db, job, owner_id).await?;
             let locale = Locale::from_code(&owner.locale).unwrap_or_default();
             for invite in queries::list_invites(&mut *db, job.subscription_id).await? {
-                let role = Role::from_code(&invite.role).unwrap_or(Role::Viewer);
+                let role = invite.role;
                 let name = invite.email.split('@').next().unwrap_or_default();
                 invitations::insert_person(
                     &mut *db,

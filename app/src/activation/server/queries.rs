@@ -213,7 +213,7 @@ pub async fn save_step(db: impl PgExecutor<'_>, id: i64, step: &str) -> Result<(
 
 pub struct InviteRow {
     pub email: String,
-    pub role: String,
+    pub role: crate::orgs::types::Role,
 }
 
 pub async fn list_invites(
@@ -222,7 +222,7 @@ pub async fn list_invites(
 ) -> Result<Vec<InviteRow>, sqlx::Error> {
     sqlx::query_as!(
         InviteRow,
-        r#"SELECT email, role FROM activation_invites
+        r#"SELECT email, role AS "role: crate::orgs::types::Role" FROM activation_invites
            WHERE subscription_id = $1 ORDER BY created_at, email"#,
         subscription_id
     )

@@ -220,7 +220,7 @@ pub async fn load(
         .await?
         .into_iter()
         .map(|i| InviteRow {
-            role: Role::from_code(&i.role).unwrap_or(Role::Viewer),
+            role: i.role,
             email: i.email,
         })
         .collect();

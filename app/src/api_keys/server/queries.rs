@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::orgs::types::Role;
+
 pub struct KeyRow {
     pub id: i64,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub prefix: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -18,7 +20,7 @@ pub struct KeyRow {
 pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<KeyRow>, sqlx::Error> {
     sqlx::query_as!(
         KeyRow,
-        r#"SELECT k.id, k.name, k.role, k.prefix, u.name AS created_by, k.created_at, k.last_used_at
+        r#"SELECT k.id, k.name, k.role AS "role: Role", k.prefix, u.name AS created_by, k.created_at, k.last_used_at
            FROM api_keys k JOIN users u ON u.id = k.created_by
            WHERE k.org_id = $1 AND k.revoked_at IS NULL
            ORDER BY k.created_at DESC, k.id DESC"#,
@@ -88,13 +90,13 @@ pub async fn revoke(
 pub struct KeyUseRow {
     pub id: i64,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub org_id: i64,
     pub org_name: String,
     pub region: String,
     pub short_name: String,
     pub creator_id: i64,
-    pub creator_role: String,
+    pub creator_role: Role,
     pub creator_locale: String,
 }
 
@@ -113,8 +115,8 @@ pub async fn authenticate(
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
              AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = k.org_id
                              AND p.user_id = k.created_by AND p.status = 'inactive')
-           RETURNING k.id, k.name, k.role, k.org_id, o.name AS org_name, o.region, o.short_name,
-                     u.id AS creator_id, m.role AS creator_role, u.locale AS creator_locale"#,
+           RETURNING k.id, k.name, k.role AS "role: Role", k.org_id, o.name AS org_name, o.region, o.short_name,
+                     u.id AS creator_id, m.role AS "creator_role: Role", u.locale AS creator_locale"#,
         key_hash
     )
     .fetch_optional(db)

@@ -22,7 +22,7 @@ pub async fn list(state: &AppState, member: &Member) -> Result<Vec<ApiKeyView>, 
         .into_iter()
         .map(|k| ApiKeyView {
             id: k.id,
-            role: Role::from_code(&k.role).unwrap_or(Role::Viewer),
+            role: k.role,
             prefix: format!("{}…", k.prefix),
             created_by: k.created_by,
             created_on: k.created_at.format("%Y-%m-%d").to_string(),
@@ -156,8 +156,7 @@ pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member,
     let row = queries::authenticate(&state.pool, &tokens::hash(key))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let role = Role::from_code(&row.role).unwrap_or(Role::Viewer);
-    let creator = Role::from_code(&row.creator_role).unwrap_or(Role::Viewer);
+    let (role, creator) = (row.role, row.creator_role);
     Ok(Member {
         org_id: row.org_id,
         org_name: row.org_name,

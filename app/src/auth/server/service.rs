@@ -341,8 +341,7 @@ pub async fn current_user(
             .into_iter()
             .map(|p| crate::notifications::types::PendingInvitation {
                 id: p.id,
-                role: crate::orgs::types::Role::from_code(&p.role)
-                    .unwrap_or(crate::orgs::types::Role::Viewer),
+                role: p.role,
                 org_name: p.org_name,
                 inviter: p.inviter,
                 expires: p.expires_at.format("%Y-%m-%d").to_string(),

@@ -7,7 +7,7 @@ pub struct InvitationRow {
     pub id: i64,
     pub org_id: i64,
     pub email: String,
-    pub role: String,
+    pub role: crate::orgs::types::Role,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -26,7 +26,7 @@ pub async fn find_by_token(
         InvitationRow,
         // The invitation whose link this is, or was until it was sent again (then
         // `replaced_at` says when).
-        r#"SELECT i.id, i.org_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
+        r#"SELECT i.id, i.org_id, i.email, i.role AS "role: crate::orgs::types::Role", i.expires_at, i.accepted_at, i.revoked_at,
                   COALESCE(l.replaced_at, i.replaced_at) AS replaced_at,
                   o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
            FROM invitations i
@@ -56,12 +56,12 @@ pub async fn mark_accepted(
     db: impl PgExecutor<'_>,
     id: i64,
     token_hash: Option<&[u8]>,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<crate::orgs::types::Role>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"UPDATE invitations SET accepted_at = now()
            WHERE id = $1 AND ($2::bytea IS NULL OR token_hash = $2)
              AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-           RETURNING role"#,
+           RETURNING role AS "role: crate::orgs::types::Role""#,
         id,
         token_hash
     )

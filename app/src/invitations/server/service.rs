@@ -160,7 +160,7 @@ pub async fn view(state: &AppState, token: &str) -> Result<InvitationView, AppEr
         .is_some();
     Ok(InvitationView {
         state: state_of(&row),
-        role: Role::from_code(&row.role).unwrap_or(Role::Viewer),
+        role: row.role,
         org_home: org_home(&row.region, &row.short_name),
         org_name: row.org_name,
         inviter: row.inviter,
@@ -241,8 +241,6 @@ pub async fn accept(
         (None, None) => return Err(AppError::internal("no account to join with")),
     };
     users::mark_email_verified(&mut *tx, user_id).await?;
-    let role = Role::from_code(&role)
-        .ok_or_else(|| AppError::internal(format!("invitation {} has role {role:?}", row.id)))?;
     orgs::insert_membership(&mut *tx, row.org_id, user_id, role.code()).await?;
     let name = users::find_user_by_id(&mut *tx, user_id)
         .await?

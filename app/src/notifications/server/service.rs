@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::invitations::server::queries as invitations;
 use crate::notifications::types::{Notifications, PendingInvitation};
 use crate::orgs::server::queries as orgs;
-use crate::orgs::types::{Role, org_home};
+use crate::orgs::types::org_home;
 use crate::people::server::queries::audit;
 use crate::state::AppState;
 
@@ -18,7 +18,7 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Notifications,
             .into_iter()
             .map(|r| PendingInvitation {
                 id: r.id,
-                role: Role::from_code(&r.role).unwrap_or(Role::Viewer),
+                role: r.role,
                 org_name: r.org_name,
                 inviter: r.inviter,
                 expires: r.expires_at.format("%Y-%m-%d").to_string(),
@@ -47,8 +47,6 @@ pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<Strin
     let role = invitations::mark_accepted(&mut *tx, row.id, None)
         .await?
         .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
-    let role = Role::from_code(&role)
-        .ok_or_else(|| AppError::internal(format!("invitation {} has role {role:?}", row.id)))?;
     orgs::insert_membership(&mut *tx, row.org_id, user.id, role.code()).await?;
     invitations::link_person(&mut *tx, row.org_id, &row.email, user.id, &user.name).await?;
     audit(

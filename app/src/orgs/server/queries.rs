@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::orgs::types::Role;
+
 /// One of the signed-in person's active organizations, as `auth::server::queries::identity`
 /// returns it.
 #[derive(serde::Deserialize)]
@@ -12,7 +14,7 @@ pub struct MembershipRow {
     pub name: String,
     pub short_name: String,
     pub region: String,
-    pub role: String,
+    pub role: Role,
 }
 
 pub struct OrgRow {
@@ -99,7 +101,7 @@ pub struct MemberRow {
     pub id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub joined_at: DateTime<Utc>,
 }
@@ -113,7 +115,7 @@ pub async fn members(
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
     sqlx::query_as!(
         MemberRow,
-        r#"SELECT p.id, u.name, u.email, m.role, p.status = 'active' AS "active!",
+        r#"SELECT p.id, u.name, u.email, m.role AS "role: Role", p.status = 'active' AS "active!",
                   m.created_at AS joined_at
            FROM memberships m JOIN users u ON u.id = m.user_id
            JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
@@ -130,7 +132,7 @@ pub async fn members(
 pub struct InvitationRow {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub sent_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
 }
@@ -141,7 +143,7 @@ pub async fn open_invitations(
 ) -> Result<Vec<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, role, sent_at, expires_at FROM invitations
+        r#"SELECT id, email, role AS "role: Role", sent_at, expires_at FROM invitations
            WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
            ORDER BY created_at DESC, email
            LIMIT 200"#,
@@ -160,7 +162,7 @@ pub async fn open_invitation(
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, role, sent_at, expires_at FROM invitations
+        r#"SELECT id, email, role AS "role: Role", sent_at, expires_at FROM invitations
            WHERE org_id = $1 AND (id = $2 OR email = $3)
              AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()"#,
         org_id,

@@ -4,17 +4,13 @@ use super::access::Member;
 use super::queries;
 use crate::error::AppError;
 use crate::orgs::permissions::{Decision, Denial, Permission};
-use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings, Role};
+use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings};
 use crate::state::AppState;
-
-fn role(code: &str) -> Role {
-    Role::from_code(code).unwrap_or(Role::Viewer)
-}
 
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {
         org_id: m.org_id,
-        role: role(&m.role),
+        role: m.role,
         name: m.name,
         short_name: m.short_name,
         region: m.region,
@@ -52,7 +48,7 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
 fn invitation_row(i: queries::InvitationRow) -> InvitationRow {
     InvitationRow {
         id: i.id,
-        role: role(&i.role),
+        role: i.role,
         email: i.email,
         sent_at: i.sent_at.map(rfc3339),
         expires_at: rfc3339(i.expires_at),
@@ -70,7 +66,7 @@ pub async fn members(
         .into_iter()
         .map(|m| MemberRow {
             id: m.id,
-            role: role(&m.role),
+            role: m.role,
             name: m.name,
             email: m.email,
             active: m.active,

@@ -9,7 +9,6 @@ use crate::auth::server::tokens;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
 use crate::mail::seal;
-use crate::orgs::types::Role;
 use crate::state::AppState;
 
 /// People prepared per transaction.
@@ -45,17 +44,14 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     for person in &people {
         let token = tokens::generate();
         emails.push(person.email.clone());
-        roles.push(person.role.clone());
+        roles.push(person.role.code().to_owned());
         hashes.push(token.hash);
         let locale = person
             .locale
             .as_deref()
             .and_then(Locale::from_code)
             .unwrap_or(inviter_locale);
-        links.insert(
-            person.email.clone(),
-            (token.plain, person.role.clone(), locale),
-        );
+        links.insert(person.email.clone(), (token.plain, person.role, locale));
     }
     let invited = queries::insert_invitations(
         &mut *tx,
@@ -72,7 +68,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         let Some((token, role, locale)) = links.get(&email) else {
             continue;
         };
-        let role = Role::from_code(role).unwrap_or(Role::Viewer);
+        let role = *role;
         let mail = invitation_mail(
             &state.settings,
             *locale,

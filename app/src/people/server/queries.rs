@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
+use crate::orgs::types::Role;
 use crate::people::types::{ListQuery, SortKey};
 
 #[derive(sqlx::FromRow)]
@@ -10,7 +11,7 @@ pub struct PersonRow {
     pub id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub welcome_sent_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -101,7 +102,7 @@ pub struct PersonForAction {
     pub id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub user_id: Option<i64>,
     pub welcome_sent_at: Option<DateTime<Utc>>,
@@ -149,7 +150,7 @@ pub async fn lock_person(
 ) -> Result<Option<PersonForAction>, sqlx::Error> {
     sqlx::query_as!(
         PersonForAction,
-        r#"SELECT p.id, p.name, p.email, p.role, p.status, p.user_id, p.welcome_sent_at,
+        r#"SELECT p.id, p.name, p.email, p.role AS "role: Role", p.status, p.user_id, p.welcome_sent_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS "member!"
            FROM people p WHERE p.org_id = $1 AND p.id = $2 FOR UPDATE"#,
@@ -512,7 +513,7 @@ pub async fn claim_open_batch(db: impl PgExecutor<'_>) -> Result<Option<BatchRow
 pub struct BatchPerson {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     /// Set when someone invited this person by hand meanwhile: skipped.
     pub welcome_sent_at: Option<DateTime<Utc>>,
     /// The language of the person's account, if they have one: their mail is written in it.
@@ -528,7 +529,7 @@ pub async fn batch_chunk(
 ) -> Result<Vec<BatchPerson>, sqlx::Error> {
     sqlx::query_as!(
         BatchPerson,
-        r#"SELECT p.id, p.email, p.role, p.welcome_sent_at, u.locale AS "locale?"
+        r#"SELECT p.id, p.email, p.role AS "role: Role", p.welcome_sent_at, u.locale AS "locale?"
            FROM invite_batch_people b JOIN people p ON p.id = b.person_id
            LEFT JOIN users u ON u.email = p.email
            WHERE b.batch_id = $1 AND b.person_id > $2

@@ -46,7 +46,7 @@ pub async fn page(
                 _ => InvitationStatus::NotInvited,
             },
             id: p.id,
-            role: Role::from_code(&p.role).unwrap_or(Role::Viewer),
+            role: p.role,
             active: p.status == "active",
             welcome_sent: p.welcome_sent_at.map(|t| t.format("%Y-%m-%d").to_string()),
             name: p.name,
@@ -263,7 +263,7 @@ pub async fn invite_member(
         // The state of things, not a typo: 409, as for Send Invite.
         return Err(AppError::Conflict("errors.person_already_member".into()));
     }
-    let old_role = Role::from_code(&person.role).unwrap_or(Role::Viewer);
+    let old_role = person.role;
     if old_role != *role {
         granted.may_grant(old_role)?;
         queries::set_role(&mut tx, granted.org_id(), &person, role.code()).await?;
@@ -330,7 +330,7 @@ pub async fn send_invite(
         ]));
     }
     // Resending (or reactivating by inviting) an OWNER-role person needs an OWNER too.
-    let role = granted.may_grant(person_role(&person)?)?;
+    let role = granted.may_grant(person.role)?;
     let invitation =
         replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
     if person.status == "inactive" {
@@ -386,7 +386,7 @@ pub async fn set_active(
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
-    granted.may_grant(person_role(&person)?)?;
+    granted.may_grant(person.role)?;
     if !active && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
@@ -425,7 +425,7 @@ pub async fn change_role(
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
-    let old_role = person_role(&person)?;
+    let old_role = person.role;
     if old_role == new_role {
         return Ok(());
     }
@@ -543,13 +543,6 @@ pub async fn audit_log(state: &AppState, member: &Member) -> Result<AuditPage, A
         org_name: member.org_name.clone(),
         org_home: member.home(),
         events,
-    })
-}
-
-/// The person's stored role; a value that is no role is an internal error, never VIEWER.
-fn person_role(person: &PersonForAction) -> Result<Role, AppError> {
-    Role::from_code(&person.role).ok_or_else(|| {
-        AppError::internal(format!("person {} has role {:?}", person.id, person.role))
     })
 }
 
