@@ -212,6 +212,20 @@ async fn main() {
         if delivered >= batch {
             break;
         }
+        let (failed,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM outbox_emails e JOIN invite_batches b ON b.id = e.batch_id
+             WHERE b.org_id = $1 AND e.status = 'failed'",
+        )
+        .bind(all_org)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if failed > 0 {
+            println!(
+                "  {failed} mails failed ({delivered} delivered): see outbox_emails.last_error"
+            );
+            std::process::exit(1);
+        }
         if started.elapsed() > Duration::from_secs(1800) {
             println!("  gave up after 30 minutes with {delivered} mails delivered");
             return;
