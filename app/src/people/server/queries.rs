@@ -293,8 +293,9 @@ pub async fn quota_state(
     Ok((row.used, row.invite_daily_quota))
 }
 
-/// What the People page's admin bar shows, in one round trip: today's invitation use,
-/// the organization's own quota (if any) and the latest Invite All batch.
+/// What the People page's admin bar and the Invite All progress show, in one round trip:
+/// today's invitation use, the organization's own quota (if any) and the latest Invite
+/// All batch with its sent and failed mails.
 pub struct AdminFacts {
     pub used: i32,
     pub own_quota: Option<i32>,
@@ -657,25 +658,5 @@ pub async fn count_never_invited_owners(
         org_id
     )
     .fetch_one(db)
-    .await
-}
-
-/// The organization's latest Invite All and how many of its mails have gone out.
-pub async fn latest_batch(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-) -> Result<Option<BatchProgressRow>, sqlx::Error> {
-    sqlx::query_as!(
-        BatchProgressRow,
-        r#"SELECT b.id, b.total, b.prepared, b.left_out_owners,
-                  (SELECT count(*) FROM outbox_emails e
-                   WHERE e.batch_id = b.id AND e.status = 'sent') AS "sent!",
-                  (SELECT count(*) FROM outbox_emails e
-                   WHERE e.batch_id = b.id AND e.status = 'failed') AS "failed!"
-           FROM invite_batches b WHERE b.org_id = $1 AND b.total > 0
-           ORDER BY b.id DESC LIMIT 1"#,
-        org_id
-    )
-    .fetch_optional(db)
     .await
 }

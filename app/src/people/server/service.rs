@@ -506,8 +506,9 @@ pub async fn invite_all_progress(
     member: &Member,
 ) -> Result<Option<BatchProgress>, AppError> {
     let granted = member.require(state, Permission::Invite).await?;
-    Ok(queries::latest_batch(&state.pool, granted.org_id())
+    Ok(queries::admin_facts(&state.pool, granted.org_id())
         .await?
+        .batch
         .map(batch_view))
 }
 
