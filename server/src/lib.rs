@@ -9,6 +9,7 @@ pub mod mailsink;
 pub mod outbox;
 pub mod page_cache;
 pub mod rest;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

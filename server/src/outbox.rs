@@ -7,12 +7,13 @@ use app::mail::outbox::{self, DueRow};
 use app::mail::seal;
 use app::state::SecretKey;
 use futures::StreamExt;
+use lettre::Message;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use tokio::sync::Notify;
+
+use crate::smtp::{self, Failure as SendError};
 
 /// The longest wait between two attempts: mail servers retry for days, every half hour
 /// at most, and so does the outbox.
@@ -43,7 +44,7 @@ fn batch_size(connections: usize) -> i64 {
 
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Arc<smtp::Pool>,
     from: Mailbox,
     /// Mails sent at once, each on its own pooled connection.
     connections: usize,
@@ -52,7 +53,7 @@ pub struct Mailer {
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
     #[error("SMTP_URL is not valid: {0}")]
-    BadUrl(lettre::transport::smtp::Error),
+    BadUrl(String),
     #[error("MAIL_FROM is not a valid sender: {0}")]
     BadFrom(lettre::address::AddressError),
 }
@@ -60,13 +61,9 @@ pub enum MailerError {
 impl Mailer {
     pub fn from_url(smtp_url: &str, from: &str, connections: u32) -> Result<Mailer, MailerError> {
         let connections = connections.max(1);
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(MailerError::BadUrl)?
-            .timeout(Some(Duration::from_secs(20)))
-            .pool_config(PoolConfig::new().max_size(connections))
-            .build();
+        let endpoint = smtp::Endpoint::parse(smtp_url).map_err(MailerError::BadUrl)?;
         Ok(Mailer {
-            transport,
+            transport: Arc::new(smtp::Pool::new(endpoint)),
             from: from.parse().map_err(MailerError::BadFrom)?,
             connections: connections as usize,
         })
@@ -95,11 +92,9 @@ impl Mailer {
                 mail.body_html.clone(),
             ))
             .map_err(|e| SendError::Permanent(e.to_string()))?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
-        }
+        self.transport
+            .send(message.envelope(), &message.formatted())
+            .await
     }
 }
 
@@ -119,11 +114,6 @@ impl Header for ContentLanguage {
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), self.0.clone())
     }
-}
-
-enum SendError {
-    Transient(String),
-    Permanent(String),
 }
 
 /// Seconds before retry number `attempts` (1-based): 5 s, 10 s, 20 s, ... at most

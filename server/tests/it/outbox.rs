@@ -365,3 +365,75 @@ async fn a_server_with_another_key_leaves_mail_for_one_that_can_open_it(pool: Pg
         "and then it is delivered"
     );
 }
+
+/// A TCP relay in front of a mail server that can hang up every open connection, as mail
+/// servers do with clients that sat idle (Postfix after 300 s).
+struct HangingUpRelay {
+    addr: std::net::SocketAddr,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl HangingUpRelay {
+    async fn to(server: std::net::SocketAddr) -> HangingUpRelay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let open = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    let mut upstream = tokio::net::TcpStream::connect(server).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+                open.lock().unwrap().push(relay);
+            }
+        });
+        HangingUpRelay { addr, connections }
+    }
+
+    /// Closes every open connection, on both sides.
+    async fn hang_up(&self) {
+        let open: Vec<_> = self.connections.lock().unwrap().drain(..).collect();
+        assert!(!open.is_empty(), "the mailer kept no connection open");
+        for relay in open {
+            relay.abort();
+            let _ = relay.await;
+        }
+    }
+}
+
+#[sqlx::test]
+async fn a_kept_connection_the_mail_server_closed_is_replaced_and_the_mail_goes_out_at_once(
+    pool: PgPool,
+) {
+    let (sink, mailbox) = mailsink::start("127.0.0.1:0").await.unwrap();
+    let relay = HangingUpRelay::to(sink).await;
+    let mailer = mailer_to(relay.addr);
+    let first = templates::verify_email(app::i18n::Locale::En, "Lu", "http://x.test/v?token=1");
+    outbox::enqueue(&pool, &test_key(), "lu@example.com", &first)
+        .await
+        .unwrap();
+    assert_eq!(drain_once(&pool, &mailer).await.unwrap(), 1);
+    assert_eq!(mailbox.to("lu@example.com").len(), 1);
+
+    // The mail server hangs up the connection the mailer kept for the next mail.
+    relay.hang_up().await;
+    let second = templates::verify_email(app::i18n::Locale::En, "Bo", "http://x.test/v?token=2");
+    outbox::enqueue(&pool, &test_key(), "bo@example.com", &second)
+        .await
+        .unwrap();
+    assert_eq!(drain_once(&pool, &mailer).await.unwrap(), 1);
+
+    assert_eq!(
+        mailbox.to("bo@example.com").len(),
+        1,
+        "the mail went out on a new connection, not 5 seconds later on a retry"
+    );
+    let (status, attempts): (String, i32) = sqlx::query_as(
+        "SELECT status, attempts FROM outbox_emails WHERE recipient = 'bo@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts), ("sent", 1));
+}
