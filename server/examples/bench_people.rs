@@ -12,7 +12,7 @@
 //!    on the same database), p50 / p99 over `BENCH_BELL` invitations.
 //!
 //! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 BENCH_BELL=200
-//! BENCH_SMTP_CONNECTIONS=96 ./muster bench`.
+//! BENCH_SMTP_CONNECTIONS=32 ./muster bench`.
 
 use std::time::{Duration, Instant};
 
@@ -79,7 +79,7 @@ async fn main() {
     server::MIGRATOR.run(&pool).await.unwrap();
     let million = env_size("BENCH_PEOPLE", 1_000_000);
     let batch = env_size("BENCH_INVITE_ALL", 100_000);
-    let smtp_connections = env_size("BENCH_SMTP_CONNECTIONS", 96);
+    let smtp_connections = env_size("BENCH_SMTP_CONNECTIONS", 32);
 
     let (sink_addr, sink) = server::mailsink::start("127.0.0.1:0").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
