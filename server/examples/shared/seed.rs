@@ -16,8 +16,8 @@ pub fn env_size(name: &str, default: i64) -> i64 {
 /// returned with a session token for the owner. Reuses it if it is already there.
 pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) {
     let existing: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT o.id, m.user_id FROM organizations o
-         JOIN memberships m ON m.org_id = o.id AND m.role = 'OWNER'
+        "SELECT o.id, p.user_id FROM organizations o
+         JOIN people p ON p.org_id = o.id AND p.role = 'OWNER' AND p.user_id IS NOT NULL
          WHERE o.region = 'eu-central-1' AND o.short_name = $1",
     )
     .bind(short)
@@ -50,7 +50,7 @@ pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) 
             .fetch_one(&mut *tx)
             .await
             .unwrap();
-            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')")
+            sqlx::query("INSERT INTO memberships (org_id, user_id) VALUES ($1, $2)")
                 .bind(org_id)
                 .bind(owner_id)
                 .execute(&mut *tx)

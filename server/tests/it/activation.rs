@@ -191,7 +191,7 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
         )
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'it@acme.test' AND m.role = 'OWNER'").await,
+        app.count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id WHERE u.email = 'it@acme.test' AND p.role = 'OWNER'").await,
         1
     );
     assert_eq!(app.count("SELECT count(*) FROM org_features").await, 2);
@@ -204,7 +204,7 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
         "a trial is recorded as not billed"
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM invitations WHERE email = 'bob@acme.test' AND role = 'EDITOR' AND expires_at BETWEEN now() + interval '29 days 23 hours' AND now() + interval '30 days'").await,
+        app.count("SELECT count(*) FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email WHERE i.email = 'bob@acme.test' AND p.role = 'EDITOR' AND i.expires_at BETWEEN now() + interval '29 days 23 hours' AND now() + interval '30 days'").await,
         1
     );
 
@@ -547,7 +547,8 @@ async fn the_contacts_existing_account_owns_a_new_organization_without_a_second_
     assert_eq!(
         app.count(
             "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
-             WHERE u.email = 'ada@acme.test' AND m.role = 'OWNER'"
+             JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+             WHERE u.email = 'ada@acme.test' AND p.role = 'OWNER'"
         )
         .await,
         1

@@ -8,6 +8,7 @@ mod activation;
 mod faults;
 mod invitations;
 mod joining;
+mod migrations;
 mod notifications;
 mod outbox;
 mod pages;

@@ -1046,7 +1046,8 @@ async fn the_wizard_never_says_whether_an_address_has_an_account(pool: PgPool) {
         app.count(
             "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id
              JOIN organizations o ON o.id = m.org_id
-             WHERE u.email = 'ada@acme.test' AND o.short_name = 'gamma' AND m.role = 'OWNER'"
+             JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+             WHERE u.email = 'ada@acme.test' AND o.short_name = 'gamma' AND p.role = 'OWNER'"
         )
         .await,
         1

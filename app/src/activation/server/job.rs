@@ -133,16 +133,10 @@ async fn step_body(
         };
         queries::insert_org(&mut *db, &org).await?;
         let org_id = org_id(db, job).await?;
-        crate::orgs::server::queries::insert_membership(
-            &mut *db,
-            org_id,
-            owner_id,
-            Role::Owner.code(),
-        )
-        .await?;
         let owner = users::find_user_by_id(&mut *db, owner_id)
             .await?
             .ok_or(StepError::Missing("its owner"))?;
+        // The person record holds the role; the membership says they joined.
         invitations::insert_person(
             &mut *db,
             org_id,
@@ -153,6 +147,7 @@ async fn step_body(
             None,
         )
         .await?;
+        crate::orgs::server::queries::insert_membership(&mut *db, org_id, owner_id).await?;
         return Ok(());
     }
 

@@ -109,14 +109,13 @@ pub async fn authenticate(
     sqlx::query_as!(
         KeyUseRow,
         r#"UPDATE api_keys k SET last_used_at = now()
-           FROM organizations o, memberships m, users u
+           FROM organizations o, memberships m, users u, people p
            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
              AND o.id = k.org_id AND o.status = 'active'
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
-             AND NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = k.org_id
-                             AND p.user_id = k.created_by AND p.status = 'inactive')
+             AND p.org_id = k.org_id AND p.user_id = k.created_by AND p.status = 'active'
            RETURNING k.id, k.name, k.role AS "role: Role", k.org_id, o.name AS org_name, o.region, o.short_name,
-                     u.id AS creator_id, m.role AS "creator_role: Role", u.locale AS creator_locale"#,
+                     u.id AS creator_id, p.role AS "creator_role: Role", u.locale AS creator_locale"#,
         key_hash
     )
     .fetch_optional(db)

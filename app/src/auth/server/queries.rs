@@ -197,20 +197,19 @@ pub async fn identity(
         r#"SELECT u.id, u.email, u.name, u.locale,
                   (SELECT COALESCE(json_agg(json_build_object(
                               'org_id', o.id, 'name', o.name, 'short_name', o.short_name,
-                              'region', o.region, 'role', m.role)
+                              'region', o.region, 'role', p.role)
                               ORDER BY lower(o.name), o.region), '[]'::json)
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
-                   WHERE m.user_id = u.id AND o.status = 'active'
-                     AND NOT EXISTS (SELECT 1 FROM people p
-                                     WHERE p.org_id = o.id AND p.user_id = u.id
-                                       AND p.status = 'inactive'))
+                   JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+                   WHERE m.user_id = u.id AND o.status = 'active' AND p.status = 'active')
                       AS "orgs!: Orgs",
                   (SELECT COALESCE(json_agg(json_build_object(
-                              'id', i.id, 'role', i.role, 'org_name', o.name,
+                              'id', i.id, 'role', p.role, 'org_name', o.name,
                               'inviter', inviter.name, 'expires_at', i.expires_at)
                               ORDER BY i.created_at DESC), '[]'::json)
                    FROM invitations i
                    JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
+                   JOIN people p ON p.org_id = i.org_id AND p.email = i.email
                    LEFT JOIN users inviter ON inviter.id = i.invited_by
                    WHERE i.email = u.email AND u.email_verified_at IS NOT NULL
                      AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()

@@ -26,11 +26,12 @@ pub async fn find_by_token(
         InvitationRow,
         // The invitation whose link this is, or was until it was sent again (then
         // `replaced_at` says when).
-        r#"SELECT i.id, i.org_id, i.email, i.role AS "role: crate::orgs::types::Role", i.expires_at, i.accepted_at, i.revoked_at,
+        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::orgs::types::Role", i.expires_at, i.accepted_at, i.revoked_at,
                   COALESCE(l.replaced_at, i.replaced_at) AS replaced_at,
                   o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
            FROM invitations i
            JOIN organizations o ON o.id = i.org_id
+           JOIN people p ON p.org_id = i.org_id AND p.email = i.email
            LEFT JOIN users u ON u.id = i.invited_by
            LEFT JOIN invitation_old_links l ON l.token_hash = $1 AND l.invitation_id = i.id
            WHERE i.token_hash = $1 OR l.token_hash IS NOT NULL"#,
@@ -48,20 +49,21 @@ pub async fn lock(db: impl PgExecutor<'_>, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Marks the invitation accepted and returns its role as it is now (read under the same
-/// row lock, so a role change made meanwhile is not lost); `None` if it was accepted,
-/// revoked, expired or, when accepted by link, sent again (`token_hash` is no longer
-/// its link) meanwhile. The bell accepts by id (`None`).
+/// Marks the invitation accepted and returns the role its person has (the person record
+/// owns it); `None` if it was accepted, revoked, expired or, when accepted by link, sent
+/// again (`token_hash` is no longer its link) meanwhile. The bell accepts by id (`None`).
 pub async fn mark_accepted(
     db: impl PgExecutor<'_>,
     id: i64,
     token_hash: Option<&[u8]>,
 ) -> Result<Option<crate::orgs::types::Role>, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"UPDATE invitations SET accepted_at = now()
-           WHERE id = $1 AND ($2::bytea IS NULL OR token_hash = $2)
-             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-           RETURNING role AS "role: crate::orgs::types::Role""#,
+        r#"UPDATE invitations i SET accepted_at = now()
+           FROM people p
+           WHERE i.id = $1 AND ($2::bytea IS NULL OR i.token_hash = $2)
+             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+             AND p.org_id = i.org_id AND p.email = i.email
+           RETURNING p.role AS "role: crate::orgs::types::Role""#,
         id,
         token_hash
     )
@@ -75,19 +77,17 @@ pub async fn insert_invitation(
     db: impl PgExecutor<'_>,
     org_id: i64,
     email: &str,
-    role: &str,
     token_hash: &[u8],
     invited_by: i64,
     valid_days: i32,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(days => $6))
+        r#"INSERT INTO invitations (org_id, email, token_hash, invited_by, sent_at, expires_at)
+           VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))
            ON CONFLICT DO NOTHING
            RETURNING id"#,
         org_id,
         email,
-        role,
         token_hash,
         invited_by,
         valid_days
@@ -121,12 +121,11 @@ pub async fn lock_unended(
 }
 
 /// Sends an invitation again in place: its current link is kept as an old link (which
-/// then says it was replaced), and it gets `token_hash`, `role` and `valid_days` more.
+/// then says it was replaced), and it gets `token_hash` and `valid_days` more.
 pub async fn renew_invitation(
     db: impl PgExecutor<'_>,
     id: i64,
     token_hash: &[u8],
-    role: &str,
     invited_by: i64,
     valid_days: i32,
 ) -> Result<(), sqlx::Error> {
@@ -136,12 +135,11 @@ pub async fn renew_invitation(
                SELECT token_hash, id FROM invitations WHERE id = $1
            )
            UPDATE invitations
-           SET token_hash = $2, role = $3, invited_by = $4, sent_at = now(),
-               expires_at = now() + make_interval(days => $5)
+           SET token_hash = $2, invited_by = $3, sent_at = now(),
+               expires_at = now() + make_interval(days => $4)
            WHERE id = $1"#,
         id,
         token_hash,
-        role,
         invited_by,
         valid_days
     )

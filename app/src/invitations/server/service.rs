@@ -41,7 +41,6 @@ pub async fn issue(
         &mut *db,
         invite.org_id,
         invite.email,
-        invite.role.code(),
         &token.hash,
         invite.inviter_id,
         INVITATION_DAYS,
@@ -54,7 +53,7 @@ pub async fn issue(
 }
 
 /// Sends the invitation `invitation_id` (not accepted or revoked) again, in the caller's
-/// transaction: same id, a new link valid `INVITATION_DAYS`, `invite`'s role and inviter.
+/// transaction: same id, a new link valid `INVITATION_DAYS`, `invite`'s inviter.
 /// Its earlier links stop working and say it was sent again.
 pub async fn renew(
     db: &mut sqlx::PgConnection,
@@ -67,7 +66,6 @@ pub async fn renew(
         &mut *db,
         invitation_id,
         &token.hash,
-        invite.role.code(),
         invite.inviter_id,
         INVITATION_DAYS,
     )
@@ -224,7 +222,7 @@ pub async fn accept(
 
     let mut tx = state.pool.begin().await?;
     queries::lock(&mut *tx, row.id).await?;
-    let Some(role) = queries::mark_accepted(&mut *tx, row.id, Some(&tokens::hash(token))).await?
+    let Some(_role) = queries::mark_accepted(&mut *tx, row.id, Some(&tokens::hash(token))).await?
     else {
         // Accepted, revoked or sent again while the password was being checked.
         let now = find(state, token).await.map(|r| state_of(&r));
@@ -241,7 +239,7 @@ pub async fn accept(
         (None, None) => return Err(AppError::internal("no account to join with")),
     };
     users::mark_email_verified(&mut *tx, user_id).await?;
-    orgs::insert_membership(&mut *tx, row.org_id, user_id, role.code()).await?;
+    orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;
     let name = users::find_user_by_id(&mut *tx, user_id)
         .await?
         .map(|u| u.name)

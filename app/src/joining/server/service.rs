@@ -302,7 +302,7 @@ pub async fn confirm(
     crate::orgs::server::access::take_seats(&mut tx, row.org_id, 1).await?;
     users::mark_email_verified(&mut *tx, user_id).await?;
     let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
-    orgs::insert_membership(&mut *tx, row.org_id, user_id, &role).await?;
+    orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;
     queries::mark_confirmed(&mut *tx, row.id).await?;
     audit(
         &mut *tx,

@@ -24,12 +24,13 @@ pub async fn pending(
 ) -> Result<Vec<PendingRow>, sqlx::Error> {
     sqlx::query_as!(
         PendingRow,
-        r#"SELECT i.id, i.org_id, i.email, i.role AS "role: crate::orgs::types::Role", i.expires_at,
+        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::orgs::types::Role", i.expires_at,
                   o.name AS org_name, o.region, o.short_name, inviter.name AS "inviter?"
            FROM users u
            JOIN invitations i ON i.email = u.email
                 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
            JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
+           JOIN people p ON p.org_id = i.org_id AND p.email = i.email
            LEFT JOIN users inviter ON inviter.id = i.invited_by
            WHERE u.id = $1 AND u.email_verified_at IS NOT NULL
              AND ($2::bigint IS NULL OR i.id = $2)

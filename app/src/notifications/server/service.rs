@@ -47,7 +47,7 @@ pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<Strin
     let role = invitations::mark_accepted(&mut *tx, row.id, None)
         .await?
         .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
-    orgs::insert_membership(&mut *tx, row.org_id, user.id, role.code()).await?;
+    orgs::insert_membership(&mut *tx, row.org_id, user.id).await?;
     invitations::link_person(&mut *tx, row.org_id, &row.email, user.id, &user.name).await?;
     audit(
         &mut *tx,

@@ -115,7 +115,7 @@ pub async fn members(
 ) -> Result<Vec<MemberRow>, sqlx::Error> {
     sqlx::query_as!(
         MemberRow,
-        r#"SELECT p.id, u.name, u.email, m.role AS "role: Role", p.status = 'active' AS "active!",
+        r#"SELECT p.id, u.name, u.email, p.role AS "role: Role", p.status = 'active' AS "active!",
                   m.created_at AS joined_at
            FROM memberships m JOIN users u ON u.id = m.user_id
            JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
@@ -143,9 +143,11 @@ pub async fn open_invitations(
 ) -> Result<Vec<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, role AS "role: Role", sent_at, expires_at FROM invitations
-           WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-           ORDER BY created_at DESC, email
+        r#"SELECT i.id, i.email, p.role AS "role: Role", i.sent_at, i.expires_at
+           FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
+           WHERE i.org_id = $1
+             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+           ORDER BY i.created_at DESC, i.email
            LIMIT 200"#,
         org_id
     )
@@ -162,9 +164,10 @@ pub async fn open_invitation(
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
     sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, role AS "role: Role", sent_at, expires_at FROM invitations
-           WHERE org_id = $1 AND (id = $2 OR email = $3)
-             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()"#,
+        r#"SELECT i.id, i.email, p.role AS "role: Role", i.sent_at, i.expires_at
+           FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
+           WHERE i.org_id = $1 AND (i.id = $2 OR i.email = $3)
+             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"#,
         org_id,
         id,
         email
@@ -173,18 +176,18 @@ pub async fn open_invitation(
     .await
 }
 
+/// `user_id` joins the organization, with the role of their person record (which must
+/// exist: the role lives there, not on the membership).
 pub async fn insert_membership(
     db: impl PgExecutor<'_>,
     org_id: i64,
     user_id: i64,
-    role: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)
+        r#"INSERT INTO memberships (org_id, user_id) VALUES ($1, $2)
            ON CONFLICT (org_id, user_id) DO NOTHING"#,
         org_id,
-        user_id,
-        role
+        user_id
     )
     .execute(db)
     .await?;
@@ -200,8 +203,9 @@ pub async fn members_with_roles(
     sqlx::query_scalar!(
         r#"SELECT u.name || ' <' || u.email || '>' AS "contact!"
            FROM memberships m JOIN users u ON u.id = m.user_id
-           WHERE m.org_id = $1 AND m.role = ANY($2)
-           ORDER BY m.role DESC, lower(u.name)
+           JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+           WHERE m.org_id = $1 AND p.role = ANY($2)
+           ORDER BY p.role DESC, lower(u.name)
            LIMIT 10"#,
         org_id,
         roles

@@ -38,13 +38,11 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     // The inviter's language, for people without an account (who chose none yet).
     let inviter_locale = Locale::from_code(&batch.locale).unwrap_or_default();
     let mut emails = Vec::with_capacity(people.len());
-    let mut roles = Vec::with_capacity(people.len());
     let mut hashes = Vec::with_capacity(people.len());
     let mut links = std::collections::HashMap::with_capacity(people.len());
     for person in &people {
         let token = tokens::generate();
         emails.push(person.email.clone());
-        roles.push(person.role.code().to_owned());
         hashes.push(token.hash);
         let locale = person
             .locale
@@ -58,7 +56,6 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         batch.org_id,
         batch.requested_by,
         &emails,
-        &roles,
         &hashes,
         INVITATION_DAYS,
     )

@@ -198,10 +198,10 @@ pub async fn set_status(
     Ok(())
 }
 
-/// One role for the person everywhere it is kept: the directory, the membership and an
-/// open invitation (so accepting it later grants the new role).
+/// The person's role: the one column that holds it, for their membership and for an
+/// invitation they have not answered yet.
 pub async fn set_role(
-    db: &mut sqlx::PgConnection,
+    db: impl PgExecutor<'_>,
     org_id: i64,
     person: &PersonForAction,
     role: &str,
@@ -212,26 +212,7 @@ pub async fn set_role(
         person.id,
         role
     )
-    .execute(&mut *db)
-    .await?;
-    if let Some(user_id) = person.user_id {
-        sqlx::query!(
-            "UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2",
-            org_id,
-            user_id,
-            role
-        )
-        .execute(&mut *db)
-        .await?;
-    }
-    sqlx::query!(
-        r#"UPDATE invitations SET role = $3
-           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL"#,
-        org_id,
-        person.email,
-        role
-    )
-    .execute(&mut *db)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -244,7 +225,7 @@ pub async fn lock_active_owners(
     sqlx::query_scalar!(
         r#"SELECT p.id FROM people p
            JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
-           WHERE p.org_id = $1 AND m.role = 'OWNER' AND p.status = 'active'
+           WHERE p.org_id = $1 AND p.role = 'OWNER' AND p.status = 'active'
            ORDER BY p.id FOR UPDATE OF p"#,
         org_id
     )
@@ -551,20 +532,18 @@ pub async fn insert_invitations(
     org_id: i64,
     invited_by: Option<i64>,
     emails: &[String],
-    roles: &[String],
     token_hashes: &[Vec<u8>],
     valid_days: i32,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"INSERT INTO invitations (org_id, email, role, token_hash, invited_by, sent_at, expires_at)
-           SELECT $1, e, r, h, $2, now(), now() + make_interval(days => $6)
-           FROM unnest($3::text[], $4::text[], $5::bytea[]) AS t (e, r, h)
+        r#"INSERT INTO invitations (org_id, email, token_hash, invited_by, sent_at, expires_at)
+           SELECT $1, e, h, $2, now(), now() + make_interval(days => $5)
+           FROM unnest($3::text[], $4::bytea[]) AS t (e, h)
            ON CONFLICT DO NOTHING
            RETURNING id, email"#,
         org_id,
         invited_by,
         emails,
-        roles,
         token_hashes as &[Vec<u8>],
         valid_days
     )

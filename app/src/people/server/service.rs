@@ -266,7 +266,7 @@ pub async fn invite_member(
     let old_role = person.role;
     if old_role != *role {
         granted.may_grant(old_role)?;
-        queries::set_role(&mut tx, granted.org_id(), &person, role.code()).await?;
+        queries::set_role(&mut *tx, granted.org_id(), &person, role.code()).await?;
     }
     let invitation = replace_invitation(
         &mut tx,
@@ -434,7 +434,7 @@ pub async fn change_role(
     if old_role == Role::Owner && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
-    queries::set_role(&mut tx, granted.org_id(), &person, new_role.code()).await?;
+    queries::set_role(&mut *tx, granted.org_id(), &person, new_role.code()).await?;
     let detail = format!("{} → {}", old_role.code(), new_role.code());
     audit(
         &mut tx,

@@ -1,0 +1,150 @@
+//! Migrations that move data: each test builds the old shape with the migrations before
+//! it, stores data as the old code did (including the disagreements the move resolves),
+//! runs the rest, and checks that nothing was lost.
+
+use std::borrow::Cow;
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+
+/// Applies the migrations older than `version`.
+async fn migrate_before(pool: &PgPool, version: i64) {
+    let older = Migrator {
+        migrations: Cow::Owned(
+            server::MIGRATOR
+                .iter()
+                .filter(|m| m.version < version)
+                .cloned()
+                .collect(),
+        ),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    };
+    older.run(pool).await.unwrap();
+}
+
+async fn user(pool: &PgPool, email: &str, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, email_verified_at)
+         VALUES ($1, $2, 'not-a-password', now()) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn role_of(pool: &PgPool, email: &str) -> (String, Option<i64>) {
+    sqlx::query_as("SELECT role, user_id FROM people WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// 0012: the role moves to the person record alone. Members keep the role access checks
+/// enforced (the membership's), invitees the role of their latest invitation, and a
+/// member without a person record gets one.
+#[sqlx::test(migrations = false)]
+async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
+    migrate_before(&pool, 12).await;
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
+         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
+         RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let ann = user(&pool, "ann@acme.test", "Ann").await; // both copies agree
+    let bob = user(&pool, "bob@acme.test", "Bob").await; // the copies disagree
+    let cy = user(&pool, "cy@acme.test", "Cy").await; // no person record
+    for (user_id, role) in [(ann, "OWNER"), (bob, "ADMIN"), (cy, "EDITOR")] {
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(org)
+            .bind(user_id)
+            .bind(role)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for (name, email, role, user_id) in [
+        ("Ann", "ann@acme.test", "OWNER", Some(ann)),
+        ("Bob", "bob@acme.test", "VIEWER", Some(bob)),
+        ("Dee", "dee@acme.test", "VIEWER", None), // invited twice, latest as EDITOR
+        ("Eve", "eve@acme.test", "ADMIN", None),  // invited as ADMIN, never answered
+    ] {
+        sqlx::query(
+            "INSERT INTO people (org_id, name, email, role, user_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org)
+        .bind(name)
+        .bind(email)
+        .bind(role)
+        .bind(user_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    for (email, role, age_days, revoked) in [
+        ("dee@acme.test", "VIEWER", 10, true),
+        ("dee@acme.test", "EDITOR", 1, false),
+        ("eve@acme.test", "ADMIN", 2, false),
+    ] {
+        sqlx::query(
+            "INSERT INTO invitations (org_id, email, role, token_hash, created_at, expires_at, revoked_at)
+             VALUES ($1, $2, $3, decode(md5(random()::text), 'hex'), now() - make_interval(days => $4),
+                     now() + interval '20 days', CASE WHEN $5 THEN now() END)",
+        )
+        .bind(org)
+        .bind(email)
+        .bind(role)
+        .bind(age_days)
+        .bind(revoked)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+
+    server::MIGRATOR.run(&pool).await.unwrap();
+
+    assert_eq!(
+        role_of(&pool, "ann@acme.test").await,
+        ("OWNER".into(), Some(ann))
+    );
+    assert_eq!(
+        role_of(&pool, "bob@acme.test").await,
+        ("ADMIN".into(), Some(bob))
+    );
+    assert_eq!(
+        role_of(&pool, "cy@acme.test").await,
+        ("EDITOR".into(), Some(cy))
+    );
+    assert_eq!(
+        role_of(&pool, "dee@acme.test").await,
+        ("EDITOR".into(), None)
+    );
+    assert_eq!(
+        role_of(&pool, "eve@acme.test").await,
+        ("ADMIN".into(), None)
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM memberships").await, 3);
+    assert_eq!(count(&pool, "SELECT count(*) FROM invitations").await, 3);
+    assert_eq!(count(&pool, "SELECT count(*) FROM people").await, 5);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM information_schema.columns
+             WHERE table_name IN ('memberships', 'invitations') AND column_name = 'role'"
+        )
+        .await,
+        0,
+        "the role is stored once"
+    );
+}
