@@ -148,3 +148,56 @@ async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
         "the role is stored once"
     );
 }
+
+/// 0013: "pending" and "open" are SQL functions every query uses, and the unique index
+/// says "one pending invitation per person" with the same function: even an expired one
+/// blocks a second (it is sent again in place), and a revoked one does not.
+#[sqlx::test(migrations = false)]
+async fn a_person_has_one_pending_invitation_however_it_is_made(pool: PgPool) {
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
+         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
+         RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let invite = |expires_in_days: i32| {
+        sqlx::query(
+            "INSERT INTO invitations (org_id, email, token_hash, expires_at)
+             VALUES ($1, 'dee@acme.test', decode(md5(random()::text), 'hex'),
+                     now() + make_interval(days => $2))",
+        )
+        .bind(org)
+        .bind(expires_in_days)
+    };
+    invite(-1).execute(&pool).await.unwrap();
+    let open = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM invitations i WHERE invitation_is_open(i)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        open(pool.clone()).await,
+        0,
+        "an expired invitation is not open"
+    );
+
+    let second = invite(30).execute(&pool).await.unwrap_err();
+    assert_eq!(
+        second.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("23505"),
+        "an expired, unanswered invitation still blocks a second one"
+    );
+
+    sqlx::query("UPDATE invitations SET revoked_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    invite(30).execute(&pool).await.unwrap();
+    assert_eq!(open(pool.clone()).await, 1);
+}

@@ -212,7 +212,7 @@ pub async fn identity(
                    JOIN people p ON p.org_id = i.org_id AND p.email = i.email
                    LEFT JOIN users inviter ON inviter.id = i.invited_by
                    WHERE i.email = u.email AND u.email_verified_at IS NOT NULL
-                     AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+                     AND invitation_is_open(i)
                      AND NOT EXISTS (SELECT 1 FROM memberships m
                                      WHERE m.org_id = i.org_id AND m.user_id = u.id))
                       AS "pending!: Pending"

@@ -61,7 +61,7 @@ pub async fn mark_accepted(
         r#"UPDATE invitations i SET accepted_at = now()
            FROM people p
            WHERE i.id = $1 AND ($2::bytea IS NULL OR i.token_hash = $2)
-             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+             AND invitation_is_open(i)
              AND p.org_id = i.org_id AND p.email = i.email
            RETURNING p.role AS "role: crate::orgs::types::Role""#,
         id,
@@ -110,8 +110,8 @@ pub async fn lock_unended(
 ) -> Result<Option<OpenInvitation>, sqlx::Error> {
     sqlx::query_as!(
         OpenInvitation,
-        r#"SELECT id, expires_at <= now() AS "expired!" FROM invitations
-           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL
+        r#"SELECT i.id, NOT invitation_is_open(i) AS "expired!" FROM invitations i
+           WHERE i.org_id = $1 AND i.email = $2 AND invitation_is_pending(i)
            FOR UPDATE"#,
         org_id,
         email

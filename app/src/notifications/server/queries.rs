@@ -27,8 +27,7 @@ pub async fn pending(
         r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::orgs::types::Role", i.expires_at,
                   o.name AS org_name, o.region, o.short_name, inviter.name AS "inviter?"
            FROM users u
-           JOIN invitations i ON i.email = u.email
-                AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+           JOIN invitations i ON i.email = u.email AND invitation_is_open(i)
            JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
            JOIN people p ON p.org_id = i.org_id AND p.email = i.email
            LEFT JOIN users inviter ON inviter.id = i.invited_by
@@ -47,7 +46,7 @@ pub async fn pending(
 /// "Decline": the invitation ends (its emailed link too).
 pub async fn decline(db: impl PgExecutor<'_>, invitation_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE invitations SET revoked_at = now() WHERE id = $1 AND accepted_at IS NULL",
+        "UPDATE invitations i SET revoked_at = now() WHERE i.id = $1 AND invitation_is_pending(i)",
         invitation_id
     )
     .execute(db)

@@ -61,8 +61,7 @@ pub async fn plan_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<PlanRow,
         r#"SELECT o.plan, o.seats,
                   (SELECT count(*) FROM memberships m WHERE m.org_id = $1) AS "members!",
                   (SELECT count(*) FROM invitations i
-                   WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
-                     AND i.expires_at > now())
+                   WHERE i.org_id = $1 AND invitation_is_open(i))
                   -- People queued by Invite All hold their seats until the worker turns
                   -- them into invitations (same transaction as advancing next_person_id).
                   + (SELECT count(*) FROM invite_batches b
@@ -145,8 +144,7 @@ pub async fn open_invitations(
         InvitationRow,
         r#"SELECT i.id, i.email, p.role AS "role: Role", i.sent_at, i.expires_at
            FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
-           WHERE i.org_id = $1
-             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+           WHERE i.org_id = $1 AND invitation_is_open(i)
            ORDER BY i.created_at DESC, i.email
            LIMIT 200"#,
         org_id
@@ -167,7 +165,7 @@ pub async fn open_invitation(
         r#"SELECT i.id, i.email, p.role AS "role: Role", i.sent_at, i.expires_at
            FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
            WHERE i.org_id = $1 AND (i.id = $2 OR i.email = $3)
-             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"#,
+             AND invitation_is_open(i)"#,
         org_id,
         id,
         email

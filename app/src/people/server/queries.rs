@@ -133,7 +133,7 @@ pub async fn person_for_open_invitation(
     let row = sqlx::query!(
         r#"SELECT p.id, p.email FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
            WHERE i.org_id = $1 AND i.id = $2
-             AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"#,
+             AND invitation_is_open(i)"#,
         org_id,
         invitation_id
     )
@@ -169,9 +169,9 @@ pub async fn end_open_invitation(
     replaced: bool,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
-        r#"UPDATE invitations
+        r#"UPDATE invitations i
            SET revoked_at = now(), replaced_at = CASE WHEN $3 THEN now() END
-           WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL"#,
+           WHERE i.org_id = $1 AND i.email = $2 AND invitation_is_pending(i)"#,
         org_id,
         email,
         replaced
