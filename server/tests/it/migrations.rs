@@ -24,6 +24,18 @@ async fn migrate_before(pool: &PgPool, version: i64) {
     older.run(pool).await.unwrap();
 }
 
+/// An active organization "Acme" (the same columns in every migration tested here).
+async fn acme(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
+         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
+         RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 async fn user(pool: &PgPool, email: &str, name: &str) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO users (email, name, password_hash, email_verified_at)
@@ -54,14 +66,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 #[sqlx::test(migrations = false)]
 async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
     migrate_before(&pool, 12).await;
-    let org: i64 = sqlx::query_scalar(
-        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
-         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
-         RETURNING id",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let org = acme(&pool).await;
     let ann = user(&pool, "ann@acme.test", "Ann").await; // both copies agree
     let bob = user(&pool, "bob@acme.test", "Bob").await; // the copies disagree
     let cy = user(&pool, "cy@acme.test", "Cy").await; // no person record
@@ -155,14 +160,7 @@ async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_person_has_one_pending_invitation_however_it_is_made(pool: PgPool) {
     server::MIGRATOR.run(&pool).await.unwrap();
-    let org: i64 = sqlx::query_scalar(
-        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
-         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
-         RETURNING id",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let org = acme(&pool).await;
     let invite = |expires_in_days: i32| {
         sqlx::query(
             "INSERT INTO invitations (org_id, email, token_hash, expires_at)
