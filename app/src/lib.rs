@@ -20,6 +20,8 @@ pub mod people;
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+mod stored;
 pub mod ui;
 pub mod url;
 #[cfg(feature = "ssr")]

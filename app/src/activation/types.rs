@@ -192,7 +192,21 @@ pub enum WizardStep {
     Active,
 }
 
+// Stored as its code in `subscriptions.step` (the wizard's steps only; activating and
+// active are derived by `subscription_stage(s)`).
+#[cfg(feature = "ssr")]
+crate::stored::stored_as_code!(WizardStep, "wizard step");
+
 impl WizardStep {
+    pub const ALL: [WizardStep; 6] = [
+        WizardStep::Region,
+        WizardStep::Account,
+        WizardStep::Invite,
+        WizardStep::Review,
+        WizardStep::Activating,
+        WizardStep::Active,
+    ];
+
     pub const EDITABLE: [WizardStep; 4] = [
         WizardStep::Region,
         WizardStep::Account,
@@ -212,16 +226,7 @@ impl WizardStep {
     }
 
     pub fn from_code(code: &str) -> Option<WizardStep> {
-        [
-            WizardStep::Region,
-            WizardStep::Account,
-            WizardStep::Invite,
-            WizardStep::Review,
-            WizardStep::Activating,
-            WizardStep::Active,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        WizardStep::ALL.into_iter().find(|s| s.code() == code)
     }
 
     /// Translation key of the step's title in the wizard's step list.

@@ -59,43 +59,11 @@ impl Role {
     }
 }
 
-/// Roles are stored as their codes (`OWNER`, ...; a CHECK constraint on every role
-/// column). Queries read them as `role AS "role: Role"`: a stored value that is not
-/// exactly a role's code is a decoding error, so bad data fails loudly, never as VIEWER.
+// Roles are stored as their codes (`OWNER`, ...; a CHECK constraint on every role
+// column). Queries read them as `role AS "role: Role"`: a stored value that is not
+// exactly a role's code is a decoding error, so bad data fails loudly, never as VIEWER.
 #[cfg(feature = "ssr")]
-mod stored {
-    use super::Role;
-    use sqlx::encode::IsNull;
-    use sqlx::error::BoxDynError;
-    use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres};
-    use sqlx::{Decode, Encode, Type};
-
-    impl Type<Postgres> for Role {
-        fn type_info() -> PgTypeInfo {
-            <&str as Type<Postgres>>::type_info()
-        }
-
-        fn compatible(ty: &PgTypeInfo) -> bool {
-            <&str as Type<Postgres>>::compatible(ty)
-        }
-    }
-
-    impl<'r> Decode<'r, Postgres> for Role {
-        fn decode(value: PgValueRef<'r>) -> Result<Role, BoxDynError> {
-            let code = <&str as Decode<Postgres>>::decode(value)?;
-            Role::ALL
-                .into_iter()
-                .find(|r| r.code() == code)
-                .ok_or_else(|| format!("{code:?} is not a role").into())
-        }
-    }
-
-    impl Encode<'_, Postgres> for Role {
-        fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-            <&str as Encode<Postgres>>::encode_by_ref(&self.code(), buf)
-        }
-    }
-}
+crate::stored::stored_as_code!(Role, "role");
 
 /// An organization the signed-in person belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -199,3 +199,68 @@ async fn a_person_has_one_pending_invitation_however_it_is_made(pool: PgPool) {
     invite(30).execute(&pool).await.unwrap();
     assert_eq!(open(pool.clone()).await, 1);
 }
+
+/// 0014: the wizard's saved step ends at review; "activating" and "active" come from the
+/// activation job and the organization it made. Subscriptions stored past review read
+/// the same as before.
+#[sqlx::test(migrations = false)]
+async fn a_subscriptions_stage_is_derived_from_its_job_and_reads_as_before(pool: PgPool) {
+    migrate_before(&pool, 14).await;
+    let subscription = |company: &str, step: &str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO subscriptions (company_name, contact_email, plan, products, seats,
+                                        token_hash, token_expires_at, step)
+             VALUES ($1, 'it@acme.test', 'premium', '{}', 10,
+                     decode(md5(random()::text), 'hex'), now() + interval '1 day', $2)
+             RETURNING id",
+        )
+        .bind(company.to_owned())
+        .bind(step.to_owned())
+    };
+    let invite = subscription("Invite", "invite")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let running = subscription("Running", "activating")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let live = subscription("Live", "active")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (id, status) in [(running, "running"), (live, "done")] {
+        sqlx::query("INSERT INTO activation_jobs (subscription_id, status) VALUES ($1, $2)")
+            .bind(id)
+            .bind(status)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let org = acme(&pool).await;
+    sqlx::query("UPDATE organizations SET subscription_id = $1 WHERE id = $2")
+        .bind(live)
+        .bind(org)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    server::MIGRATOR.run(&pool).await.unwrap();
+
+    let stages: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT company_name, step, subscription_stage(s) FROM subscriptions s ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("Invite", "invite", "invite"),
+        ("Running", "review", "activating"),
+        ("Live", "review", "active"),
+    ];
+    assert_eq!(
+        stages,
+        expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+    let _ = invite;
+}

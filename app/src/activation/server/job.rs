@@ -193,7 +193,7 @@ async fn step_body(
         }
         JobStep::SendWelcome => {
             let (owner, org) = owner_and_org(db, job, owner_id).await?;
-            queries::mark_org_active(&mut *db, org_id, job.subscription_id).await?;
+            queries::mark_org_active(&mut *db, org_id).await?;
             let locale = Locale::from_code(&owner.locale).unwrap_or_default();
             let home = org_home(&org.region, &org.short_name);
             let settings = &state.settings;

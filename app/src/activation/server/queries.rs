@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::activation::types::WizardStep;
+
 pub struct NewSubscription<'a> {
     pub company_name: &'a str,
     pub contact_email: &'a str,
@@ -51,7 +53,8 @@ pub struct SubscriptionRow {
     pub trial: bool,
     pub seats: i32,
     pub token_expires_at: DateTime<Utc>,
-    pub step: String,
+    /// Where it is: its wizard step, or activating/active (derived from the job).
+    pub step: WizardStep,
     pub region: Option<String>,
     pub owner_user_id: Option<i64>,
     pub org_name: Option<String>,
@@ -71,9 +74,10 @@ pub async fn find_subscription(
     sqlx::query_as!(
         SubscriptionRow,
         r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash,
+                  token_expires_at, subscription_stage(s) AS "step!: WizardStep", region,
+                  owner_user_id, org_name, wizard_key_hash,
                   owner_claim_user_id, owner_claim_name, owner_claim_hash
-           FROM subscriptions WHERE token_hash = $1"#,
+           FROM subscriptions s WHERE token_hash = $1"#,
         token_hash
     )
     .fetch_optional(db)
@@ -81,34 +85,36 @@ pub async fn find_subscription(
 }
 
 /// Same as `find_subscription`, and holds the row until the transaction ends, so two
-/// tabs submitting at once are applied one after the other.
+/// tabs submitting at once are applied one after the other. The row is read after the
+/// lock is taken, by a second statement: its stage (derived from the activation job)
+/// then includes what the transaction that held the lock did.
 pub async fn lock_subscription(
-    db: impl PgExecutor<'_>,
+    db: &mut sqlx::PgConnection,
     token_hash: &[u8],
 ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
-    sqlx::query_as!(
-        SubscriptionRow,
-        r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
-                  token_expires_at, step, region, owner_user_id, org_name, wizard_key_hash,
-                  owner_claim_user_id, owner_claim_name, owner_claim_hash
-           FROM subscriptions WHERE token_hash = $1 FOR UPDATE"#,
+    let locked = sqlx::query_scalar!(
+        "SELECT id FROM subscriptions WHERE token_hash = $1 FOR UPDATE",
         token_hash
     )
-    .fetch_optional(db)
-    .await
+    .fetch_optional(&mut *db)
+    .await?;
+    match locked {
+        Some(_) => find_subscription(db, token_hash).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn save_region(
     db: impl PgExecutor<'_>,
     id: i64,
     region: &str,
-    step: &str,
+    step: WizardStep,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE subscriptions SET region = $2, step = $3 WHERE id = $1",
         id,
         region,
-        step
+        step.code()
     )
     .execute(db)
     .await?;
@@ -120,7 +126,7 @@ pub async fn save_account(
     id: i64,
     owner_user_id: i64,
     org_name: &str,
-    step: &str,
+    step: WizardStep,
     wizard_key_hash: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -130,7 +136,7 @@ pub async fn save_account(
         id,
         owner_user_id,
         org_name,
-        step,
+        step.code(),
         wizard_key_hash
     )
     .execute(db)
@@ -142,13 +148,13 @@ pub async fn save_org_name(
     db: impl PgExecutor<'_>,
     id: i64,
     org_name: &str,
-    step: &str,
+    step: WizardStep,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE subscriptions SET org_name = $2, step = $3 WHERE id = $1",
         id,
         org_name,
-        step
+        step.code()
     )
     .execute(db)
     .await?;
@@ -169,7 +175,7 @@ pub async fn save_owner_claim(
     id: i64,
     claim: &OwnerClaim<'_>,
     org_name: &str,
-    step: &str,
+    step: WizardStep,
     wizard_key_hash: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -182,7 +188,7 @@ pub async fn save_owner_claim(
         claim.name,
         claim.key_hash,
         org_name,
-        step,
+        step.code(),
         wizard_key_hash
     )
     .execute(db)
@@ -204,10 +210,18 @@ pub async fn accept_owner_claim(db: impl PgExecutor<'_>, id: i64) -> Result<(), 
     Ok(())
 }
 
-pub async fn save_step(db: impl PgExecutor<'_>, id: i64, step: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE subscriptions SET step = $2 WHERE id = $1", id, step)
-        .execute(db)
-        .await?;
+pub async fn save_step(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    step: WizardStep,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE subscriptions SET step = $2 WHERE id = $1",
+        id,
+        step.code()
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -366,10 +380,13 @@ pub async fn org_of_subscription(
 }
 
 /// The development demo subscription, if one was ever created.
-pub async fn find_demo(db: impl PgExecutor<'_>) -> Result<Option<(i64, String)>, sqlx::Error> {
-    let row = sqlx::query!("SELECT id, step FROM subscriptions WHERE is_demo ORDER BY id LIMIT 1")
-        .fetch_optional(db)
-        .await?;
+pub async fn find_demo(db: impl PgExecutor<'_>) -> Result<Option<(i64, WizardStep)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT id, subscription_stage(s) AS "step!: WizardStep"
+           FROM subscriptions s WHERE is_demo ORDER BY id LIMIT 1"#
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(|r| (r.id, r.step)))
 }
 
@@ -578,22 +595,13 @@ pub async fn insert_billing(
     Ok(())
 }
 
-pub async fn mark_org_active(
-    db: &mut sqlx::PgConnection,
-    org_id: i64,
-    subscription_id: i64,
-) -> Result<(), sqlx::Error> {
+/// The organization is live (and with it, its subscription is active).
+pub async fn mark_org_active(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE organizations SET status = 'active', activated_at = now() WHERE id = $1",
         org_id
     )
-    .execute(&mut *db)
-    .await?;
-    sqlx::query!(
-        "UPDATE subscriptions SET step = 'active' WHERE id = $1",
-        subscription_id
-    )
-    .execute(&mut *db)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -138,7 +138,7 @@ pub async fn ensure_demo(
                 create_subscription(pool, key, base_url, &spec).await?,
             ))
         }
-        Some((_, step)) if step == "active" || step == "activating" => Ok(Demo::AlreadyActive),
+        Some((_, step)) if step >= WizardStep::Activating => Ok(Demo::AlreadyActive),
         Some((id, _)) => {
             let token = tokens::generate();
             queries::replace_token(pool, id, &token.hash, ACTIVATION_LINK_DAYS).await?;
@@ -147,25 +147,26 @@ pub async fn ensure_demo(
     }
 }
 
-fn step_of(row: &SubscriptionRow) -> WizardStep {
-    WizardStep::from_code(&row.step).unwrap_or(WizardStep::Region)
-}
-
 /// The subscription behind a link. Unknown links are 404; expired ones 410, unless the
 /// organization already exists (then the page says "already activated").
-async fn open(
-    db: impl sqlx::PgExecutor<'_>,
+async fn open(db: impl sqlx::PgExecutor<'_>, token: &str) -> Result<SubscriptionRow, AppError> {
+    let row = queries::find_subscription(db, &tokens::hash(token)).await?;
+    checked(row)
+}
+
+/// `open`, holding the subscription until the transaction ends, so two tabs submitting
+/// at once are applied one after the other: the second sees what the first did.
+async fn open_locked(
+    tx: &mut sqlx::PgConnection,
     token: &str,
-    lock: bool,
 ) -> Result<SubscriptionRow, AppError> {
-    let hash = tokens::hash(token);
-    let row = if lock {
-        queries::lock_subscription(db, &hash).await?
-    } else {
-        queries::find_subscription(db, &hash).await?
-    };
+    let row = queries::lock_subscription(tx, &tokens::hash(token)).await?;
+    checked(row)
+}
+
+fn checked(row: Option<SubscriptionRow>) -> Result<SubscriptionRow, AppError> {
     let row = row.ok_or(AppError::NotFound)?;
-    if step_of(&row) < WizardStep::Activating && row.token_expires_at <= chrono::Utc::now() {
+    if row.step < WizardStep::Activating && row.token_expires_at <= chrono::Utc::now() {
         return Err(AppError::Gone("errors.activation_link_expired".into()));
     }
     Ok(row)
@@ -174,7 +175,7 @@ async fn open(
 /// Steps before "Activate Now" may be changed only while activation has not started,
 /// and not while the browser is signed in as somebody else.
 fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Result<(), AppError> {
-    if step_of(row) >= WizardStep::Activating {
+    if row.step >= WizardStep::Activating {
         return Err(AppError::Conflict("errors.activation_started".into()));
     }
     if let Some(user) = session
@@ -203,8 +204,8 @@ fn has_owner(row: &SubscriptionRow) -> bool {
 /// wizard without signing in.
 pub const WIZARD_COOKIE: &str = "muster_wizard";
 
-fn advance(row: &SubscriptionRow, to: WizardStep) -> &'static str {
-    step_of(row).max(to).code()
+fn advance(row: &SubscriptionRow, to: WizardStep) -> WizardStep {
+    row.step.max(to)
 }
 
 /// Everything the wizard's pages show. Anyone holding the link may read it.
@@ -214,7 +215,7 @@ pub async fn load(
     session: Option<&CurrentUser>,
 ) -> Result<Wizard, AppError> {
     let pool = &state.pool;
-    let row = open(pool, token, false).await?;
+    let row = open(pool, token).await?;
     let owner = owner_view(pool, &row).await?;
     let invites = queries::list_invites(pool, row.id)
         .await?
@@ -251,7 +252,7 @@ pub async fn load(
         },
     };
     Ok(Wizard {
-        step: step_of(&row),
+        step: row.step,
         company_name: row.org_name.clone().unwrap_or(row.company_name.clone()),
         contact_email: row.contact_email,
         plan: row.plan,
@@ -295,7 +296,7 @@ async fn owner_view(
 
 /// Just the job's progress (polled about once a second by the progress page).
 pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, AppError> {
-    let row = open(&state.pool, token, false).await?;
+    let row = open(&state.pool, token).await?;
     Ok(queries::find_job(&state.pool, row.id).await?.map(job_view))
 }
 
@@ -353,7 +354,7 @@ pub async fn preview_short_name(
     token: &str,
     company: &str,
 ) -> Result<ShortNamePreview, AppError> {
-    let row = open(&state.pool, token, false).await?;
+    let row = open(&state.pool, token).await?;
     let region = row
         .region
         .ok_or_else(|| AppError::field("region", "errors.region_required"))?;
@@ -368,7 +369,7 @@ pub async fn choose_region(
 ) -> Result<(), AppError> {
     let region = parse_region(region).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
-    let row = open(&mut *tx, token, true).await?;
+    let row = open_locked(&mut tx, token).await?;
     guard_editable(&row, session)?;
     queries::save_region(
         &mut *tx,
@@ -398,7 +399,7 @@ pub async fn save_account(
     session: Option<&CurrentUser>,
 ) -> Result<Option<String>, AppError> {
     let pool = &state.pool;
-    let row = open(pool, token, false).await?;
+    let row = open(pool, token).await?;
     guard_editable(&row, session)?;
     if row.region.is_none() {
         return Err(AppError::field("region", "errors.region_required"));
@@ -409,7 +410,7 @@ pub async fn save_account(
     if has_owner(&row) {
         let (company, _) = company.map_err(|e| AppError::Validation(vec![e]))?;
         let mut tx = pool.begin().await?;
-        let row = open(&mut *tx, token, true).await?;
+        let row = open_locked(&mut tx, token).await?;
         guard_editable(&row, session)?;
         queries::save_org_name(
             &mut *tx,
@@ -449,7 +450,7 @@ pub async fn save_account(
     };
 
     let mut tx = pool.begin().await?;
-    let row = open(&mut *tx, token, true).await?;
+    let row = open_locked(&mut tx, token).await?;
     guard_editable(&row, session)?;
     if has_owner(&row) {
         // Another tab finished this step first; keep what it saved.
@@ -539,7 +540,7 @@ pub const OWNER_PAGE: &str = "owner";
 /// single use: it is cleared with the claim.
 pub async fn accept_owner_claim(state: &AppState, token: &str, key: &str) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    let row = open(&mut *tx, token, true).await?;
+    let row = open_locked(&mut tx, token).await?;
     claim_of(&row, key)?;
     queries::accept_owner_claim(&mut *tx, row.id).await?;
     tx.commit().await?;
@@ -552,7 +553,7 @@ pub async fn owner_claim(
     token: &str,
     key: &str,
 ) -> Result<OwnerClaimView, AppError> {
-    let row = open(&state.pool, token, false).await?;
+    let row = open(&state.pool, token).await?;
     let (user_id, claimant) = claim_of(&row, key)?;
     let user = users::find_user_by_id(&state.pool, user_id)
         .await?
@@ -593,7 +594,7 @@ async fn editable_after_account(
     token: &str,
     session: Option<&CurrentUser>,
 ) -> Result<SubscriptionRow, AppError> {
-    let row = open(&mut *tx, token, true).await?;
+    let row = open_locked(&mut *tx, token).await?;
     guard_editable(&row, session)?;
     if !has_owner(&row) || row.region.is_none() {
         return Err(AppError::Conflict("errors.activation_step_missing".into()));
@@ -679,8 +680,8 @@ pub async fn activate_now(
     session: Option<&CurrentUser>,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    let row = open(&mut *tx, token, true).await?;
-    if step_of(&row) >= WizardStep::Activating {
+    let row = open_locked(&mut tx, token).await?;
+    if row.step >= WizardStep::Activating {
         return Ok(());
     }
     guard_editable(&row, session)?;
@@ -695,8 +696,8 @@ pub async fn activate_now(
     {
         return Err(AppError::Conflict("errors.owner_unconfirmed".into()));
     }
+    // The job's existence is what makes the subscription "activating".
     queries::insert_job(&mut *tx, row.id).await?;
-    queries::save_step(&mut *tx, row.id, WizardStep::Activating.code()).await?;
     tx.commit().await?;
     state.jobs_wakeup.notify_one();
     Ok(())
@@ -704,7 +705,7 @@ pub async fn activate_now(
 
 /// "Try again" after the job gave up.
 pub async fn retry(state: &AppState, token: &str) -> Result<(), AppError> {
-    let row = open(&state.pool, token, false).await?;
+    let row = open(&state.pool, token).await?;
     queries::restart_job(&state.pool, row.id).await?;
     state.jobs_wakeup.notify_one();
     Ok(())
