@@ -158,10 +158,7 @@ async fn step_body(
             queries::insert_features(&mut *db, org_id, &job.products).await?;
         }
         JobStep::CustomizeBilling => {
-            queries::insert_billing(
-                &mut *db, org_id, &job.plan, job.trial, job.seats, TRIAL_DAYS,
-            )
-            .await?;
+            queries::insert_billing(&mut *db, org_id, job.trial, TRIAL_DAYS).await?;
         }
         JobStep::SendInvitations => {
             let (owner, org) = owner_and_org(db, job, owner_id).await?;

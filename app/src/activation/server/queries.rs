@@ -571,23 +571,19 @@ pub async fn insert_features(
     Ok(())
 }
 
+/// The organization's billing account: billed, or on a trial that ends in `trial_days`.
 pub async fn insert_billing(
     db: impl PgExecutor<'_>,
     org_id: i64,
-    plan: &str,
     trial: bool,
-    seats: i32,
     trial_days: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO billing_accounts (org_id, plan, billed, trial_ends_at, seats)
-           VALUES ($1, $2, NOT $3,
-                   CASE WHEN $3 THEN now() + make_interval(days => $5) END, $4)
+        r#"INSERT INTO billing_accounts (org_id, billed, trial_ends_at)
+           VALUES ($1, NOT $2, CASE WHEN $2 THEN now() + make_interval(days => $3) END)
            ON CONFLICT (org_id) DO NOTHING"#,
         org_id,
-        plan,
         trial,
-        seats,
         trial_days
     )
     .execute(db)
