@@ -5,6 +5,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod activation;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod home;
@@ -33,6 +34,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::activation::views::ActivatePage;
+use crate::audit::views::AuditLogPage;
 use crate::auth::api::get_current_user;
 use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
@@ -41,7 +43,7 @@ use crate::i18n::{I18n, request_locale};
 use crate::invitations::views::AcceptInvitationPage;
 use crate::joining::views::{ConfirmJoinPage, JoinPage, JoinSentPage};
 use crate::orgs::views::{AppsPage, OrgHomePage};
-use crate::people::views::{AuditLogPage, PeoplePage, ResourcesPage};
+use crate::people::views::{PeoplePage, ResourcesPage};
 use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).

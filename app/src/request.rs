@@ -188,6 +188,31 @@ pub fn set_page_status(status: u16) {
     }
 }
 
+/// The end of every page loader: the page is someone's own (never stored by a cache),
+/// and an error's status is the page's HTTP status (a 403 page answers 403).
+pub fn page<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    no_store();
+    if let Err(err) = &result {
+        set_page_status(err.status());
+    }
+    result
+}
+
+/// A page of the organization `region/short_name`: `load` runs for the signed-in member
+/// (the counterpart of the form actions' runners), and the result goes through `page`.
+pub async fn org_page<T, F>(region: &str, short_name: &str, load: F) -> Result<T, AppError>
+where
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
+{
+    let state = AppState::current();
+    let result = async {
+        let member = member(&state, region, short_name).await?;
+        load(&state, &member).await
+    }
+    .await;
+    page(result)
+}
+
 /// The page's Content-Security-Policy: scripts only from this site or carrying this
 /// response's nonce (Leptos puts it on its hydration and data scripts), wasm allowed to
 /// compile, no framing, no plugins, forms and requests only to this site.

@@ -30,13 +30,8 @@ fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
 #[server]
 pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     let state = AppState::current();
-    request::no_store();
     let session = request::respond(request::current_user(&state).await)?;
-    let wizard = service::load(&state, &token, session.as_ref()).await;
-    if let Err(err) = &wizard {
-        request::set_page_status(err.status());
-    }
-    wizard
+    request::page(service::load(&state, &token, session.as_ref()).await)
 }
 
 #[server]
@@ -125,12 +120,7 @@ pub async fn activate_now(token: String) -> Result<String, AppError> {
 #[server]
 pub async fn get_owner_claim(token: String, key: String) -> Result<OwnerClaimView, AppError> {
     let state = AppState::current();
-    request::no_store();
-    let view = service::owner_claim(&state, &token, &key).await;
-    if let Err(err) = &view {
-        request::set_page_status(err.status());
-    }
-    view
+    request::page(service::owner_claim(&state, &token, &key).await)
 }
 
 /// "Yes, my account owns it": the claimed account becomes the wizard's owner.

@@ -51,12 +51,7 @@ pub async fn request_join(
 #[server]
 pub async fn get_join_confirmation(token: String) -> Result<ConfirmView, AppError> {
     let state = AppState::current();
-    request::no_store();
-    let view = service::confirm_view(&state, &token).await;
-    if let Err(err) = &view {
-        request::set_page_status(err.status());
-    }
-    view
+    request::page(service::confirm_view(&state, &token).await)
 }
 
 #[server]

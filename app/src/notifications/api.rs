@@ -13,7 +13,6 @@ use crate::{request, state::AppState};
 #[server]
 pub async fn get_notifications() -> Result<Notifications, AppError> {
     let state = AppState::current();
-    request::no_store();
     let result = async {
         match request::current_user(&state).await? {
             Some(user) => service::list(&state, &user).await,
@@ -21,10 +20,7 @@ pub async fn get_notifications() -> Result<Notifications, AppError> {
         }
     }
     .await;
-    if let Err(err) = &result {
-        request::set_page_status(err.status());
-    }
-    request::respond(result)
+    request::respond(request::page(result))
 }
 
 #[server]

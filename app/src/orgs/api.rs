@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::server::{access::Member, service};
+use super::server::service;
 use super::types::OrgOverview;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -11,17 +11,10 @@ use crate::{auth::server::cookies, request, state::AppState};
 
 #[server]
 pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgOverview, AppError> {
-    let state = AppState::current();
-    let result = async {
-        let user = request::require_user(&state).await?;
-        let member = Member::find(&user, &region, &short_name)?;
-        service::overview(&state, &member).await
-    }
-    .await;
-    if let Err(err) = &result {
-        request::set_page_status(err.status());
-    }
-    result
+    request::org_page(&region, &short_name, async |state, member| {
+        service::overview(state, member).await
+    })
+    .await
 }
 
 /// The organization settings page.
@@ -30,26 +23,20 @@ pub async fn get_org_settings(
     region: String,
     short_name: String,
 ) -> Result<super::types::OrgSettings, AppError> {
-    let state = AppState::current();
-    request::no_store();
     // A key made by a plain form post comes in its page-scoped cookie: shown once.
     let new_key = request::cookie(cookies::NEW_KEY_COOKIE).filter(|k| !k.is_empty());
-    let result = async {
-        let member = request::member(&state, &region, &short_name).await?;
+    let path = super::types::settings_path(&region, &short_name);
+    request::org_page(&region, &short_name, async |state, member| {
         // Only now are region and short name known to be real (and safe in a cookie path).
         if new_key.is_some() {
             request::set_cookie(cookies::clear_new_key_cookie(
-                &super::types::settings_path(&region, &short_name),
+                &path,
                 state.settings.secure_cookies,
             ));
         }
-        service::settings(&state, &member, new_key.as_deref()).await
-    }
-    .await;
-    if let Err(err) = &result {
-        request::set_page_status(err.status());
-    }
-    result
+        service::settings(state, member, new_key.as_deref()).await
+    })
+    .await
 }
 
 /// "Send invitation" on the settings page. Answers (and, without JavaScript, redirects

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{AuditPage, BatchProgress, InviteAllPreview, PeoplePage};
+use super::types::{BatchProgress, InviteAllPreview, PeoplePage};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{orgs::server::access::Member, request, state::AppState};
@@ -52,18 +52,11 @@ pub async fn get_people(
     after: Option<String>,
     before: Option<String>,
 ) -> Result<PeoplePage, AppError> {
-    let state = AppState::current();
-    request::no_store();
     let query = super::types::ListQuery::from_params(q, sort, after, before);
-    let result = async {
-        let member = request::member(&state, &region, &short_name).await?;
-        service::page(&state, &member, query).await
-    }
-    .await;
-    if let Err(err) = &result {
-        request::set_page_status(err.status());
-    }
-    result
+    request::org_page(&region, &short_name, async |state, member| {
+        service::page(state, member, query).await
+    })
+    .await
 }
 
 #[server]
@@ -195,19 +188,4 @@ pub async fn save_join_link(
             .await
     })
     .await
-}
-
-#[server]
-pub async fn get_audit_log(region: String, short_name: String) -> Result<AuditPage, AppError> {
-    let state = AppState::current();
-    request::no_store();
-    let result = async {
-        let member = request::member(&state, &region, &short_name).await?;
-        service::audit_log(&state, &member).await
-    }
-    .await;
-    if let Err(err) = &result {
-        request::set_page_status(err.status());
-    }
-    result
 }

@@ -179,24 +179,6 @@ impl ListQuery {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// UTC, as "YYYY-MM-DD HH:MM".
-    pub when: String,
-    pub actor: String,
-    /// An i18n key, "audit.<action>".
-    pub action_key: String,
-    pub subject: Option<String>,
-    pub detail: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub org_name: String,
-    pub org_home: String,
-    pub events: Vec<AuditEntry>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,17 @@
 //! Admin > People and Permissions > People: the list with search, sort and
-//! paging, "Add Person" (Email and Link tabs), "Invite All", each person's More Options,
-//! and the audit log. Every form works without JavaScript; the list's state is the URL.
+//! paging, "Add Person" (Email and Link tabs), "Invite All" and each person's More
+//! Options. Every form works without JavaScript; the list's state is the URL.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
     AddPerson, ChangeRole, InviteAll, RevokeInvite, SaveJoinLink, SendInvite, SetPersonActive,
-    get_audit_log, get_invite_all_preview, get_people,
+    get_invite_all_preview, get_people,
 };
 use super::types::{
-    AdminView, AuditPage as Audit, BatchProgress, InvitationStatus, JoinLinkSettings, ListQuery,
-    PeoplePage as Page, PersonRow, SortKey,
+    AdminView, BatchProgress, InvitationStatus, JoinLinkSettings, ListQuery, PeoplePage as Page,
+    PersonRow, SortKey,
 };
 use crate::auth::types::{check_email, check_name};
 use crate::i18n::{I18n, tr, tr_args, use_i18n};
@@ -645,64 +645,6 @@ fn DomainsField(
             <p class="field-error" id="field-domains-error" aria-live="polite">{messages}</p>
         </div>
     }
-}
-
-#[component]
-pub fn AuditLogPage() -> impl IntoView {
-    let key = use_org_params();
-    let page = Resource::new(move || key.get(), |(r, s)| get_audit_log(r, s));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <AuditLog page=page /> }.into_any(),
-                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn AuditLog(page: Audit) -> impl IntoView {
-    let i18n = use_i18n();
-    let rows = page
-        .events
-        .into_iter()
-        .map(|e| {
-            let key = e.action_key.clone();
-            let action = e.action_key;
-            view! {
-                <tr>
-                    <td>{e.when}</td>
-                    <td>{e.actor}</td>
-                    <td data-action=action>{move || tr(i18n.locale(), &key)}</td>
-                    <td>{e.subject.unwrap_or_default()}</td>
-                    <td>{e.detail.unwrap_or_default()}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="card">
-            <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
-            <h1>{i18n.t("audit.title")}</h1>
-            <p><a href=format!("{}/people", page.org_home)>{i18n.t("people.title")}</a></p>
-            <table class="table audit">
-                <thead>
-                    <tr>
-                        <th>{i18n.t("audit.when")}</th>
-                        <th>{i18n.t("audit.who")}</th>
-                        <th>{i18n.t("audit.what")}</th>
-                        <th>{i18n.t("audit.subject")}</th>
-                        <th>{i18n.t("audit.detail")}</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
-    }
-    .into_any()
 }
 
 /// The Resource Center page the invitation email links to: getting started with Muster.

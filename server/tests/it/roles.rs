@@ -5,14 +5,15 @@
 
 use crate::common::*;
 use app::api_keys::api::{CreateApiKey, RevokeApiKey};
+use app::audit::api::GetAuditLog;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::orgs::api::{CheckPermission, GetOrgOverview, GetOrgSettings, InviteMember};
 use app::orgs::permissions::Permission;
 use app::orgs::types::Role;
 use app::people::api::{
-    AddPerson, ChangeRole, GetAuditLog, GetPeople, InviteAll, RevokeInvite, SaveJoinLink,
-    SendInvite, SetPersonActive,
+    AddPerson, ChangeRole, GetPeople, InviteAll, RevokeInvite, SaveJoinLink, SendInvite,
+    SetPersonActive,
 };
 use reqwest::Method;
 use sqlx::PgPool;

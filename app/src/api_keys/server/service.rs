@@ -4,13 +4,14 @@
 
 use super::queries;
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX};
+use crate::audit::server::service::record as audit;
+use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, Member};
 use crate::orgs::types::Role;
-use crate::people::server::queries::audit;
 use crate::state::AppState;
 
 const NAME_MAX: usize = 80;
@@ -85,7 +86,7 @@ pub async fn create(
         &mut *tx,
         granted.org_id(),
         Some((member.actor.user_id, &member.actor.name)),
-        "api_key_created",
+        AuditAction::ApiKeyCreated,
         Some(&prefix),
         Some(&detail),
     )
@@ -138,7 +139,7 @@ pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<()
         &mut *tx,
         granted.org_id(),
         Some((member.actor.user_id, &member.actor.name)),
-        "api_key_revoked",
+        AuditAction::ApiKeyRevoked,
         Some(&name),
         None,
     )

@@ -10,6 +10,8 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::queries;
+use crate::audit::server::service::record as audit;
+use crate::audit::types::AuditAction;
 use crate::auth::server::{password, queries as users, service as accounts, tokens};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
@@ -20,7 +22,6 @@ use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::Member;
 use crate::orgs::server::queries as orgs;
 use crate::orgs::types::org_home;
-use crate::people::server::queries::audit;
 use crate::people::types::JoinLinkSettings;
 use crate::state::{AppState, Settings};
 
@@ -80,7 +81,7 @@ pub async fn update_settings(
             &mut *tx,
             org_id,
             actor,
-            "join_domains_changed",
+            AuditAction::JoinDomainsChanged,
             None,
             Some(&detail),
         )
@@ -99,11 +100,27 @@ pub async fn update_settings(
                 granted.user_id(),
             )
             .await?;
-            audit(&mut *tx, org_id, actor, "join_link_enabled", None, None).await?;
+            audit(
+                &mut *tx,
+                org_id,
+                actor,
+                AuditAction::JoinLinkEnabled,
+                None,
+                None,
+            )
+            .await?;
         }
         (true, false) => {
             queries::disable_links(&mut *tx, org_id).await?;
-            audit(&mut *tx, org_id, actor, "join_link_disabled", None, None).await?;
+            audit(
+                &mut *tx,
+                org_id,
+                actor,
+                AuditAction::JoinLinkDisabled,
+                None,
+                None,
+            )
+            .await?;
         }
         _ => {}
     }
@@ -308,7 +325,7 @@ pub async fn confirm(
         &mut *tx,
         row.org_id,
         Some((user_id, &row.name)),
-        "person_joined",
+        AuditAction::PersonJoined,
         Some(&row.email),
         Some(&role),
     )

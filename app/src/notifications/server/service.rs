@@ -2,13 +2,14 @@
 //! verified address. Joining gives the invited role; both answers are audited.
 
 use super::queries::{self, PendingRow};
+use crate::audit::server::service::record as audit;
+use crate::audit::types::AuditAction;
 use crate::auth::types::CurrentUser;
 use crate::error::AppError;
 use crate::invitations::server::queries as invitations;
 use crate::notifications::types::{Notifications, PendingInvitation};
 use crate::orgs::server::queries as orgs;
 use crate::orgs::types::org_home;
-use crate::people::server::queries::audit;
 use crate::state::AppState;
 
 pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Notifications, AppError> {
@@ -53,7 +54,7 @@ pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<Strin
         &mut *tx,
         row.org_id,
         Some((user.id, &user.name)),
-        "invitation_accepted",
+        AuditAction::InvitationAccepted,
         Some(&row.email),
         Some(role.code()),
     )
@@ -71,7 +72,7 @@ pub async fn decline(state: &AppState, user: &CurrentUser, id: i64) -> Result<()
         &mut *tx,
         row.org_id,
         Some((user.id, &user.name)),
-        "invitation_declined",
+        AuditAction::InvitationDeclined,
         Some(&row.email),
         None,
     )

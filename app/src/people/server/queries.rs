@@ -323,54 +323,6 @@ pub async fn admin_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<AdminFa
     })
 }
 
-pub struct AuditRow {
-    pub actor_name: String,
-    pub action: String,
-    pub subject: Option<String>,
-    pub detail: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// Records who did what. Call it in the transaction of the change itself.
-pub async fn audit(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    actor: Option<(i64, &str)>,
-    action: &str,
-    subject: Option<&str>,
-    detail: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"INSERT INTO audit_events (org_id, actor_id, actor_name, action, subject, detail)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
-        org_id,
-        actor.map(|a| a.0),
-        actor.map(|a| a.1).unwrap_or(""),
-        action,
-        subject,
-        detail
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn audit_page(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    limit: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as!(
-        AuditRow,
-        r#"SELECT actor_name, action, subject, detail, created_at FROM audit_events
-           WHERE org_id = $1 ORDER BY id DESC LIMIT $2"#,
-        org_id,
-        limit
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Invite All's single statement: puts everyone never sent an invitation (and not a
 /// member, and in no batch yet) into batch `batch_id`, and makes the Inactive among them
 /// Active. The primary key of invite_batch_people means a concurrent or

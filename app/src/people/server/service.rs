@@ -4,6 +4,8 @@
 //! transaction, and every invitation counts against the daily quota.
 
 use super::queries::{self, PersonForAction};
+use crate::audit::server::service as audit;
+use crate::audit::types::AuditAction;
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::invitations::server::queries as invitations;
@@ -13,8 +15,7 @@ use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, take_seats};
 use crate::orgs::types::Role;
 use crate::people::types::{
-    AdminView, AuditEntry, AuditPage, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery,
-    PeoplePage, PersonRow,
+    AdminView, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery, PeoplePage, PersonRow,
 };
 use crate::state::AppState;
 
@@ -186,7 +187,7 @@ pub async fn add_person(
         &mut tx,
         &granted,
         &member.actor,
-        "person_added",
+        AuditAction::PersonAdded,
         email.as_str(),
         Some(role.code()),
     )
@@ -250,7 +251,7 @@ pub async fn invite_member(
                 &mut tx,
                 &granted,
                 actor,
-                "person_added",
+                AuditAction::PersonAdded,
                 email.as_str(),
                 Some(role.code()),
             )
@@ -338,7 +339,7 @@ pub async fn send_invite(
             &mut tx,
             &granted,
             &member.actor,
-            "person_activated",
+            AuditAction::PersonActivated,
             &person.email,
             None,
         )
@@ -365,7 +366,7 @@ pub async fn revoke_invite(
         &mut tx,
         &granted,
         &member.actor,
-        "invitation_revoked",
+        AuditAction::InvitationRevoked,
         &person.email,
         None,
     )
@@ -396,9 +397,9 @@ pub async fn set_active(
     }
     queries::set_status(&mut *tx, granted.org_id(), person.id, status).await?;
     let action = if active {
-        "person_activated"
+        AuditAction::PersonActivated
     } else {
-        "person_deactivated"
+        AuditAction::PersonDeactivated
     };
     audit(
         &mut tx,
@@ -440,7 +441,7 @@ pub async fn change_role(
         &mut tx,
         &granted,
         &member.actor,
-        "role_changed",
+        AuditAction::RoleChanged,
         &person.email,
         Some(&detail),
     )
@@ -486,11 +487,11 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
     take_quota(&mut tx, state, granted.org_id(), queued).await?;
     queries::set_batch_total(&mut *tx, batch_id, queued, left_out_owners).await?;
     let detail = queued.to_string();
-    queries::audit(
+    audit::record(
         &mut *tx,
         granted.org_id(),
         Some((member.actor.user_id, &member.actor.name)),
-        "invite_all",
+        AuditAction::InviteAll,
         None,
         Some(&detail),
     )
@@ -526,37 +527,17 @@ pub async fn invite_all_preview(
     })
 }
 
-/// The audit log, newest first (admins only).
-pub async fn audit_log(state: &AppState, member: &Member) -> Result<AuditPage, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
-    let events = queries::audit_page(&state.pool, granted.org_id(), 200)
-        .await?
-        .into_iter()
-        .map(|e| AuditEntry {
-            when: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            actor: e.actor_name,
-            action_key: format!("audit.{}", e.action),
-            subject: e.subject,
-            detail: e.detail,
-        })
-        .collect();
-    Ok(AuditPage {
-        org_name: member.org_name.clone(),
-        org_home: member.home(),
-        events,
-    })
-}
-
+/// Records `actor`'s change to the person `subject` in the audit log.
 async fn audit(
     tx: &mut sqlx::PgConnection,
     granted: &Granted,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     detail: Option<&str>,
 ) -> Result<(), AppError> {
-    queries::audit(
-        &mut *tx,
+    audit::record(
+        tx,
         granted.org_id(),
         Some((actor.user_id, &actor.name)),
         action,
@@ -598,13 +579,13 @@ async fn replace_invitation(
     let (id, action) = match open {
         Some(open) => {
             renew(tx, &state.settings, &invite, open.id).await?;
-            (open.id, "invitation_resent")
+            (open.id, AuditAction::InvitationResent)
         }
         None => {
             let id = issue(tx, &state.settings, &invite)
                 .await?
                 .ok_or_else(|| AppError::Conflict("errors.person_already_invited".into()))?;
-            (id, "invitation_sent")
+            (id, AuditAction::InvitationSent)
         }
     };
     let detail = audit_role.then(|| role.role().code());

@@ -1,0 +1,3 @@
+//! Server-only half of the audit log.
+pub mod queries;
+pub mod service;

@@ -1,0 +1,129 @@
+//! What the audit log records, shared by the server (which stores it) and the page.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the audit log records. Stored as `code()` in `audit_events.action`; its
+/// words are under `i18n_key()` in the three locale files. In JSON it is its code too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    PersonAdded,
+    InvitationSent,
+    InvitationResent,
+    InvitationRevoked,
+    PersonActivated,
+    PersonDeactivated,
+    RoleChanged,
+    InviteAll,
+    JoinDomainsChanged,
+    JoinLinkEnabled,
+    JoinLinkDisabled,
+    PersonJoined,
+    InvitationAccepted,
+    InvitationDeclined,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 16] = [
+        AuditAction::PersonAdded,
+        AuditAction::InvitationSent,
+        AuditAction::InvitationResent,
+        AuditAction::InvitationRevoked,
+        AuditAction::PersonActivated,
+        AuditAction::PersonDeactivated,
+        AuditAction::RoleChanged,
+        AuditAction::InviteAll,
+        AuditAction::JoinDomainsChanged,
+        AuditAction::JoinLinkEnabled,
+        AuditAction::JoinLinkDisabled,
+        AuditAction::PersonJoined,
+        AuditAction::InvitationAccepted,
+        AuditAction::InvitationDeclined,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+    ];
+
+    /// As stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::PersonAdded => "person_added",
+            AuditAction::InvitationSent => "invitation_sent",
+            AuditAction::InvitationResent => "invitation_resent",
+            AuditAction::InvitationRevoked => "invitation_revoked",
+            AuditAction::PersonActivated => "person_activated",
+            AuditAction::PersonDeactivated => "person_deactivated",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::InviteAll => "invite_all",
+            AuditAction::JoinDomainsChanged => "join_domains_changed",
+            AuditAction::JoinLinkEnabled => "join_link_enabled",
+            AuditAction::JoinLinkDisabled => "join_link_disabled",
+            AuditAction::PersonJoined => "person_joined",
+            AuditAction::InvitationAccepted => "invitation_accepted",
+            AuditAction::InvitationDeclined => "invitation_declined",
+            AuditAction::ApiKeyCreated => "api_key_created",
+            AuditAction::ApiKeyRevoked => "api_key_revoked",
+        }
+    }
+
+    /// Its words in the audit log.
+    pub fn i18n_key(self) -> &'static str {
+        match self {
+            AuditAction::PersonAdded => "audit.person_added",
+            AuditAction::InvitationSent => "audit.invitation_sent",
+            AuditAction::InvitationResent => "audit.invitation_resent",
+            AuditAction::InvitationRevoked => "audit.invitation_revoked",
+            AuditAction::PersonActivated => "audit.person_activated",
+            AuditAction::PersonDeactivated => "audit.person_deactivated",
+            AuditAction::RoleChanged => "audit.role_changed",
+            AuditAction::InviteAll => "audit.invite_all",
+            AuditAction::JoinDomainsChanged => "audit.join_domains_changed",
+            AuditAction::JoinLinkEnabled => "audit.join_link_enabled",
+            AuditAction::JoinLinkDisabled => "audit.join_link_disabled",
+            AuditAction::PersonJoined => "audit.person_joined",
+            AuditAction::InvitationAccepted => "audit.invitation_accepted",
+            AuditAction::InvitationDeclined => "audit.invitation_declined",
+            AuditAction::ApiKeyCreated => "audit.api_key_created",
+            AuditAction::ApiKeyRevoked => "audit.api_key_revoked",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+crate::stored::stored_as_code!(AuditAction, "audit action");
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// UTC, as "YYYY-MM-DD HH:MM".
+    pub when: String,
+    pub actor: String,
+    pub action: AuditAction,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub org_name: String,
+    pub org_home: String,
+    pub events: Vec<AuditEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Locale, tr};
+
+    #[test]
+    fn every_action_has_its_words_in_every_language() {
+        for action in AuditAction::ALL {
+            let key = action.i18n_key();
+            assert_eq!(key, format!("audit.{}", action.code()));
+            for locale in Locale::ALL {
+                let words = tr(locale, key);
+                assert!(!words.is_empty() && words != key, "{key} in {locale:?}");
+            }
+        }
+    }
+}

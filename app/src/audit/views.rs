@@ -1,0 +1,65 @@
+//! The audit log page.
+
+use leptos::prelude::*;
+
+use super::api::get_audit_log;
+use super::types::AuditPage;
+use crate::i18n::{tr, use_i18n};
+use crate::orgs::views::{OrgProblem, use_org_params};
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let key = use_org_params();
+    let page = Resource::new(move || key.get(), |(r, s)| get_audit_log(r, s));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <AuditLog page=page /> }.into_any(),
+                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditLog(page: AuditPage) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = page
+        .events
+        .into_iter()
+        .map(|e| {
+            let key = e.action.i18n_key();
+            view! {
+                <tr>
+                    <td>{e.when}</td>
+                    <td>{e.actor}</td>
+                    <td data-action=key>{move || tr(i18n.locale(), key)}</td>
+                    <td>{e.subject.unwrap_or_default()}</td>
+                    <td>{e.detail.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
+            <h1>{i18n.t("audit.title")}</h1>
+            <p><a href=format!("{}/people", page.org_home)>{i18n.t("people.title")}</a></p>
+            <table class="table audit">
+                <thead>
+                    <tr>
+                        <th>{i18n.t("audit.when")}</th>
+                        <th>{i18n.t("audit.who")}</th>
+                        <th>{i18n.t("audit.what")}</th>
+                        <th>{i18n.t("audit.subject")}</th>
+                        <th>{i18n.t("audit.detail")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
