@@ -5,10 +5,42 @@ use serde::{Deserialize, Serialize};
 use super::types::Role;
 use crate::i18n::{Locale, tr, tr_args};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
+/// A permission as a type, so that a service can ask for the grant of exactly its own
+/// (`Granted<can::Invite>`, made by `Member::require` on the server).
+pub trait Capability {
+    const PERMISSION: Permission;
+}
+
+/// Declares the permissions once: the `Permission` enum, `Permission::ALL`, and one
+/// capability type per permission in [`can`].
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum Permission {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Permission {
+            pub const ALL: [Permission; [$(Permission::$name),*].len()] = [$(Permission::$name),*];
+        }
+
+        /// The capabilities, one type per [`Permission`]: `member.require(state, can::Invite)`.
+        pub mod can {
+            use super::{Capability, Permission};
+            $(
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl Capability for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions!(
     /// Directory > User > All: add people and invite them.
     Invite,
     CreateApiKey,
@@ -18,19 +50,7 @@ pub enum Permission {
     ManageDecisions,
     CtiConsole,
     ViewAlerts,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 7] = [
-        Permission::Invite,
-        Permission::CreateApiKey,
-        Permission::ManageInstances,
-        Permission::ManageBlocklists,
-        Permission::ManageDecisions,
-        Permission::CtiConsole,
-        Permission::ViewAlerts,
-    ];
-}
+);
 
 impl Permission {
     /// The name used in URLs and JSON (`manage_decisions`).

@@ -9,15 +9,14 @@ use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::{Actor, Member};
+use crate::orgs::server::access::{KeyHolder, Member, can};
 use crate::orgs::types::Role;
 use crate::state::AppState;
 
 const NAME_MAX: usize = 80;
 
 pub async fn list(state: &AppState, member: &Member) -> Result<Vec<ApiKeyView>, AppError> {
-    let granted = member.require(state, Permission::CreateApiKey).await?;
+    let granted = member.require(state, can::CreateApiKey).await?;
     Ok(queries::list(&state.pool, granted.org_id())
         .await?
         .into_iter()
@@ -41,7 +40,7 @@ pub async fn create(
     name: &str,
     role: &str,
 ) -> Result<CreatedApiKey, AppError> {
-    let granted = member.require(state, Permission::CreateApiKey).await?;
+    let granted = member.require(state, can::CreateApiKey).await?;
     let name = name.trim();
     let mut errors = Vec::new();
     if name.is_empty() {
@@ -130,7 +129,7 @@ pub async fn made_by(
 }
 
 pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::CreateApiKey).await?;
+    let granted = member.require(state, can::CreateApiKey).await?;
     let mut tx = state.pool.begin().await?;
     let name = queries::revoke(&mut *tx, granted.org_id(), key_id)
         .await?
@@ -157,20 +156,18 @@ pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member,
     let row = queries::authenticate(&state.pool, &tokens::hash(key))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let (role, creator) = (row.role, row.creator_role);
-    Ok(Member {
+    Ok(Member::for_api_key(KeyHolder {
+        key_id: row.id,
+        key_name: row.name,
+        key_role: row.role,
         org_id: row.org_id,
         org_name: row.org_name,
         region: row.region,
         short_name: row.short_name,
-        role: role.weaker(creator),
-        actor: Actor {
-            user_id: row.creator_id,
-            name: format!("{} (API key)", row.name),
-            locale: Locale::from_code(&row.creator_locale).unwrap_or_default(),
-            api_key_id: Some(row.id),
-        },
-    })
+        creator_id: row.creator_id,
+        creator_role: row.creator_role,
+        creator_locale: Locale::from_code(&row.creator_locale).unwrap_or_default(),
+    }))
 }
 
 /// Ends every key `user_id` made, in the caller's transaction (a password reset).

@@ -3,8 +3,7 @@
 use super::queries;
 use crate::audit::types::{AuditEntry, AuditPage};
 use crate::error::AppError;
-use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::Member;
+use crate::orgs::server::access::{Member, can};
 use crate::state::AppState;
 
 /// Records that `actor` (user id, name; `None` for the system) did `action` in
@@ -14,7 +13,7 @@ pub use super::queries::insert as record;
 
 /// The audit log, newest first (for those who may invite).
 pub async fn log(state: &AppState, member: &Member) -> Result<AuditPage, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let events = queries::latest(&state.pool, granted.org_id(), 200)
         .await?
         .into_iter()

@@ -18,8 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
-use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::Member;
+use crate::orgs::server::access::{Member, can};
 use crate::orgs::server::queries as orgs;
 use crate::orgs::types::org_home;
 use crate::people::types::JoinLinkSettings;
@@ -65,7 +64,7 @@ pub async fn update_settings(
     enabled: bool,
     domains_text: &str,
 ) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let domains = parse_domains(domains_text).map_err(AppError::Validation)?;
     if enabled && domains.is_empty() {
         return Err(AppError::field("domains", "errors.domains_required"));

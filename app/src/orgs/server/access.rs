@@ -2,14 +2,19 @@
 //!
 //! Every org-scoped operation starts from a `Member`: the signed-in person as a member of
 //! the organization in the URL (`Member::find`), or an API key of that organization
-//! (`api_keys::authenticate`). Operations that need a permission take a `Granted` value,
-//! which only `Member::require` makes: such an operation cannot be called without the
-//! check having passed, and the check asks the role matrix and the organization's plan.
+//! (`Member::for_api_key`); nothing outside this module can make one. Operations that
+//! need a permission take a `Granted<P>` for it (`Granted<can::Invite>`), which only
+//! `Member::require` makes: such an operation cannot be called without that check having
+//! passed, a grant of another permission does not compile in its place, and the check
+//! asks the role matrix and the organization's plan.
+
+use std::marker::PhantomData;
 
 use super::queries;
 use crate::auth::types::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
+pub use crate::orgs::permissions::{Capability, can};
 use crate::orgs::permissions::{Decision, Denial, Permission, PlanFacts};
 use crate::orgs::types::Role;
 use crate::state::AppState;
@@ -25,7 +30,8 @@ pub struct Actor {
     pub api_key_id: Option<i64>,
 }
 
-/// A member (person or API key) of one organization.
+/// A member (person or API key) of one organization. Its fields can be read anywhere,
+/// but only this module can make one (`sealed`).
 #[derive(Debug, Clone)]
 pub struct Member {
     pub org_id: i64,
@@ -34,15 +40,34 @@ pub struct Member {
     pub short_name: String,
     pub role: Role,
     pub actor: Actor,
+    #[allow(dead_code)] // present only so that no other module can write a `Member`
+    sealed: Sealed,
 }
 
-/// Proof that `permission` was checked for this member of this organization.
-#[derive(Debug, Clone, Copy)]
-pub struct Granted {
+#[derive(Debug, Clone)]
+struct Sealed;
+
+/// Proof that permission `P` was checked for this member of this organization.
+#[derive(Debug)]
+pub struct Granted<P: Capability> {
     org_id: i64,
     user_id: i64,
     role: Role,
-    permission: Permission,
+    permission: PhantomData<P>,
+}
+
+/// What an API key's request acts as: the key, its organization, and who made it.
+pub struct KeyHolder {
+    pub key_id: i64,
+    pub key_name: String,
+    pub key_role: Role,
+    pub org_id: i64,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+    pub creator_id: i64,
+    pub creator_role: Role,
+    pub creator_locale: Locale,
 }
 
 /// A role this member may hand out, by any path that creates, re-sends or reactivates
@@ -58,7 +83,7 @@ impl GrantableRole {
     }
 }
 
-impl Granted {
+impl<P: Capability> Granted<P> {
     /// Checks that this member may give `role` to someone (or act on someone who has it).
     pub fn may_grant(&self, role: Role) -> Result<GrantableRole, AppError> {
         if role == Role::Owner && self.role != Role::Owner {
@@ -80,9 +105,6 @@ impl Granted {
     }
     pub fn role(&self) -> Role {
         self.role
-    }
-    pub fn permission(&self) -> Permission {
-        self.permission
     }
 }
 
@@ -108,7 +130,27 @@ impl Member {
                 locale: user.locale,
                 api_key_id: None,
             },
+            sealed: Sealed,
         })
+    }
+
+    /// The member an API key acts as: never more than the key's role, nor than what the
+    /// person who made it may do now.
+    pub fn for_api_key(key: KeyHolder) -> Member {
+        Member {
+            org_id: key.org_id,
+            org_name: key.org_name,
+            region: key.region,
+            short_name: key.short_name,
+            role: key.key_role.weaker(key.creator_role),
+            actor: Actor {
+                user_id: key.creator_id,
+                name: format!("{} (API key)", key.key_name),
+                locale: key.creator_locale,
+                api_key_id: Some(key.key_id),
+            },
+            sealed: Sealed,
+        }
     }
 
     pub fn home(&self) -> String {
@@ -137,11 +179,12 @@ impl Member {
     /// The permission, or a refusal that says why: the role (naming who holds the
     /// permission), or the plan (with what to upgrade). Seats are checked where seats are
     /// taken (`take_seats`), inside the transaction that takes them.
-    pub async fn require(
+    pub async fn require<P: Capability>(
         &self,
         state: &AppState,
-        permission: Permission,
-    ) -> Result<Granted, AppError> {
+        _capability: P,
+    ) -> Result<Granted<P>, AppError> {
+        let permission = P::PERMISSION;
         if !self.can(permission) {
             return Err(AppError::NotPermitted {
                 key: permission.refusal_key().into(),
@@ -158,7 +201,7 @@ impl Member {
             org_id: self.org_id,
             user_id: self.actor.user_id,
             role: self.role,
-            permission,
+            permission: PhantomData,
         })
     }
 

@@ -12,7 +12,7 @@ use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue, renew};
 use crate::joining::server::service as joining;
 use crate::orgs::permissions::Permission;
-use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, take_seats};
+use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::orgs::types::Role;
 use crate::people::types::{
     AdminView, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery, PeoplePage, PersonRow,
@@ -156,7 +156,7 @@ pub async fn add_person(
     member: &Member,
     form: NewPerson<'_>,
 ) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let name = PersonName::parse(form.name);
     let email = EmailAddress::parse(form.email);
     let role = Role::parse("role", form.role);
@@ -221,7 +221,7 @@ pub async fn invite_member(
     email: &str,
     role: &str,
 ) -> Result<i64, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let email = EmailAddress::parse(email);
     let role = Role::parse("role", role);
     let (Ok(email), Ok(role)) = (&email, &role) else {
@@ -297,7 +297,7 @@ pub async fn person_for_invitation(
 
 async fn require_person(
     tx: &mut sqlx::PgConnection,
-    granted: &Granted,
+    granted: &Granted<can::Invite>,
     person_id: i64,
 ) -> Result<PersonForAction, AppError> {
     queries::lock_person(&mut *tx, granted.org_id(), person_id)
@@ -316,7 +316,7 @@ pub async fn send_invite(
     person_id: i64,
     confirmed: bool,
 ) -> Result<i64, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     if person.member {
@@ -356,7 +356,7 @@ pub async fn revoke_invite(
     member: &Member,
     person_id: i64,
 ) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     if !queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, false).await? {
@@ -383,7 +383,7 @@ pub async fn set_active(
     person_id: i64,
     active: bool,
 ) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
@@ -421,7 +421,7 @@ pub async fn change_role(
     person_id: i64,
     role: &str,
 ) -> Result<(), AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let new_role = Role::parse("role", role).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
     let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
@@ -454,7 +454,7 @@ pub async fn change_role(
 /// once, however many); the batch worker then creates their invitations and mails in
 /// chunks. Returns how many were queued (0 on a repeated submit).
 pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let batch_id = queries::insert_batch(
         &mut *tx,
@@ -506,7 +506,7 @@ pub async fn invite_all_progress(
     state: &AppState,
     member: &Member,
 ) -> Result<Option<BatchProgress>, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     Ok(queries::admin_facts(&state.pool, granted.org_id())
         .await?
         .batch
@@ -518,7 +518,7 @@ pub async fn invite_all_preview(
     state: &AppState,
     member: &Member,
 ) -> Result<InviteAllPreview, AppError> {
-    let granted = member.require(state, Permission::Invite).await?;
+    let granted = member.require(state, can::Invite).await?;
     let (never_invited, never_invited_inactive) =
         queries::count_never_invited(&state.pool, granted.org_id()).await?;
     Ok(InviteAllPreview {
@@ -530,7 +530,7 @@ pub async fn invite_all_preview(
 /// Records `actor`'s change to the person `subject` in the audit log.
 async fn audit(
     tx: &mut sqlx::PgConnection,
-    granted: &Granted,
+    granted: &Granted<can::Invite>,
     actor: &Actor,
     action: AuditAction,
     subject: &str,
@@ -556,7 +556,7 @@ async fn replace_invitation(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
     member: &Member,
-    granted: &Granted,
+    granted: &Granted<can::Invite>,
     email: &str,
     role: GrantableRole,
     audit_role: bool,
