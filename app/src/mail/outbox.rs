@@ -166,3 +166,15 @@ pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<OutboxSta
     .fetch_all(db)
     .await
 }
+
+/// Commits the transaction that queued mail, then wakes the outbox worker so the mail
+/// leaves now instead of at its next poll. (Woken before the commit, the worker would
+/// find nothing yet.)
+pub async fn commit_and_send(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    state: &crate::state::AppState,
+) -> Result<(), sqlx::Error> {
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(())
+}

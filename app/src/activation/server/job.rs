@@ -51,8 +51,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
             savepoint.commit().await?;
             let last = step == JobStep::SendWelcome;
             queries::mark_step_done(&mut *tx, job.id, step.code(), last).await?;
-            tx.commit().await?;
-            state.outbox_wakeup.notify_one();
+            outbox::commit_and_send(tx, state).await?;
             tracing::info!(job = job.id, step = step.code(), "activation step done");
         }
         Err(err) => {

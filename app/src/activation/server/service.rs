@@ -512,14 +512,12 @@ pub async fn save_account(
                 &link,
             );
             outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
-            tx.commit().await?;
-            state.outbox_wakeup.notify_one();
+            outbox::commit_and_send(tx, state).await?;
             return Ok(Some(wizard_key.plain));
         }
     };
     queries::save_account(&mut *tx, row.id, owner_id, company, step, &wizard_key.hash).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(Some(wizard_key.plain))
 }
 

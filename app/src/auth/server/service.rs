@@ -82,8 +82,7 @@ pub async fn sign_up(
             outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
         }
     }
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(())
 }
 
@@ -288,8 +287,7 @@ pub async fn sign_in(
             &user.email,
         )
         .await?;
-        tx.commit().await?;
-        state.outbox_wakeup.notify_one();
+        outbox::commit_and_send(tx, state).await?;
         return Err(AppError::Validation(vec![
             FieldError::new("form", "errors.email_not_verified").with_arg("email", &user.email),
         ]));
@@ -465,8 +463,7 @@ async fn queue_reset(state: &AppState, email: &str) -> Result<(), AppError> {
         .link(&format!("/reset-password?token={}", token.plain));
     let mail = templates::reset_password(locale_of(&user.locale), &user.name, &link);
     outbox::enqueue(&mut *tx, &state.settings.secret_key, &user.email, &mail).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(())
 }
 

@@ -220,8 +220,7 @@ pub async fn request(
         .link(&format!("/join/confirm?token={}", confirm.plain));
     let mail = templates::join_confirm(locale, name.as_str(), &link.org_name, &url);
     outbox::enqueue(&mut *tx, &state.settings.secret_key, email.as_str(), &mail).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(email.as_str().to_owned())
 }
 

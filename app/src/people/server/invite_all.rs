@@ -8,7 +8,7 @@ use super::queries;
 use crate::auth::server::tokens;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
-use crate::mail::seal;
+use crate::mail::{outbox, seal};
 use crate::state::AppState;
 
 /// People prepared per transaction.
@@ -97,9 +97,6 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         finished,
     )
     .await?;
-    tx.commit().await?;
-    if !to.is_empty() {
-        state.outbox_wakeup.notify_one();
-    }
+    outbox::commit_and_send(tx, state).await?;
     Ok(true)
 }

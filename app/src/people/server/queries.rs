@@ -243,7 +243,7 @@ pub async fn take_quota(
 ) -> Result<bool, sqlx::Error> {
     let row = sqlx::query_scalar!(
         r#"INSERT INTO invite_quota_usage AS u (org_id, day, used)
-           SELECT $1, (now() AT TIME ZONE 'UTC')::date, $2::int WHERE $2::int <= $3::int
+           SELECT $1, quota_day(), $2::int WHERE $2::int <= $3::int
            ON CONFLICT (org_id, day) DO UPDATE SET used = u.used + $2::int
            WHERE u.used + $2::int <= $3::int
            RETURNING used"#,
@@ -263,9 +263,7 @@ pub async fn quota_state(
 ) -> Result<(i32, Option<i32>), sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT o.invite_daily_quota,
-                  COALESCE((SELECT used FROM invite_quota_usage
-                            WHERE org_id = o.id AND day = (now() AT TIME ZONE 'UTC')::date), 0)
-                      AS "used!"
+                  invitations_used_today(o.id) AS "used!"
            FROM organizations o WHERE o.id = $1"#,
         org_id
     )
@@ -286,9 +284,7 @@ pub struct AdminFacts {
 pub async fn admin_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<AdminFacts, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT o.invite_daily_quota,
-                  COALESCE((SELECT used FROM invite_quota_usage
-                            WHERE org_id = o.id AND day = (now() AT TIME ZONE 'UTC')::date), 0)
-                      AS "used!",
+                  invitations_used_today(o.id) AS "used!",
                   b.id AS "batch_id?", b.total AS "total?", b.prepared AS "prepared?",
                   b.left_out_owners AS "left_out_owners?",
                   (SELECT count(*) FROM outbox_emails e

@@ -11,6 +11,7 @@ use crate::error::{AppError, FieldError};
 use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue, renew};
 use crate::joining::server::service as joining;
+use crate::mail::outbox;
 use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::orgs::types::Role;
@@ -205,8 +206,7 @@ pub async fn add_person(
         )
         .await?;
     }
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(())
 }
 
@@ -279,8 +279,7 @@ pub async fn invite_member(
         true,
     )
     .await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(invitation)
 }
 
@@ -345,8 +344,7 @@ pub async fn send_invite(
         )
         .await?;
     }
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit_and_send(tx, state).await?;
     Ok(invitation)
 }
 
