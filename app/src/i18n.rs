@@ -12,9 +12,6 @@ pub enum Locale {
     De,
 }
 
-/// The cookie that remembers the chosen language (also for people not signed in).
-pub const LOCALE_COOKIE: &str = "muster_lang";
-
 impl Locale {
     pub const ALL: [Locale; 3] = [Locale::En, Locale::Fr, Locale::De];
 
@@ -116,32 +113,10 @@ impl I18n {
     }
 }
 
-/// The language of the request being rendered: the `muster_lang` cookie, then the
-/// browser's Accept-Language, then English.
-#[cfg(feature = "ssr")]
-pub fn request_locale() -> Locale {
-    use_context::<http::request::Parts>()
-        .map(|parts| locale_from_headers(&parts.headers))
-        .unwrap_or_default()
-}
-
-#[cfg(feature = "ssr")]
-pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
-    let from_cookie = crate::auth::server::cookies::read_cookie(headers, LOCALE_COOKIE)
-        .and_then(|value| Locale::from_code(&value));
-    from_cookie
-        .or_else(|| {
-            headers
-                .get(http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::negotiate)
-        })
-        .unwrap_or_default()
-}
-
-/// In the browser, the language is the one the server rendered the page in.
+/// In the browser, the language is the one the server rendered the page in (on the
+/// server, `request::locale` reads the request).
 #[cfg(not(feature = "ssr"))]
-pub fn request_locale() -> Locale {
+pub fn rendered_locale() -> Locale {
     #[cfg(feature = "hydrate")]
     {
         web_sys::window()

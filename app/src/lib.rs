@@ -7,6 +7,8 @@ pub mod activation;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod cookies;
 pub mod error;
 pub mod home;
 pub mod i18n;
@@ -14,11 +16,14 @@ pub mod invitations;
 pub mod joining;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod net;
 pub mod notifications;
 pub mod orgs;
 pub mod people;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -39,7 +44,7 @@ use crate::auth::api::get_current_user;
 use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
 };
-use crate::i18n::{I18n, request_locale};
+use crate::i18n::{I18n, Locale};
 use crate::invitations::views::AcceptInvitationPage;
 use crate::joining::views::{ConfirmJoinPage, JoinPage, JoinSentPage};
 use crate::orgs::views::{AppsPage, OrgHomePage};
@@ -126,10 +131,23 @@ lazy_pages! {
     AcceptInvitationRoute => AcceptInvitationPage;
 }
 
+/// The page's language: on the server the request's, in the browser the one the server
+/// rendered the page in.
+fn page_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        crate::request::locale()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        crate::i18n::rendered_locale()
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let i18n = I18n(RwSignal::new(request_locale()));
+    let i18n = I18n(RwSignal::new(page_locale()));
     provide_context(i18n);
     provide_context(UserResource(Resource::new(|| (), |_| get_current_user())));
 

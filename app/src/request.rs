@@ -9,10 +9,12 @@ use http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use crate::auth::server::cookies::{SESSION_COOKIE, read_cookie};
 use crate::auth::server::service;
 use crate::auth::types::CurrentUser;
+use crate::cookies::{LOCALE_COOKIE, SESSION_COOKIE, read_cookie};
 use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::net::IpNet;
 use crate::state::AppState;
 
 fn parts() -> Option<Parts> {
@@ -67,53 +69,6 @@ pub fn client_ip_from(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]
         .rev()
         .find(|ip| !is_trusted(ip))
         .unwrap_or(peer)
-}
-
-/// An IP address or CIDR range, e.g. `10.0.0.0/8`, `::1`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl std::str::FromStr for IpNet {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<IpNet, String> {
-        let text = text.trim();
-        let bad = || format!("{text:?} is not an IP address or CIDR range (e.g. 10.0.0.0/8)");
-        let (addr, prefix) = match text.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (text, None),
-        };
-        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
-            None => max,
-        };
-        Ok(IpNet { addr, prefix })
-    }
 }
 
 /// Who is calling, looked up once per request: the page's resources and the server
@@ -241,6 +196,27 @@ pub fn no_store() {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// The language of the request being rendered: the `muster_lang` cookie, then the
+/// browser's Accept-Language, then English.
+pub fn locale() -> Locale {
+    use_context::<Parts>()
+        .map(|parts| locale_from_headers(&parts.headers))
+        .unwrap_or_default()
+}
+
+pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
+    let from_cookie =
+        read_cookie(headers, LOCALE_COOKIE).and_then(|value| Locale::from_code(&value));
+    from_cookie
+        .or_else(|| {
+            headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub struct Settings {
     pub max_mails_per_recipient: i64,
     pub max_mails_per_client: i64,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies); empty: nobody's.
-    pub trusted_proxies: Vec<crate::request::IpNet>,
+    pub trusted_proxies: Vec<crate::net::IpNet>,
     /// First retry delay of a failed activation step; it doubles on every attempt.
     pub activation_retry_base_ms: u64,
     /// Attempts per activation step before the job stops as failed.

@@ -75,7 +75,7 @@ pub struct Config {
     /// separated by commas (e.g. 10.0.0.0/8,127.0.0.1). Unset: the peer address is the
     /// client, and X-Forwarded-For is ignored.
     #[arg(long, env = "MUSTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip_net)]
-    pub trusted_proxies: Vec<app::request::IpNet>,
+    pub trusted_proxies: Vec<app::net::IpNet>,
 
     /// Serve /dev/mailbox to clients that are not on this machine (development mode only).
     /// Off: only loopback clients see it, so a server deployed without MUSTER_MODE shows
@@ -189,7 +189,7 @@ pub enum ConfigError {
     BadQuota,
 }
 
-fn parse_ip_net(text: &str) -> Result<app::request::IpNet, String> {
+fn parse_ip_net(text: &str) -> Result<app::net::IpNet, String> {
     text.parse()
 }
 

@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::auth::server::cookies::{SESSION_COOKIE, read_cookie};
+use app::cookies::{SESSION_COOKIE, read_cookie};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

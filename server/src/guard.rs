@@ -64,7 +64,7 @@ pub async fn same_origin_only(
     next: Next,
 ) -> Response {
     if let Some(why) = cross_site(request.method(), request.headers(), &site) {
-        let locale = app::i18n::locale_from_headers(request.headers());
+        let locale = app::request::locale_from_headers(request.headers());
         tracing::warn!(%why, path = %request.uri().path(), "refused a cross-site request");
         let message = app::i18n::tr(locale, "errors.cross_site");
         return (
@@ -88,7 +88,7 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
     ) {
         return next.run(request).await;
     }
-    let locale = app::i18n::locale_from_headers(request.headers());
+    let locale = app::request::locale_from_headers(request.headers());
     let too_large = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,

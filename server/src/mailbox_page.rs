@@ -1,7 +1,8 @@
 //! `/dev/mailbox`: the mail the development server "sent", readable in the browser.
 //! Mounted only in development mode, so in production the page does not exist.
 
-use app::i18n::{Locale, locale_from_headers, tr};
+use app::i18n::{Locale, tr};
+use app::request::locale_from_headers;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;

@@ -12,9 +12,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use app::auth::server::cookies::SESSION_COOKIE;
-use app::auth::server::device::DEVICE_COOKIE;
-use app::i18n::{LOCALE_COOKIE, Locale, locale_from_headers};
+use app::cookies::SESSION_COOKIE;
+use app::cookies::{DEVICE_COOKIE, LOCALE_COOKIE};
+use app::i18n::Locale;
+use app::request::locale_from_headers;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

@@ -8,11 +8,13 @@
 
 use app::api_keys::server::service as api_keys;
 use app::error::AppError;
-use app::i18n::{Locale, locale_from_headers};
-use app::orgs::permissions::{Decision, Denial, Permission, PlanFacts};
+use app::i18n::Locale;
 use app::orgs::server::{access::Member, service as orgs};
-use app::orgs::types::{InvitationRow, MemberRow, Role};
+use app::orgs::types::{InvitationRow, MemberRow};
 use app::people::server::service as people;
+use app::request::locale_from_headers;
+use app::roles::Role;
+use app::roles::{Decision, Denial, Permission, PlanFacts};
 use app::state::AppState;
 use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};

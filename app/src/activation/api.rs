@@ -5,19 +5,12 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
+#[cfg(feature = "ssr")]
+use super::types::wizard_path;
 use super::types::{JobView, OwnerClaimView, ShortNamePreview, Wizard};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
-
-/// The path of a wizard page.
-pub fn wizard_path(token: &str, page: &str) -> String {
-    if page.is_empty() {
-        format!("/activate/{token}")
-    } else {
-        format!("/activate/{token}/{page}")
-    }
-}
+use crate::{cookies, request, state::AppState};
 
 #[cfg(feature = "ssr")]
 fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
@@ -74,9 +67,9 @@ pub async fn save_account(
         company_name: &company_name,
     };
     let result =
-        service::save_account(&state, request_locale(), &token, form, session.as_ref()).await;
+        service::save_account(&state, request::locale(), &token, form, session.as_ref()).await;
     if let Ok(Some(key)) = &result {
-        request::set_cookie(crate::auth::server::cookies::wizard_cookie(
+        request::set_cookie(crate::cookies::wizard_cookie(
             key,
             state.settings.secure_cookies,
         ));

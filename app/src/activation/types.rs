@@ -6,7 +6,16 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::error::FieldError;
-use crate::orgs::types::Role;
+use crate::roles::Role;
+
+/// The path of a wizard page.
+pub fn wizard_path(token: &str, page: &str) -> String {
+    if page.is_empty() {
+        format!("/activate/{token}")
+    } else {
+        format!("/activate/{token}/{page}")
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region {

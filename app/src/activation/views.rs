@@ -12,11 +12,11 @@ use super::api::get_activation_progress;
 use super::api::{
     AcceptOwnerClaim, ActivateNow, AddInvite, ChooseRegion, FinishInvites, RemoveInvite,
     RetryActivation, SaveAccount, SignOutForActivation, get_owner_claim, get_wizard,
-    preview_short_name, wizard_path,
+    preview_short_name,
 };
 use super::types::{
     JobStatus, JobStep, JobView, REGIONS, SessionMatch, StepState, Wizard, WizardStep,
-    parse_company_name, region,
+    parse_company_name, region, wizard_path,
 };
 use crate::auth::api::SignIn;
 use crate::auth::types::{check_email, check_name};

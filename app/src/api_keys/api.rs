@@ -26,7 +26,7 @@ pub async fn create_api_key(
         && request::is_form_post()
     {
         let page = crate::orgs::types::settings_path(&region, &short_name);
-        request::set_cookie(crate::auth::server::cookies::new_key_cookie(
+        request::set_cookie(crate::cookies::new_key_cookie(
             &created.key,
             &page,
             state.settings.secure_cookies,

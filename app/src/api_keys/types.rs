@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::orgs::types::Role;
+use crate::roles::Role;
 
 /// Keys start with this, so scanners and people can recognise them.
 pub const KEY_PREFIX: &str = "mk_";

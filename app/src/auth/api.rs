@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::server::{cookies, device, service};
+use super::server::service;
 use super::types::{CurrentUser, LinkState};
+#[cfg(feature = "ssr")]
+use crate::cookies;
 use crate::error::AppError;
 use crate::i18n::Locale;
 #[cfg(feature = "ssr")]
-use crate::{i18n::request_locale, request, state::AppState};
+use crate::{request, state::AppState};
 
 #[server]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
@@ -21,7 +23,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<St
     let state = AppState::current();
     let result = service::sign_up(
         &state,
-        request_locale(),
+        request::locale(),
         request::client_ip(),
         &name,
         &email,
@@ -45,7 +47,7 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let device = request::cookie(device::DEVICE_COOKIE);
+    let device = request::cookie(cookies::DEVICE_COOKIE);
     let signed_in = request::respond(
         service::sign_in(
             &state,

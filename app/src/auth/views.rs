@@ -11,7 +11,7 @@ use super::api::{
 use super::types::{LinkState, check_email, check_name};
 use crate::i18n::{tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
-use crate::ui::shell::LanguageSelect;
+use crate::ui::language::LanguageSelect;
 
 fn query(key: &'static str) -> Memo<Option<String>> {
     let q = use_query_map();

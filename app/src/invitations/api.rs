@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::InvitationView;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
+use crate::{cookies, request, state::AppState};
 
 #[server]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
@@ -32,7 +32,7 @@ pub async fn accept_invitation(
     let accepted = request::respond(
         service::accept(
             &state,
-            request_locale(),
+            request::locale(),
             request::client_ip(),
             &token,
             name.as_deref().unwrap_or_default(),

@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::{ConfirmView, JoinView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{auth::server::cookies, i18n::request_locale, request, state::AppState};
+use crate::{cookies, request, state::AppState};
 
 #[server]
 pub async fn get_join_link(token: String) -> Result<JoinView, AppError> {
@@ -33,7 +33,7 @@ pub async fn request_join(
     let state = AppState::current();
     let result = service::request(
         &state,
-        request_locale(),
+        request::locale(),
         request::client_ip(),
         &token,
         &name,

@@ -1,7 +1,7 @@
 //! Each email as a subject, a plain-text body and an HTML body, in the recipient's language.
 
 use crate::i18n::{Locale, tr, tr_args};
-use crate::orgs::types::Role;
+use crate::roles::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::orgs::types::Role;
+use crate::roles::Role;
 
 /// "<org> invited you as <role>": an open invitation to the signed-in person's verified
 /// address, from an organization they are not in yet.

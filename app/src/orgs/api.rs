@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::OrgOverview;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{auth::server::cookies, request, state::AppState};
+use crate::{cookies, request, state::AppState};
 
 #[server]
 pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgOverview, AppError> {
@@ -72,10 +72,10 @@ pub async fn check_permission(
     region: String,
     short_name: String,
     permission: String,
-) -> Result<super::permissions::Decision, AppError> {
+) -> Result<crate::roles::Decision, AppError> {
     let state = AppState::current();
     let result = async {
-        let permission = super::permissions::Permission::from_code(&permission)
+        let permission = crate::roles::Permission::from_code(&permission)
             .ok_or_else(|| AppError::field("permission", "errors.permission_unknown"))?;
         let member = request::member(&state, &region, &short_name).await?;
         member.decide(&state, permission).await

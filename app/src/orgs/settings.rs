@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{InviteMember, get_org_settings};
-use super::permissions::{Decision, Permission};
-use super::types::{OrgSettings, Role};
+use super::types::OrgSettings;
 use super::views::{OrgProblem, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
 use crate::auth::types::check_email;
 use crate::i18n::{tr, tr_args, use_i18n};
+use crate::roles::Role;
+use crate::roles::{Decision, Permission};
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };

@@ -1,69 +1,8 @@
-//! Organizations as pages see them, and the roles a member can hold.
+//! Organizations as pages see them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
-
-/// A member's role, most powerful first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Role {
-    Owner,
-    Admin,
-    Editor,
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Editor, Role::Viewer];
-
-    /// The value stored in the database and sent by forms.
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Owner => "OWNER",
-            Role::Admin => "ADMIN",
-            Role::Editor => "EDITOR",
-            Role::Viewer => "VIEWER",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code().eq_ignore_ascii_case(code.trim()))
-    }
-
-    pub fn parse(field: &str, code: &str) -> Result<Role, FieldError> {
-        Role::from_code(code).ok_or_else(|| FieldError::new(field, "errors.role_unknown"))
-    }
-
-    /// The less powerful of two roles.
-    pub fn weaker(self, other: Role) -> Role {
-        let rank = |r: Role| Role::ALL.iter().position(|x| *x == r).unwrap_or(3);
-        if rank(self) >= rank(other) {
-            self
-        } else {
-            other
-        }
-    }
-
-    /// Translation key of the role's name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Role::Owner => "roles.owner",
-            Role::Admin => "roles.admin",
-            Role::Editor => "roles.editor",
-            Role::Viewer => "roles.viewer",
-        }
-    }
-}
-
-// Roles are stored as their codes (`OWNER`, ...; a CHECK constraint on every role
-// column). Queries read them as `role AS "role: Role"`: a stored value that is not
-// exactly a role's code is a decoding error, so bad data fails loudly, never as VIEWER.
-#[cfg(feature = "ssr")]
-crate::stored::stored_as_code!(Role, "role");
+use crate::roles::Role;
 
 /// An organization the signed-in person belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,10 +91,10 @@ pub struct OrgSettings {
     /// "free" or "premium".
     pub plan_name: String,
     pub trial: bool,
-    pub plan: crate::orgs::permissions::PlanFacts,
+    pub plan: crate::roles::PlanFacts,
     pub my_role: Role,
     /// What the signed-in member may do here, permission by permission.
-    pub decisions: Vec<crate::orgs::permissions::Decision>,
+    pub decisions: Vec<crate::roles::Decision>,
     pub can_invite: bool,
     /// Who to ask, for members who may not invite.
     pub contacts: Vec<String>,

@@ -15,8 +15,8 @@ use super::types::{
 };
 use crate::auth::types::{check_email, check_name};
 use crate::i18n::{I18n, tr, tr_args, use_i18n};
-use crate::orgs::types::Role;
 use crate::orgs::views::{OrgProblem, use_org_params};
+use crate::roles::Role;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, RoleSelect, Submit, copy_to_clipboard, field_errors,
     follow_success,

@@ -100,7 +100,7 @@ pub fn NewPasswordField(
 /// The role picker (`name="role"`), VIEWER first chosen: least privilege by default.
 #[component]
 pub fn RoleSelect(#[prop(into)] errors: Signal<Vec<FieldError>>) -> impl IntoView {
-    use crate::orgs::types::Role;
+    use crate::roles::Role;
     let i18n = use_i18n();
     view! {
         <div class="field">

@@ -1,4 +1,5 @@
 //! Shared building blocks: form fields with their errors, alerts, and the app shell.
 
 pub mod form;
+pub mod language;
 pub mod shell;

@@ -9,12 +9,12 @@ use app::audit::api::GetAuditLog;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::orgs::api::{CheckPermission, GetOrgOverview, GetOrgSettings, InviteMember};
-use app::orgs::permissions::Permission;
-use app::orgs::types::Role;
 use app::people::api::{
     AddPerson, ChangeRole, GetPeople, InviteAll, RevokeInvite, SaveJoinLink, SendInvite,
     SetPersonActive,
 };
+use app::roles::Permission;
+use app::roles::Role;
 use reqwest::Method;
 use sqlx::PgPool;
 

@@ -18,7 +18,8 @@ use crate::i18n::Locale;
 use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue};
 use crate::mail::{outbox, templates};
-use crate::orgs::types::{Role, org_home};
+use crate::orgs::types::org_home;
+use crate::roles::Role;
 use crate::state::AppState;
 
 /// How often an idle worker looks for due jobs (it is also woken by "Activate Now").

@@ -227,7 +227,7 @@ pub async fn save_step(
 
 pub struct InviteRow {
     pub email: String,
-    pub role: crate::orgs::types::Role,
+    pub role: crate::roles::Role,
 }
 
 pub async fn list_invites(
@@ -236,7 +236,7 @@ pub async fn list_invites(
 ) -> Result<Vec<InviteRow>, sqlx::Error> {
     sqlx::query_as!(
         InviteRow,
-        r#"SELECT email, role AS "role: crate::orgs::types::Role" FROM activation_invites
+        r#"SELECT email, role AS "role: crate::roles::Role" FROM activation_invites
            WHERE subscription_id = $1 ORDER BY created_at, email"#,
         subscription_id
     )

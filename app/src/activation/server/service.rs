@@ -5,7 +5,7 @@
 //! saved progress on the server, inside a transaction that locks the subscription.
 
 use super::queries::{self, NewSubscription, SubscriptionRow};
-use crate::activation::api::wizard_path;
+use crate::activation::types::wizard_path;
 use crate::activation::types::{
     CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerClaimView, OwnerView,
     PREMIUM_PRODUCTS, PRODUCTS, SessionMatch, ShortNamePreview, StepState, Wizard, WizardStep,
@@ -16,7 +16,8 @@ use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
-use crate::orgs::types::{Role, org_home};
+use crate::orgs::types::org_home;
+use crate::roles::Role;
 use crate::state::AppState;
 use crate::state::SecretKey;
 
@@ -186,7 +187,7 @@ fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Resul
     // Once the owner account exists, the link alone no longer changes the wizard: only
     // the owner (signed in) or the browser that created the account (its wizard key).
     if has_owner(row) && session.is_none() {
-        let key = crate::request::cookie(WIZARD_COOKIE).map(|k| tokens::hash(&k));
+        let key = crate::request::cookie(crate::cookies::WIZARD_COOKIE).map(|k| tokens::hash(&k));
         if key.is_none() || key != row.wizard_key_hash {
             return Err(AppError::Conflict("errors.wizard_owner_only".into()));
         }
@@ -199,10 +200,6 @@ fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Resul
 fn has_owner(row: &SubscriptionRow) -> bool {
     row.owner_user_id.is_some() || row.owner_claim_user_id.is_some()
 }
-
-/// The cookie that lets the browser which created the owner account go on with the
-/// wizard without signing in.
-pub const WIZARD_COOKIE: &str = "muster_wizard";
 
 fn advance(row: &SubscriptionRow, to: WizardStep) -> WizardStep {
     row.step.max(to)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use crate::orgs::types::Role;
+use crate::roles::Role;
 
 pub struct KeyRow {
     pub id: i64,

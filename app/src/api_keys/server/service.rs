@@ -10,7 +10,7 @@ use crate::auth::server::tokens;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::orgs::server::access::{KeyHolder, Member, can};
-use crate::orgs::types::Role;
+use crate::roles::Role;
 use crate::state::AppState;
 
 const NAME_MAX: usize = 80;

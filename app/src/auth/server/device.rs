@@ -16,10 +16,6 @@ use sha2::Sha256;
 
 use crate::state::SecretKey;
 
-pub const DEVICE_COOKIE: &str = "muster_device";
-/// A known device stays known this long after its last sign-in.
-pub const DEVICE_DAYS: i64 = 365;
-
 fn mac(secret: &SecretKey, email: &str, nonce: &str) -> Hmac<Sha256> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(&secret.0).expect("HMAC takes keys of any length");

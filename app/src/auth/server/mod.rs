@@ -1,5 +1,4 @@
 //! Server-only half of accounts: SQL, password hashing, tokens, sessions.
-pub mod cookies;
 pub mod device;
 pub mod password;
 pub mod queries;

@@ -167,7 +167,7 @@ pub async fn session_user(
 #[derive(serde::Deserialize)]
 pub struct PendingItem {
     pub id: i64,
-    pub role: crate::orgs::types::Role,
+    pub role: crate::roles::Role,
     pub org_name: String,
     pub inviter: Option<String>,
     pub expires_at: DateTime<Utc>,

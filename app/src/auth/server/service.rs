@@ -308,7 +308,7 @@ pub async fn sign_in(
 /// Opens a session for `user_id` (its identity already proven); returns the cookie value.
 pub async fn open_session(db: impl sqlx::PgExecutor<'_>, user_id: i64) -> Result<String, AppError> {
     let token = tokens::generate();
-    queries::insert_session(db, &token.hash, user_id, super::cookies::SESSION_DAYS).await?;
+    queries::insert_session(db, &token.hash, user_id, crate::cookies::SESSION_DAYS).await?;
     Ok(token.plain)
 }
 

@@ -7,7 +7,7 @@ pub struct InvitationRow {
     pub id: i64,
     pub org_id: i64,
     pub email: String,
-    pub role: crate::orgs::types::Role,
+    pub role: crate::roles::Role,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -26,7 +26,7 @@ pub async fn find_by_token(
         InvitationRow,
         // The invitation whose link this is, or was until it was sent again (then
         // `replaced_at` says when).
-        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::orgs::types::Role", i.expires_at, i.accepted_at, i.revoked_at,
+        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::roles::Role", i.expires_at, i.accepted_at, i.revoked_at,
                   COALESCE(l.replaced_at, i.replaced_at) AS replaced_at,
                   o.name AS org_name, o.region, o.short_name, u.name AS "inviter?"
            FROM invitations i
@@ -56,14 +56,14 @@ pub async fn mark_accepted(
     db: impl PgExecutor<'_>,
     id: i64,
     token_hash: Option<&[u8]>,
-) -> Result<Option<crate::orgs::types::Role>, sqlx::Error> {
+) -> Result<Option<crate::roles::Role>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"UPDATE invitations i SET accepted_at = now()
            FROM people p
            WHERE i.id = $1 AND ($2::bytea IS NULL OR i.token_hash = $2)
              AND invitation_is_open(i)
              AND p.org_id = i.org_id AND p.email = i.email
-           RETURNING p.role AS "role: crate::orgs::types::Role""#,
+           RETURNING p.role AS "role: crate::roles::Role""#,
         id,
         token_hash
     )

@@ -10,7 +10,8 @@ use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
 use crate::orgs::server::queries as orgs;
-use crate::orgs::types::{Role, org_home};
+use crate::orgs::types::org_home;
+use crate::roles::Role;
 use crate::state::{AppState, Settings};
 
 /// Invitations expire 30 days after they are sent.

@@ -7,7 +7,7 @@ pub struct PendingRow {
     pub id: i64,
     pub org_id: i64,
     pub email: String,
-    pub role: crate::orgs::types::Role,
+    pub role: crate::roles::Role,
     pub expires_at: DateTime<Utc>,
     pub org_name: String,
     pub region: String,
@@ -24,7 +24,7 @@ pub async fn pending(
 ) -> Result<Vec<PendingRow>, sqlx::Error> {
     sqlx::query_as!(
         PendingRow,
-        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::orgs::types::Role", i.expires_at,
+        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::roles::Role", i.expires_at,
                   o.name AS org_name, o.region, o.short_name, inviter.name AS "inviter?"
            FROM users u
            JOIN invitations i ON i.email = u.email AND invitation_is_open(i)

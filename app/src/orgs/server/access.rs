@@ -14,9 +14,9 @@ use super::queries;
 use crate::auth::types::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
-pub use crate::orgs::permissions::{Capability, can};
-use crate::orgs::permissions::{Decision, Denial, Permission, PlanFacts};
-use crate::orgs::types::Role;
+use crate::roles::Role;
+pub use crate::roles::{Capability, can};
+use crate::roles::{Decision, Denial, Permission, PlanFacts};
 use crate::state::AppState;
 
 /// Who is acting: a person, or an API key (acting for the organization, and recorded in

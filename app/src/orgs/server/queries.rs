@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use crate::orgs::types::Role;
+use crate::roles::Role;
 
 /// One of the signed-in person's active organizations, as `auth::server::queries::identity`
 /// returns it.

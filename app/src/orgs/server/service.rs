@@ -3,8 +3,8 @@
 use super::access::Member;
 use super::queries;
 use crate::error::AppError;
-use crate::orgs::permissions::{Decision, Denial, Permission};
 use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings};
+use crate::roles::{Decision, Denial, Permission};
 use crate::state::AppState;
 
 pub fn membership(m: queries::MembershipRow) -> Membership {

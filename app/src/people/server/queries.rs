@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
-use crate::orgs::types::Role;
 use crate::people::types::{ListQuery, SortKey};
+use crate::roles::Role;
 
 #[derive(sqlx::FromRow)]
 pub struct PersonRow {

@@ -12,12 +12,12 @@ use crate::invitations::server::queries as invitations;
 use crate::invitations::server::service::{Invite, issue, renew};
 use crate::joining::server::service as joining;
 use crate::mail::outbox;
-use crate::orgs::permissions::Permission;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
-use crate::orgs::types::Role;
 use crate::people::types::{
     AdminView, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery, PeoplePage, PersonRow,
 };
+use crate::roles::Permission;
+use crate::roles::Role;
 use crate::state::AppState;
 
 /// People shown per page.

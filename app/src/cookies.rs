@@ -1,8 +1,18 @@
-//! Reading and writing the session and language cookies.
+//! Reading and writing Muster's cookies (session, language, device, wizard, new API key),
+//! beside `request.rs`, which sets them on the response.
 
 use http::{HeaderMap, HeaderValue, header};
 
 pub const SESSION_COOKIE: &str = "muster_session";
+/// The cookie that remembers the chosen language (also for people not signed in).
+pub const LOCALE_COOKIE: &str = "muster_lang";
+/// The cookie that lets the browser which created the owner account go on with the
+/// wizard without signing in.
+pub const WIZARD_COOKIE: &str = "muster_wizard";
+/// The known-device cookie (see `auth::server::device`).
+pub const DEVICE_COOKIE: &str = "muster_device";
+/// A known device stays known this long after its last sign-in.
+pub const DEVICE_DAYS: i64 = 365;
 /// Sessions last 30 days from sign-in.
 pub const SESSION_DAYS: i64 = 30;
 
@@ -71,7 +81,7 @@ pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
 /// without signing in (30 days, like the activation link).
 pub fn wizard_cookie(key: &str, secure: bool) -> HeaderValue {
     cookie(
-        crate::activation::server::service::WIZARD_COOKIE,
+        WIZARD_COOKIE,
         key,
         "/",
         "HttpOnly; SameSite=Lax",
@@ -84,11 +94,11 @@ pub fn wizard_cookie(key: &str, secure: bool) -> HeaderValue {
 /// last sign-in.
 pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
     cookie(
-        super::device::DEVICE_COOKIE,
+        DEVICE_COOKIE,
         value,
         "/",
         SESSION_ATTRIBUTES,
-        super::device::DEVICE_DAYS * 24 * 3600,
+        DEVICE_DAYS * 24 * 3600,
         secure,
     )
 }
@@ -96,14 +106,7 @@ pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
 /// The language cookie is readable by scripts on purpose: it holds no secret.
 pub fn locale_cookie(code: &str, secure: bool) -> HeaderValue {
     let year = 365 * 24 * 3600;
-    cookie(
-        crate::i18n::LOCALE_COOKIE,
-        code,
-        "/",
-        "SameSite=Lax",
-        year,
-        secure,
-    )
+    cookie(LOCALE_COOKIE, code, "/", "SameSite=Lax", year, secure)
 }
 
 #[cfg(test)]

@@ -1,9 +1,72 @@
-//! The role matrix: the single answer to "may this role do X?".
+//! The shared vocabulary of who may do what: roles, permissions (and their
+//! capability types), plan facts, and the role matrix, the single answer to "may this
+//! role do X?". A bottom layer: it depends on nothing of Muster's but words and errors.
 
 use serde::{Deserialize, Serialize};
 
-use super::types::Role;
+use crate::error::FieldError;
 use crate::i18n::{Locale, tr, tr_args};
+
+/// A member's role, most powerful first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Role {
+    Owner,
+    Admin,
+    Editor,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Editor, Role::Viewer];
+
+    /// The value stored in the database and sent by forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "OWNER",
+            Role::Admin => "ADMIN",
+            Role::Editor => "EDITOR",
+            Role::Viewer => "VIEWER",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub fn parse(field: &str, code: &str) -> Result<Role, FieldError> {
+        Role::from_code(code).ok_or_else(|| FieldError::new(field, "errors.role_unknown"))
+    }
+
+    /// The less powerful of two roles.
+    pub fn weaker(self, other: Role) -> Role {
+        let rank = |r: Role| Role::ALL.iter().position(|x| *x == r).unwrap_or(3);
+        if rank(self) >= rank(other) {
+            self
+        } else {
+            other
+        }
+    }
+
+    /// Translation key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Owner => "roles.owner",
+            Role::Admin => "roles.admin",
+            Role::Editor => "roles.editor",
+            Role::Viewer => "roles.viewer",
+        }
+    }
+}
+
+// Roles are stored as their codes (`OWNER`, ...; a CHECK constraint on every role
+// column). Queries read them as `role AS "role: Role"`: a stored value that is not
+// exactly a role's code is a decoding error, so bad data fails loudly, never as VIEWER.
+#[cfg(feature = "ssr")]
+crate::stored::stored_as_code!(Role, "role");
 
 /// A permission as a type, so that a service can ask for the grant of exactly its own
 /// (`Granted<can::Invite>`, made by `Member::require` on the server).
