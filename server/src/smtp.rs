@@ -108,14 +108,14 @@ impl Endpoint {
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|e| {
-                transient(format!(
+                Failure::Transient(format!(
                     "cannot connect to {}:{}: {e}",
                     self.host, self.port
                 ))
             })?;
         // The whole point: the closing "." of a mail leaves at once.
         tcp.set_nodelay(true)
-            .map_err(|e| transient(e.to_string()))?;
+            .map_err(|e| Failure::Transient(e.to_string()))?;
         let mut conn = if self.security == Security::Implicit {
             #[allow(deprecated)]
             let mut stream =
@@ -159,10 +159,6 @@ impl From<Error> for Failure {
             Failure::Transient(e.to_string())
         }
     }
-}
-
-fn transient(message: String) -> Failure {
-    Failure::Transient(message)
 }
 
 struct Idle {
@@ -241,7 +237,7 @@ async fn timed<T, E: Into<Failure>>(
 ) -> Result<T, Failure> {
     match tokio::time::timeout(TIMEOUT, work).await {
         Ok(result) => result.map_err(Into::into),
-        Err(_) => Err(transient(format!(
+        Err(_) => Err(Failure::Transient(format!(
             "no answer within {} s",
             TIMEOUT.as_secs()
         ))),

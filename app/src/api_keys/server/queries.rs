@@ -1,6 +1,7 @@
 //! Every SQL statement about API keys. Each one filters by organization, except the
 //! lookup by hash that authenticates a request.
 
+use crate::orgs::server::access::KeyHolder;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
@@ -87,35 +88,23 @@ pub async fn revoke(
     .await
 }
 
-pub struct KeyUseRow {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub org_id: i64,
-    pub org_name: String,
-    pub region: String,
-    pub short_name: String,
-    pub creator_id: i64,
-    pub creator_role: Role,
-    pub creator_locale: String,
-}
-
 /// The key with this hash, if it is in use, its organization is active and its creator
 /// is still an active member there; records the use.
 pub async fn authenticate(
     db: impl PgExecutor<'_>,
     key_hash: &[u8],
-) -> Result<Option<KeyUseRow>, sqlx::Error> {
+) -> Result<Option<KeyHolder>, sqlx::Error> {
     sqlx::query_as!(
-        KeyUseRow,
+        KeyHolder,
         r#"UPDATE api_keys k SET last_used_at = now()
            FROM organizations o, memberships m, users u, people p
            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
              AND o.id = k.org_id AND o.status = 'active'
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
              AND p.org_id = k.org_id AND p.user_id = k.created_by AND p.status = 'active'
-           RETURNING k.id, k.name, k.role AS "role: Role", k.org_id, o.name AS org_name, o.region, o.short_name,
-                     u.id AS creator_id, p.role AS "creator_role: Role", u.locale AS creator_locale"#,
+           RETURNING k.id AS key_id, k.name AS key_name, k.role AS "key_role: Role", k.org_id,
+                     o.name AS org_name, o.region, o.short_name, u.id AS creator_id,
+                     p.role AS "creator_role: Role", u.locale AS creator_locale"#,
         key_hash
     )
     .fetch_optional(db)

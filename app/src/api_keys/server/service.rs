@@ -8,8 +8,7 @@ use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
 use crate::error::AppError;
-use crate::i18n::Locale;
-use crate::orgs::server::access::{KeyHolder, Member, can};
+use crate::orgs::server::access::{Member, can};
 use crate::roles::Role;
 use crate::state::AppState;
 
@@ -156,18 +155,7 @@ pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member,
     let row = queries::authenticate(&state.pool, &tokens::hash(key))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    Ok(Member::for_api_key(KeyHolder {
-        key_id: row.id,
-        key_name: row.name,
-        key_role: row.role,
-        org_id: row.org_id,
-        org_name: row.org_name,
-        region: row.region,
-        short_name: row.short_name,
-        creator_id: row.creator_id,
-        creator_role: row.creator_role,
-        creator_locale: Locale::from_code(&row.creator_locale).unwrap_or_default(),
-    }))
+    Ok(Member::for_api_key(row))
 }
 
 /// Ends every key `user_id` made, in the caller's transaction (a password reset).

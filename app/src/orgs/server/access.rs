@@ -67,7 +67,8 @@ pub struct KeyHolder {
     pub short_name: String,
     pub creator_id: i64,
     pub creator_role: Role,
-    pub creator_locale: Locale,
+    /// The creator's language code (the key's mails and messages use it).
+    pub creator_locale: String,
 }
 
 /// A role this member may hand out, by any path that creates, re-sends or reactivates
@@ -146,7 +147,7 @@ impl Member {
             actor: Actor {
                 user_id: key.creator_id,
                 name: format!("{} (API key)", key.key_name),
-                locale: key.creator_locale,
+                locale: Locale::from_code(&key.creator_locale).unwrap_or_default(),
                 api_key_id: Some(key.key_id),
             },
             sealed: Sealed,
