@@ -13,10 +13,9 @@ use sqlx::Connection;
 use super::queries::{self, DueJob, NewOrg};
 use super::service::TRIAL_DAYS;
 use crate::activation::types::{JobStep, first_free_short_name, parse_company_name};
-use crate::auth::server::queries as users;
+use crate::auth::server::service as accounts;
 use crate::i18n::Locale;
-use crate::invitations::server::queries as invitations;
-use crate::invitations::server::service::{Invite, issue};
+use crate::invitations::server::service::{self as invitations, Invite, issue};
 use crate::mail::{outbox, templates};
 use crate::orgs::types::org_home;
 use crate::roles::Role;
@@ -133,7 +132,7 @@ async fn step_body(
         };
         queries::insert_org(&mut *db, &org).await?;
         let org_id = org_id(db, job).await?;
-        let owner = users::find_user_by_id(&mut *db, owner_id)
+        let owner = accounts::find_user_by_id(&mut *db, owner_id)
             .await?
             .ok_or(StepError::Missing("its owner"))?;
         // The person record holds the role; the membership says they joined.
@@ -147,7 +146,7 @@ async fn step_body(
             None,
         )
         .await?;
-        crate::orgs::server::queries::insert_membership(&mut *db, org_id, owner_id).await?;
+        crate::orgs::server::service::insert_membership(&mut *db, org_id, owner_id).await?;
         return Ok(());
     }
 
@@ -219,8 +218,8 @@ async fn owner_and_org(
     db: &mut sqlx::PgConnection,
     job: &DueJob,
     owner_id: i64,
-) -> Result<(users::UserRow, queries::CreatedOrgRow), StepError> {
-    let owner = users::find_user_by_id(&mut *db, owner_id)
+) -> Result<(accounts::UserRow, queries::CreatedOrgRow), StepError> {
+    let owner = accounts::find_user_by_id(&mut *db, owner_id)
         .await?
         .ok_or(StepError::Missing("its owner"))?;
     let org = queries::org_of_subscription(&mut *db, job.subscription_id)

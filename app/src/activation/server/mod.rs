@@ -1,4 +1,4 @@
 //! Server-only half of activation: SQL, the wizard's rules, the activation job.
 pub mod job;
-pub mod queries;
+mod queries;
 pub mod service;

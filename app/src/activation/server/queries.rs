@@ -47,7 +47,6 @@ pub struct SubscriptionRow {
     pub id: i64,
     pub company_name: String,
     pub contact_email: String,
-    pub contact_locale: String,
     pub plan: String,
     pub products: Vec<String>,
     pub trial: bool,
@@ -73,7 +72,7 @@ pub async fn find_subscription(
 ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
     sqlx::query_as!(
         SubscriptionRow,
-        r#"SELECT id, company_name, contact_email, contact_locale, plan, products, trial, seats,
+        r#"SELECT id, company_name, contact_email, plan, products, trial, seats,
                   token_expires_at, subscription_stage(s) AS "step!: WizardStep", region,
                   owner_user_id, org_name, wizard_key_hash,
                   owner_claim_user_id, owner_claim_name, owner_claim_hash
@@ -322,12 +321,10 @@ pub async fn insert_job(
 }
 
 pub struct JobRow {
-    pub id: i64,
     pub organization_public_id: String,
     pub status: String,
     pub done_steps: Vec<String>,
     pub attempts: i32,
-    pub last_error: Option<String>,
 }
 
 pub async fn find_job(
@@ -336,7 +333,7 @@ pub async fn find_job(
 ) -> Result<Option<JobRow>, sqlx::Error> {
     sqlx::query_as!(
         JobRow,
-        r#"SELECT id, organization_public_id, status, done_steps, attempts, last_error
+        r#"SELECT organization_public_id, status, done_steps, attempts
            FROM activation_jobs WHERE subscription_id = $1"#,
         subscription_id
     )

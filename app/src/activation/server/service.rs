@@ -11,7 +11,7 @@ use crate::activation::types::{
     PREMIUM_PRODUCTS, PRODUCTS, SessionMatch, ShortNamePreview, StepState, Wizard, WizardStep,
     first_free_short_name, parse_company_name, parse_region,
 };
-use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
@@ -274,7 +274,7 @@ async fn owner_view(
     let Some(id) = row.owner_user_id.or(row.owner_claim_user_id) else {
         return Ok(None);
     };
-    let Some(user) = users::find_user_by_id(db, id).await? else {
+    let Some(user) = accounts::find_user_by_id(db, id).await? else {
         return Ok(None);
     };
     Ok(Some(match &row.owner_claim_name {
@@ -437,7 +437,7 @@ pub async fn save_account(
     // costs one hash and no password is checked here, so neither the answer, its timing
     // nor a limit tells whether the address has an account (and nothing here can be used
     // to guess a password).
-    let existing = users::find_user_by_email(pool, email.as_str()).await?;
+    let existing = accounts::find_user_by_email(pool, email.as_str()).await?;
     let new_hash = password::hash_password(state, form.password).await?;
     let contact = email.as_str() == row.contact_email;
     let owner = match existing {
@@ -458,7 +458,7 @@ pub async fn save_account(
     let owner_id = match owner {
         Owner::Account(id) => id,
         Owner::New(hash) => {
-            let Some(id) = users::insert_user(
+            let Some(id) = accounts::insert_user(
                 &mut *tx,
                 email.as_str(),
                 name.as_str(),
@@ -473,7 +473,7 @@ pub async fn save_account(
             };
             if contact {
                 // The activation link was mailed to this address: that proves it.
-                users::mark_email_verified(&mut *tx, id).await?;
+                accounts::mark_email_verified(&mut *tx, id).await?;
             } else {
                 accounts::queue_verification(
                     &mut tx,
@@ -525,7 +525,7 @@ enum Owner {
     /// The contact's own account.
     Account(i64),
     /// Another address's account: its holder is asked to agree.
-    Claim(users::UserRow),
+    Claim(accounts::UserRow),
 }
 
 /// The wizard page the owner-claim mail links to.
@@ -550,7 +550,7 @@ pub async fn owner_claim(
 ) -> Result<OwnerClaimView, AppError> {
     let row = open(&state.pool, token).await?;
     let (user_id, claimant) = claim_of(&row, key)?;
-    let user = users::find_user_by_id(&state.pool, user_id)
+    let user = accounts::find_user_by_id(&state.pool, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(OwnerClaimView {
@@ -616,7 +616,7 @@ pub async fn add_invite(
     };
     let mut tx = state.pool.begin().await?;
     let row = editable_after_account(&mut tx, token, session).await?;
-    let owner = users::find_user_by_id(&mut *tx, row.owner_user_id.unwrap_or_default())
+    let owner = accounts::find_user_by_id(&mut *tx, row.owner_user_id.unwrap_or_default())
         .await?
         .ok_or(AppError::NotFound)?;
     if owner.email == email.as_str() {

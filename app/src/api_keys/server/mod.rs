@@ -1,2 +1,2 @@
-pub mod queries;
+mod queries;
 pub mod service;

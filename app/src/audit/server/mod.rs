@@ -1,3 +1,3 @@
 //! Server-only half of the audit log.
-pub mod queries;
+mod queries;
 pub mod service;

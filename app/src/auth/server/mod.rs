@@ -1,7 +1,7 @@
 //! Server-only half of accounts: SQL, password hashing, tokens, sessions.
 pub mod device;
 pub mod password;
-pub mod queries;
+mod queries;
 pub mod service;
 pub mod throttle;
 pub mod tokens;

@@ -13,13 +13,6 @@ pub struct UserRow {
     pub email_verified_at: Option<DateTime<Utc>>,
 }
 
-pub struct SessionUserRow {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub locale: String,
-}
-
 pub struct TokenRow {
     pub user_id: i64,
     pub expires_at: DateTime<Utc>,
@@ -148,18 +141,17 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn session_user(
+/// Whether a session is open (one indexed lookup).
+pub async fn session_exists(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
-) -> Result<Option<SessionUserRow>, sqlx::Error> {
-    sqlx::query_as!(
-        SessionUserRow,
-        r#"SELECT u.id, u.email, u.name, u.locale
-           FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = $1 AND s.expires_at > now()"#,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM sessions
+                          WHERE token_hash = $1 AND expires_at > now()) AS "open!""#,
         token_hash
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await
 }
 
@@ -173,7 +165,7 @@ pub struct PendingItem {
     pub expires_at: DateTime<Utc>,
 }
 
-type Orgs = sqlx::types::Json<Vec<crate::orgs::server::queries::MembershipRow>>;
+type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
 type Pending = sqlx::types::Json<Vec<PendingItem>>;
 
 pub struct IdentityRow {

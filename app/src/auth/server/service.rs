@@ -305,6 +305,13 @@ pub async fn sign_in(
     })
 }
 
+/// What other features read and write about accounts. The rest of `queries` (sessions,
+/// tokens, failures) is this feature's own.
+pub use super::queries::{
+    UserRow, find_user_by_email, find_user_by_id, insert_user, locale_of as account_locale,
+    mark_email_verified,
+};
+
 /// Opens a session for `user_id` (its identity already proven); returns the cookie value.
 pub async fn open_session(db: impl sqlx::PgExecutor<'_>, user_id: i64) -> Result<String, AppError> {
     let token = tokens::generate();
@@ -354,11 +361,7 @@ pub async fn current_user(
 
 /// Whether the session behind `session_token` is still open (one indexed lookup).
 pub async fn session_open(state: &AppState, session_token: &str) -> Result<bool, AppError> {
-    Ok(
-        queries::session_user(&state.pool, &tokens::hash(session_token))
-            .await?
-            .is_some(),
-    )
+    Ok(queries::session_exists(&state.pool, &tokens::hash(session_token)).await?)
 }
 
 /// What an emailed link is worth right now, without using it.

@@ -1,3 +1,3 @@
 //! Server-only half of invitations: SQL and the acceptance rules.
-pub mod queries;
+mod queries;
 pub mod service;

@@ -3,13 +3,13 @@
 //! the account's password for someone who has one).
 
 use super::queries::{self, InvitationRow};
-use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
-use crate::orgs::server::queries as orgs;
+use crate::orgs::server::service as orgs;
 use crate::orgs::types::org_home;
 use crate::roles::Role;
 use crate::state::{AppState, Settings};
@@ -83,7 +83,7 @@ async fn mail(
     invitation_id: i64,
     token: &str,
 ) -> Result<(), sqlx::Error> {
-    let locale = users::locale_of(&mut *db, invite.email)
+    let locale = accounts::account_locale(&mut *db, invite.email)
         .await?
         .and_then(|code| Locale::from_code(&code))
         .unwrap_or(invite.locale);
@@ -154,7 +154,7 @@ async fn find(state: &AppState, token: &str) -> Result<InvitationRow, AppError> 
 /// What the invitation page shows. Anyone holding the link may see it.
 pub async fn view(state: &AppState, token: &str) -> Result<InvitationView, AppError> {
     let row = find(state, token).await?;
-    let has_account = users::find_user_by_email(&state.pool, &row.email)
+    let has_account = accounts::find_user_by_email(&state.pool, &row.email)
         .await?
         .is_some();
     Ok(InvitationView {
@@ -166,6 +166,42 @@ pub async fn view(state: &AppState, token: &str) -> Result<InvitationView, AppEr
         email: row.email,
         has_account,
     })
+}
+
+/// What other features use of invitations: the directory record an invitation is for,
+/// a person's unended invitation, and the welcome mail's mark.
+pub use super::queries::{OpenInvitation, insert_person, lock_unended, mark_welcome_sent};
+
+/// The bell's "Join": accepts the open invitation `id` for the signed-in account and
+/// makes it a member; the role it joined with, or `None` when the invitation was no
+/// longer open.
+pub async fn accept_by_id(
+    tx: &mut sqlx::PgConnection,
+    id: i64,
+    org_id: i64,
+    email: &str,
+    user_id: i64,
+    name: &str,
+) -> Result<Option<Role>, AppError> {
+    let Some(role) = queries::mark_accepted(&mut *tx, id, None).await? else {
+        return Ok(None);
+    };
+    join_as_invited(tx, org_id, email, user_id, name).await?;
+    Ok(Some(role))
+}
+
+/// The account joins the organization as the person the accepted invitation was for:
+/// a membership (the role stays on the person record) and the record linked to it.
+async fn join_as_invited(
+    tx: &mut sqlx::PgConnection,
+    org_id: i64,
+    email: &str,
+    user_id: i64,
+    name: &str,
+) -> Result<(), AppError> {
+    orgs::insert_membership(&mut *tx, org_id, user_id).await?;
+    queries::link_person(&mut *tx, org_id, email, user_id, name).await?;
+    Ok(())
 }
 
 pub struct Accepted {
@@ -187,7 +223,7 @@ pub async fn accept(
     if let Some(err) = refusal(state_of(&row)) {
         return Err(err);
     }
-    let existing = users::find_user_by_email(&state.pool, &row.email).await?;
+    let existing = accounts::find_user_by_email(&state.pool, &row.email).await?;
     // Slow work (hashing) happens before the transaction.
     let new_account = match &existing {
         Some(user) => {
@@ -233,19 +269,18 @@ pub async fn accept(
     let user_id = match (existing, new_account) {
         (Some(user), _) => user.id,
         (None, Some((name, hash))) => {
-            users::insert_user(&mut *tx, &row.email, &name, &hash, locale.code())
+            accounts::insert_user(&mut *tx, &row.email, &name, &hash, locale.code())
                 .await?
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
         (None, None) => return Err(AppError::internal("no account to join with")),
     };
-    users::mark_email_verified(&mut *tx, user_id).await?;
-    orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;
-    let name = users::find_user_by_id(&mut *tx, user_id)
+    accounts::mark_email_verified(&mut *tx, user_id).await?;
+    let name = accounts::find_user_by_id(&mut *tx, user_id)
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    queries::link_person(&mut *tx, row.org_id, &row.email, user_id, &name).await?;
+    join_as_invited(&mut tx, row.org_id, &row.email, user_id, &name).await?;
     let session_token = accounts::open_session(&mut *tx, user_id).await?;
     tx.commit().await?;
     Ok(Accepted {

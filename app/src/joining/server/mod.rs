@@ -1,3 +1,3 @@
 //! Server-only half of joining by link.
-pub mod queries;
+mod queries;
 pub mod service;

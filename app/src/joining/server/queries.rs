@@ -81,8 +81,6 @@ pub struct LinkRow {
     /// Whether the organization has another working link (this one was replaced).
     pub replaced: bool,
     pub org_name: String,
-    pub region: String,
-    pub short_name: String,
     pub domains: Vec<String>,
 }
 
@@ -96,7 +94,7 @@ pub async fn find_link(
                   EXISTS (SELECT 1 FROM join_links n
                           WHERE n.org_id = l.org_id AND n.disabled_at IS NULL AND n.id <> l.id)
                       AS "replaced!",
-                  o.name AS org_name, o.region, o.short_name, o.join_domains AS domains
+                  o.name AS org_name, o.join_domains AS domains
            FROM join_links l JOIN organizations o ON o.id = l.org_id
            WHERE l.token_hash = $1 AND o.status = 'active'"#,
         token_hash
@@ -136,7 +134,6 @@ pub async fn insert_join(
 
 pub struct JoinRow {
     pub id: i64,
-    pub link_id: i64,
     pub org_id: i64,
     pub email: String,
     pub name: String,
@@ -157,7 +154,7 @@ pub async fn find_join(
 ) -> Result<Option<JoinRow>, sqlx::Error> {
     sqlx::query_as!(
         JoinRow,
-        r#"SELECT j.id, j.link_id, j.org_id, j.email, j.name, j.password_hash, j.locale,
+        r#"SELECT j.id, j.org_id, j.email, j.name, j.password_hash, j.locale,
                   j.expires_at, j.confirmed_at, l.disabled_at IS NOT NULL AS "link_disabled!",
                   o.name AS org_name, o.region, o.short_name
            FROM link_joins j

@@ -12,14 +12,14 @@ use sha2::Sha256;
 use super::queries;
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
-use crate::auth::server::{password, queries as users, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
 use crate::orgs::server::access::{Member, can};
-use crate::orgs::server::queries as orgs;
+use crate::orgs::server::service as orgs;
 use crate::orgs::types::org_home;
 use crate::people::types::JoinLinkSettings;
 use crate::state::{AppState, Settings};
@@ -192,7 +192,7 @@ pub async fn request(
     if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
         return Err(AppError::field("email", "errors.join_already_member"));
     }
-    let plan = crate::orgs::server::queries::plan_facts(&state.pool, link.org_id).await?;
+    let plan = orgs::plan_facts(&state.pool, link.org_id).await?;
     if plan.members + plan.pending >= i64::from(plan.seats) {
         return Err(AppError::Validation(vec![crate::error::FieldError::new(
             "form",
@@ -278,7 +278,7 @@ pub async fn confirm(
     if password_text.is_empty() {
         return Err(AppError::field("password", "errors.password_required"));
     }
-    let existing = users::find_user_by_email(&state.pool, &row.email).await?;
+    let existing = accounts::find_user_by_email(&state.pool, &row.email).await?;
     let proven = match &existing {
         Some(_) => accounts::check_password(state, client, &row.email, password_text)
             .await?
@@ -300,7 +300,7 @@ pub async fn confirm(
     if let Some(err) = confirm_refusal(&row) {
         return Err(err);
     }
-    let user_id = match users::find_user_by_email(&mut *tx, &row.email).await? {
+    let user_id = match accounts::find_user_by_email(&mut *tx, &row.email).await? {
         Some(user) if existing.as_ref().map(|e| e.id) == Some(user.id) => user.id,
         // Created or replaced since the password was checked: check again next time.
         Some(_) => return Err(AppError::field("password", "errors.join_wrong_password")),
@@ -309,13 +309,13 @@ pub async fn confirm(
                 .password_hash
                 .as_deref()
                 .ok_or_else(|| AppError::internal("pending join without a password"))?;
-            users::insert_user(&mut *tx, &row.email, &row.name, hash, &row.locale)
+            accounts::insert_user(&mut *tx, &row.email, &row.name, hash, &row.locale)
                 .await?
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
     };
     crate::orgs::server::access::take_seats(&mut tx, row.org_id, 1).await?;
-    users::mark_email_verified(&mut *tx, user_id).await?;
+    accounts::mark_email_verified(&mut *tx, user_id).await?;
     let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
     orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;
     queries::mark_confirmed(&mut *tx, row.id).await?;

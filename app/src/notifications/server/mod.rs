@@ -1,3 +1,3 @@
 //! Server-only half of notifications.
-pub mod queries;
+mod queries;
 pub mod service;

@@ -6,9 +6,8 @@ use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::types::CurrentUser;
 use crate::error::AppError;
-use crate::invitations::server::queries as invitations;
+use crate::invitations::server::service as invitations;
 use crate::notifications::types::{Notifications, PendingInvitation};
-use crate::orgs::server::queries as orgs;
 use crate::orgs::types::org_home;
 use crate::state::AppState;
 
@@ -45,11 +44,10 @@ async fn take(
 pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    let role = invitations::mark_accepted(&mut *tx, row.id, None)
-        .await?
-        .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
-    orgs::insert_membership(&mut *tx, row.org_id, user.id).await?;
-    invitations::link_person(&mut *tx, row.org_id, &row.email, user.id, &user.name).await?;
+    let role =
+        invitations::accept_by_id(&mut tx, row.id, row.org_id, &row.email, user.id, &user.name)
+            .await?
+            .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
     audit(
         &mut *tx,
         row.org_id,

@@ -1,4 +1,4 @@
 //! Server-only half of organizations: SQL and the rules about who sees what.
 pub mod access;
-pub mod queries;
+mod queries;
 pub mod service;

@@ -7,6 +7,9 @@ use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgS
 use crate::roles::{Decision, Denial, Permission};
 use crate::state::AppState;
 
+/// What other features use of organizations: joining one, and the plan's limits.
+pub use super::queries::{MembershipRow, PlanRow, insert_membership, plan_facts};
+
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {
         org_id: m.org_id,

@@ -1,4 +1,4 @@
 //! Server-only half of people: SQL, the rules and the Invite All worker.
 pub mod invite_all;
-pub mod queries;
+mod queries;
 pub mod service;

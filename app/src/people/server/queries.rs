@@ -100,11 +100,9 @@ pub async fn list(
 
 pub struct PersonForAction {
     pub id: i64,
-    pub name: String,
     pub email: String,
     pub role: Role,
     pub status: String,
-    pub user_id: Option<i64>,
     pub welcome_sent_at: Option<DateTime<Utc>>,
     pub member: bool,
 }
@@ -150,7 +148,7 @@ pub async fn lock_person(
 ) -> Result<Option<PersonForAction>, sqlx::Error> {
     sqlx::query_as!(
         PersonForAction,
-        r#"SELECT p.id, p.name, p.email, p.role AS "role: Role", p.status, p.user_id, p.welcome_sent_at,
+        r#"SELECT p.id, p.email, p.role AS "role: Role", p.status, p.welcome_sent_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS "member!"
            FROM people p WHERE p.org_id = $1 AND p.id = $2 FOR UPDATE"#,
