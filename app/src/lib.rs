@@ -13,6 +13,7 @@ pub mod error;
 pub mod home;
 pub mod i18n;
 pub mod invitations;
+pub mod invite_all;
 pub mod joining;
 #[cfg(feature = "ssr")]
 pub mod mail;
@@ -23,6 +24,7 @@ pub mod orgs;
 pub mod people;
 #[cfg(feature = "ssr")]
 pub mod request;
+pub mod resources;
 pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -48,7 +50,8 @@ use crate::i18n::{I18n, Locale};
 use crate::invitations::views::AcceptInvitationPage;
 use crate::joining::views::{ConfirmJoinPage, JoinPage, JoinSentPage};
 use crate::orgs::views::{AppsPage, OrgHomePage};
-use crate::people::views::{PeoplePage, ResourcesPage};
+use crate::people::views::PeoplePage;
+use crate::resources::ResourcesPage;
 use crate::ui::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).

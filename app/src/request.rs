@@ -168,6 +168,36 @@ where
     page(result)
 }
 
+/// Runs a form action of the organization in the URL for the signed-in member. A plain
+/// form post is then sent on to `back_to`; the hydrated app gets it as the answer.
+pub async fn org_action<F>(
+    region: &str,
+    short_name: &str,
+    back_to: String,
+    run: F,
+) -> Result<String, AppError>
+where
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<(), AppError>,
+{
+    let state = AppState::current();
+    let result = async {
+        let member = member(&state, region, short_name).await?;
+        run(&state, &member).await
+    }
+    .await;
+    respond(result.map(|()| {
+        redirect_form_post(&back_to);
+        back_to
+    }))
+}
+
+/// Whether a checkbox of a plain form was ticked (browsers send "on", scripts "true").
+pub fn checkbox(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| matches!(v, "on" | "true" | "yes"))
+}
+
 /// The page's Content-Security-Policy: scripts only from this site or carrying this
 /// response's nonce (Leptos puts it on its hydration and data scripts), wasm allowed to
 /// compile, no framing, no plugins, forms and requests only to this site.

@@ -186,7 +186,7 @@ async fn main() {
     ];
     let before = sink.len();
     let started = Instant::now();
-    let (status, reply) = bench.call::<app::people::api::InviteAll>(&org).await;
+    let (status, reply) = bench.call::<app::invite_all::api::InviteAll>(&org).await;
     assert_eq!(status, 200, "{reply}");
     let queued = started.elapsed();
     println!(

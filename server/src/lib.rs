@@ -162,7 +162,7 @@ pub async fn launch(
             ),
         },
     ));
-    tokio::spawn(app::people::server::invite_all::worker(state.clone()));
+    tokio::spawn(app::invite_all::server::worker::worker(state.clone()));
     tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));
     for _ in 0..config.activation_workers.max(1) {
         tokio::spawn(app::activation::server::job::worker(state.clone()));

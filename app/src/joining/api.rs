@@ -69,3 +69,18 @@ pub async fn confirm_join(token: String, password: String) -> Result<String, App
     request::redirect_form_post(&joined.home);
     Ok(joined.home)
 }
+
+/// The Link tab's form: the "People can add themselves" switch and the allowed domains.
+#[server]
+pub async fn save_join_link(
+    region: String,
+    short_name: String,
+    enabled: Option<String>,
+    domains: String,
+) -> Result<String, AppError> {
+    let back_to = crate::orgs::types::people_path(&region, &short_name);
+    request::org_action(&region, &short_name, back_to, async |state, member| {
+        service::update_settings(state, member, request::checkbox(&enabled), &domains).await
+    })
+    .await
+}

@@ -118,3 +118,14 @@ mod tests {
         assert!(!email_allowed("ann@other.test", &[]));
     }
 }
+
+/// The Link tab's settings, as the People page shows them to people who may invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinLinkSettings {
+    /// "People can add themselves to this organization".
+    pub enabled: bool,
+    pub url: Option<String>,
+    pub domains: Vec<String>,
+    /// People who joined (and confirmed their email) through the current link.
+    pub joined: i64,
+}

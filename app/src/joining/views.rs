@@ -3,12 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{ConfirmJoin, RequestJoin, get_join_confirmation, get_join_link};
-use super::types::{JoinView, LinkState};
+use super::api::{ConfirmJoin, RequestJoin, SaveJoinLink, get_join_confirmation, get_join_link};
+use super::types::{JoinLinkSettings, JoinView, LinkState};
 use crate::auth::types::{check_email, check_name};
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
-use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
+use crate::ui::form::{
+    Field, FormAlert, NewPasswordField, OrgInputs, Submit, copy_to_clipboard, field_errors,
+    follow_success,
+};
 
 /// A refusal in a card: the message for `err`, with `unknown` for a link that never existed.
 fn problem(err: AppError, unknown: &'static str) -> impl IntoView {
@@ -122,5 +125,79 @@ pub fn ConfirmJoinPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The Link tab of "Add Person": the "People can add themselves" switch, the link
+/// to copy and the allowed email domains.
+#[component]
+pub fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SaveJoinLink>::new();
+    follow_success(action);
+    let joined = link.joined.to_string();
+    let url = link.url.clone();
+    let copied = RwSignal::new(false);
+    view! {
+        <FormAlert action=action />
+        <ActionForm action=action>
+            <OrgInputs region=region short_name=short_name />
+            <div class="field checkbox switch">
+                <label>
+                    <input type="checkbox" role="switch" name="enabled" value="true" checked=link.enabled />
+                    " "
+                    {i18n.t("people.link_setting")}
+                </label>
+                <p class="field-hint">{i18n.t("people.link_setting_hint")}</p>
+            </div>
+            {url.map(|url| view! {
+                <div class="field copy-link">
+                    <label for="join-link">{i18n.t("people.link")}</label>
+                    <div class="copy-row">
+                        <input id="join-link" type="text" readonly=true value=url.clone() data-testid="join-link" />
+                        <button
+                            type="button"
+                            class="btn btn-small"
+                            on:click=move |_| {
+                                copy_to_clipboard(&url);
+                                copied.set(true);
+                            }
+                        >
+                            {move || if copied.get() { tr(i18n.locale(), "people.copied") } else { tr(i18n.locale(), "people.copy") }}
+                        </button>
+                    </div>
+                    <p class="field-hint" data-testid="joined-count">
+                        {move || tr_args(i18n.locale(), "people.link_joined", &[("count", &joined)])}
+                    </p>
+                </div>
+            })}
+            <DomainsField domains=link.domains.join(", ") errors=field_errors(action, "domains") />
+            <Submit action=action label="people.save_link" />
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn DomainsField(
+    domains: String,
+    #[prop(into)] errors: Signal<Vec<crate::error::FieldError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let messages = move || {
+        errors
+            .get()
+            .iter()
+            .map(|e| e.message(i18n.locale()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    view! {
+        <div class="field">
+            <label for="field-domains">{i18n.t("people.allowed_domains")}</label>
+            <input id="field-domains" name="domains" type="text" value=domains placeholder="example.com, example.org" aria-describedby="field-domains-hint field-domains-error" />
+            <p class="field-hint" id="field-domains-hint">{i18n.t("people.allowed_domains_hint")}</p>
+            <p class="field-error" id="field-domains-error" aria-live="polite">{messages}</p>
+        </div>
     }
 }

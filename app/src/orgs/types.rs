@@ -26,6 +26,11 @@ pub fn org_home(region: &str, short_name: &str) -> String {
 }
 
 /// The organization settings page ("+" → "Invite member" leads here).
+/// The organization's People page.
+pub fn people_path(region: &str, short_name: &str) -> String {
+    format!("{}/people", org_home(region, short_name))
+}
+
 pub fn settings_path(region: &str, short_name: &str) -> String {
     format!("{}/settings", org_home(region, short_name))
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::invite_all::types::BatchProgress;
+use crate::joining::types::JoinLinkSettings;
 use crate::roles::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,44 +66,6 @@ pub struct AdminView {
     pub quota_left: i32,
     pub batch: Option<BatchProgress>,
     pub link: JoinLinkSettings,
-}
-
-/// What "Invite All" would do now, shown when its dialog opens (counting is not free,
-/// so the People page itself does not count).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InviteAllPreview {
-    /// People Invite All would invite now (counted up to 10,001), and how many of them are
-    /// Inactive.
-    pub never_invited: i64,
-    pub never_invited_inactive: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchProgress {
-    pub id: i64,
-    pub total: i64,
-    /// Invitations created so far, and mails delivered to the mail server.
-    pub prepared: i64,
-    pub sent: i64,
-    pub failed: i64,
-    /// Never-invited OWNER-role people this Invite All left out (run by a non-OWNER).
-    pub left_out_owners: i64,
-}
-
-impl BatchProgress {
-    pub fn done(&self) -> bool {
-        self.sent + self.failed >= self.total
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JoinLinkSettings {
-    /// "People can add themselves to this organization".
-    pub enabled: bool,
-    pub url: Option<String>,
-    pub domains: Vec<String>,
-    /// People who joined (and confirmed their email) through the current link.
-    pub joined: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

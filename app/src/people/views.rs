@@ -5,21 +5,19 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{
-    AddPerson, ChangeRole, InviteAll, RevokeInvite, SaveJoinLink, SendInvite, SetPersonActive,
-    get_invite_all_preview, get_people,
-};
+use super::api::{AddPerson, ChangeRole, RevokeInvite, SendInvite, SetPersonActive, get_people};
 use super::types::{
-    AdminView, BatchProgress, InvitationStatus, JoinLinkSettings, ListQuery, PeoplePage as Page,
-    PersonRow, SortKey,
+    AdminView, InvitationStatus, ListQuery, PeoplePage as Page, PersonRow, SortKey,
 };
 use crate::auth::types::{check_email, check_name};
-use crate::i18n::{I18n, tr, tr_args, use_i18n};
+use crate::i18n::{tr, tr_args, use_i18n};
+use crate::invite_all::views::{BatchProgressBar, InviteAllButton};
+use crate::joining::types::JoinLinkSettings;
+use crate::joining::views::LinkTab;
 use crate::orgs::views::{OrgProblem, use_org_params};
 use crate::roles::Role;
 use crate::ui::form::{
-    Field, FormAlert, OrgInputs, RoleSelect, Submit, copy_to_clipboard, field_errors,
-    follow_success,
+    Field, FormAlert, OrgInputs, RoleSelect, Submit, field_errors, follow_success,
 };
 
 #[component]
@@ -382,149 +380,6 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
     .into_any()
 }
 
-/// "Invite All" opens its confirmation (`invite_all=1` in the URL), which counts whom
-/// it would invite: counting is not free, so only the open dialog does it.
-#[component]
-fn InviteAllButton(base: String, region: String, short_name: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let url = use_query_map();
-    let open = Memo::new(move |_| url.with(|q| q.get("invite_all").is_some()));
-    let href = {
-        let base = base.clone();
-        move || {
-            if open.get() {
-                base.clone()
-            } else {
-                format!("{base}?invite_all=1")
-            }
-        }
-    };
-    view! {
-        <div class="menu invite-all">
-            <a class="btn" href=href aria-expanded=move || open.get().to_string()>
-                {i18n.t("people.invite_all")}
-            </a>
-            {move || open.get().then(|| view! {
-                <InviteAllDialog base=base.clone() region=region.clone() short_name=short_name.clone() />
-            })}
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn InviteAllDialog(base: String, region: String, short_name: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let action = ServerAction::<InviteAll>::new();
-    follow_success(action);
-    let preview = {
-        let (region, short_name) = (region.clone(), short_name.clone());
-        Resource::new(
-            || (),
-            move |_| get_invite_all_preview(region.clone(), short_name.clone()),
-        )
-    };
-    view! {
-        <div class="menu-panel" role="dialog" aria-label=i18n.t("people.invite_all")>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let (base, region, short_name) = (base.clone(), region.clone(), short_name.clone());
-                    Suspend::new(async move {
-                        let preview = match preview.await {
-                            Ok(preview) => preview,
-                            Err(err) => return view! { <p class="alert alert-error" role="alert">{err.form_message(i18n.locale()).unwrap_or_default()}</p> }.into_any(),
-                        };
-                        if preview.never_invited == 0 {
-                            return view! { <p>{i18n.t("people.invite_all_nobody")}</p> }.into_any();
-                        }
-                        // The server stops counting past 10,000 (see queries::NEVER_INVITED_CAP).
-                        let count = if preview.never_invited > 10_000 {
-                            "10,000+".to_owned()
-                        } else {
-                            preview.never_invited.to_string()
-                        };
-                        let inactive = preview.never_invited_inactive.to_string();
-                        let has_inactive = preview.never_invited_inactive > 0;
-                        view! {
-                            <p>{move || tr_args(i18n.locale(), "people.invite_all_confirm", &[("count", &count)])}</p>
-                            {has_inactive.then(|| {
-                                let inactive = inactive.clone();
-                                view! { <p class="field-hint warn">{move || tr_args(i18n.locale(), "people.invite_all_inactive", &[("count", &inactive)])}</p> }
-                            })}
-                            <FormAlert action=action />
-                            <ActionForm action=action>
-                                <OrgInputs region=region.clone() short_name=short_name.clone() />
-                                <Submit action=action label="people.yes" />
-                                " "
-                                <a class="btn btn-small" href=base.clone()>{i18n.t("people.no")}</a>
-                            </ActionForm>
-                        }
-                        .into_any()
-                    })
-                }}
-            </Suspense>
-        </div>
-    }
-    .into_any()
-}
-
-/// "Invite All: N of M sent", refreshed about once a second while mails go out.
-#[component]
-fn BatchProgressBar(batch: BatchProgress, region: String, short_name: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let progress = RwSignal::new(batch);
-    #[cfg(feature = "hydrate")]
-    {
-        let (region, short_name) = (region.clone(), short_name.clone());
-        leptos::task::spawn_local(async move {
-            loop {
-                gloo_timers::future::TimeoutFuture::new(1_000).await;
-                match super::api::get_invite_all_progress(region.clone(), short_name.clone()).await
-                {
-                    Ok(Some(b)) => {
-                        let done = b.done();
-                        progress.set(b);
-                        if done {
-                            // Show the list with everyone's new Welcome Sent and state.
-                            if let Some(window) = web_sys::window() {
-                                let _ = window.location().reload();
-                            }
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(_) => {}
-                }
-            }
-        });
-    }
-    let _ = (&region, &short_name);
-    let text = move || {
-        let b = progress.get();
-        let key = if b.done() {
-            "people.invite_all_done"
-        } else {
-            "people.invite_all_progress"
-        };
-        tr_args(
-            i18n.locale(),
-            key,
-            &[
-                ("sent", &b.sent.to_string()),
-                ("total", &b.total.to_string()),
-            ],
-        )
-    };
-    let value = move || progress.get().sent.to_string();
-    let max = move || progress.get().total.max(1).to_string();
-    view! {
-        <div class="batch-progress" role="status" aria-live="polite" data-testid="invite-all-progress">
-            <progress value=value max=max></progress>
-            <span>{text}</span>
-        </div>
-    }
-}
-
 /// "Add Person" opens "Add People to the Organization" with the Email and Link tabs
 /// (radio-button tabs: they work without JavaScript).
 #[component]
@@ -572,98 +427,5 @@ fn AddByEmail(region: String, short_name: String) -> impl IntoView {
             </div>
             <Submit action=action label="people.add" />
         </ActionForm>
-    }
-}
-
-#[component]
-fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let action = ServerAction::<SaveJoinLink>::new();
-    follow_success(action);
-    let joined = link.joined.to_string();
-    let url = link.url.clone();
-    let copied = RwSignal::new(false);
-    view! {
-        <FormAlert action=action />
-        <ActionForm action=action>
-            <OrgInputs region=region short_name=short_name />
-            <div class="field checkbox switch">
-                <label>
-                    <input type="checkbox" role="switch" name="enabled" value="true" checked=link.enabled />
-                    " "
-                    {i18n.t("people.link_setting")}
-                </label>
-                <p class="field-hint">{i18n.t("people.link_setting_hint")}</p>
-            </div>
-            {url.map(|url| view! {
-                <div class="field copy-link">
-                    <label for="join-link">{i18n.t("people.link")}</label>
-                    <div class="copy-row">
-                        <input id="join-link" type="text" readonly=true value=url.clone() data-testid="join-link" />
-                        <button
-                            type="button"
-                            class="btn btn-small"
-                            on:click=move |_| {
-                                copy_to_clipboard(&url);
-                                copied.set(true);
-                            }
-                        >
-                            {move || if copied.get() { tr(i18n.locale(), "people.copied") } else { tr(i18n.locale(), "people.copy") }}
-                        </button>
-                    </div>
-                    <p class="field-hint" data-testid="joined-count">
-                        {move || tr_args(i18n.locale(), "people.link_joined", &[("count", &joined)])}
-                    </p>
-                </div>
-            })}
-            <DomainsField domains=link.domains.join(", ") errors=field_errors(action, "domains") />
-            <Submit action=action label="people.save_link" />
-        </ActionForm>
-    }
-    .into_any()
-}
-
-#[component]
-fn DomainsField(
-    domains: String,
-    #[prop(into)] errors: Signal<Vec<crate::error::FieldError>>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let messages = move || {
-        errors
-            .get()
-            .iter()
-            .map(|e| e.message(i18n.locale()))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    view! {
-        <div class="field">
-            <label for="field-domains">{i18n.t("people.allowed_domains")}</label>
-            <input id="field-domains" name="domains" type="text" value=domains placeholder="example.com, example.org" aria-describedby="field-domains-hint field-domains-error" />
-            <p class="field-hint" id="field-domains-hint">{i18n.t("people.allowed_domains_hint")}</p>
-            <p class="field-error" id="field-domains-error" aria-live="polite">{messages}</p>
-        </div>
-    }
-}
-
-/// The Resource Center page the invitation email links to: getting started with Muster.
-#[component]
-pub fn ResourcesPage() -> impl IntoView {
-    let i18n: I18n = use_i18n();
-    let sections = ["signin", "switch", "roles", "help"];
-    view! {
-        <section class="card resources" data-page="resources">
-            <h1>{i18n.t("resources.title")}</h1>
-            <p>{i18n.t("resources.intro")}</p>
-            {sections.into_iter().map(|s| {
-                let (title, body) = (format!("resources.{s}_title"), format!("resources.{s}_body"));
-                view! {
-                    <h2>{move || tr(i18n.locale(), &title)}</h2>
-                    <p>{move || tr(i18n.locale(), &body)}</p>
-                }
-            }).collect_view()}
-            <p><a class="btn btn-primary" href="/signin">{i18n.t("auth.sign_in")}</a></p>
-        </section>
     }
 }

@@ -221,7 +221,7 @@ async fn kill_9_during_invite_all_loses_and_doubles_no_invitation(pool: PgPool) 
     .unwrap();
 
     ok(app
-        .call::<app::people::api::InviteAll>(
+        .call::<app::invite_all::api::InviteAll>(
             &owner,
             &[("region", "eu-central-1"), ("short_name", "acme")],
         )

@@ -3,8 +3,9 @@
 
 use crate::common::*;
 use app::error::AppError;
+use app::joining::api::SaveJoinLink;
 use app::joining::api::{ConfirmJoin, GetJoinConfirmation, GetJoinLink, RequestJoin};
-use app::people::api::{GetPeople, SaveJoinLink};
+use app::people::api::GetPeople;
 use sqlx::PgPool;
 
 const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];

@@ -8,9 +8,10 @@ use app::auth::api::SetLocale;
 use app::error::AppError;
 use app::i18n::{Locale, tr_args};
 use app::invitations::api::AcceptInvitation;
+use app::invite_all::api::{GetInviteAllPreview, InviteAll};
+use app::joining::api::SaveJoinLink;
 use app::people::api::{
-    AddPerson, ChangeRole, GetInviteAllPreview, GetPeople, InviteAll, RevokeInvite, SaveJoinLink,
-    SendInvite, SetPersonActive,
+    AddPerson, ChangeRole, GetPeople, RevokeInvite, SendInvite, SetPersonActive,
 };
 use sqlx::PgPool;
 

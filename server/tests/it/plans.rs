@@ -6,8 +6,9 @@ use crate::common::*;
 use app::api_keys::api::CreateApiKey;
 use app::error::AppError;
 use app::i18n::Locale;
+use app::invite_all::api::InviteAll;
 use app::orgs::api::{CheckPermission, GetOrgSettings, InviteMember};
-use app::people::api::{AddPerson, InviteAll, RevokeInvite};
+use app::people::api::{AddPerson, RevokeInvite};
 use reqwest::Method;
 use sqlx::PgPool;
 

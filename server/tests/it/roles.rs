@@ -8,10 +8,11 @@ use app::api_keys::api::{CreateApiKey, RevokeApiKey};
 use app::audit::api::GetAuditLog;
 use app::error::AppError;
 use app::i18n::Locale;
+use app::invite_all::api::InviteAll;
+use app::joining::api::SaveJoinLink;
 use app::orgs::api::{CheckPermission, GetOrgOverview, GetOrgSettings, InviteMember};
 use app::people::api::{
-    AddPerson, ChangeRole, GetPeople, InviteAll, RevokeInvite, SaveJoinLink, SendInvite,
-    SetPersonActive,
+    AddPerson, ChangeRole, GetPeople, RevokeInvite, SendInvite, SetPersonActive,
 };
 use app::roles::Permission;
 use app::roles::Role;

@@ -8,8 +8,8 @@ use app::auth::api::{
     GetCurrentUser, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
 };
 use app::error::AppError;
+use app::joining::api::SaveJoinLink;
 use app::joining::api::{ConfirmJoin, RequestJoin};
-use app::people::api::SaveJoinLink;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
@@ -578,7 +578,8 @@ async fn a_crafted_region_with_the_new_key_cookie_is_refused_not_a_panic(pool: P
 /// reactivating by inviting, and Invite All.
 #[sqlx::test(migrations = false)]
 async fn an_admin_cannot_create_an_owner_invitation_by_any_path(pool: PgPool) {
-    use app::people::api::{AddPerson, InviteAll, SendInvite};
+    use app::invite_all::api::InviteAll;
+    use app::people::api::{AddPerson, SendInvite};
     let app = spawn_app(pool).await;
     let owner = org(
         &app,

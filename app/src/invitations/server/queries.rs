@@ -211,3 +211,42 @@ pub async fn link_person(
     .await?;
     Ok(())
 }
+
+/// Takes `n` invitations from today's quota (UTC day). `false` (and nothing taken) when
+/// fewer than `n` are left.
+pub async fn take_quota(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    n: i32,
+    quota: i32,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query_scalar!(
+        r#"INSERT INTO invite_quota_usage AS u (org_id, day, used)
+           SELECT $1, quota_day(), $2::int WHERE $2::int <= $3::int
+           ON CONFLICT (org_id, day) DO UPDATE SET used = u.used + $2::int
+           WHERE u.used + $2::int <= $3::int
+           RETURNING used"#,
+        org_id,
+        n,
+        quota
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Invitations used today and the organization's own quota, if it has one.
+pub async fn quota_state(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<(i32, Option<i32>), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT o.invite_daily_quota,
+                  invitations_used_today(o.id) AS "used!"
+           FROM organizations o WHERE o.id = $1"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.used, row.invite_daily_quota))
+}

@@ -5,7 +5,7 @@
 use super::queries::{self, InvitationRow};
 use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{NewPassword, PersonName};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
@@ -287,4 +287,39 @@ pub async fn accept(
         session_token,
         home: org_home(&row.region, &row.short_name),
     })
+}
+
+/// Today's use and the quota that applies to the organization.
+async fn quota(
+    db: impl sqlx::PgExecutor<'_>,
+    state: &AppState,
+    org_id: i64,
+) -> Result<(i32, i32), AppError> {
+    let (used, own) = queries::quota_state(db, org_id).await?;
+    Ok((used, daily_quota(state, own)))
+}
+
+/// The organization's own daily invitation quota, else the server's.
+pub fn daily_quota(state: &AppState, own: Option<i32>) -> i32 {
+    own.unwrap_or(state.settings.invite_daily_quota)
+}
+
+/// Takes `n` invitations from today's quota, or refuses with how many are left.
+pub async fn take_quota(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    org_id: i64,
+    n: i64,
+) -> Result<(), AppError> {
+    let (used, quota) = quota(&state.pool, state, org_id).await?;
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    if !queries::take_quota(&mut *tx, org_id, n, quota).await? {
+        return Err(AppError::Validation(vec![
+            FieldError::new("form", "errors.invite_quota_exceeded")
+                .with_arg("left", (quota - used).max(0))
+                .with_arg("quota", quota)
+                .with_arg("wanted", n),
+        ]));
+    }
+    Ok(())
 }

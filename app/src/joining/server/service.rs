@@ -16,12 +16,12 @@ use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
 use crate::orgs::server::access::{Member, can};
 use crate::orgs::server::service as orgs;
 use crate::orgs::types::org_home;
-use crate::people::types::JoinLinkSettings;
 use crate::state::{AppState, Settings};
 
 /// A confirmation link is valid this long.

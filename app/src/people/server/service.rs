@@ -8,13 +8,12 @@ use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
-use crate::invitations::server::service::{self as invitations, Invite, issue, renew};
+use crate::invitations::server::service::{self as invitations, Invite, issue, renew, take_quota};
+use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
 use crate::mail::outbox;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
-use crate::people::types::{
-    AdminView, BatchProgress, InvitationStatus, InviteAllPreview, ListQuery, PeoplePage, PersonRow,
-};
+use crate::people::types::{AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow};
 use crate::roles::Permission;
 use crate::roles::Role;
 use crate::state::AppState;
@@ -86,61 +85,13 @@ async fn admin_view(
     state: &AppState,
     member: &Member,
 ) -> Result<AdminView, AppError> {
-    let facts = queries::admin_facts(&mut *db, member.org_id).await?;
-    let (used, batch) = (facts.used, facts.batch.map(batch_view));
-    let quota = daily_quota(state, facts.own_quota);
+    let bar = invite_all::admin_bar(&mut *db, state, member.org_id).await?;
     Ok(AdminView {
-        quota,
-        quota_left: (quota - used).max(0),
-        batch,
+        quota: bar.quota,
+        quota_left: bar.quota_left,
+        batch: bar.batch,
         link: joining::settings(db, state, member.org_id).await?,
     })
-}
-
-fn batch_view(b: queries::BatchProgressRow) -> BatchProgress {
-    BatchProgress {
-        id: b.id,
-        total: b.total.into(),
-        prepared: b.prepared.into(),
-        sent: b.sent,
-        failed: b.failed,
-        left_out_owners: b.left_out_owners.into(),
-    }
-}
-
-/// Today's use and the quota that applies to the organization.
-async fn quota(
-    db: impl sqlx::PgExecutor<'_>,
-    state: &AppState,
-    org_id: i64,
-) -> Result<(i32, i32), AppError> {
-    let (used, own) = queries::quota_state(db, org_id).await?;
-    Ok((used, daily_quota(state, own)))
-}
-
-/// The organization's own daily invitation quota, else the server's.
-fn daily_quota(state: &AppState, own: Option<i32>) -> i32 {
-    own.unwrap_or(state.settings.invite_daily_quota)
-}
-
-/// Takes `n` invitations from today's quota, or refuses with how many are left.
-async fn take_quota(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    org_id: i64,
-    n: i64,
-) -> Result<(), AppError> {
-    let (used, quota) = quota(&state.pool, state, org_id).await?;
-    let n = i32::try_from(n).unwrap_or(i32::MAX);
-    if !queries::take_quota(&mut *tx, org_id, n, quota).await? {
-        return Err(AppError::Validation(vec![
-            FieldError::new("form", "errors.invite_quota_exceeded")
-                .with_arg("left", (quota - used).max(0))
-                .with_arg("quota", quota)
-                .with_arg("wanted", n),
-        ]));
-    }
-    Ok(())
 }
 
 pub struct NewPerson<'a> {
@@ -445,83 +396,6 @@ pub async fn change_role(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// "Invite All" after "Yes": one statement puts everyone never invited into a batch (at
-/// once, however many); the batch worker then creates their invitations and mails in
-/// chunks. Returns how many were queued (0 on a repeated submit).
-pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppError> {
-    let granted = member.require(state, can::Invite).await?;
-    let mut tx = state.pool.begin().await?;
-    let batch_id = queries::insert_batch(
-        &mut *tx,
-        granted.org_id(),
-        granted.user_id(),
-        &member.actor.name,
-        member.actor.locale.code(),
-    )
-    .await?;
-    // OWNER-role people are invited only when an OWNER runs Invite All.
-    let include_owners = granted.may_grant(Role::Owner).is_ok();
-    let queued =
-        queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id, include_owners).await?;
-    let left_out_owners = if include_owners {
-        0
-    } else {
-        queries::count_never_invited_owners(&mut *tx, granted.org_id()).await?
-    };
-    if queued == 0 {
-        // Nothing to do (a double submit, or everyone is invited): leave no trace.
-        tx.rollback().await?;
-        if left_out_owners > 0 {
-            // Only OWNER-role people are left, and this member may not invite them.
-            granted.may_grant(Role::Owner)?;
-        }
-        return Ok(0);
-    }
-    // The queued people already count as pending (they hold their seats from now on).
-    take_seats(&mut tx, granted.org_id(), 0).await?;
-    take_quota(&mut tx, state, granted.org_id(), queued).await?;
-    queries::set_batch_total(&mut *tx, batch_id, queued, left_out_owners).await?;
-    let detail = queued.to_string();
-    audit::record(
-        &mut *tx,
-        granted.org_id(),
-        Some((member.actor.user_id, &member.actor.name)),
-        AuditAction::InviteAll,
-        None,
-        Some(&detail),
-    )
-    .await?;
-    tx.commit().await?;
-    state.batches_wakeup.notify_one();
-    Ok(queued)
-}
-
-/// How the organization's latest Invite All is going (admins only).
-pub async fn invite_all_progress(
-    state: &AppState,
-    member: &Member,
-) -> Result<Option<BatchProgress>, AppError> {
-    let granted = member.require(state, can::Invite).await?;
-    Ok(queries::admin_facts(&state.pool, granted.org_id())
-        .await?
-        .batch
-        .map(batch_view))
-}
-
-/// Whom Invite All would invite now (admins only).
-pub async fn invite_all_preview(
-    state: &AppState,
-    member: &Member,
-) -> Result<InviteAllPreview, AppError> {
-    let granted = member.require(state, can::Invite).await?;
-    let (never_invited, never_invited_inactive) =
-        queries::count_never_invited(&state.pool, granted.org_id()).await?;
-    Ok(InviteAllPreview {
-        never_invited,
-        never_invited_inactive,
-    })
 }
 
 /// Records `actor`'s change to the person `subject` in the audit log.
