@@ -497,15 +497,14 @@ async fn create_invitation(
 ) -> Result<(StatusCode, Json<InvitationRow>), Problem> {
     let role = body.role.unwrap_or(Role::Viewer);
     let result = async {
-        if orgs::invitation_of(&state, &caller.member, &body.email)
-            .await?
-            .is_some()
-        {
-            return Err(AppError::Conflict(
-                "errors.invitation_open_use_resend".into(),
-            ));
-        }
-        let id = people::invite_member(&state, &caller.member, &body.email, role.code()).await?;
+        let id = people::invite_member(
+            &state,
+            &caller.member,
+            &body.email,
+            role.code(),
+            people::IfOpen::Refuse,
+        )
+        .await?;
         orgs::invitation(&state, &caller.member, id).await
     }
     .await;

@@ -51,7 +51,14 @@ pub async fn invite_member(
     let state = AppState::current();
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
-        crate::people::server::service::invite_member(&state, &member, &email, &role).await
+        crate::people::server::service::invite_member(
+            &state,
+            &member,
+            &email,
+            &role,
+            crate::people::server::service::IfOpen::SendAgain,
+        )
+        .await
     }
     .await;
     request::respond(result.map(|_| {

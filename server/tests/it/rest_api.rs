@@ -536,3 +536,49 @@ async fn an_invitation_keeps_its_id_when_sent_again(pool: PgPool) {
         (410, AppError::Gone("errors.invitation_revoked".into()))
     );
 }
+
+/// A program retrying a POST (or two workers sending the same address at once) gets one
+/// invitation: one 201, the others 409 ("resend it"), one mail, never a 500.
+#[sqlx::test(migrations = false)]
+async fn the_same_address_posted_at_once_makes_one_invitation_and_one_mail(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
+    let key = create_key(&app, &owner, "CI robot", "ADMIN").await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let post = || {
+        let body = serde_json::json!({ "email": "ann@example.test", "role": "EDITOR" });
+        rest(
+            &app,
+            Some(&key),
+            Method::POST,
+            "/api/v1/invitations",
+            Some(body),
+        )
+    };
+    let replies = futures::future::join_all((0..6).map(|_| post())).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|(s, _)| *s).collect();
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409], "{replies:?}");
+    for (status, problem) in &replies {
+        if *status == 409 {
+            assert_eq!(
+                problem["type"], "https://muster.example/problems/conflict",
+                "{problem}"
+            );
+        }
+    }
+    app.wait_for_mail("ann@example.test", 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox_emails WHERE recipient = 'ann@example.test'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'ann@example.test'")
+            .await,
+        1
+    );
+}

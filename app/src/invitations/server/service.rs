@@ -311,7 +311,9 @@ pub async fn take_quota(
     org_id: i64,
     n: i64,
 ) -> Result<(), AppError> {
-    let (used, quota) = quota(&state.pool, state, org_id).await?;
+    // Read in the transaction: waiting for a second connection while holding locks
+    // others wait on would exhaust the pool under concurrent invitations.
+    let (used, quota) = quota(&mut *tx, state, org_id).await?;
     let n = i32::try_from(n).unwrap_or(i32::MAX);
     if !queries::take_quota(&mut *tx, org_id, n, quota).await? {
         return Err(AppError::Validation(vec![

@@ -102,23 +102,6 @@ pub async fn invitation(
         .ok_or(AppError::NotFound)
 }
 
-/// The open invitation of an address, if any.
-pub async fn invitation_of(
-    state: &AppState,
-    member: &Member,
-    email: &str,
-) -> Result<Option<InvitationRow>, AppError> {
-    // Text that is no address (a NUL byte, say) has no invitation, and never reaches SQL.
-    let Ok(email) = crate::auth::types::EmailAddress::parse(email) else {
-        return Ok(None);
-    };
-    Ok(
-        queries::open_invitation(&state.pool, member.org_id, None, Some(email.as_str()))
-            .await?
-            .map(invitation_row),
-    )
-}
-
 /// "May this member do X here?" for every permission: the documented answer products
 /// built on Muster ask for (`GET /api/v1/members/{id}/permissions`). Inactive members
 /// may do nothing.

@@ -160,16 +160,27 @@ pub async fn add_person(
     Ok(())
 }
 
+/// What inviting an address whose invitation is still open does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfOpen {
+    /// Send it again in place ("Invite someone" on the settings page).
+    SendAgain,
+    /// Refuse with 409 (the REST API: the caller resends by the invitation's id).
+    Refuse,
+}
+
 /// "Invite someone" (organization settings) and `POST /api/v1/invitations`: invites an
 /// address with a role. Someone new is added to the directory (named after their address
 /// until they choose a name); someone already listed but not a member is invited with
 /// this role, and an open invitation is sent again (same id, a new link valid 30 days).
-/// Returns the invitation's id.
+/// Returns the invitation's id. With [`IfOpen::Refuse`] (the REST API) an address whose
+/// invitation is still open is refused with 409 instead, decided under the person's lock.
 pub async fn invite_member(
     state: &AppState,
     member: &Member,
     email: &str,
     role: &str,
+    if_open: IfOpen,
 ) -> Result<i64, AppError> {
     let granted = member.require(state, can::Invite).await?;
     let email = EmailAddress::parse(email);
@@ -185,7 +196,7 @@ pub async fn invite_member(
         Some(id) => id,
         None => {
             let name = email.as_str().split('@').next().unwrap_or(email.as_str());
-            let id = invitations::insert_person(
+            let inserted = invitations::insert_person(
                 &mut *tx,
                 granted.org_id(),
                 name,
@@ -194,25 +205,42 @@ pub async fn invite_member(
                 None,
                 Some(granted.user_id()),
             )
-            .await?
-            .ok_or(AppError::Internal)?;
-            let actor = &member.actor;
-            audit(
-                &mut tx,
-                &granted,
-                actor,
-                AuditAction::PersonAdded,
-                email.as_str(),
-                Some(role.code()),
-            )
             .await?;
-            id
+            match inserted {
+                Some(id) => {
+                    let actor = &member.actor;
+                    audit(
+                        &mut tx,
+                        &granted,
+                        actor,
+                        AuditAction::PersonAdded,
+                        email.as_str(),
+                        Some(role.code()),
+                    )
+                    .await?;
+                    id
+                }
+                // Added by a concurrent request, which has committed (the insert waited
+                // for it): carry on with that person, under their lock.
+                None => queries::person_id_by_email(&mut *tx, granted.org_id(), email.as_str())
+                    .await?
+                    .ok_or(AppError::Internal)?,
+            }
         }
     };
     let person = require_person(&mut tx, &granted, id).await?;
     if person.member {
         // The state of things, not a typo: 409, as for Send Invite.
         return Err(AppError::Conflict("errors.person_already_member".into()));
+    }
+    if if_open == IfOpen::Refuse
+        && invitations::lock_unended(&mut *tx, granted.org_id(), &person.email)
+            .await?
+            .is_some_and(|open| !open.expired)
+    {
+        return Err(AppError::Conflict(
+            "errors.invitation_open_use_resend".into(),
+        ));
     }
     let old_role = person.role;
     if old_role != *role {
