@@ -22,6 +22,12 @@ async fn create_key(
     Ok(ok(app.call::<CreateApiKey>(c, &form).await).await)
 }
 
+/// The secret of a new ADMIN key of Acme, made on the settings page by `owner`.
+async fn admin_key(app: &TestApp, owner: &reqwest::Client, name: &str) -> String {
+    let created = create_key(app, owner, name, "ADMIN").await.unwrap();
+    created["key"].as_str().unwrap().to_owned()
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_key_made_in_the_ui_invites_through_the_api_until_it_is_revoked(pool: PgPool) {
     let app = spawn_app(pool).await;
@@ -369,10 +375,7 @@ async fn the_openapi_document_tells_the_truth_about_errors(pool: PgPool) {
 async fn malformed_requests_get_problem_details_that_say_what_is_wrong(pool: PgPool) {
     let app = spawn_app(pool).await;
     let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
-    let key = create_key(&app, &owner, "robot", "ADMIN").await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = admin_key(&app, &owner, "robot").await;
     let send = |method: Method, path: &str, body: Option<&'static str>| {
         let mut req = app
             .client
@@ -470,10 +473,7 @@ async fn an_invitation_keeps_its_id_when_sent_again(pool: PgPool) {
     use app::invitations::api::AcceptInvitation;
     let app = spawn_app(pool).await;
     let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
-    let key = create_key(&app, &owner, "CI robot", "ADMIN").await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = admin_key(&app, &owner, "CI robot").await;
     let body = serde_json::json!({ "email": "ann@example.test", "role": "EDITOR" });
     let (status, created) = rest(
         &app,
@@ -543,10 +543,7 @@ async fn an_invitation_keeps_its_id_when_sent_again(pool: PgPool) {
 async fn the_same_address_posted_at_once_makes_one_invitation_and_one_mail(pool: PgPool) {
     let app = spawn_app(pool).await;
     let owner = org(&app, "Acme", "olivia@acme.test", &[]).await;
-    let key = create_key(&app, &owner, "CI robot", "ADMIN").await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = admin_key(&app, &owner, "CI robot").await;
     let post = || {
         let body = serde_json::json!({ "email": "ann@example.test", "role": "EDITOR" });
         rest(
