@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::auth::types::CurrentUser;
+use crate::auth::types::ShellData;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::notifications::views::invited_text;
 use crate::ui::shell::use_user;
@@ -35,9 +35,9 @@ pub fn HomePage() -> impl IntoView {
 /// Where signing in lands: invitations waiting for an answer, then the person's
 /// organizations (each with its short name, region and the person's role there).
 #[component]
-fn SignedInHome(user: CurrentUser) -> impl IntoView {
+fn SignedInHome(user: ShellData) -> impl IntoView {
     let i18n = use_i18n();
-    let name = user.name.clone();
+    let name = user.principal.name.clone();
     let invitations = (!user.pending.is_empty()).then(|| {
         view! {
             <h2>{i18n.t("home.invitations")}</h2>

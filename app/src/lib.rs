@@ -42,7 +42,7 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::activation::views::ActivatePage;
 use crate::audit::views::AuditLogPage;
-use crate::auth::api::get_current_user;
+use crate::auth::api::get_shell;
 use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
 };
@@ -152,7 +152,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n(RwSignal::new(page_locale()));
     provide_context(i18n);
-    provide_context(UserResource(Resource::new(|| (), |_| get_current_user())));
+    provide_context(UserResource(Resource::new(|| (), |_| get_shell())));
 
     // leptos_meta reads the title after the page has left its reactive sandbox, so a
     // signal read there looked up another request's arena under load ("reactive value

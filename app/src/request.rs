@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::auth::server::service;
-use crate::auth::types::CurrentUser;
+use crate::auth::server::service::Identity;
+use crate::auth::types::Principal;
 use crate::cookies::{LOCALE_COOKIE, SESSION_COOKIE, read_cookie};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -74,7 +75,7 @@ pub fn client_ip_from(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]
 /// Who is calling, looked up once per request: the page's resources and the server
 /// functions they call all share the answer (see [`provide_request_context`]).
 #[derive(Clone, Default)]
-pub struct IdentityCache(std::sync::Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
+pub struct IdentityCache(std::sync::Arc<tokio::sync::OnceCell<Option<Identity>>>);
 
 /// What every request carries in its reactive context: the app state and the
 /// per-request identity cache.
@@ -83,22 +84,29 @@ pub fn provide_request_context(state: &AppState) {
     provide_context(IdentityCache::default());
 }
 
-pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+/// The caller's identity (principal and memberships), looked up once per request.
+pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
     match use_context::<IdentityCache>() {
         Some(cache) => cache
             .0
-            .get_or_try_init(|| service::current_user(state, &token))
+            .get_or_try_init(|| service::identity(state, &token))
             .await
             .cloned(),
-        None => service::current_user(state, &token).await,
+        None => service::identity(state, &token).await,
     }
 }
 
-pub async fn require_user(state: &AppState) -> Result<CurrentUser, AppError> {
-    current_user(state).await?.ok_or(AppError::Unauthenticated)
+/// Who is calling, if signed in.
+pub async fn principal(state: &AppState) -> Result<Option<Principal>, AppError> {
+    Ok(identity(state).await?.map(|i| i.principal))
+}
+
+/// Who is calling; 401 for visitors.
+pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> {
+    principal(state).await?.ok_or(AppError::Unauthenticated)
 }
 
 /// The signed-in person as a member of the organization in the URL (404 for others).
@@ -107,8 +115,8 @@ pub async fn member(
     region: &str,
     short_name: &str,
 ) -> Result<crate::orgs::server::access::Member, AppError> {
-    let user = require_user(state).await?;
-    crate::orgs::server::access::Member::find(&user, region, short_name)
+    let identity = identity(state).await?.ok_or(AppError::Unauthenticated)?;
+    crate::orgs::server::access::Member::find(&identity, region, short_name)
 }
 
 pub fn set_cookie(value: HeaderValue) {

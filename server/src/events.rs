@@ -74,8 +74,8 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let Some(token) = read_cookie(&headers, SESSION_COOKIE) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let user_id = match app::auth::server::service::current_user(&state, &token).await {
-        Ok(Some(user)) => user.id,
+    let user_id = match app::auth::server::service::identity(&state, &token).await {
+        Ok(Some(identity)) => identity.principal.id,
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };

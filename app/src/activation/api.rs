@@ -23,7 +23,7 @@ fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
 #[server]
 pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     request::page(service::load(&state, &token, session.as_ref()).await)
 }
 
@@ -45,7 +45,7 @@ pub async fn preview_short_name(
 #[server]
 pub async fn choose_region(token: String, region: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let result = service::choose_region(&state, &token, &region, session.as_ref()).await;
     go(result, wizard_path(&token, "account"))
 }
@@ -59,7 +59,7 @@ pub async fn save_account(
     company_name: String,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let form = service::AccountForm {
         name: name.as_deref().unwrap_or_default(),
         email: email.as_deref().unwrap_or_default(),
@@ -80,7 +80,7 @@ pub async fn save_account(
 #[server]
 pub async fn add_invite(token: String, email: String, role: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let result = service::add_invite(&state, &token, &email, &role, session.as_ref()).await;
     go(result, wizard_path(&token, "invite"))
 }
@@ -88,7 +88,7 @@ pub async fn add_invite(token: String, email: String, role: String) -> Result<St
 #[server]
 pub async fn remove_invite(token: String, email: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let result = service::remove_invite(&state, &token, &email, session.as_ref()).await;
     go(result, wizard_path(&token, "invite"))
 }
@@ -96,7 +96,7 @@ pub async fn remove_invite(token: String, email: String) -> Result<String, AppEr
 #[server]
 pub async fn finish_invites(token: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let result = service::finish_invites(&state, &token, session.as_ref()).await;
     go(result, wizard_path(&token, "review"))
 }
@@ -104,7 +104,7 @@ pub async fn finish_invites(token: String) -> Result<String, AppError> {
 #[server]
 pub async fn activate_now(token: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session = request::respond(request::current_user(&state).await)?;
+    let session = request::respond(request::principal(&state).await)?;
     let result = service::activate_now(&state, &token, session.as_ref()).await;
     go(result, wizard_path(&token, "progress"))
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{CurrentUser, LinkState};
+use super::types::{LinkState, ShellData};
 #[cfg(feature = "ssr")]
 use crate::cookies;
 use crate::error::AppError;
@@ -12,10 +12,26 @@ use crate::i18n::Locale;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
+/// What the app shell shows the signed-in person (nothing for visitors): the one place
+/// that loads their organizations for the switcher and the invitations for the bell.
 #[server]
-pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
     let state = AppState::current();
-    request::respond(request::current_user(&state).await)
+    let result = async {
+        let Some(identity) = request::identity(&state).await? else {
+            return Ok(None);
+        };
+        let pending = crate::notifications::server::service::list(&state, &identity.principal)
+            .await?
+            .invitations;
+        Ok(Some(ShellData {
+            principal: identity.principal,
+            orgs: identity.orgs,
+            pending,
+        }))
+    }
+    .await;
+    request::respond(result)
 }
 
 #[server]
@@ -175,7 +191,7 @@ pub async fn set_locale(locale: String) -> Result<Locale, AppError> {
     let Some(locale) = Locale::from_code(&locale) else {
         return request::respond(Err(AppError::field("locale", "errors.locale_unknown")));
     };
-    if let Some(user) = request::respond(request::current_user(&state).await)? {
+    if let Some(user) = request::respond(request::principal(&state).await)? {
         request::respond(service::set_locale(&state, &user, locale).await)?;
     }
     request::set_cookie(cookies::locale_cookie(

@@ -10,16 +10,23 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 pub const MAX_NAME_CHARS: usize = 120;
 
-/// The signed-in person as pages see them. Holds nothing secret.
+/// Who is calling: the signed-in person, as every server call knows them. Holds nothing
+/// secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentUser {
+pub struct Principal {
     pub id: i64,
     pub name: String,
     pub email: String,
     pub locale: Locale,
-    /// The organizations this person belongs to (for the switcher).
+}
+
+/// What the app shell (top bar, home page) shows a signed-in person: who they are, their
+/// organizations (the switcher) and the invitations waiting for them (the bell). Only
+/// the shell loads it (`get_shell`); server calls know the [`Principal`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellData {
+    pub principal: Principal,
     pub orgs: Vec<crate::orgs::types::Membership>,
-    /// Pending invitations for the bell, loaded in the same round trip as the rest.
     pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 

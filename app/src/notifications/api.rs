@@ -14,7 +14,7 @@ use crate::{request, state::AppState};
 pub async fn get_notifications() -> Result<Notifications, AppError> {
     let state = AppState::current();
     let result = async {
-        match request::current_user(&state).await? {
+        match request::principal(&state).await? {
             Some(user) => service::list(&state, &user).await,
             None => Err(AppError::Unauthenticated),
         }
@@ -27,7 +27,7 @@ pub async fn get_notifications() -> Result<Notifications, AppError> {
 pub async fn join_organization(invitation_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let user = request::require_user(&state).await?;
+        let user = request::require_principal(&state).await?;
         service::join(&state, &user, invitation_id).await
     }
     .await;
@@ -38,7 +38,7 @@ pub async fn join_organization(invitation_id: i64) -> Result<String, AppError> {
 pub async fn decline_invitation(invitation_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let user = request::require_user(&state).await?;
+        let user = request::require_principal(&state).await?;
         service::decline(&state, &user, invitation_id).await
     }
     .await;

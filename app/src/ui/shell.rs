@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::auth::api::SignOut;
-use crate::auth::types::CurrentUser;
+use crate::auth::types::ShellData;
 use crate::i18n::use_i18n;
 use crate::notifications::views::Bell;
 use crate::ui::form::follow_success;
@@ -13,7 +13,7 @@ use crate::ui::language::LanguageSelect;
 
 /// The signed-in person for the page being shown (loaded once per page).
 #[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<Option<CurrentUser>, crate::error::AppError>>);
+pub struct UserResource(pub Resource<Result<Option<ShellData>, crate::error::AppError>>);
 
 pub fn use_user() -> UserResource {
     expect_context::<UserResource>()
@@ -45,11 +45,12 @@ pub fn TopBar() -> impl IntoView {
 }
 
 #[component]
-fn SignedInBar(user: CurrentUser) -> impl IntoView {
+fn SignedInBar(user: ShellData) -> impl IntoView {
     let i18n = use_i18n();
     let sign_out = ServerAction::<SignOut>::new();
     follow_success(sign_out);
     let initial = user
+        .principal
         .name
         .chars()
         .next()
@@ -127,9 +128,9 @@ fn SignedInBar(user: CurrentUser) -> impl IntoView {
                 <summary class="avatar" aria-label=i18n.t("nav.user_menu")>{initial}</summary>
                 <div class="menu-panel" role="group" aria-label=i18n.t("nav.user_menu")>
                     <p class="menu-user">
-                        <strong>{user.name.clone()}</strong>
+                        <strong>{user.principal.name.clone()}</strong>
                         <br />
-                        <span class="muted">{user.email.clone()}</span>
+                        <span class="muted">{user.principal.email.clone()}</span>
                     </p>
                     <LanguageSelect id="user-menu-language" />
                     <ActionForm action=sign_out>

@@ -2,8 +2,8 @@
 
 use crate::common::*;
 use app::auth::api::{
-    CheckLink, GetCurrentUser, RequestPasswordReset, ResetPassword, SetLocale, SignIn, SignOut,
-    SignUp, VerifyEmail,
+    CheckLink, GetShell, RequestPasswordReset, ResetPassword, SetLocale, SignIn, SignOut, SignUp,
+    VerifyEmail,
 };
 use app::error::AppError;
 use leptos::server_fn::ServerFn;
@@ -61,13 +61,9 @@ async fn sign_up_mails_a_link_that_verifies_the_account_and_then_sign_in_works(p
         "{cookie}"
     );
 
-    let me = app
-        .call::<GetCurrentUser>(&app.client, &[])
-        .await
-        .result
-        .unwrap();
-    assert_eq!(me["email"], "ada@example.com");
-    assert_eq!(me["name"], "Ada Lovelace");
+    let me = app.call::<GetShell>(&app.client, &[]).await.result.unwrap();
+    assert_eq!(me["principal"]["email"], "ada@example.com");
+    assert_eq!(me["principal"]["name"], "Ada Lovelace");
 }
 
 #[sqlx::test(migrations = false)]
@@ -327,11 +323,7 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it(pool: PgPool) {
 
     app.call::<SignOut>(&app.client, &[]).await.result.unwrap();
     assert_eq!(app.count("SELECT count(*) FROM sessions").await, 0);
-    let me = app
-        .call::<GetCurrentUser>(&app.client, &[])
-        .await
-        .result
-        .unwrap();
+    let me = app.call::<GetShell>(&app.client, &[]).await.result.unwrap();
     assert!(me.is_null());
 }
 
@@ -386,17 +378,9 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere(pool: Pg
     assert_eq!(done.result.unwrap(), "/?reset=1");
     // The reset signs this browser in, and only it.
     assert_eq!(app.count("SELECT count(*) FROM sessions").await, 1);
-    let me = app
-        .call::<GetCurrentUser>(&app.client, &[])
-        .await
-        .result
-        .unwrap();
-    assert_eq!(me["email"], "ida@example.com");
-    let them = app
-        .call::<GetCurrentUser>(&other, &[])
-        .await
-        .result
-        .unwrap();
+    let me = app.call::<GetShell>(&app.client, &[]).await.result.unwrap();
+    assert_eq!(me["principal"]["email"], "ida@example.com");
+    let them = app.call::<GetShell>(&other, &[]).await.result.unwrap();
     assert!(them.is_null(), "the other browser was signed out");
     let reused = app
         .call::<ResetPassword>(

@@ -9,7 +9,7 @@ use app::activation::api::{
     PreviewShortName, RetryActivation, SaveAccount, SignOutForActivation,
 };
 use app::activation::server::service::create_subscription;
-use app::auth::api::{GetCurrentUser, SignIn};
+use app::auth::api::{GetShell, SignIn};
 use app::error::AppError;
 use app::i18n::Locale;
 use app::orgs::api::GetOrgOverview;
@@ -249,7 +249,7 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
     let (status, page) = app.get(c, &next).await;
     assert_eq!(status, 200);
     assert!(page.contains("Setup complete"), "{page}");
-    let me = ok(app.call::<GetCurrentUser>(c, &[]).await).await;
+    let me = ok(app.call::<GetShell>(c, &[]).await).await;
     assert_eq!(me["orgs"][0]["short_name"], "acmecorp");
     assert_eq!(me["orgs"][0]["role"], "OWNER");
     let home = ok(app
@@ -510,7 +510,7 @@ async fn a_browser_signed_in_as_someone_else_is_asked_to_sign_out_first(pool: Pg
         .await)
     .await;
     assert_eq!(back, format!("/activate/{token}"));
-    let me = ok(app.call::<GetCurrentUser>(&app.client, &[]).await).await;
+    let me = ok(app.call::<GetShell>(&app.client, &[]).await).await;
     assert!(me.is_null());
     ok(app
         .call::<ChooseRegion>(

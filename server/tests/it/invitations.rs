@@ -3,7 +3,7 @@
 //! expired and unknown links are refused clearly.
 
 use crate::common::*;
-use app::auth::api::GetCurrentUser;
+use app::auth::api::GetShell;
 use app::error::AppError;
 use app::invitations::api::{AcceptInvitation, GetInvitation};
 use sqlx::PgPool;
@@ -64,8 +64,8 @@ async fn a_new_person_sets_a_password_and_is_signed_in_to_the_organization(pool:
         .await)
     .await;
     assert_eq!(home, "/o/eu-central-1/acme");
-    let me = ok(app.call::<GetCurrentUser>(&bob, &[]).await).await;
-    assert_eq!(me["email"], "bob@acme.test");
+    let me = ok(app.call::<GetShell>(&bob, &[]).await).await;
+    assert_eq!(me["principal"]["email"], "bob@acme.test");
     assert_eq!(me["orgs"][0]["short_name"], "acme");
     assert_eq!(me["orgs"][0]["role"], "EDITOR");
 
@@ -119,7 +119,7 @@ async fn someone_with_an_account_accepts_with_its_password(pool: PgPool) {
         )
         .await)
     .await;
-    let me = ok(app.call::<GetCurrentUser>(&app.client, &[]).await).await;
+    let me = ok(app.call::<GetShell>(&app.client, &[]).await).await;
     let orgs: Vec<(String, String)> = me["orgs"]
         .as_array()
         .unwrap()

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use app::auth::api::GetCurrentUser;
+use app::auth::api::GetShell;
 use app::error::AppError;
 use app::notifications::api::{DeclineInvitation, GetNotifications, JoinOrganization};
 use app::people::api::AddPerson;
@@ -77,7 +77,7 @@ async fn an_invitation_reaches_an_open_page_on_another_server_and_can_be_joined(
         .await)
     .await;
     assert_eq!(home, "/o/eu-central-1/acme");
-    let me = ok(b.call::<GetCurrentUser>(&bob, &[]).await).await;
+    let me = ok(b.call::<GetShell>(&bob, &[]).await).await;
     let orgs: Vec<&str> = me["orgs"]
         .as_array()
         .unwrap()

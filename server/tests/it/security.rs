@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use app::auth::api::{
-    GetCurrentUser, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
+    GetShell, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
 };
 use app::error::AppError;
 use app::joining::api::SaveJoinLink;
@@ -98,8 +98,8 @@ async fn a_password_chosen_before_the_address_was_proven_never_signs_in(pool: Pg
 
     // Vera takes her address over with "forgot password"; the attacker's password is gone.
     reset(&app, &vera, "vera@victim.test", OWNER_PASSWORD).await;
-    let me = ok(app.call::<GetCurrentUser>(&vera, &[]).await).await;
-    assert_eq!(me["email"], "vera@victim.test");
+    let me = ok(app.call::<GetShell>(&vera, &[]).await).await;
+    assert_eq!(me["principal"]["email"], "vera@victim.test");
     assert_eq!(
         sign_in(&app, &attacker, "vera@victim.test", ATTACKER_PASSWORD).await,
         422
@@ -205,8 +205,8 @@ async fn a_locked_out_owner_gets_in_with_the_reset_link(pool: PgPool) {
     assert_eq!(sign_in(&app, &olga, "olga@acme.test", PASSWORD).await, 429);
     drop(owner);
     reset(&app, &olga, "olga@acme.test", OWNER_PASSWORD).await;
-    let me = ok(app.call::<GetCurrentUser>(&olga, &[]).await).await;
-    assert_eq!(me["email"], "olga@acme.test");
+    let me = ok(app.call::<GetShell>(&olga, &[]).await).await;
+    assert_eq!(me["principal"]["email"], "olga@acme.test");
     let later = new_client();
     assert_eq!(
         sign_in(&app, &later, "olga@acme.test", OWNER_PASSWORD).await,
@@ -243,8 +243,8 @@ async fn guesses_from_elsewhere_never_lock_the_owner_out_of_her_own_browser(pool
 
     // Olga's browser still gets in, and only it.
     assert_eq!(sign_in(&app, &olga, "olga@acme.test", PASSWORD).await, 200);
-    let me = ok(app.call::<GetCurrentUser>(&olga, &[]).await).await;
-    assert_eq!(me["email"], "olga@acme.test");
+    let me = ok(app.call::<GetShell>(&olga, &[]).await).await;
+    assert_eq!(me["principal"]["email"], "olga@acme.test");
     // Typos there are limited on their own.
     let mut own = Vec::new();
     for i in 0..7 {

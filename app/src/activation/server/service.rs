@@ -12,7 +12,7 @@ use crate::activation::types::{
     first_free_short_name, parse_company_name, parse_region,
 };
 use crate::auth::server::{password, service as accounts, tokens};
-use crate::auth::types::{CurrentUser, EmailAddress, NewPassword, PersonName};
+use crate::auth::types::{EmailAddress, NewPassword, PersonName, Principal};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
@@ -175,7 +175,7 @@ fn checked(row: Option<SubscriptionRow>) -> Result<SubscriptionRow, AppError> {
 
 /// Steps before "Activate Now" may be changed only while activation has not started,
 /// and not while the browser is signed in as somebody else.
-fn guard_editable(row: &SubscriptionRow, session: Option<&CurrentUser>) -> Result<(), AppError> {
+fn guard_editable(row: &SubscriptionRow, session: Option<&Principal>) -> Result<(), AppError> {
     if row.step >= WizardStep::Activating {
         return Err(AppError::Conflict("errors.activation_started".into()));
     }
@@ -209,7 +209,7 @@ fn advance(row: &SubscriptionRow, to: WizardStep) -> WizardStep {
 pub async fn load(
     state: &AppState,
     token: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<Wizard, AppError> {
     let pool = &state.pool;
     let row = open(pool, token).await?;
@@ -362,7 +362,7 @@ pub async fn choose_region(
     state: &AppState,
     token: &str,
     region: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<(), AppError> {
     let region = parse_region(region).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
@@ -393,7 +393,7 @@ pub async fn save_account(
     locale: Locale,
     token: &str,
     form: AccountForm<'_>,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<Option<String>, AppError> {
     let pool = &state.pool;
     let row = open(pool, token).await?;
@@ -587,7 +587,7 @@ pub struct AccountForm<'a> {
 async fn editable_after_account(
     tx: &mut sqlx::PgConnection,
     token: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<SubscriptionRow, AppError> {
     let row = open_locked(&mut *tx, token).await?;
     guard_editable(&row, session)?;
@@ -602,7 +602,7 @@ pub async fn add_invite(
     token: &str,
     email: &str,
     role: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<(), AppError> {
     let email = EmailAddress::parse(email);
     let role = Role::parse("role", role);
@@ -646,7 +646,7 @@ pub async fn remove_invite(
     state: &AppState,
     token: &str,
     email: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = editable_after_account(&mut tx, token, session).await?;
@@ -659,7 +659,7 @@ pub async fn remove_invite(
 pub async fn finish_invites(
     state: &AppState,
     token: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = editable_after_account(&mut tx, token, session).await?;
@@ -672,7 +672,7 @@ pub async fn finish_invites(
 pub async fn activate_now(
     state: &AppState,
     token: &str,
-    session: Option<&CurrentUser>,
+    session: Option<&Principal>,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = open_locked(&mut tx, token).await?;

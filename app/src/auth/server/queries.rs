@@ -155,18 +155,7 @@ pub async fn session_exists(
     .await
 }
 
-/// An invitation waiting for the signed-in person, as the bell lists it.
-#[derive(serde::Deserialize)]
-pub struct PendingItem {
-    pub id: i64,
-    pub role: crate::roles::Role,
-    pub org_name: String,
-    pub inviter: Option<String>,
-    pub expires_at: DateTime<Utc>,
-}
-
 type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
-type Pending = sqlx::types::Json<Vec<PendingItem>>;
 
 pub struct IdentityRow {
     pub id: i64,
@@ -174,12 +163,11 @@ pub struct IdentityRow {
     pub name: String,
     pub locale: String,
     pub orgs: Orgs,
-    pub pending: Pending,
 }
 
-/// Everything a page needs to know about the person behind a session, in one round
-/// trip: who they are, their active organizations (by name) and the open invitations
-/// to their verified address (for the bell).
+/// The person behind a session and the organizations they are an active member of
+/// (with their role there), in one round trip: what every call needs for its access
+/// checks.
 pub async fn identity(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
@@ -194,20 +182,7 @@ pub async fn identity(
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
                    JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
                    WHERE m.user_id = u.id AND o.status = 'active' AND p.status = 'active')
-                      AS "orgs!: Orgs",
-                  (SELECT COALESCE(json_agg(json_build_object(
-                              'id', i.id, 'role', p.role, 'org_name', o.name,
-                              'inviter', inviter.name, 'expires_at', i.expires_at)
-                              ORDER BY i.created_at DESC), '[]'::json)
-                   FROM invitations i
-                   JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
-                   JOIN people p ON p.org_id = i.org_id AND p.email = i.email
-                   LEFT JOIN users inviter ON inviter.id = i.invited_by
-                   WHERE i.email = u.email AND u.email_verified_at IS NOT NULL
-                     AND invitation_is_open(i)
-                     AND NOT EXISTS (SELECT 1 FROM memberships m
-                                     WHERE m.org_id = i.org_id AND m.user_id = u.id))
-                      AS "pending!: Pending"
+                      AS "orgs!: Orgs"
            FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = $1 AND s.expires_at > now()"#,
         token_hash

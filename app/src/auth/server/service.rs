@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
 use super::{device, password, queries, tokens};
-use crate::auth::types::{CurrentUser, EmailAddress, LinkState, NewPassword, SignUpForm};
+use crate::auth::types::{EmailAddress, LinkState, NewPassword, Principal, SignUpForm};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
@@ -221,7 +221,7 @@ pub(crate) async fn queue_verification(
 
 pub struct SignedIn {
     pub session_token: String,
-    pub user: CurrentUser,
+    pub user: Principal,
     /// The known-device cookie for this browser and account (see [`device`]), when the
     /// sign-in was by password.
     pub device: Option<String>,
@@ -232,13 +232,11 @@ impl SignedIn {
         SignedIn {
             device: None,
             session_token,
-            user: CurrentUser {
+            user: Principal {
                 id: user.id,
                 name: user.name,
                 email: user.email,
                 locale: locale_of(&user.locale),
-                orgs: Vec::new(),
-                pending: Vec::new(),
             },
         }
     }
@@ -325,37 +323,32 @@ pub async fn sign_out(state: &AppState, session_token: &str) -> Result<(), AppEr
     Ok(())
 }
 
-/// The person behind a session cookie value, if the session is still open.
-pub async fn current_user(
-    state: &AppState,
-    session_token: &str,
-) -> Result<Option<CurrentUser>, AppError> {
+/// Who is calling, and the organizations they are an active member of (with their role
+/// there): what access checks need, loaded once per request (see `request::identity`).
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub principal: Principal,
+    pub orgs: Vec<crate::orgs::types::Membership>,
+}
+
+/// The identity behind a session cookie value, if the session is still open.
+pub async fn identity(state: &AppState, session_token: &str) -> Result<Option<Identity>, AppError> {
     let Some(row) = queries::identity(&state.pool, &tokens::hash(session_token)).await? else {
         return Ok(None);
     };
-    Ok(Some(CurrentUser {
+    Ok(Some(Identity {
+        principal: Principal {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            locale: locale_of(&row.locale),
+        },
         orgs: row
             .orgs
             .0
             .into_iter()
             .map(crate::orgs::server::service::membership)
             .collect(),
-        pending: row
-            .pending
-            .0
-            .into_iter()
-            .map(|p| crate::notifications::types::PendingInvitation {
-                id: p.id,
-                role: p.role,
-                org_name: p.org_name,
-                inviter: p.inviter,
-                expires: p.expires_at.format("%Y-%m-%d").to_string(),
-            })
-            .collect(),
-        id: row.id,
-        name: row.name,
-        email: row.email,
-        locale: locale_of(&row.locale),
     }))
 }
 
@@ -507,7 +500,7 @@ pub async fn reset_password(
 /// Remembers the signed-in person's language.
 pub async fn set_locale(
     state: &AppState,
-    user: &CurrentUser,
+    user: &Principal,
     locale: Locale,
 ) -> Result<(), AppError> {
     queries::set_locale(&state.pool, user.id, locale.code()).await?;

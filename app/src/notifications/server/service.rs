@@ -4,14 +4,14 @@
 use super::queries::{self, PendingRow};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
-use crate::auth::types::CurrentUser;
+use crate::auth::types::Principal;
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
 use crate::notifications::types::{Notifications, PendingInvitation};
 use crate::orgs::types::org_home;
 use crate::state::AppState;
 
-pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Notifications, AppError> {
+pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, AppError> {
     let rows = queries::pending(&state.pool, user.id, None).await?;
     Ok(Notifications {
         invitations: rows
@@ -31,7 +31,7 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Notifications,
 /// (or was never theirs: nobody learns about other people's invitations).
 async fn take(
     tx: &mut sqlx::PgConnection,
-    user: &CurrentUser,
+    user: &Principal,
     id: i64,
 ) -> Result<PendingRow, AppError> {
     queries::pending(&mut *tx, user.id, Some(id))
@@ -41,7 +41,7 @@ async fn take(
 }
 
 /// "Join": the membership starts with the invited role; returns the organization's home.
-pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<String, AppError> {
+pub async fn join(state: &AppState, user: &Principal, id: i64) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
     let role =
@@ -62,7 +62,7 @@ pub async fn join(state: &AppState, user: &CurrentUser, id: i64) -> Result<Strin
 }
 
 /// "Decline": the invitation ends, and its emailed link with it.
-pub async fn decline(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub async fn decline(state: &AppState, user: &Principal, id: i64) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
     queries::decline(&mut *tx, row.id).await?;

@@ -11,7 +11,7 @@
 use std::marker::PhantomData;
 
 use super::queries;
-use crate::auth::types::CurrentUser;
+use crate::auth::server::service::Identity;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::roles::Role;
@@ -112,9 +112,9 @@ impl<P: Capability> Granted<P> {
 impl Member {
     /// The organization at (region, short name), for a member. To anyone else it does not
     /// exist (404), so organizations cannot be probed.
-    pub fn find(user: &CurrentUser, region: &str, short_name: &str) -> Result<Member, AppError> {
+    pub fn find(identity: &Identity, region: &str, short_name: &str) -> Result<Member, AppError> {
         // The person's active memberships came with their identity (one query per request).
-        let m = user
+        let m = identity
             .orgs
             .iter()
             .find(|m| m.region == region && m.short_name == short_name)
@@ -126,9 +126,9 @@ impl Member {
             short_name: short_name.to_owned(),
             role: m.role,
             actor: Actor {
-                user_id: user.id,
-                name: user.name.clone(),
-                locale: user.locale,
+                user_id: identity.principal.id,
+                name: identity.principal.name.clone(),
+                locale: identity.principal.locale,
                 api_key_id: None,
             },
             sealed: Sealed,
