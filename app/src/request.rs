@@ -75,13 +75,21 @@ pub fn client_ip_from(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]
 /// Who is calling, looked up once per request: the page's resources and the server
 /// functions they call all share the answer (see [`provide_request_context`]).
 #[derive(Clone, Default)]
-pub struct IdentityCache(std::sync::Arc<tokio::sync::OnceCell<Option<Identity>>>);
+pub struct IdentityCache {
+    identity: std::sync::Arc<tokio::sync::OnceCell<Option<Identity>>>,
+    /// A page load: the identity is read with what the shell shows (one round trip).
+    page: bool,
+}
 
 /// What every request carries in its reactive context: the app state and the
-/// per-request identity cache.
-pub fn provide_request_context(state: &AppState) {
+/// per-request identity cache. `page`: the request renders a page (not a server
+/// function call or a REST request).
+pub fn provide_request_context(state: &AppState, page: bool) {
     provide_context(state.clone());
-    provide_context(IdentityCache::default());
+    provide_context(IdentityCache {
+        identity: Default::default(),
+        page,
+    });
 }
 
 /// The caller's identity (principal and memberships), looked up once per request.
@@ -91,11 +99,11 @@ pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
     };
     match use_context::<IdentityCache>() {
         Some(cache) => cache
-            .0
-            .get_or_try_init(|| service::identity(state, &token))
+            .identity
+            .get_or_try_init(|| service::identity(state, &token, cache.page))
             .await
             .cloned(),
-        None => service::identity(state, &token).await,
+        None => service::identity(state, &token, false).await,
     }
 }
 

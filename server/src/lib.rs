@@ -197,7 +197,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
     let routes = generate_route_list(app::App);
     let context = {
         let state = state.clone();
-        move || app::request::provide_request_context(&state)
+        move || app::request::provide_request_context(&state, true)
     };
     let mut router: Router<ServerState> = Router::new()
         .merge(rest::routes())
@@ -301,14 +301,18 @@ async fn static_file_or_not_found(
     }
     let app = state.app.clone();
     let handler = leptos_axum::file_and_error_handler_with_context(
-        move || app::request::provide_request_context(&app),
+        move || app::request::provide_request_context(&app, true),
         app::shell,
     );
     handler(uri, State(state), req).await
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || app::request::provide_request_context(&state), req).await
+    handle_server_fns_with_context(
+        move || app::request::provide_request_context(&state, false),
+        req,
+    )
+    .await
 }
 
 async fn shutdown_signal() {

@@ -21,9 +21,15 @@ pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
         let Some(identity) = request::identity(&state).await? else {
             return Ok(None);
         };
-        let pending = crate::notifications::server::service::list(&state, &identity.principal)
-            .await?
-            .invitations;
+        // A page load read them with the identity; a call asks the bell's own query.
+        let pending = match identity.shell_pending {
+            Some(pending) => pending,
+            None => {
+                crate::notifications::server::service::list(&state, &identity.principal)
+                    .await?
+                    .invitations
+            }
+        };
         Ok(Some(ShellData {
             principal: identity.principal,
             orgs: identity.orgs,

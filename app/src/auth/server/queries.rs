@@ -156,6 +156,7 @@ pub async fn session_exists(
 }
 
 type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
+type Pending = sqlx::types::Json<Vec<crate::notifications::server::service::PendingRow>>;
 
 pub struct IdentityRow {
     pub id: i64,
@@ -163,14 +164,18 @@ pub struct IdentityRow {
     pub name: String,
     pub locale: String,
     pub orgs: Orgs,
+    /// Asked for on page loads only: the invitations waiting for this person (the bell).
+    pub pending: Option<Pending>,
 }
 
 /// The person behind a session and the organizations they are an active member of
 /// (with their role there), in one round trip: what every call needs for its access
-/// checks.
+/// checks. A page load (`with_pending`) also reads the invitations waiting for the
+/// person, for the shell, in the same round trip.
 pub async fn identity(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
+    with_pending: bool,
 ) -> Result<Option<IdentityRow>, sqlx::Error> {
     sqlx::query_as!(
         IdentityRow,
@@ -182,10 +187,15 @@ pub async fn identity(
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
                    JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
                    WHERE m.user_id = u.id AND o.status = 'active' AND p.status = 'active')
-                      AS "orgs!: Orgs"
+                      AS "orgs!: Orgs",
+                  CASE WHEN $2 THEN
+                      (SELECT COALESCE(json_agg(w ORDER BY w.created_at DESC), '[]'::json)
+                       FROM invitations_waiting_for(u.id) w)
+                  END AS "pending: Pending"
            FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = $1 AND s.expires_at > now()"#,
-        token_hash
+        token_hash,
+        with_pending
     )
     .fetch_optional(db)
     .await

@@ -329,11 +329,20 @@ pub async fn sign_out(state: &AppState, session_token: &str) -> Result<(), AppEr
 pub struct Identity {
     pub principal: Principal,
     pub orgs: Vec<crate::orgs::types::Membership>,
+    /// On page loads only: the invitations waiting for the person, which the shell shows
+    /// (read in the same round trip). Services never see it.
+    pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
 }
 
-/// The identity behind a session cookie value, if the session is still open.
-pub async fn identity(state: &AppState, session_token: &str) -> Result<Option<Identity>, AppError> {
-    let Some(row) = queries::identity(&state.pool, &tokens::hash(session_token)).await? else {
+/// The identity behind a session cookie value, if the session is still open; for a page
+/// load (`for_page`) with what the shell shows of the person's waiting invitations.
+pub async fn identity(
+    state: &AppState,
+    session_token: &str,
+    for_page: bool,
+) -> Result<Option<Identity>, AppError> {
+    let hash = tokens::hash(session_token);
+    let Some(row) = queries::identity(&state.pool, &hash, for_page).await? else {
         return Ok(None);
     };
     Ok(Some(Identity {
@@ -349,6 +358,11 @@ pub async fn identity(state: &AppState, session_token: &str) -> Result<Option<Id
             .into_iter()
             .map(crate::orgs::server::service::membership)
             .collect(),
+        shell_pending: row.pending.map(|p| {
+            p.0.into_iter()
+                .map(crate::notifications::server::service::pending_view)
+                .collect()
+        }),
     }))
 }
 

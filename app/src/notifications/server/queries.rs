@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+/// An invitation waiting for the person's answer, with what the bell shows of it. Also
+/// read as JSON, when a page load reads it with the caller's identity.
+#[derive(serde::Deserialize)]
 pub struct PendingRow {
     pub id: i64,
     pub org_id: i64,
@@ -15,8 +18,8 @@ pub struct PendingRow {
     pub inviter: Option<String>,
 }
 
-/// Open, unexpired invitations to `user_id`'s verified address from organizations they
-/// are not a member of; `only` narrows to one invitation (locked for the transaction).
+/// The invitations waiting for `user_id`'s answer (SQL `invitations_waiting_for`, newest
+/// first); `only` narrows to one invitation, locked for the transaction.
 pub async fn pending(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -24,17 +27,13 @@ pub async fn pending(
 ) -> Result<Vec<PendingRow>, sqlx::Error> {
     sqlx::query_as!(
         PendingRow,
-        r#"SELECT i.id, i.org_id, i.email, p.role AS "role: crate::roles::Role", i.expires_at,
-                  o.name AS org_name, o.region, o.short_name, inviter.name AS "inviter?"
-           FROM users u
-           JOIN invitations i ON i.email = u.email AND invitation_is_open(i)
-           JOIN organizations o ON o.id = i.org_id AND o.status = 'active'
-           JOIN people p ON p.org_id = i.org_id AND p.email = i.email
-           LEFT JOIN users inviter ON inviter.id = i.invited_by
-           WHERE u.id = $1 AND u.email_verified_at IS NOT NULL
-             AND ($2::bigint IS NULL OR i.id = $2)
-             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = i.org_id AND m.user_id = u.id)
-           ORDER BY i.created_at DESC
+        r#"SELECT w.id AS "id!", w.org_id AS "org_id!", w.email AS "email!",
+                  w.role AS "role!: crate::roles::Role", w.expires_at AS "expires_at!",
+                  w.org_name AS "org_name!", w.region AS "region!",
+                  w.short_name AS "short_name!", w.inviter
+           FROM invitations_waiting_for($1) w JOIN invitations i ON i.id = w.id
+           WHERE ($2::bigint IS NULL OR w.id = $2)
+           ORDER BY w.created_at DESC
            FOR UPDATE OF i"#,
         user_id,
         only
