@@ -5,22 +5,13 @@ use leptos::prelude::*;
 use super::api::get_audit_log;
 use super::types::AuditPage;
 use crate::i18n::{tr, use_i18n};
-use crate::orgs::views::{OrgProblem, use_org_params};
+use crate::orgs::views::{org_page, use_org_params};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let key = use_org_params();
     let page = Resource::new(move || key.get(), |(r, s)| get_audit_log(r, s));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <AuditLog page=page /> }.into_any(),
-                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    org_page(page, |page| view! { <AuditLog page=page /> })
 }
 
 #[component]

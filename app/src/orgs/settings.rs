@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{InviteMember, get_org_settings};
 use super::types::OrgSettings;
-use super::views::{OrgProblem, use_org_params};
+use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
 use crate::auth::types::check_email;
@@ -22,16 +22,7 @@ use crate::ui::form::{
 pub fn OrgSettingsPage() -> impl IntoView {
     let key = use_org_params();
     let settings = Resource::new(move || key.get(), |(r, s)| get_org_settings(r, s));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(s) => view! { <Settings s=s /> }.into_any(),
-                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    org_page(settings, |s| view! { <Settings s=s /> })
 }
 
 #[component]

@@ -14,83 +14,73 @@ pub fn OrgHomePage() -> impl IntoView {
     let i18n = use_i18n();
     let key = use_org_params();
     let org = Resource::new(move || key.get(), |(r, s)| get_org_overview(r, s));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match org.await {
-                    Ok(org) => {
-                        let region_name = region(&org.region).map(|r| r.name).unwrap_or_default();
-                        let plan = org.plan.clone();
-                        let trial = org.trial;
-                        let billed = org.billed;
-                        let role = org.my_role;
-                        let features = org.features.clone();
-                        let no_invitations = org.invitations.is_empty();
+    org_page(org, move |org| {
+        let region_name = region(&org.region).map(|r| r.name).unwrap_or_default();
+        let plan = org.plan.clone();
+        let trial = org.trial;
+        let billed = org.billed;
+        let role = org.my_role;
+        let features = org.features.clone();
+        let no_invitations = org.invitations.is_empty();
+        view! {
+            <section class="card org-home" data-org=org.short_name.clone()>
+                <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
+                <h1>{org.name.clone()}</h1>
+                <p>
+                    <a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
+                    " "
+                    <a class="btn" href=crate::orgs::types::settings_path(&org.region, &org.short_name)>{i18n.t("settings.open")}</a>
+                </p>
+                <p>
+                    {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}
+                </p>
+                <dl class="summary">
+                    <dt>{i18n.t("activation.short_name")}</dt>
+                    <dd><strong class="short-name">{org.short_name.clone()}</strong></dd>
+                    <dt>{i18n.t("activation.region")}</dt>
+                    <dd>{format!("{region_name} — {}", org.region)}</dd>
+                    <dt>{i18n.t("activation.organization_id")}</dt>
+                    <dd><code>{org.public_id.clone()}</code></dd>
+                    <dt>{i18n.t("activation.plan")}</dt>
+                    <dd>
+                        {move || tr(i18n.locale(), &format!("plans.{plan}"))}
+                        {move || if trial && !billed { format!(" — {}", tr(i18n.locale(), "activation.trial_not_billed")) } else { String::new() }}
+                    </dd>
+                    <dt>{i18n.t("activation.products")}</dt>
+                    <dd>{move || features.iter().map(|p| tr(i18n.locale(), &format!("products.{p}"))).collect::<Vec<_>>().join(", ")}</dd>
+                </dl>
+            </section>
+            <section class="card">
+                <h2>{i18n.t("org.members")}</h2>
+                <table class="table">
+                    <thead><tr><th>{i18n.t("auth.name")}</th><th>{i18n.t("auth.email")}</th><th>{i18n.t("activation.role")}</th></tr></thead>
+                    <tbody>
+                        {org.members.into_iter().map(|m| {
+                            let role = m.role;
+                            view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{move || tr(i18n.locale(), role.label_key())}</td></tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card" id="invite">
+                <h2>{i18n.t("org.invitations")}</h2>
+                {no_invitations.then(|| view! { <p class="muted">{i18n.t("org.no_invitations")}</p> })}
+                <ul class="invite-list">
+                    {org.invitations.into_iter().map(|inv| {
+                        let role = inv.role;
+                        let expires_on = inv.expires_on().to_owned();
                         view! {
-                            <section class="card org-home" data-org=org.short_name.clone()>
-                                <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
-                                <h1>{org.name.clone()}</h1>
-                                <p>
-                                    <a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
-                                    " "
-                                    <a class="btn" href=crate::orgs::types::settings_path(&org.region, &org.short_name)>{i18n.t("settings.open")}</a>
-                                </p>
-                                <p>
-                                    {move || tr_args(i18n.locale(), "org.your_role", &[("role", &tr(i18n.locale(), role.label_key()))])}
-                                </p>
-                                <dl class="summary">
-                                    <dt>{i18n.t("activation.short_name")}</dt>
-                                    <dd><strong class="short-name">{org.short_name.clone()}</strong></dd>
-                                    <dt>{i18n.t("activation.region")}</dt>
-                                    <dd>{format!("{region_name} — {}", org.region)}</dd>
-                                    <dt>{i18n.t("activation.organization_id")}</dt>
-                                    <dd><code>{org.public_id.clone()}</code></dd>
-                                    <dt>{i18n.t("activation.plan")}</dt>
-                                    <dd>
-                                        {move || tr(i18n.locale(), &format!("plans.{plan}"))}
-                                        {move || if trial && !billed { format!(" — {}", tr(i18n.locale(), "activation.trial_not_billed")) } else { String::new() }}
-                                    </dd>
-                                    <dt>{i18n.t("activation.products")}</dt>
-                                    <dd>{move || features.iter().map(|p| tr(i18n.locale(), &format!("products.{p}"))).collect::<Vec<_>>().join(", ")}</dd>
-                                </dl>
-                            </section>
-                            <section class="card">
-                                <h2>{i18n.t("org.members")}</h2>
-                                <table class="table">
-                                    <thead><tr><th>{i18n.t("auth.name")}</th><th>{i18n.t("auth.email")}</th><th>{i18n.t("activation.role")}</th></tr></thead>
-                                    <tbody>
-                                        {org.members.into_iter().map(|m| {
-                                            let role = m.role;
-                                            view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{move || tr(i18n.locale(), role.label_key())}</td></tr> }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                            <section class="card" id="invite">
-                                <h2>{i18n.t("org.invitations")}</h2>
-                                {no_invitations.then(|| view! { <p class="muted">{i18n.t("org.no_invitations")}</p> })}
-                                <ul class="invite-list">
-                                    {org.invitations.into_iter().map(|inv| {
-                                        let role = inv.role;
-                                        let expires_on = inv.expires_on().to_owned();
-                                        view! {
-                                            <li class="invite-row">
-                                                <span class="invite-email">{inv.email}</span>
-                                                <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
-                                                <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &expires_on)])}</span>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            </section>
+                            <li class="invite-row">
+                                <span class="invite-email">{inv.email}</span>
+                                <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
+                                <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &expires_on)])}</span>
+                            </li>
                         }
-                        .into_any()
-                    }
-                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 /// (region, short name) from an organization URL `/o/<region>/<short name>/...`.
@@ -104,6 +94,32 @@ pub fn use_org_params() -> Memo<(String, String)> {
             )
         })
     })
+}
+
+/// An organization page: `page` (loaded for the organization in the URL) shown by
+/// `show`, or what stands in its way instead ([`OrgProblem`]).
+pub fn org_page<T, V>(
+    page: Resource<Result<T, AppError>>,
+    show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+    Result<T, AppError>: serde::Serialize + serde::de::DeserializeOwned,
+{
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move {
+                    match page.await {
+                        Ok(data) => show(data).into_any(),
+                        Err(err) => view! { <OrgProblem err=err /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
 }
 
 /// What an organization page shows when it cannot be shown: sign in, or not found.

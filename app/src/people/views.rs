@@ -14,7 +14,7 @@ use crate::i18n::{tr, tr_args, use_i18n};
 use crate::invite_all::views::{BatchProgressBar, InviteAllButton};
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::views::LinkTab;
-use crate::orgs::views::{OrgProblem, use_org_params};
+use crate::orgs::views::{org_page, use_org_params};
 use crate::roles::Role;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, RoleSelect, Submit, field_errors, follow_success,
@@ -43,17 +43,10 @@ pub fn PeoplePage() -> impl IntoView {
             list.before.map(|b| b.to_string()),
         )
     });
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let (region, short_name) = key.get_untracked();
-                match page.await {
-                    Ok(page) => view! { <People page=page region=region short_name=short_name /> }.into_any(),
-                    Err(err) => view! { <OrgProblem err=err /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    org_page(page, move |page| {
+        let (region, short_name) = key.get_untracked();
+        view! { <People page=page region=region short_name=short_name /> }
+    })
 }
 
 /// The server actions of the per-person menus, shared by every row.
