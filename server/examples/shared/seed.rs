@@ -42,8 +42,8 @@ pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) 
             .await
             .unwrap();
             let (org_id,): (i64,) = sqlx::query_as(
-                "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
-                 VALUES (gen_random_uuid()::text, $1, $1, 'eu-central-1', 'premium', false, 2000000, 'active', now())
+                "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, activated_at)
+                 VALUES (gen_random_uuid()::text, $1, $1, 'eu-central-1', 'premium', false, 2000000, now())
                  RETURNING id",
             )
             .bind(short)

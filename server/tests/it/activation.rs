@@ -176,20 +176,13 @@ async fn the_wizard_creates_an_active_organization_owned_by_the_new_account(pool
         .await;
     assert_eq!(late.status, 409);
 
-    let org: (String, String, String, bool) =
-        sqlx::query_as("SELECT short_name, region, status, trial FROM organizations")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(
-        org,
-        (
-            "acmecorp".into(),
-            "eu-central-1".into(),
-            "active".into(),
-            true
-        )
-    );
+    let org: (String, String, bool, bool) = sqlx::query_as(
+        "SELECT short_name, region, organization_is_active(o), trial FROM organizations o",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(org, ("acmecorp".into(), "eu-central-1".into(), true, true));
     assert_eq!(
         app.count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id WHERE u.email = 'it@acme.test' AND p.role = 'OWNER'").await,
         1

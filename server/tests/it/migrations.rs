@@ -24,16 +24,19 @@ async fn migrate_before(pool: &PgPool, version: i64) {
     older.run(pool).await.unwrap();
 }
 
-/// An active organization "Acme" (the same columns in every migration tested here).
-async fn acme(pool: &PgPool) -> i64 {
-    sqlx::query_scalar(
+/// An active organization "Acme", in the shape of the schema before migration
+/// `version` (from 0018 on, being active is having an activation time).
+async fn acme(pool: &PgPool, version: i64) -> i64 {
+    let sql = if version <= 18 {
         "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, status, activated_at)
          VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, 'active', now())
-         RETURNING id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
+         RETURNING id"
+    } else {
+        "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats, activated_at)
+         VALUES ('org-1', 'Acme', 'acme', 'eu-central-1', 'premium', false, 50, now())
+         RETURNING id"
+    };
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 async fn user(pool: &PgPool, email: &str, name: &str) -> i64 {
@@ -66,7 +69,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 #[sqlx::test(migrations = false)]
 async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
     migrate_before(&pool, 12).await;
-    let org = acme(&pool).await;
+    let org = acme(&pool, 12).await;
     let ann = user(&pool, "ann@acme.test", "Ann").await; // both copies agree
     let bob = user(&pool, "bob@acme.test", "Bob").await; // the copies disagree
     let cy = user(&pool, "cy@acme.test", "Cy").await; // no person record
@@ -160,7 +163,7 @@ async fn one_role_column_keeps_every_persons_role(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_person_has_one_pending_invitation_however_it_is_made(pool: PgPool) {
     server::MIGRATOR.run(&pool).await.unwrap();
-    let org = acme(&pool).await;
+    let org = acme(&pool, i64::MAX).await;
     let invite = |expires_in_days: i32| {
         sqlx::query(
             "INSERT INTO invitations (org_id, email, token_hash, expires_at)
@@ -237,7 +240,7 @@ async fn a_subscriptions_stage_is_derived_from_its_job_and_reads_as_before(pool:
             .await
             .unwrap();
     }
-    let org = acme(&pool).await;
+    let org = acme(&pool, 14).await;
     sqlx::query("UPDATE organizations SET subscription_id = $1 WHERE id = $2")
         .bind(live)
         .bind(org)
@@ -263,4 +266,60 @@ async fn a_subscriptions_stage_is_derived_from_its_job_and_reads_as_before(pool:
         expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
     );
     let _ = invite;
+}
+
+/// 0018: an organization is active exactly when it has an activation time; the status
+/// column that said the same is gone. Active organizations keep their activation time
+/// (or get their creation time, where an old row had none); those still provisioning
+/// have none, and stay invisible until their activation completes.
+#[sqlx::test(migrations = false)]
+async fn an_organization_is_active_when_it_has_been_activated(pool: PgPool) {
+    migrate_before(&pool, 18).await;
+    for (short_name, status, activated_at) in [
+        ("live", "active", Some("2026-01-02T03:04:05Z")),
+        ("old-live", "active", None),
+        ("half-made", "provisioning", None),
+        ("stray", "provisioning", Some("2026-01-02T03:04:05Z")),
+    ] {
+        sqlx::query(
+            "INSERT INTO organizations (public_id, name, short_name, region, plan, trial, seats,
+                                        status, created_at, activated_at)
+             VALUES ($1, $1, $1, 'eu-central-1', 'free', true, 5, $2,
+                     '2025-12-31T00:00:00Z', $3::timestamptz)",
+        )
+        .bind(short_name)
+        .bind(status)
+        .bind(activated_at)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let rows: Vec<(String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT short_name, organization_is_active(o),
+                to_char(activated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+         FROM organizations o ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let at = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        rows,
+        [
+            ("live".into(), true, at("2026-01-02 03:04:05")),
+            ("old-live".into(), true, at("2025-12-31 00:00:00")),
+            ("half-made".into(), false, None),
+            ("stray".into(), false, None),
+        ]
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM information_schema.columns
+             WHERE table_name = 'organizations' AND column_name = 'status'"
+        )
+        .await,
+        0
+    );
 }

@@ -591,7 +591,7 @@ pub async fn insert_billing(
 /// The organization is live (and with it, its subscription is active).
 pub async fn mark_org_active(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE organizations SET status = 'active', activated_at = now() WHERE id = $1",
+        "UPDATE organizations SET activated_at = now() WHERE id = $1",
         org_id
     )
     .execute(db)

@@ -99,7 +99,7 @@ pub async fn authenticate(
         r#"UPDATE api_keys k SET last_used_at = now()
            FROM organizations o, memberships m, users u, people p
            WHERE k.key_hash = $1 AND k.revoked_at IS NULL
-             AND o.id = k.org_id AND o.status = 'active'
+             AND o.id = k.org_id AND organization_is_active(o)
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
              AND p.org_id = k.org_id AND p.user_id = k.created_by AND p.status = 'active'
            RETURNING k.id AS key_id, k.name AS key_name, k.role AS "key_role: Role", k.org_id,

@@ -186,7 +186,7 @@ pub async fn identity(
                               ORDER BY lower(o.name), o.region), '[]'::json)
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
                    JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
-                   WHERE m.user_id = u.id AND o.status = 'active' AND p.status = 'active')
+                   WHERE m.user_id = u.id AND organization_is_active(o) AND p.status = 'active')
                       AS "orgs!: Orgs",
                   CASE WHEN $2 THEN
                       (SELECT COALESCE(json_agg(w ORDER BY w.created_at DESC), '[]'::json)

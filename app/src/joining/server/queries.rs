@@ -96,7 +96,7 @@ pub async fn find_link(
                       AS "replaced!",
                   o.name AS org_name, o.join_domains AS domains
            FROM join_links l JOIN organizations o ON o.id = l.org_id
-           WHERE l.token_hash = $1 AND o.status = 'active'"#,
+           WHERE l.token_hash = $1 AND organization_is_active(o)"#,
         token_hash
     )
     .fetch_optional(db)
