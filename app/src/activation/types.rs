@@ -302,12 +302,30 @@ pub enum StepState {
     Failed,
 }
 
+/// Where the activation job's work is: running (or waiting to retry a step), done, or
+/// failed for good (then "Try again" restarts it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobStatus {
     Running,
     Done,
     Failed,
 }
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 3] = [JobStatus::Running, JobStatus::Done, JobStatus::Failed];
+
+    /// As stored in `activation_jobs.status`.
+    pub fn code(self) -> &'static str {
+        match self {
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+crate::stored::stored_as_code!(JobStatus, "job status");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {

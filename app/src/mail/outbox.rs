@@ -146,27 +146,6 @@ pub async fn give_up(db: impl PgExecutor<'_>, id: i64, error: &str) -> Result<()
     Ok(())
 }
 
-pub struct OutboxStatus {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub status: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-}
-
-/// The newest outbox entries, for operators and the development mailbox.
-pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<OutboxStatus>, sqlx::Error> {
-    sqlx::query_as!(
-        OutboxStatus,
-        r#"SELECT id, recipient, subject, status, attempts, last_error
-           FROM outbox_emails ORDER BY id DESC LIMIT $1"#,
-        limit
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Commits the transaction that queued mail, then wakes the outbox worker so the mail
 /// leaves now instead of at its next poll. (Woken before the commit, the worker would
 /// find nothing yet.)

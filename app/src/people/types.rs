@@ -6,6 +6,29 @@ use crate::invite_all::types::BatchProgress;
 use crate::joining::types::JoinLinkSettings;
 use crate::roles::Role;
 
+/// Whether a person is Active or Inactive in the directory. Deactivating ends their
+/// access (and their open invitation); Invite All and Send Invite make them Active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PersonStatus {
+    Active,
+    Inactive,
+}
+
+impl PersonStatus {
+    pub const ALL: [PersonStatus; 2] = [PersonStatus::Active, PersonStatus::Inactive];
+
+    /// As stored in `people.status`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::Inactive => "inactive",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+crate::stored::stored_as_code!(PersonStatus, "person status");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationStatus {
     NotInvited,

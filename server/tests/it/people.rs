@@ -217,3 +217,33 @@ async fn nothing_of_one_organization_is_reachable_from_another(pool: PgPool) {
         0
     );
 }
+
+/// A stored status that is no status (a hand edit, a bad migration) is an error someone
+/// sees, never a guess: the People page answers "something went wrong" instead of showing
+/// the person as Active or Inactive, and works again once the value is mended.
+#[sqlx::test(migrations = false)]
+async fn a_stored_status_that_is_no_status_fails_loudly(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let acme = org(&app, "Acme", "it@acme.test", &[]).await;
+    let form = [("region", "eu-central-1"), ("short_name", "acme")];
+    let mut add = form.to_vec();
+    add.extend([("name", "Ann"), ("email", "ann@acme.test"), ("role", "VIEWER")]);
+    ok(app.call::<AddPerson>(&acme, &add).await).await;
+    for sql in [
+        "ALTER TABLE people DROP CONSTRAINT people_status_known",
+        "UPDATE people SET status = 'suspended' WHERE email = 'ann@acme.test'",
+    ] {
+        sqlx::query(sql).execute(&app.pool).await.unwrap();
+    }
+    let list = app.call::<GetPeople>(&acme, &form).await;
+    assert_eq!(list.status, 500);
+    assert_eq!(list.result.unwrap_err(), AppError::Internal);
+
+    sqlx::query("UPDATE people SET status = 'inactive' WHERE email = 'ann@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let list = ok(app.call::<GetPeople>(&acme, &form).await).await;
+    assert_eq!(list["people"][0]["email"], "ann@acme.test");
+    assert_eq!(list["people"][0]["active"], false);
+}

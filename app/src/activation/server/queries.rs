@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-use crate::activation::types::WizardStep;
+use crate::activation::types::{JobStatus, WizardStep};
 
 pub struct NewSubscription<'a> {
     pub company_name: &'a str,
@@ -322,7 +322,7 @@ pub async fn insert_job(
 
 pub struct JobRow {
     pub organization_public_id: String,
-    pub status: String,
+    pub status: JobStatus,
     pub done_steps: Vec<String>,
     pub attempts: i32,
 }
@@ -333,7 +333,7 @@ pub async fn find_job(
 ) -> Result<Option<JobRow>, sqlx::Error> {
     sqlx::query_as!(
         JobRow,
-        r#"SELECT organization_public_id, status, done_steps, attempts
+        r#"SELECT organization_public_id, status AS "status: JobStatus", done_steps, attempts
            FROM activation_jobs WHERE subscription_id = $1"#,
         subscription_id
     )

@@ -298,11 +298,7 @@ pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, 
 }
 
 fn job_view(job: queries::JobRow) -> JobView {
-    let status = match job.status.as_str() {
-        "done" => JobStatus::Done,
-        "failed" => JobStatus::Failed,
-        _ => JobStatus::Running,
-    };
+    let status = job.status;
     let mut current_seen = false;
     let steps = JobStep::ALL
         .into_iter()

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
-use crate::people::types::{ListQuery, SortKey};
+use crate::people::types::{ListQuery, PersonStatus, SortKey};
 use crate::roles::Role;
 
 #[derive(sqlx::FromRow)]
@@ -12,7 +12,7 @@ pub struct PersonRow {
     pub name: String,
     pub email: String,
     pub role: Role,
-    pub status: String,
+    pub status: PersonStatus,
     pub welcome_sent_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -102,7 +102,7 @@ pub struct PersonForAction {
     pub id: i64,
     pub email: String,
     pub role: Role,
-    pub status: String,
+    pub status: PersonStatus,
     pub welcome_sent_at: Option<DateTime<Utc>>,
     pub member: bool,
 }
@@ -148,7 +148,8 @@ pub async fn lock_person(
 ) -> Result<Option<PersonForAction>, sqlx::Error> {
     sqlx::query_as!(
         PersonForAction,
-        r#"SELECT p.id, p.email, p.role AS "role: Role", p.status, p.welcome_sent_at,
+        r#"SELECT p.id, p.email, p.role AS "role: Role", p.status AS "status: PersonStatus",
+                  p.welcome_sent_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS "member!"
            FROM people p WHERE p.org_id = $1 AND p.id = $2 FOR UPDATE"#,
@@ -183,13 +184,13 @@ pub async fn set_status(
     db: impl PgExecutor<'_>,
     org_id: i64,
     person_id: i64,
-    status: &str,
+    status: PersonStatus,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE people SET status = $3 WHERE org_id = $1 AND id = $2",
         org_id,
         person_id,
-        status
+        status.code()
     )
     .execute(db)
     .await?;

@@ -13,7 +13,9 @@ use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
 use crate::mail::outbox;
 use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
-use crate::people::types::{AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow};
+use crate::people::types::{
+    AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow, PersonStatus,
+};
 use crate::roles::Permission;
 use crate::roles::Role;
 use crate::state::AppState;
@@ -47,7 +49,7 @@ pub async fn page(
             },
             id: p.id,
             role: p.role,
-            active: p.status == "active",
+            active: p.status == PersonStatus::Active,
             welcome_sent: p.welcome_sent_at.map(|t| t.format("%Y-%m-%d").to_string()),
             name: p.name,
             email: p.email,
@@ -311,7 +313,7 @@ pub async fn send_invite(
     let role = granted.may_grant(person.role)?;
     let invitation =
         replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
-    if person.status == "inactive" {
+    if person.status == PersonStatus::Inactive {
         audit(
             &mut tx,
             &granted,
@@ -367,7 +369,11 @@ pub async fn set_active(
     if !active && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
-    let status = if active { "active" } else { "inactive" };
+    let status = if active {
+        PersonStatus::Active
+    } else {
+        PersonStatus::Inactive
+    };
     if person.status == status {
         return Ok(());
     }
