@@ -227,7 +227,11 @@ async fn a_stored_status_that_is_no_status_fails_loudly(pool: PgPool) {
     let acme = org(&app, "Acme", "it@acme.test", &[]).await;
     let form = [("region", "eu-central-1"), ("short_name", "acme")];
     let mut add = form.to_vec();
-    add.extend([("name", "Ann"), ("email", "ann@acme.test"), ("role", "VIEWER")]);
+    add.extend([
+        ("name", "Ann"),
+        ("email", "ann@acme.test"),
+        ("role", "VIEWER"),
+    ]);
     ok(app.call::<AddPerson>(&acme, &add).await).await;
     for sql in [
         "ALTER TABLE people DROP CONSTRAINT people_status_known",
