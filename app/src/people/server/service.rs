@@ -154,7 +154,7 @@ pub async fn add_person(
             &granted,
             email.as_str(),
             grantable,
-            false,
+            Sending::QUIET,
         )
         .await?;
     }
@@ -169,6 +169,22 @@ pub enum IfOpen {
     SendAgain,
     /// Refuse with 409 (the REST API: the caller resends by the invitation's id).
     Refuse,
+}
+
+/// How [`replace_invitation`] sends: whether its audit entry names the role, and what it
+/// does with an invitation still open (decided under that invitation's lock).
+#[derive(Debug, Clone, Copy)]
+struct Sending {
+    audit_role: bool,
+    if_open: IfOpen,
+}
+
+impl Sending {
+    /// Add Person with "send now", Send Invite and Resend.
+    const QUIET: Sending = Sending {
+        audit_role: false,
+        if_open: IfOpen::SendAgain,
+    };
 }
 
 /// "Invite someone" (organization settings) and `POST /api/v1/invitations`: invites an
@@ -235,15 +251,6 @@ pub async fn invite_member(
         // The state of things, not a typo: 409, as for Send Invite.
         return Err(AppError::Conflict("errors.person_already_member".into()));
     }
-    if if_open == IfOpen::Refuse
-        && invitations::lock_unended(&mut *tx, granted.org_id(), &person.email)
-            .await?
-            .is_some_and(|open| !open.expired)
-    {
-        return Err(AppError::Conflict(
-            "errors.invitation_open_use_resend".into(),
-        ));
-    }
     let old_role = person.role;
     if old_role != *role {
         granted.may_grant(old_role)?;
@@ -256,7 +263,10 @@ pub async fn invite_member(
         &granted,
         &person.email,
         grantable,
-        true,
+        Sending {
+            audit_role: true,
+            if_open,
+        },
     )
     .await?;
     outbox::commit_and_send(tx, state).await?;
@@ -311,8 +321,16 @@ pub async fn send_invite(
     }
     // Resending (or reactivating by inviting) an OWNER-role person needs an OWNER too.
     let role = granted.may_grant(person.role)?;
-    let invitation =
-        replace_invitation(&mut tx, state, member, &granted, &person.email, role, false).await?;
+    let invitation = replace_invitation(
+        &mut tx,
+        state,
+        member,
+        &granted,
+        &person.email,
+        role,
+        Sending::QUIET,
+    )
+    .await?;
     if person.status == PersonStatus::Inactive {
         audit(
             &mut tx,
@@ -464,9 +482,14 @@ async fn replace_invitation(
     granted: &Granted<can::Invite>,
     email: &str,
     role: GrantableRole,
-    audit_role: bool,
+    how: Sending,
 ) -> Result<i64, AppError> {
     let open = invitations::lock_unended(&mut *tx, granted.org_id(), email).await?;
+    if how.if_open == IfOpen::Refuse && open.as_ref().is_some_and(|o| !o.expired) {
+        return Err(AppError::Conflict(
+            "errors.invitation_open_use_resend".into(),
+        ));
+    }
     // A new or expired invitation takes a seat; a live one keeps its own.
     if open.as_ref().is_none_or(|o| o.expired) {
         take_seats(tx, granted.org_id(), 1).await?;
@@ -493,7 +516,7 @@ async fn replace_invitation(
             (id, AuditAction::InvitationSent)
         }
     };
-    let detail = audit_role.then(|| role.role().code());
+    let detail = how.audit_role.then(|| role.role().code());
     audit(&mut *tx, granted, &member.actor, action, email, detail).await?;
     Ok(id)
 }
