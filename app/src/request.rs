@@ -175,13 +175,17 @@ pub async fn org_page<T, F>(region: &str, short_name: &str, load: F) -> Result<T
 where
     F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
 {
+    page(as_member(region, short_name, load).await)
+}
+
+/// Runs `f` for the signed-in person as a member of the organization `region/short_name`.
+async fn as_member<T, F>(region: &str, short_name: &str, f: F) -> Result<T, AppError>
+where
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
+{
     let state = AppState::current();
-    let result = async {
-        let member = member(&state, region, short_name).await?;
-        load(&state, &member).await
-    }
-    .await;
-    page(result)
+    let member = member(&state, region, short_name).await?;
+    f(&state, &member).await
 }
 
 /// Runs a form action of the organization in the URL for the signed-in member. A plain
@@ -195,13 +199,7 @@ pub async fn org_action<F>(
 where
     F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<(), AppError>,
 {
-    let state = AppState::current();
-    let result = async {
-        let member = member(&state, region, short_name).await?;
-        run(&state, &member).await
-    }
-    .await;
-    respond(result.map(|()| {
+    respond(as_member(region, short_name, run).await.map(|()| {
         redirect_form_post(&back_to);
         back_to
     }))
