@@ -289,16 +289,6 @@ pub async fn accept(
     })
 }
 
-/// Today's use and the quota that applies to the organization.
-async fn quota(
-    db: impl sqlx::PgExecutor<'_>,
-    state: &AppState,
-    org_id: i64,
-) -> Result<(i32, i32), AppError> {
-    let (used, own) = queries::quota_state(db, org_id).await?;
-    Ok((used, daily_quota(state, own)))
-}
-
 /// The organization's own daily invitation quota, else the server's.
 pub fn daily_quota(state: &AppState, own: Option<i32>) -> i32 {
     own.unwrap_or(state.settings.invite_daily_quota)
@@ -313,7 +303,8 @@ pub async fn take_quota(
 ) -> Result<(), AppError> {
     // Read in the transaction: waiting for a second connection while holding locks
     // others wait on would exhaust the pool under concurrent invitations.
-    let (used, quota) = quota(&mut *tx, state, org_id).await?;
+    let (used, own) = queries::quota_state(&mut *tx, org_id).await?;
+    let quota = daily_quota(state, own);
     let n = i32::try_from(n).unwrap_or(i32::MAX);
     if !queries::take_quota(&mut *tx, org_id, n, quota).await? {
         return Err(AppError::Validation(vec![
