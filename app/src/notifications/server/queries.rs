@@ -19,7 +19,9 @@ pub struct PendingRow {
 }
 
 /// The invitations waiting for `user_id`'s answer (SQL `invitations_waiting_for`, newest
-/// first); `only` narrows to one invitation, locked for the transaction.
+/// first); `only` narrows to one. Nothing is locked: the bell reads this on every page and
+/// poll, and Join and Decline end the invitation with a statement that checks it is
+/// still pending.
 pub async fn pending(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -31,10 +33,9 @@ pub async fn pending(
                   w.role AS "role!: crate::roles::Role", w.expires_at AS "expires_at!",
                   w.org_name AS "org_name!", w.region AS "region!",
                   w.short_name AS "short_name!", w.inviter
-           FROM invitations_waiting_for($1) w JOIN invitations i ON i.id = w.id
+           FROM invitations_waiting_for($1) w
            WHERE ($2::bigint IS NULL OR w.id = $2)
-           ORDER BY w.created_at DESC
-           FOR UPDATE OF i"#,
+           ORDER BY w.created_at DESC"#,
         user_id,
         only
     )
@@ -42,13 +43,14 @@ pub async fn pending(
     .await
 }
 
-/// "Decline": the invitation ends (its emailed link too).
-pub async fn decline(db: impl PgExecutor<'_>, invitation_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// "Decline": the invitation ends (its emailed link too). `false` when it was no longer
+/// pending (accepted or ended meanwhile).
+pub async fn decline(db: impl PgExecutor<'_>, invitation_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
         "UPDATE invitations i SET revoked_at = now() WHERE i.id = $1 AND invitation_is_pending(i)",
         invitation_id
     )
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }

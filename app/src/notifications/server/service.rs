@@ -32,8 +32,9 @@ pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, A
     })
 }
 
-/// The one pending invitation `id` of this person, locked; 410 when it is no longer open
-/// (or was never theirs: nobody learns about other people's invitations).
+/// The one invitation `id` waiting for this person; 410 when it is no longer open (or was
+/// never theirs: nobody learns about other people's invitations). Join and Decline then
+/// end it only if it is still pending, so a concurrent answer makes the later one 410.
 async fn take(
     tx: &mut sqlx::PgConnection,
     user: &Principal,
@@ -70,7 +71,9 @@ pub async fn join(state: &AppState, user: &Principal, id: i64) -> Result<String,
 pub async fn decline(state: &AppState, user: &Principal, id: i64) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    queries::decline(&mut *tx, row.id).await?;
+    if !queries::decline(&mut *tx, row.id).await? {
+        return Err(AppError::Gone("errors.notification_gone".into()));
+    }
     audit(
         &mut *tx,
         row.org_id,
