@@ -448,6 +448,31 @@ async fn the_list_pages_sorts_and_searches(pool: PgPool) {
     assert_eq!(emails(&by_mail), ["p007@acme.test"]);
     let wild = get(vec![("q", "%".into())]).await;
     assert!(emails(&wild).is_empty(), "% is a character, not a wildcard");
+    // Words match from their start, in any order; the case of any letter is ignored.
+    let any_order = get(vec![("q", "007 aaa".into())]).await;
+    assert_eq!(emails(&any_order), ["p007@acme.test"]);
+    let inside = get(vec![("q", "erson".into())]).await;
+    assert!(
+        emails(&inside).is_empty(),
+        "a word is found by its beginning"
+    );
+    let by_domain = get(vec![("q", "acme.TEST".into())]).await;
+    assert_eq!(
+        emails(&by_domain).len(),
+        50,
+        "every address has the words acme and test"
+    );
+    sqlx::query(
+        "INSERT INTO people (org_id, name, email, role)
+         SELECT id, 'Zoé ÉCOLE-Über', 'zoe@acme.test', 'VIEWER' FROM organizations WHERE short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for q in ["école", "ÉCOLE", "über zoé", "ZOÉ"] {
+        let found = get(vec![("q", q.into())]).await;
+        assert_eq!(emails(&found), ["zoe@acme.test"], "searching {q:?}");
+    }
 }
 
 #[sqlx::test(migrations = false)]

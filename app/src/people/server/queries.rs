@@ -21,18 +21,29 @@ pub struct PersonRow {
     pub member: bool,
 }
 
-/// Escapes `%`, `_` and `\` so a search is a plain substring match.
-fn like_pattern(q: &str) -> String {
-    let mut out = String::with_capacity(q.len() + 2);
-    out.push('%');
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+/// A search's words, cut and lowercased as `people_search_words` (migration 0019) cuts
+/// names and addresses: runs of letters and digits.
+fn search_words(q: &str) -> Vec<String> {
+    q.to_lowercase()
+        .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The search as a full-text query over the organization's words (`42:anna`): every
+/// word must begin a word of the person's name or address. None when the search has no
+/// words (only punctuation): it finds no one.
+fn word_prefixes(org_id: i64, q: &str) -> Option<String> {
+    let words = search_words(q);
+    // A word holds no ASCII punctuation, so no quote, backslash or operator of tsquery.
+    (!words.is_empty()).then(|| {
+        words
+            .iter()
+            .map(|w| format!("'{org_id}:{w}':*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    })
 }
 
 /// One page of people (keyset paging: `after`/`before` is the id of the row the page
@@ -52,24 +63,24 @@ pub async fn list(
     // Paging backwards walks the index the other way, then the rows are reversed.
     let backwards = query.before.is_some();
     let ascending = query.desc == backwards;
+    // The page's people first (ordered, limited), then each one's latest invitation: a
+    // search matching 500 people looks up 51 invitations, not 500.
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
         r#"SELECT p.id, p.name, p.email, p.role, p.status, p.welcome_sent_at,
                   i.accepted_at, i.revoked_at, i.expires_at, i.undelivered_at,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS member
-           FROM people p
-           LEFT JOIN LATERAL (
-               SELECT accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
-               WHERE org_id = p.org_id AND email = p.email
-               ORDER BY created_at DESC LIMIT 1
-           ) i ON true
-           WHERE p.org_id = "#,
+           FROM (SELECT * FROM people p WHERE "#,
     );
-    sql.push_bind(org_id);
-    if !query.q.is_empty() {
-        sql.push(" AND (lower(p.name) || ' ' || p.email) LIKE ")
-            .push_bind(like_pattern(&query.q));
-    }
+    sql.push("p.org_id = ").push_bind(org_id);
+    match word_prefixes(org_id, &query.q) {
+        Some(words) => sql
+            .push(" AND people_search_words(p.org_id, p.name, p.email) @@ ")
+            .push_bind(words)
+            .push("::tsquery"),
+        None if !query.q.is_empty() => sql.push(" AND false"),
+        None => &mut sql,
+    };
     if let Some(cursor) = query.after.or(query.before) {
         sql.push(format!(
             " AND {} {} (SELECT {} FROM people c WHERE c.org_id = ",
@@ -83,12 +94,28 @@ pub async fn list(
         .push(")");
     }
     let order = if ascending { "ASC" } else { "DESC" };
-    match query.sort {
-        SortKey::Name => sql.push(format!(" ORDER BY lower(p.name) {order}, p.email {order}")),
-        SortKey::Email => sql.push(format!(" ORDER BY p.email {order}")),
+    let order_by = match query.sort {
+        SortKey::Name => format!(" ORDER BY lower(p.name) {order}, p.email {order}"),
+        SortKey::Email => format!(" ORDER BY p.email {order}"),
     };
-    sql.push(" LIMIT ").push_bind(limit + 1);
-    let mut rows: Vec<PersonRow> = sql.build_query_as().fetch_all(db).await?;
+    sql.push(&order_by).push(" LIMIT ").push_bind(limit + 1);
+    sql.push(
+        r#") p
+           LEFT JOIN LATERAL (
+               SELECT accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
+               WHERE org_id = p.org_id AND email = p.email
+               ORDER BY created_at DESC LIMIT 1
+           ) i ON true"#,
+    )
+    .push(&order_by);
+    // A search is planned for its own words (a word in every row, or in ten of a
+    // million, wants a different plan), never by a plan cached for other words.
+    let searching = !query.q.is_empty();
+    let mut rows: Vec<PersonRow> = sql
+        .build_query_as()
+        .persistent(!searching)
+        .fetch_all(db)
+        .await?;
     if backwards {
         // Keep the extra row (the "is there more" marker) at the end after reversing.
         let extra = (rows.len() as i64 > limit).then(|| rows.pop()).flatten();
