@@ -193,7 +193,7 @@ pub async fn request(
         return Err(AppError::field("email", "errors.join_already_member"));
     }
     let plan = orgs::plan_facts(&state.pool, link.org_id).await?;
-    if plan.members + plan.pending >= i64::from(plan.seats) {
+    if plan.seats_for(1).is_some() {
         return Err(AppError::Validation(vec![crate::error::FieldError::new(
             "form",
             "errors.join_no_seats",

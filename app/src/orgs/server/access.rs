@@ -160,7 +160,7 @@ impl Member {
 
     /// The organization's plan as permission decisions need it.
     pub async fn plan(&self, state: &AppState) -> Result<PlanFacts, AppError> {
-        plan_of(&state.pool, self.org_id).await
+        plan_facts(&state.pool, self.org_id).await
     }
 
     /// "May this member do `permission` here?", from the role matrix and the plan.
@@ -226,7 +226,8 @@ impl Member {
     }
 }
 
-async fn plan_of(db: impl sqlx::PgExecutor<'_>, org_id: i64) -> Result<PlanFacts, AppError> {
+/// The organization's plan and what takes its seats, as the limit rules read them.
+pub async fn plan_facts(db: impl sqlx::PgExecutor<'_>, org_id: i64) -> Result<PlanFacts, AppError> {
     let row = queries::plan_facts(db, org_id).await?;
     Ok(PlanFacts {
         premium: row.plan == "premium",
@@ -261,7 +262,7 @@ pub fn refusal(denial: &Denial) -> AppError {
 /// the last seat.
 pub async fn take_seats(tx: &mut sqlx::PgConnection, org_id: i64, n: i64) -> Result<(), AppError> {
     queries::lock_org(&mut *tx, org_id).await?;
-    let facts = plan_of(&mut *tx, org_id).await?;
+    let facts = plan_facts(&mut *tx, org_id).await?;
     match facts.seats_for(n) {
         Some(denial) => Err(refusal(&denial)),
         None => Ok(()),

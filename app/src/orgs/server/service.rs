@@ -8,7 +8,8 @@ use crate::roles::{Decision, Denial, Permission};
 use crate::state::AppState;
 
 /// What other features use of organizations: joining one, and the plan's limits.
-pub use super::queries::{MembershipRow, PlanRow, insert_membership, plan_facts};
+pub use super::access::plan_facts;
+pub use super::queries::{MembershipRow, insert_membership};
 
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {
