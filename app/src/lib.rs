@@ -67,7 +67,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <Scripts options />
                 <MetaTags />
             </head>
             <body>
@@ -75,6 +75,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Leptos's hydration scripts, without the `<link rel="preload">` per wasm chunk of the
+/// page. leptos_integration_utils 0.8.9 (`lib.rs` 60-72) adds those after the render, and
+/// looks the chunk manifest up outside the request's reactive owner: through whichever
+/// owner the worker thread entered last. So a page got its own links, another request's,
+/// or none (the People page was 39,817 or 56,240 B from one request to the next), with
+/// the CSP nonce as their `crossorigin`. Without the manifest in context, no page gets
+/// them: the browser asks for a route's chunks when hydration reaches it, all at once.
+#[component]
+fn Scripts(options: LeptosOptions) -> impl IntoView {
+    let scripts = view! { <HydrationScripts options /> };
+    _ = take_context::<leptos::WasmSplitManifest>();
+    scripts
 }
 
 /// Marks the page as live once its own part is hydrated, for people and for the browser

@@ -79,7 +79,8 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
     let url = use_query_map();
     let open_menu =
         Memo::new(move |_| url.with(|q| q.get("menu").and_then(|m| m.parse::<i64>().ok())));
-    let here = page.query.href(&base, page.query.after, page.query.before);
+    // Relative to this page ("?sort=name&menu=7"): fifty rows need not repeat its path.
+    let here = page.query.href("", page.query.after, page.query.before);
     let rows = page
         .people
         .iter()
