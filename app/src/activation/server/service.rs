@@ -211,10 +211,13 @@ pub async fn load(
     token: &str,
     session: Option<&Principal>,
 ) -> Result<Wizard, AppError> {
-    let pool = &state.pool;
-    let row = open(pool, token).await?;
-    let owner = owner_view(pool, &row).await?;
-    let invites = queries::list_invites(pool, row.id)
+    // One connection for the whole page: sqlx tests a connection with a round trip each
+    // time one goes back to the pool, so five queries on the pool cost ten round trips.
+    let mut conn = state.pool.acquire().await?;
+    let db = &mut *conn;
+    let row = open(&mut *db, token).await?;
+    let owner = owner_view(&mut *db, &row).await?;
+    let invites = queries::list_invites(&mut *db, row.id)
         .await?
         .into_iter()
         .map(|i| InviteRow {
@@ -222,7 +225,7 @@ pub async fn load(
             email: i.email,
         })
         .collect();
-    let org = queries::org_of_subscription(pool, row.id)
+    let org = queries::org_of_subscription(&mut *db, row.id)
         .await?
         .map(|o| CreatedOrg {
             home: org_home(&o.region, &o.short_name),
@@ -236,10 +239,10 @@ pub async fn load(
             short_name: org.short_name.clone(),
             as_typed: true,
         }),
-        (None, Some(region), Some(name)) => preview(pool, region, name).await.ok(),
+        (None, Some(region), Some(name)) => preview(&mut *db, region, name).await.ok(),
         _ => None,
     };
-    let job = queries::find_job(pool, row.id).await?.map(job_view);
+    let job = queries::find_job(&mut *db, row.id).await?.map(job_view);
     let session = match session {
         None => SessionMatch::None,
         Some(user) if Some(user.id) == row.owner_user_id => SessionMatch::Owner,
