@@ -547,5 +547,26 @@ async fn no_action_reaches_across_organizations_and_viewers_are_refused(pool: Pg
     assert!(app.mailbox.to("ann@acme.test").is_empty());
     let page = people(&app, &acme, "acme").await;
     assert_eq!(row(&page, "ann@acme.test")["role"], "VIEWER");
+
+    // Searching Globex's people finds Globex's Ann only, never Acme's (the search index
+    // keys every word by its organization).
+    let at_globex = [("region", "eu-central-1"), ("short_name", "globex")];
+    let mut form = at_globex.to_vec();
+    form.extend([
+        ("name", "Ann Globex"),
+        ("email", "ann@globex.test"),
+        ("role", "VIEWER"),
+    ]);
+    ok(app.call::<AddPerson>(&globex, &form).await).await;
+    let mut form = at_globex.to_vec();
+    form.push(("q", "ann"));
+    let search = ok(app.call::<GetPeople>(&globex, &form).await).await;
+    let found: Vec<&str> = search["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["ann@globex.test"]);
     assert_eq!(row(&page, "ann@acme.test")["active"], true);
 }
