@@ -19,7 +19,7 @@ use crate::i18n::Locale;
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
-use crate::orgs::server::access::{Member, can};
+use crate::orgs::server::access::{Member, can, plan_facts};
 use crate::orgs::server::service as orgs;
 use crate::orgs::types::org_home;
 use crate::state::{AppState, Settings};
@@ -192,7 +192,7 @@ pub async fn request(
     if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
         return Err(AppError::field("email", "errors.join_already_member"));
     }
-    let plan = orgs::plan_facts(&state.pool, link.org_id).await?;
+    let plan = plan_facts(&state.pool, link.org_id).await?;
     if plan.seats_for(1).is_some() {
         return Err(AppError::Validation(vec![crate::error::FieldError::new(
             "form",

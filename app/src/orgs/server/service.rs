@@ -7,8 +7,8 @@ use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgS
 use crate::roles::{Decision, Denial, Permission};
 use crate::state::AppState;
 
-/// What other features use of organizations: joining one, and the plan's limits.
-pub use super::access::plan_facts;
+/// What other features use of organizations: joining one (the plan's limits are in
+/// `access`, with the rest of the access rules).
 pub use super::queries::{MembershipRow, insert_membership};
 
 pub fn membership(m: queries::MembershipRow) -> Membership {
