@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::auth::server::service;
-use crate::auth::server::service::Identity;
+use crate::auth::types::Identity;
 use crate::auth::types::Principal;
 use crate::cookies::{LOCALE_COOKIE, SESSION_COOKIE, read_cookie};
 use crate::error::AppError;

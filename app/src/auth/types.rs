@@ -246,3 +246,17 @@ mod tests {
         assert_eq!(fields, vec!["name", "email", "password"]);
     }
 }
+
+/// Who is calling, and the organizations they are an active member of (with their role
+/// there): what access checks need, loaded once per request (see `request::identity`).
+/// Plain data, here rather than in the auth service, so that the access rules
+/// (`orgs::server::access`) can read it without depending on the service that loads it.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub principal: Principal,
+    pub orgs: Vec<crate::orgs::types::Membership>,
+    /// On page loads only: the invitations waiting for the person, which the shell shows
+    /// (read in the same round trip). Services never see it.
+    pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
+}

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
 use super::{device, password, queries, tokens};
-use crate::auth::types::{EmailAddress, LinkState, NewPassword, Principal, SignUpForm};
+use crate::auth::types::{EmailAddress, Identity, LinkState, NewPassword, Principal, SignUpForm};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
@@ -323,17 +323,6 @@ pub async fn sign_out(state: &AppState, session_token: &str) -> Result<(), AppEr
     Ok(())
 }
 
-/// Who is calling, and the organizations they are an active member of (with their role
-/// there): what access checks need, loaded once per request (see `request::identity`).
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub principal: Principal,
-    pub orgs: Vec<crate::orgs::types::Membership>,
-    /// On page loads only: the invitations waiting for the person, which the shell shows
-    /// (read in the same round trip). Services never see it.
-    pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
-}
-
 /// The identity behind a session cookie value, if the session is still open; for a page
 /// load (`for_page`) with what the shell shows of the person's waiting invitations.
 pub async fn identity(
@@ -360,7 +349,7 @@ pub async fn identity(
             .collect(),
         shell_pending: row.pending.map(|p| {
             p.0.into_iter()
-                .map(crate::notifications::server::service::pending_view)
+                .map(crate::notifications::server::pending::pending_view)
                 .collect()
         }),
     }))

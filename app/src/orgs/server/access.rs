@@ -11,7 +11,7 @@
 use std::marker::PhantomData;
 
 use super::queries;
-use crate::auth::server::service::Identity;
+use crate::auth::types::Identity;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::roles::Role;
