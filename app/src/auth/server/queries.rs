@@ -156,7 +156,7 @@ pub async fn session_exists(
 }
 
 type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
-type Pending = sqlx::types::Json<Vec<crate::notifications::server::service::PendingRow>>;
+type Pending = sqlx::types::Json<Vec<crate::notifications::server::pending::PendingRow>>;
 
 pub struct IdentityRow {
     pub id: i64,

@@ -1,29 +1,16 @@
 //! Notification rules: a person sees, joins and declines only invitations to their own
 //! verified address. Joining gives the invited role; both answers are audited.
 
+use super::pending::{PendingRow, pending_view};
 use super::queries;
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::types::Principal;
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
-use crate::notifications::types::{Notifications, PendingInvitation};
+use crate::notifications::types::Notifications;
 use crate::orgs::types::org_home;
 use crate::state::AppState;
-
-/// What other features use of notifications: the row of a waiting invitation (a page
-/// load reads them with the caller's identity) and how the bell shows it.
-pub use super::queries::PendingRow;
-
-pub fn pending_view(r: PendingRow) -> PendingInvitation {
-    PendingInvitation {
-        id: r.id,
-        role: r.role,
-        org_name: r.org_name,
-        inviter: r.inviter,
-        expires: r.expires_at.format("%Y-%m-%d").to_string(),
-    }
-}
 
 pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, AppError> {
     let rows = queries::pending(&state.pool, user.id, None).await?;
