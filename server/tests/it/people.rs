@@ -226,13 +226,7 @@ async fn a_stored_status_that_is_no_status_fails_loudly(pool: PgPool) {
     let app = spawn_app(pool).await;
     let acme = org(&app, "Acme", "it@acme.test", &[]).await;
     let form = [("region", "eu-central-1"), ("short_name", "acme")];
-    let mut add = form.to_vec();
-    add.extend([
-        ("name", "Ann"),
-        ("email", "ann@acme.test"),
-        ("role", "VIEWER"),
-    ]);
-    ok(app.call::<AddPerson>(&acme, &add).await).await;
+    add_person(&app, &acme, "acme", "Ann", "ann@acme.test", "VIEWER").await;
     for sql in [
         "ALTER TABLE people DROP CONSTRAINT people_status_known",
         "UPDATE people SET status = 'suspended' WHERE email = 'ann@acme.test'",

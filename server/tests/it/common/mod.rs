@@ -418,6 +418,35 @@ pub async fn people(app: &TestApp, c: &reqwest::Client, short: &str) -> serde_js
     .await
 }
 
+/// Adds a person to the organization `short` (eu-central-1) with "Add Person", not sent.
+pub async fn add_person(
+    app: &TestApp,
+    c: &reqwest::Client,
+    short: &str,
+    name: &str,
+    email: &str,
+    role: &str,
+) {
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", short),
+        ("name", name),
+        ("email", email),
+        ("role", role),
+    ];
+    ok(app.call::<app::people::api::AddPerson>(c, &form).await).await;
+}
+
+/// The addresses a People page lists, in its order.
+pub fn emails(page: &serde_json::Value) -> Vec<String> {
+    page["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["email"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn row<'a>(page: &'a serde_json::Value, email: &str) -> &'a serde_json::Value {
     page["people"]
         .as_array()
