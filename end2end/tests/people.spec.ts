@@ -57,6 +57,9 @@ test('en: an admin adds a person with "send now"; they set a password from the e
   await expect(p.getByRole('heading', { name: t('resources.title') })).toBeVisible();
   await invitee.close();
 
+  // The rows arrive once, in the page's markup: hydrating them fetches nothing more.
+  const fetched: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('get_people')) fetched.push(r.url()); });
   await page.reload();
   await expect(row).toContainText(t('people.invitation_accepted'));
   await expect(row).toContainText(today());
@@ -64,6 +67,7 @@ test('en: an admin adds a person with "send now"; they set a password from the e
 
   // "More Options" opens for one row at a time; changing the role there shows at once.
   await hydrated(page);
+  expect(fetched).toEqual([]);
   await expect(page.getByTestId('more-options')).toHaveCount(0);
   await page.getByRole('link', { name: t('people.more_options_for', { name: 'Paula Person' }) }).click();
   await expect(page.getByTestId('more-options')).toHaveCount(1);

@@ -98,14 +98,14 @@ pub fn use_org_params() -> Memo<(String, String)> {
 
 /// An organization page: `page` (loaded for the organization in the URL) shown by
 /// `show`, or what stands in its way instead ([`OrgProblem`]).
-pub fn org_page<T, V>(
-    page: Resource<Result<T, AppError>>,
+pub fn org_page<T, V, Codec>(
+    page: Resource<Result<T, AppError>, Codec>,
     show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
-    Result<T, AppError>: serde::Serialize + serde::de::DeserializeOwned,
+    Codec: Send + Sync + 'static,
 {
     view! {
         <Suspense fallback=|| ()>

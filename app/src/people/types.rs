@@ -41,6 +41,31 @@ pub enum InvitationStatus {
 }
 
 impl InvitationStatus {
+    pub const ALL: [InvitationStatus; 6] = [
+        InvitationStatus::NotInvited,
+        InvitationStatus::Pending,
+        InvitationStatus::Accepted,
+        InvitationStatus::Expired,
+        InvitationStatus::Revoked,
+        InvitationStatus::NotDelivered,
+    ];
+
+    /// As written in the People page's markup (`data-invitation`).
+    pub fn code(self) -> &'static str {
+        match self {
+            InvitationStatus::NotInvited => "none",
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Expired => "expired",
+            InvitationStatus::Revoked => "revoked",
+            InvitationStatus::NotDelivered => "undelivered",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<InvitationStatus> {
+        InvitationStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     pub fn label_key(self) -> &'static str {
         match self {
             InvitationStatus::NotInvited => "people.invitation_none",

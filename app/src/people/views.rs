@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{AddPerson, ChangeRole, RevokeInvite, SendInvite, SetPersonActive, get_people};
+use super::markup::{Loaded, RowsInMarkup};
 use super::types::{
-    AdminView, InvitationStatus, ListQuery, PeoplePage as Page, PersonRow, SortKey,
+    AdminView, InvitationStatus, ListQuery, PeoplePage as Page, PersonRow, PersonStatus, SortKey,
 };
 use crate::auth::types::{check_email, check_name};
 use crate::i18n::{tr, tr_args, use_i18n};
@@ -33,16 +34,21 @@ pub fn PeoplePage() -> impl IntoView {
         });
         (region, short_name, list)
     };
-    let page = Resource::new(params, |(r, s, list)| {
-        get_people(
-            r,
-            s,
-            Some(list.q.clone()).filter(|q| !q.is_empty()),
-            Some(list.sort_param()),
-            list.after.map(|a| a.to_string()),
-            list.before.map(|b| b.to_string()),
-        )
-    });
+    // The rows travel once, as the table's markup (see `markup`).
+    let page = Resource::<Loaded, RowsInMarkup>::new_with_options(
+        params,
+        |(r, s, list)| {
+            get_people(
+                r,
+                s,
+                Some(list.q.clone()).filter(|q| !q.is_empty()),
+                Some(list.sort_param()),
+                list.after.map(|a| a.to_string()),
+                list.before.map(|b| b.to_string()),
+            )
+        },
+        false,
+    );
     org_page(page, move |page| {
         let (region, short_name) = key.get_untracked();
         view! { <People page=page region=region short_name=short_name /> }
@@ -213,6 +219,11 @@ fn PersonLine(
     let active = p.active;
     let welcome = p.welcome_sent.clone();
     let id = p.id;
+    let status = if active {
+        PersonStatus::Active
+    } else {
+        PersonStatus::Inactive
+    };
     let is_open = move || open_menu.get() == Some(id);
     let options = can_invite.then(|| {
         let name = p.name.clone();
@@ -234,12 +245,18 @@ fn PersonLine(
         }
     });
     view! {
-        <tr data-email=p.email.clone()>
+        <tr
+            data-id=id.to_string()
+            data-email=p.email.clone()
+            data-role=role.code()
+            data-status=status.code()
+            data-invitation=invitation.code()
+        >
             <td>{p.name.clone()}</td>
             <td>{p.email.clone()}</td>
             <td>{move || tr(i18n.locale(), role.label_key())}</td>
             <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
-            <td class="welcome-sent">{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
+            <td class="welcome-sent" data-date=p.welcome_sent.clone()>{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
             <td class="invitation-state">{move || tr(i18n.locale(), invitation.label_key())}</td>
             <td>{options}</td>
         </tr>

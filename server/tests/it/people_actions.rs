@@ -13,6 +13,8 @@ use app::joining::api::SaveJoinLink;
 use app::people::api::{
     AddPerson, ChangeRole, GetPeople, RevokeInvite, SendInvite, SetPersonActive,
 };
+use app::people::markup::RowAttrs;
+use app::people::types::PersonRow;
 use sqlx::PgPool;
 
 const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
@@ -559,4 +561,108 @@ async fn no_action_reaches_across_organizations_and_viewers_are_refused(pool: Pg
     let search = ok(app.call::<GetPeople>(&globex, &at_globex).await).await;
     assert_eq!(emails(&search), ["ann@globex.test"]);
     assert_eq!(row(&page, "ann@acme.test")["active"], true);
+}
+
+/// The `<tr>` tags of a People page's rows with their attributes, and each row's first
+/// cell (the name), unescaped.
+fn rendered_rows(html: &str) -> Vec<(std::collections::HashMap<String, String>, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    html.split("<tr ")
+        .skip(1)
+        .filter_map(|piece| {
+            let (tag, rest) = piece.split_once('>')?;
+            let attrs: std::collections::HashMap<String, String> = tag
+                .split("\" ")
+                .filter_map(|a| a.trim().split_once("=\""))
+                .map(|(k, v)| (k.to_owned(), unescape(v.trim_end_matches('"'))))
+                .collect();
+            let name = rest.strip_prefix("<td>")?.split_once("</td>")?.0;
+            let name = name.replace("<!>", "");
+            attrs
+                .contains_key(RowAttrs::ID)
+                .then(|| (attrs, unescape(&name)))
+        })
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_people_page_sends_its_rows_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    add(
+        &app,
+        &owner,
+        "Zoë O'Neil",
+        "zoe.oneil@acme.test",
+        "EDITOR",
+        true,
+    )
+    .await;
+    add(
+        &app,
+        &owner,
+        "Quentin Quill",
+        "quentin.quill@acme.test",
+        "VIEWER",
+        false,
+    )
+    .await;
+    let quentin = id_of(
+        &people(&app, &owner, "acme").await,
+        "quentin.quill@acme.test",
+    );
+    act::<SetPersonActive>(&app, &owner, &quentin, &[("active", "false")]).await;
+
+    let (status, html) = app.get(&owner, "/o/eu-central-1/acme/people").await;
+    assert_eq!(status, 200);
+    // The hydration payload (the page's scripts) carries no row: only the markup does.
+    for script in html.split("<script").skip(1) {
+        let script = script.split("</script>").next().unwrap();
+        for word in ["zoe.oneil@acme.test", "Quill", "O'Neil", "O\\u0027Neil"] {
+            assert!(!script.contains(word), "{word} is in a script: {script}");
+        }
+    }
+    // Every fact of every row is in the markup, under the names the browser reads.
+    let listed = people(&app, &owner, "acme").await;
+    let rendered = rendered_rows(&html);
+    assert_eq!(rendered.len(), listed["people"].as_array().unwrap().len());
+    for (attrs, name) in &rendered {
+        let person: PersonRow =
+            serde_json::from_value(row(&listed, &attrs[RowAttrs::EMAIL]).clone()).unwrap();
+        assert_eq!(attrs[RowAttrs::ID], person.id.to_string());
+        assert_eq!(name, &person.name);
+        assert_eq!(attrs[RowAttrs::ROLE], person.role.code());
+        assert_eq!(
+            attrs[RowAttrs::STATUS],
+            if person.active { "active" } else { "inactive" }
+        );
+        assert_eq!(attrs[RowAttrs::INVITATION], person.invitation.code());
+        let welcome = html
+            .split(&format!("{}=\"{}\"", RowAttrs::EMAIL, person.email))
+            .nth(1)
+            .and_then(|row| row.split("</tr>").next())
+            .and_then(|row| row.split(&format!("{}=\"", RowAttrs::WELCOME)).nth(1))
+            .map(|v| v.split('"').next().unwrap().to_owned());
+        assert_eq!(welcome, person.welcome_sent, "{}", person.email);
+    }
+    let zoe = rendered
+        .iter()
+        .find(|(a, _)| a[RowAttrs::EMAIL] == "zoe.oneil@acme.test");
+    let (attrs, name) = zoe.expect("Zoë is listed");
+    assert_eq!(name, "Zoë O'Neil");
+    assert_eq!(attrs[RowAttrs::INVITATION], "pending");
+    let quentin = rendered
+        .iter()
+        .find(|(a, _)| a[RowAttrs::EMAIL] == "quentin.quill@acme.test");
+    assert_eq!(
+        quentin.expect("Quentin is listed").0[RowAttrs::STATUS],
+        "inactive"
+    );
 }
