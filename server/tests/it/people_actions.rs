@@ -666,3 +666,29 @@ async fn the_people_page_sends_its_rows_once(pool: PgPool) {
         "inactive"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_viewers_people_page_never_waits_for_a_second_connection(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    org(&app, "Acme", "it@acme.test", &[("vic@acme.test", "VIEWER")]).await;
+    let vic = accept(&app, "vic@acme.test").await;
+    // A second server on the same database whose pool has two connections, one of them
+    // kept by the bell's LISTEN: a page that held the other and waited for one more
+    // would wait forever (here: time out).
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(3))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let small = spawn_app(one).await;
+    let page = people(&small, &vic, "acme").await;
+    assert_eq!(page["can_invite"], false);
+    assert_eq!(
+        page["contacts"],
+        serde_json::json!(["Olivia Owner <it@acme.test>"])
+    );
+    let (status, html) = small.get(&vic, "/o/eu-central-1/acme/people").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("vic@acme.test"), "{html}");
+}

@@ -29,6 +29,10 @@ pub async fn page(
     query: ListQuery,
 ) -> Result<PeoplePage, AppError> {
     let now = chrono::Utc::now();
+    let can_invite = member.can(Permission::Invite);
+    // Before the page takes its connection: a page never waits for a second connection
+    // while holding one (ten such pages at once would hold the whole pool and wait).
+    let contacts = member.contacts_unless(state, can_invite).await?;
     // One connection for the whole page: sqlx tests a connection (one more round trip)
     // each time it goes back to the pool, so four queries on one cost one test, not four.
     let mut db = state.pool.acquire().await?;
@@ -62,7 +66,6 @@ pub async fn page(
     } else {
         (if more { last } else { None }, query.after.and(first))
     };
-    let can_invite = member.can(Permission::Invite);
     let admin = if can_invite {
         Some(admin_view(&mut db, state, member).await?)
     } else {
@@ -73,7 +76,7 @@ pub async fn page(
         org_home: member.home(),
         my_role: member.role,
         can_invite,
-        contacts: member.contacts_unless(state, can_invite).await?,
+        contacts,
         people,
         query,
         next,
