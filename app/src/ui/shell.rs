@@ -57,37 +57,24 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
         .map(|c| c.to_uppercase().to_string())
         .unwrap_or_default();
     let location = leptos_router::hooks::use_location();
-    // Plain shared data and closures, no StoredValue or Memo of this bar's own: the bar
-    // owns nothing in the reactive arena that could be gone when it renders. Under load,
-    // a render once found the StoredValue that held these already disposed (a panic).
-    let orgs: std::sync::Arc<[_]> = user.orgs.clone().into();
+    let orgs = StoredValue::new(user.orgs.clone());
     // The organization in the URL (`/o/<region>/<short name>/...`), if the person is a member.
-    let current = {
-        let orgs = orgs.clone();
-        move || {
-            let path = location.pathname.get();
+    let current = Memo::new(move |_| {
+        let path = location.pathname.get();
+        orgs.with_value(|orgs| {
             orgs.iter()
                 .find(|m| path == m.home() || path.starts_with(&format!("{}/", m.home())))
                 .cloned()
-        }
-    };
-    let no_org = orgs.is_empty();
-    let shown = {
-        let current = current.clone();
-        move || match current() {
-            Some(m) => m.name,
-            None if no_org => i18n.t("nav.no_org")(),
-            None => i18n.t("nav.choose_org")(),
-        }
+        })
+    });
+    let shown = move || match current.get() {
+        Some(m) => m.name,
+        None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
+        None => i18n.t("nav.choose_org")(),
     };
     // The accessible name starts with what is shown (WCAG 2.5.3, label in name), then
     // says what the control is.
-    let label = {
-        let shown = shown.clone();
-        move || format!("{} — {}", shown(), i18n.t("nav.org_switcher")())
-    };
-    let first = orgs.first().cloned();
-    let in_panel = current.clone();
+    let label = move || format!("{} — {}", shown(), i18n.t("nav.org_switcher")());
     view! {
         <details class="menu org-switcher">
             <summary aria-label=label>
@@ -95,13 +82,13 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
             </summary>
             <div class="menu-panel" role="group" aria-label=i18n.t("nav.org_switcher")>
                 {move || {
-                    if no_org {
+                    if orgs.with_value(|o| o.is_empty()) {
                         view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any()
                     } else {
-                        let here = in_panel().map(|m| m.home());
+                        let here = current.get().map(|m| m.home());
                         view! {
                             <ul class="menu-list">
-                                {orgs.iter().map(|m| {
+                                {orgs.get_value().into_iter().map(|m| {
                                     let is_current = here.as_deref() == Some(m.home().as_str());
                                     view! {
                                         <li>
@@ -126,7 +113,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                 <div class="menu-panel" role="group" aria-label=i18n.t("nav.create_menu")>
                     {move || {
                         // The current organization, else the first: "Invite member" opens its settings.
-                        let target = current().or_else(|| first.clone());
+                        let target = current.get().or_else(|| orgs.with_value(|o| o.first().cloned()));
                         match target {
                             Some(m) => view! {
                                 <a class="menu-item" href=format!("{}#invite", crate::orgs::types::settings_path(&m.region, &m.short_name))>{i18n.t("nav.invite_member")}</a>
