@@ -66,13 +66,10 @@ pub async fn same_origin_only(
     if let Some(why) = cross_site(request.method(), request.headers(), &site) {
         let locale = app::request::locale_from_headers(request.headers());
         tracing::warn!(%why, path = %request.uri().path(), "refused a cross-site request");
-        let message = app::i18n::tr(locale, "errors.cross_site");
-        return (
+        return plain(
             StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            Body::from(message),
-        )
-            .into_response();
+            app::i18n::tr(locale, "errors.cross_site"),
+        );
     }
     next.run(request).await
 }
@@ -90,16 +87,14 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
     }
     let locale = app::request::locale_from_headers(request.headers());
     let too_large = || {
-        (
+        plain(
             StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            Body::from(app::i18n::tr_args(
+            app::i18n::tr_args(
                 locale,
                 "errors.body_too_large",
                 &[("max", &(MAX_BODY_BYTES / 1024).to_string())],
-            )),
+            ),
         )
-            .into_response()
     };
     let declared = request
         .headers()
@@ -118,6 +113,53 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         }
         Err(_) => too_large(),
     }
+}
+
+/// How long a page may take to render before the visitor is told to try again.
+const PAGE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Renders a page to its end, even when the visitor leaves half-way (a closed tab, a proxy
+/// that gives up, a load generator stopping).
+///
+/// Leptos's Suspense boundaries (0.8) run an effect of their own, as a separate task, that
+/// walks the page's view again while its data load. When the visitor leaves, hyper drops
+/// the render: the page's reactive values are disposed on one worker thread while that
+/// task may be walking them on the other, and it panics ("reactive value already
+/// disposed", "expected context"). In a task of its own, the render finishes and cleans
+/// up in order, as it does for every visitor who stays. The price is one spawned task per
+/// page, and a page abandoned costs what it would have cost; `PAGE_TIME_LIMIT` bounds it.
+pub async fn finish_pages(request: Request, next: Next) -> Response {
+    let locale = app::request::locale_from_headers(request.headers());
+    to_the_end(locale, next.run(request)).await
+}
+
+/// `render` in a task of its own, awaited: see [`finish_pages`].
+pub async fn to_the_end(
+    locale: app::i18n::Locale,
+    render: impl Future<Output = Response> + Send + 'static,
+) -> Response {
+    match tokio::spawn(tokio::time::timeout(PAGE_TIME_LIMIT, render)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            app::i18n::tr(locale, "errors.unavailable"),
+        ),
+        // The panic itself is in the log; the visitor gets a page, not a cut connection.
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            app::i18n::tr(locale, "errors.internal"),
+        ),
+    }
+}
+
+/// A plain-text answer in the visitor's language.
+fn plain(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        Body::from(message),
+    )
+        .into_response()
 }
 
 /// The usual protective headers, on every response. Pages add their own

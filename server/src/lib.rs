@@ -199,11 +199,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
         let state = state.clone();
         move || app::request::provide_request_context(&state, true)
     };
-    let mut router: Router<ServerState> = Router::new()
-        .merge(rest::routes())
-        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/events", get(events_stream))
+    let pages: Router<ServerState> = Router::new()
         .leptos_routes_with_context(
             &ServerState::leptos(&state, &dev_mailbox),
             routes,
@@ -212,7 +208,14 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
-        );
+        )
+        .route_layer(axum::middleware::from_fn(guard::finish_pages));
+    let mut router: Router<ServerState> = Router::new()
+        .merge(rest::routes())
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/events", get(events_stream))
+        .merge(pages);
     if dev_mailbox.is_some() {
         let public = dev_mailbox_public;
         router = router.route(
@@ -299,12 +302,13 @@ async fn static_file_or_not_found(
         }
         return res;
     }
+    let locale = app::request::locale_from_headers(req.headers());
     let app = state.app.clone();
     let handler = leptos_axum::file_and_error_handler_with_context(
         move || app::request::provide_request_context(&app, true),
         app::shell,
     );
-    handler(uri, State(state), req).await
+    guard::to_the_end(locale, handler(uri, State(state), req)).await
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

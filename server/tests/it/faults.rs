@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::common::*;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -132,6 +133,8 @@ async fn a_database_restart_answers_503_meanwhile_then_recovers(pool: PgPool) {
 struct Process {
     child: std::process::Child,
     base: String,
+    /// Where its standard error goes (panics are printed there).
+    log: std::path::PathBuf,
 }
 
 impl Process {
@@ -141,6 +144,7 @@ impl Process {
             .local_addr()
             .unwrap()
             .port();
+        let log = std::env::temp_dir().join(format!("muster-server-{port}.log"));
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .env("DATABASE_URL", database_url)
             .env("SMTP_URL", format!("smtp://{smtp}"))
@@ -149,12 +153,14 @@ impl Process {
             .env("LEPTOS_OUTPUT_NAME", "muster")
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("the server binary starts");
         // Owned at once, so it is killed and reaped however the test ends.
         let process = Process {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            log,
         };
         for _ in 0..150 {
             if reqwest::get(format!("{}/healthz", process.base))
@@ -168,6 +174,11 @@ impl Process {
         panic!("the server process did not start");
     }
 
+    /// What the process has written to standard error so far.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// SIGKILL: no shutdown, no cleanup (`Drop` reaps it).
     fn kill_9(mut self) {
         self.child.kill().unwrap();
@@ -178,7 +189,99 @@ impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
+}
+
+fn database_url(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    )
+}
+
+/// People who close the tab, or a proxy that gives up, while their page is still being
+/// rendered: the server goes on serving everyone else and panics nowhere. Leptos's
+/// Suspense boundaries run a task of their own that walks the page again while its data
+/// load; a render dropped half-way used to pull the page's reactive values out from under
+/// that task on the other worker thread ("reactive value already disposed", "expected
+/// context of type I18n"). The real server binary, on its own multi-threaded runtime,
+/// and 2,000 visits cut off at every point of the render.
+#[sqlx::test(migrations = false)]
+async fn people_who_leave_mid_page_cause_no_panic(pool: PgPool) {
+    const VISITS: usize = 2_000;
+    // Few at once: a server kept busy by many cuts them before it starts the page.
+    const AT_ONCE: usize = 4;
+    server::MIGRATOR.run(&pool).await.unwrap();
+    let (smtp, mailbox) = server::mailsink::start("127.0.0.1:0").await.unwrap();
+    let process = Process::start(&database_url(&pool), smtp).await;
+    let app = TestApp {
+        base: process.base.clone(),
+        client: new_client(),
+        mailbox,
+        pool: pool.clone(),
+    };
+    let owner = org(
+        &app,
+        "Acme",
+        "olga@acme.test",
+        &[("vic@acme.test", "VIEWER")],
+    )
+    .await;
+    let signed_in = app
+        .call::<app::auth::api::SignIn>(
+            &new_client(),
+            &[("email", "olga@acme.test"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = signed_in
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("muster_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let path = "/o/eu-central-1/acme/people";
+    // How long a whole page takes here: the visits leave at every point of it.
+    let started = std::time::Instant::now();
+    let (status, html) = app.get(&owner, path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("vic@acme.test"));
+    let whole = started.elapsed().max(Duration::from_millis(1));
+
+    let addr = process.base.trim_start_matches("http://").to_owned();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\r\n");
+    let mut visitors = tokio::task::JoinSet::new();
+    for v in 0..AT_ONCE {
+        let (addr, request) = (addr.clone(), request.clone());
+        visitors.spawn(async move {
+            for i in (v..VISITS).step_by(AT_ONCE) {
+                let mut stream = TcpStream::connect(&addr).await.unwrap();
+                stream.write_all(request.as_bytes()).await.unwrap();
+                // Leaving at every point of the page's time.
+                tokio::time::sleep(whole * ((i * 37) % 100) as u32 / 100).await;
+                // Reset, as a closed tab or a timed-out proxy does.
+                stream.set_zero_linger().unwrap();
+                drop(stream);
+            }
+        });
+    }
+    visitors.join_all().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let (status, html) = app.get(&owner, path).await;
+    assert_eq!(status, 200, "the server still serves pages");
+    assert!(html.contains("vic@acme.test"));
+    let log = process.stderr();
+    let panics = log.matches("panicked at").count();
+    assert_eq!(
+        panics, 0,
+        "{panics} panics in {VISITS} visits left mid-page:\n{log}"
+    );
 }
 
 /// `kill -9` of the server while Invite All runs over 10,000 people. After a restart,
@@ -188,14 +291,7 @@ impl Drop for Process {
 #[sqlx::test(migrations = false)]
 async fn kill_9_during_invite_all_loses_and_doubles_no_invitation(pool: PgPool) {
     const PEOPLE: i64 = 10_000;
-    let options = pool.connect_options();
-    let database_url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap()
-    );
+    let database_url = database_url(&pool);
     server::MIGRATOR.run(&pool).await.unwrap();
     let (smtp, mailbox) = server::mailsink::start("127.0.0.1:0").await.unwrap();
     let first = Process::start(&database_url, smtp).await;
