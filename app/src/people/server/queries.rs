@@ -22,7 +22,7 @@ pub struct PersonRow {
 }
 
 /// A search's words, cut and lowercased as `people_search_words` (migration 0019) cuts
-/// names and addresses: runs of letters and digits.
+/// names and addresses into `people.search_words` (0020): runs of letters and digits.
 fn search_words(q: &str) -> Vec<String> {
     q.to_lowercase()
         .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
@@ -75,7 +75,7 @@ pub async fn list(
     sql.push("p.org_id = ").push_bind(org_id);
     match word_prefixes(org_id, &query.q) {
         Some(words) => sql
-            .push(" AND people_search_words(p.org_id, p.name, p.email) @@ ")
+            .push(" AND p.search_words @@ ")
             .push_bind(words)
             .push("::tsquery"),
         None if !query.q.is_empty() => sql.push(" AND false"),
