@@ -1,6 +1,7 @@
 //! What every request passes on its way in and every response on its way out:
 //! cross-site requests are refused, and the browser is told to keep pages in their frame,
-//! sniff nothing and leak no URL (emailed links carry tokens) to other sites.
+//! sniff nothing and leak no URL (emailed links carry tokens) to other sites. A page, once
+//! started, is rendered to its end even if its visitor has left (`finish_pages`).
 
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -174,6 +174,16 @@ impl Process {
         panic!("the server process did not start");
     }
 
+    /// A test's view of this process: its address, the test's mail sink and database.
+    fn app(&self, mailbox: server::mailsink::Mailbox, pool: &PgPool) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            client: new_client(),
+            mailbox,
+            pool: pool.clone(),
+        }
+    }
+
     /// What the process has written to standard error so far.
     fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -219,12 +229,7 @@ async fn people_who_leave_mid_page_cause_no_panic(pool: PgPool) {
     server::MIGRATOR.run(&pool).await.unwrap();
     let (smtp, mailbox) = server::mailsink::start("127.0.0.1:0").await.unwrap();
     let process = Process::start(&database_url(&pool), smtp).await;
-    let app = TestApp {
-        base: process.base.clone(),
-        client: new_client(),
-        mailbox,
-        pool: pool.clone(),
-    };
+    let app = process.app(mailbox, &pool);
     let owner = org(
         &app,
         "Acme",
@@ -295,12 +300,7 @@ async fn kill_9_during_invite_all_loses_and_doubles_no_invitation(pool: PgPool) 
     server::MIGRATOR.run(&pool).await.unwrap();
     let (smtp, mailbox) = server::mailsink::start("127.0.0.1:0").await.unwrap();
     let first = Process::start(&database_url, smtp).await;
-    let app = TestApp {
-        base: first.base.clone(),
-        client: new_client(),
-        mailbox: mailbox.clone(),
-        pool: pool.clone(),
-    };
+    let app = first.app(mailbox.clone(), &pool);
     let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
     sqlx::query("UPDATE organizations SET seats = 20000, invite_daily_quota = 20000")
         .execute(&pool)
