@@ -87,12 +87,6 @@ pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) 
             .await
             .unwrap();
             tx.commit().await.unwrap();
-            // Vacuumed now, so the first load run does not share the machine with
-            // autovacuum working through a million fresh rows.
-            sqlx::raw_sql("VACUUM ANALYZE people")
-                .execute(pool)
-                .await
-                .unwrap();
             println!(
                 "  seeded {short}: {people} people in {:.1} s (indexes included)",
                 started.elapsed().as_secs_f64()
@@ -100,6 +94,13 @@ pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) 
             (org_id, owner_id)
         }
     };
+    // Vacuumed before every run, so a load run neither shares the machine with
+    // autovacuum working through a million fresh rows nor reads what earlier runs left
+    // (dead index entries, the search index's pending list).
+    sqlx::raw_sql("VACUUM ANALYZE people")
+        .execute(pool)
+        .await
+        .unwrap();
     let token = app::auth::server::service::open_session(pool, owner_id)
         .await
         .unwrap();
