@@ -2,7 +2,7 @@
 //! `SELECT role AS "role: Role"`. A stored value that is no variant's code fails the
 //! query (an internal error someone sees), never quietly a default variant.
 
-/// Implements sqlx `Type`, `Decode` and `Encode` for `$ty`, which has `ALL` (every
+/// Implements sqlx `Type` (also in arrays), `Decode` and `Encode` for `$ty`, which has `ALL` (every
 /// variant) and `code()`; `$what` names it in the error.
 macro_rules! stored_as_code {
     ($ty:ty, $what:literal) => {
@@ -25,6 +25,16 @@ macro_rules! stored_as_code {
                     .into_iter()
                     .find(|v| v.code() == code)
                     .ok_or_else(|| format!("{code:?} is not a {}", $what).into())
+            }
+        }
+
+        impl sqlx::postgres::PgHasArrayType for $ty {
+            fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+            }
+
+            fn array_compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::postgres::PgHasArrayType>::array_compatible(ty)
             }
         }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 use crate::activation::types::{JobStatus, WizardStep};
+use crate::roles::Role;
 
 pub struct NewSubscription<'a> {
     pub company_name: &'a str,
@@ -66,21 +67,96 @@ pub struct SubscriptionRow {
     pub owner_claim_hash: Option<Vec<u8>>,
 }
 
+/// A subscription with what hangs off it: its invitations to be, the organization once
+/// created and the activation job once started.
+pub struct SubscriptionRead {
+    pub row: SubscriptionRow,
+    pub invites: Vec<InviteRow>,
+    pub org: Option<CreatedOrgRow>,
+    pub job: Option<JobRow>,
+}
+
+/// The subscription behind a link, read with what hangs off it in one statement, so the
+/// wizard's page is one round trip, not four (an organization and a job are unique per
+/// subscription).
 pub async fn find_subscription(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
-) -> Result<Option<SubscriptionRow>, sqlx::Error> {
-    sqlx::query_as!(
-        SubscriptionRow,
-        r#"SELECT id, company_name, contact_email, plan, products, trial, seats,
-                  token_expires_at, subscription_stage(s) AS "step!: WizardStep", region,
-                  owner_user_id, org_name, wizard_key_hash,
-                  owner_claim_user_id, owner_claim_name, owner_claim_hash
-           FROM subscriptions s WHERE token_hash = $1"#,
+) -> Result<Option<SubscriptionRead>, sqlx::Error> {
+    let found = sqlx::query!(
+        r#"SELECT s.id, s.company_name, s.contact_email, s.plan, s.products, s.trial, s.seats,
+                  s.token_expires_at, subscription_stage(s) AS "step!: WizardStep", s.region,
+                  s.owner_user_id, s.org_name, s.wizard_key_hash,
+                  s.owner_claim_user_id, s.owner_claim_name, s.owner_claim_hash,
+                  a.emails AS "invite_emails!", a.roles AS "invite_roles!: Vec<Role>",
+                  o.name AS "org_name_created?", o.short_name AS "org_short_name?",
+                  o.region AS "org_region?",
+                  j.organization_public_id AS "job_org_public_id?",
+                  j.status AS "job_status?: JobStatus", j.done_steps AS "job_done_steps?",
+                  j.attempts AS "job_attempts?"
+           FROM subscriptions s
+           CROSS JOIN LATERAL (
+               SELECT COALESCE(array_agg(i.email ORDER BY i.created_at, i.email), '{}') AS emails,
+                      COALESCE(array_agg(i.role ORDER BY i.created_at, i.email), '{}') AS roles
+               FROM activation_invites i WHERE i.subscription_id = s.id
+           ) a
+           LEFT JOIN organizations o ON o.subscription_id = s.id
+           LEFT JOIN activation_jobs j ON j.subscription_id = s.id
+           WHERE s.token_hash = $1"#,
         token_hash
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(found.map(|r| SubscriptionRead {
+        invites: r
+            .invite_emails
+            .into_iter()
+            .zip(r.invite_roles)
+            .map(|(email, role)| InviteRow { email, role })
+            .collect(),
+        org: match (r.org_name_created, r.org_short_name, r.org_region) {
+            (Some(name), Some(short_name), Some(region)) => Some(CreatedOrgRow {
+                name,
+                short_name,
+                region,
+            }),
+            _ => None,
+        },
+        job: match (
+            r.job_org_public_id,
+            r.job_status,
+            r.job_done_steps,
+            r.job_attempts,
+        ) {
+            (Some(organization_public_id), Some(status), Some(done_steps), Some(attempts)) => {
+                Some(JobRow {
+                    organization_public_id,
+                    status,
+                    done_steps,
+                    attempts,
+                })
+            }
+            _ => None,
+        },
+        row: SubscriptionRow {
+            id: r.id,
+            company_name: r.company_name,
+            contact_email: r.contact_email,
+            plan: r.plan,
+            products: r.products,
+            trial: r.trial,
+            seats: r.seats,
+            token_expires_at: r.token_expires_at,
+            step: r.step,
+            region: r.region,
+            owner_user_id: r.owner_user_id,
+            org_name: r.org_name,
+            wizard_key_hash: r.wizard_key_hash,
+            owner_claim_user_id: r.owner_claim_user_id,
+            owner_claim_name: r.owner_claim_name,
+            owner_claim_hash: r.owner_claim_hash,
+        },
+    }))
 }
 
 /// Same as `find_subscription`, and holds the row until the transaction ends, so two
@@ -98,7 +174,9 @@ pub async fn lock_subscription(
     .fetch_optional(&mut *db)
     .await?;
     match locked {
-        Some(_) => find_subscription(db, token_hash).await,
+        Some(_) => Ok(find_subscription(db, token_hash)
+            .await?
+            .map(|read| read.row)),
         None => Ok(None),
     }
 }
@@ -226,7 +304,7 @@ pub async fn save_step(
 
 pub struct InviteRow {
     pub email: String,
-    pub role: crate::roles::Role,
+    pub role: Role,
 }
 
 pub async fn list_invites(
@@ -235,7 +313,7 @@ pub async fn list_invites(
 ) -> Result<Vec<InviteRow>, sqlx::Error> {
     sqlx::query_as!(
         InviteRow,
-        r#"SELECT email, role AS "role: crate::roles::Role" FROM activation_invites
+        r#"SELECT email, role AS "role: Role" FROM activation_invites
            WHERE subscription_id = $1 ORDER BY created_at, email"#,
         subscription_id
     )
@@ -325,20 +403,6 @@ pub struct JobRow {
     pub status: JobStatus,
     pub done_steps: Vec<String>,
     pub attempts: i32,
-}
-
-pub async fn find_job(
-    db: impl PgExecutor<'_>,
-    subscription_id: i64,
-) -> Result<Option<JobRow>, sqlx::Error> {
-    sqlx::query_as!(
-        JobRow,
-        r#"SELECT organization_public_id, status AS "status: JobStatus", done_steps, attempts
-           FROM activation_jobs WHERE subscription_id = $1"#,
-        subscription_id
-    )
-    .fetch_optional(db)
-    .await
 }
 
 /// Puts a failed job back in the queue, from the step that failed.

@@ -151,8 +151,19 @@ pub async fn ensure_demo(
 /// The subscription behind a link. Unknown links are 404; expired ones 410, unless the
 /// organization already exists (then the page says "already activated").
 async fn open(db: impl sqlx::PgExecutor<'_>, token: &str) -> Result<SubscriptionRow, AppError> {
-    let row = queries::find_subscription(db, &tokens::hash(token)).await?;
-    checked(row)
+    Ok(open_read(db, token).await?.row)
+}
+
+/// `open`, with what hangs off the subscription (its invitations to be, organization, job).
+async fn open_read(
+    db: impl sqlx::PgExecutor<'_>,
+    token: &str,
+) -> Result<queries::SubscriptionRead, AppError> {
+    let read = queries::find_subscription(db, &tokens::hash(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = checked(read.row)?;
+    Ok(queries::SubscriptionRead { row, ..read })
 }
 
 /// `open`, holding the subscription until the transaction ends, so two tabs submitting
@@ -162,11 +173,10 @@ async fn open_locked(
     token: &str,
 ) -> Result<SubscriptionRow, AppError> {
     let row = queries::lock_subscription(tx, &tokens::hash(token)).await?;
-    checked(row)
+    checked(row.ok_or(AppError::NotFound)?)
 }
 
-fn checked(row: Option<SubscriptionRow>) -> Result<SubscriptionRow, AppError> {
-    let row = row.ok_or(AppError::NotFound)?;
+fn checked(row: SubscriptionRow) -> Result<SubscriptionRow, AppError> {
     if row.step < WizardStep::Activating && row.token_expires_at <= chrono::Utc::now() {
         return Err(AppError::Gone("errors.activation_link_expired".into()));
     }
@@ -212,27 +222,31 @@ pub async fn load(
     session: Option<&Principal>,
 ) -> Result<Wizard, AppError> {
     // One connection for the whole page: sqlx tests a connection with a round trip each
-    // time one goes back to the pool, so five queries on the pool cost ten round trips.
+    // time one goes back to the pool. The subscription comes with its invitations to be,
+    // organization and job in one statement; the owner and the short name's preview
+    // are read only on the steps that have them.
     let mut conn = state.pool.acquire().await?;
     let db = &mut *conn;
-    let row = open(&mut *db, token).await?;
+    let queries::SubscriptionRead {
+        row,
+        invites,
+        org,
+        job,
+    } = open_read(&mut *db, token).await?;
     let owner = owner_view(&mut *db, &row).await?;
-    let invites = queries::list_invites(&mut *db, row.id)
-        .await?
+    let invites = invites
         .into_iter()
         .map(|i| InviteRow {
             role: i.role,
             email: i.email,
         })
         .collect();
-    let org = queries::org_of_subscription(&mut *db, row.id)
-        .await?
-        .map(|o| CreatedOrg {
-            home: org_home(&o.region, &o.short_name),
-            name: o.name,
-            short_name: o.short_name,
-            region: o.region,
-        });
+    let org = org.map(|o| CreatedOrg {
+        home: org_home(&o.region, &o.short_name),
+        name: o.name,
+        short_name: o.short_name,
+        region: o.region,
+    });
     let short_name = match (&org, &row.region, &row.org_name) {
         (Some(org), _, _) => Some(ShortNamePreview {
             base: org.short_name.clone(),
@@ -242,7 +256,7 @@ pub async fn load(
         (None, Some(region), Some(name)) => preview(&mut *db, region, name).await.ok(),
         _ => None,
     };
-    let job = queries::find_job(&mut *db, row.id).await?.map(job_view);
+    let job = job.map(job_view);
     let session = match session {
         None => SessionMatch::None,
         Some(user) if Some(user.id) == row.owner_user_id => SessionMatch::Owner,
@@ -296,8 +310,7 @@ async fn owner_view(
 
 /// Just the job's progress (polled about once a second by the progress page).
 pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, AppError> {
-    let row = open(&state.pool, token).await?;
-    Ok(queries::find_job(&state.pool, row.id).await?.map(job_view))
+    Ok(open_read(&state.pool, token).await?.job.map(job_view))
 }
 
 fn job_view(job: queries::JobRow) -> JobView {
