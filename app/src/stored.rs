@@ -2,8 +2,8 @@
 //! `SELECT role AS "role: Role"`. A stored value that is no variant's code fails the
 //! query (an internal error someone sees), never quietly a default variant.
 
-/// Implements sqlx `Type` (also in arrays), `Decode` and `Encode` for `$ty`, which has `ALL` (every
-/// variant) and `code()`; `$what` names it in the error.
+/// Implements sqlx `Type` (also in arrays), `Decode` and `Encode` for `$ty`, which has
+/// `ALL` (every variant) and `code()`; `$what` names it in the error.
 macro_rules! stored_as_code {
     ($ty:ty, $what:literal) => {
         impl sqlx::Type<sqlx::Postgres> for $ty {

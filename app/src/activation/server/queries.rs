@@ -76,9 +76,8 @@ pub struct SubscriptionRead {
     pub job: Option<JobRow>,
 }
 
-/// The subscription behind a link, read with what hangs off it in one statement, so the
-/// wizard's page is one round trip, not four (an organization and a job are unique per
-/// subscription).
+/// The subscription behind a link, read with what hangs off it in one statement, not
+/// four (an organization and a job are unique per subscription).
 pub async fn find_subscription(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],

@@ -98,9 +98,9 @@ pub async fn list(
         SortKey::Name => format!(" ORDER BY lower(p.name) {order}, p.email {order}"),
         SortKey::Email => format!(" ORDER BY p.email {order}"),
     };
-    // The limit is written into the statement, not bound: with every parameter's
-    // value unknown but the org, PostgreSQL settles on one plan for the statement and
-    // stops planning the page again on every view (0.4 ms of its 0.8 ms).
+    // The limit is the code's constant, written into the statement: as a parameter,
+    // PostgreSQL never found a generic plan as good as one made for the values, so it
+    // planned the page again on every view (0.4 ms of the statement's 0.8 ms).
     sql.push(&order_by).push(format!(" LIMIT {}", limit + 1));
     sql.push(
         r#") p
