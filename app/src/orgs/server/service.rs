@@ -24,11 +24,13 @@ pub fn membership(m: queries::MembershipRow) -> Membership {
 /// The home page of an organization, for one of its members. To anyone else it does
 /// not exist (404), so short names cannot be probed.
 pub async fn overview(state: &AppState, member: &Member) -> Result<OrgOverview, AppError> {
-    let pool = &state.pool;
-    let org = queries::org_by_id(pool, member.org_id).await?;
-    let features = queries::features(pool, org.id).await?;
-    let members = members(state, member, None).await?;
-    let invitations = invitations(state, member).await?;
+    // One connection for the page: sqlx tests a connection with a round trip each time
+    // one goes back to the pool, so four queries on the pool cost eight round trips.
+    let mut db = state.pool.acquire().await?;
+    let org = queries::org_by_id(&mut *db, member.org_id).await?;
+    let features = queries::features(&mut *db, org.id).await?;
+    let members = member_rows(&mut *db, member.org_id, None).await?;
+    let invitations = invitation_rows(&mut *db, member.org_id).await?;
     Ok(OrgOverview {
         public_id: org.public_id,
         name: org.name,
@@ -65,7 +67,15 @@ pub async fn members(
     member: &Member,
     person_id: Option<i64>,
 ) -> Result<Vec<MemberRow>, AppError> {
-    Ok(queries::members(&state.pool, member.org_id, person_id)
+    member_rows(&state.pool, member.org_id, person_id).await
+}
+
+async fn member_rows(
+    db: impl sqlx::PgExecutor<'_>,
+    org_id: i64,
+    person_id: Option<i64>,
+) -> Result<Vec<MemberRow>, AppError> {
+    Ok(queries::members(db, org_id, person_id)
         .await?
         .into_iter()
         .map(|m| MemberRow {
@@ -84,7 +94,14 @@ pub async fn invitations(
     state: &AppState,
     member: &Member,
 ) -> Result<Vec<InvitationRow>, AppError> {
-    Ok(queries::open_invitations(&state.pool, member.org_id)
+    invitation_rows(&state.pool, member.org_id).await
+}
+
+async fn invitation_rows(
+    db: impl sqlx::PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Vec<InvitationRow>, AppError> {
+    Ok(queries::open_invitations(db, org_id)
         .await?
         .into_iter()
         .map(invitation_row)
