@@ -59,6 +59,11 @@ impl Settings {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The database. sqlx tests a connection with a round trip (a Sync) each time one
+    /// goes back to the pool, so a request that runs several queries takes one connection
+    /// for all of them (`pool.acquire()`) instead of running each on the pool. And it never
+    /// asks the pool for a second connection while it holds one: ten requests doing that
+    /// at once hold the whole pool and wait for each other.
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     /// Wakes the outbox worker as soon as a transaction with new mail commits.

@@ -221,10 +221,9 @@ pub async fn load(
     token: &str,
     session: Option<&Principal>,
 ) -> Result<Wizard, AppError> {
-    // One connection for the whole page: sqlx tests a connection with a round trip each
-    // time one goes back to the pool. The subscription comes with its invitations to be,
-    // organization and job in one statement; the owner and the short name's preview
-    // are read only on the steps that have them.
+    // One connection for the whole page (see `AppState::pool`). The subscription comes
+    // with its invitations to be, organization and job in one statement; the owner and
+    // the short name's preview are read only on the steps that have them.
     let mut conn = state.pool.acquire().await?;
     let db = &mut *conn;
     let queries::SubscriptionRead {

@@ -24,8 +24,7 @@ pub fn membership(m: queries::MembershipRow) -> Membership {
 /// The home page of an organization, for one of its members. To anyone else it does
 /// not exist (404), so short names cannot be probed.
 pub async fn overview(state: &AppState, member: &Member) -> Result<OrgOverview, AppError> {
-    // One connection for the page: sqlx tests a connection with a round trip each time
-    // one goes back to the pool, so four queries on the pool cost eight round trips.
+    // One connection for the page's four queries (see `AppState::pool`).
     let mut db = state.pool.acquire().await?;
     let org = queries::org_by_id(&mut *db, member.org_id).await?;
     let features = queries::features(&mut *db, org.id).await?;

@@ -33,8 +33,7 @@ pub async fn page(
     // Before the page takes its connection: a page never waits for a second connection
     // while holding one (ten such pages at once would hold the whole pool and wait).
     let contacts = member.contacts_unless(state, can_invite).await?;
-    // One connection for the whole page: sqlx tests a connection (one more round trip)
-    // each time it goes back to the pool, so four queries on one cost one test, not four.
+    // One connection for the whole page (see `AppState::pool`).
     let mut db = state.pool.acquire().await?;
     let mut rows = queries::list(&mut *db, member.org_id, &query, PAGE_SIZE).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
