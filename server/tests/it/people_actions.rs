@@ -692,3 +692,47 @@ async fn a_viewers_people_page_never_waits_for_a_second_connection(pool: PgPool)
     assert_eq!(status, 200);
     assert!(html.contains("vic@acme.test"), "{html}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_admins_people_page_does_not_wait_for_people_being_added(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    // Someone is adding a person and has not committed yet (Invite All's worker, another
+    // admin's Add Person): the new row's foreign key holds a KEY SHARE lock on the
+    // organization until then.
+    let mut adding = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO people (org_id, name, email, role)
+         SELECT id, 'Ada Lane', 'ada@acme.test', 'VIEWER' FROM organizations
+         WHERE short_name = 'acme'",
+    )
+    .execute(&mut *adding)
+    .await
+    .unwrap();
+    // The page must come while that is still open. Rather than a time limit, the test
+    // asks PostgreSQL whether any of this database's sessions waits for a lock.
+    let page = app.get(&owner, "/o/eu-central-1/acme/people");
+    tokio::pin!(page);
+    let (status, html) = loop {
+        tokio::select! {
+            answer = &mut page => break answer,
+            () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                assert_eq!(waiting, 0, "the People page waits for someone else's unfinished change");
+            }
+        }
+    };
+    assert_eq!(status, 200);
+    assert!(html.contains("Invite All"), "{html}");
+    assert!(
+        !html.contains("ada@acme.test"),
+        "uncommitted rows are not shown"
+    );
+    adding.rollback().await.unwrap();
+}

@@ -10,6 +10,8 @@ pub struct LinkSettingsRow {
     pub joined: i64,
 }
 
+/// The Link tab's settings. A plain read: the People page shows it on every view, so it
+/// must not wait for others' changes to the organization (a save locks it first).
 pub async fn settings(
     db: impl PgExecutor<'_>,
     org_id: i64,
@@ -21,8 +23,7 @@ pub async fn settings(
                    WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL) AS "joined!"
            FROM organizations o
            LEFT JOIN join_links l ON l.org_id = o.id AND l.disabled_at IS NULL
-           WHERE o.id = $1
-           FOR UPDATE OF o"#,
+           WHERE o.id = $1"#,
         org_id
     )
     .fetch_one(db)

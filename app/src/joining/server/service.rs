@@ -72,6 +72,8 @@ pub async fn update_settings(
     let org_id = granted.org_id();
     let actor = Some((member.actor.user_id, member.actor.name.as_str()));
     let mut tx = state.pool.begin().await?;
+    // Two saves at once must not both issue a link.
+    orgs::lock_org(&mut *tx, org_id).await?;
     let current = queries::settings(&mut *tx, org_id).await?;
     if current.domains != domains {
         queries::set_domains(&mut *tx, org_id, &domains).await?;

@@ -75,8 +75,9 @@ pub async fn plan_facts(db: impl PgExecutor<'_>, org_id: i64) -> Result<PlanRow,
     .await
 }
 
-/// Serialises everything that takes seats in one organization. NO KEY UPDATE: inserting
-/// rows that reference the organization (KEY SHARE) must not deadlock against it.
+/// Serialises everything that takes seats in one organization, and saves of its Link tab.
+/// NO KEY UPDATE: inserting rows that reference the organization (KEY SHARE) must not
+/// wait for it or deadlock against it. Reads never lock it.
 pub async fn lock_org(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE",

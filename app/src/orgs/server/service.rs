@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 /// What other features use of organizations: joining one (the plan's limits are in
 /// `access`, with the rest of the access rules).
-pub use super::queries::{MembershipRow, insert_membership};
+pub use super::queries::{MembershipRow, insert_membership, lock_org};
 
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {
