@@ -22,6 +22,11 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
+/// A value the server put on the request before rendering (see `server::page_cache`).
+pub fn extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    parts().and_then(|p| p.extensions.get::<T>().cloned())
+}
+
 /// True when the request is a plain `<form>` post (the browser wants HTML back).
 pub fn is_form_post() -> bool {
     parts()

@@ -232,7 +232,7 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
         .fallback(static_file_or_not_found)
         .with_state(ServerState::leptos(&state, &dev_mailbox))
         .layer(axum::middleware::from_fn_with_state(
-            page_cache::PageCache::default(),
+            page_cache::PageCache::new(state.clone()),
             page_cache::serve,
         ))
         .layer(axum::middleware::from_fn(guard::limit_body))

@@ -8,14 +8,25 @@
 //! language and known-device ones: anything that could make a page personal (a session,
 //! a wizard, a flash message, `?next=`) is rendered as usual. A rendered page that sets a
 //! cookie or answers anything but 200 is not kept.
+//!
+//! The activation link's first page (choose a region) is the other page a signed-out
+//! visitor opens first. It shows its subscription, so it is kept with the wizard it was
+//! rendered from: every request still reads the wizard (one statement), and the copy is
+//! served only while that read is equal to it. The page is rendered from the same read
+//! the cache compared (`activation::server::service::Preloaded`), so a copy can never
+//! be of newer data than the read it is kept with. Only the first step is kept: later
+//! steps show facts outside the wizard (the short name's availability).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use app::activation::server::service::{Preloaded, load as load_wizard};
+use app::activation::types::{Wizard, WizardStep};
 use app::cookies::SESSION_COOKIE;
 use app::cookies::{DEVICE_COOKIE, LOCALE_COOKIE};
 use app::i18n::Locale;
 use app::request::locale_from_headers;
+use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -36,11 +47,41 @@ const PAGES: [&str; 6] = [
 /// Cookies that do not make a public page personal (the language is part of the key).
 const NEUTRAL_COOKIES: [&str; 2] = [LOCALE_COOKIE, DEVICE_COOKIE];
 
-/// A kept page is found by its path and language.
-type Key = (&'static str, Locale);
+/// How many activation links' first pages are kept at most (about 5 KB each per
+/// language). When full, they are all let go and kept again as they are asked for.
+const MAX_ACTIVATION_PAGES: usize = 1024;
 
-#[derive(Clone, Default)]
-pub struct PageCache(Arc<RwLock<HashMap<Key, Arc<Rendered>>>>);
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Page {
+    /// One of `PAGES`.
+    Public(&'static str),
+    /// `/activate/{token}`.
+    Activation(String),
+}
+
+/// A kept page is found by its page and language.
+type Key = (Page, Locale);
+
+/// A kept page, and for an activation page the wizard it was rendered from.
+struct Kept {
+    page: Rendered,
+    made_from: Option<Wizard>,
+}
+
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Arc<RwLock<HashMap<Key, Arc<Kept>>>>,
+    app: AppState,
+}
+
+impl PageCache {
+    pub fn new(app: AppState) -> PageCache {
+        PageCache {
+            pages: Arc::default(),
+            app,
+        }
+    }
+}
 
 /// One rendered page, cut where its nonce was, so that a new nonce can be put back in.
 struct Rendered {
@@ -87,7 +128,17 @@ fn key_of(req: &Request) -> Option<Key> {
     if req.method() != Method::GET || req.uri().query().is_some() {
         return None;
     }
-    let page = PAGES.iter().find(|p| **p == req.uri().path())?;
+    let path = req.uri().path();
+    let page = match PAGES.iter().find(|p| **p == path) {
+        Some(public) => Page::Public(public),
+        None => {
+            let token = path.strip_prefix("/activate/")?;
+            if token.is_empty() || token.contains('/') {
+                return None;
+            }
+            Page::Activation(token.to_owned())
+        }
+    };
     for value in req.headers().get_all(header::COOKIE) {
         let value = value.to_str().ok()?;
         for pair in value.split(';') {
@@ -114,13 +165,41 @@ fn nonce_of(headers: &HeaderMap) -> Option<String> {
     Some(csp[start..start + len].to_string()).filter(|n| n.len() >= 16)
 }
 
-pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> Response {
+/// The first step of the wizard at `token`, read now, when that is what its page shows
+/// a signed-out visitor; `None` for a link to render as usual (later steps, used or
+/// unknown links, a database that does not answer).
+async fn first_step(app: &AppState, token: &str) -> Option<Wizard> {
+    load_wizard(app, token, None)
+        .await
+        .ok()
+        .filter(|wizard| wizard.step == WizardStep::Region)
+}
+
+pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next) -> Response {
     let Some(key) = key_of(&req) else {
         return next.run(req).await;
     };
-    let hit = cache.0.read().ok().and_then(|map| map.get(&key).cloned());
-    if let Some(page) = hit {
-        return page.respond();
+    let made_from = match &key.0 {
+        Page::Public(_) => None,
+        Page::Activation(token) => {
+            let Some(wizard) = first_step(&cache.app, token).await else {
+                return next.run(req).await;
+            };
+            req.extensions_mut().insert(Preloaded {
+                token: token.clone(),
+                wizard: wizard.clone(),
+            });
+            Some(wizard)
+        }
+    };
+    let hit = cache
+        .pages
+        .read()
+        .ok()
+        .and_then(|map| map.get(&key).cloned())
+        .filter(|kept| kept.made_from == made_from);
+    if let Some(kept) = hit {
+        return kept.page.respond();
     }
     let res = next.run(req).await;
     let keep = res.status() == StatusCode::OK
@@ -146,9 +225,15 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
     headers.remove(header::DATE);
     headers.remove(header::CONTENT_LENGTH);
     if let Some(page) = Rendered::new(headers, &bytes, &nonce)
-        && let Ok(mut map) = cache.0.write()
+        && let Ok(mut map) = cache.pages.write()
     {
-        map.insert(key, Arc::new(page));
+        if matches!(key.0, Page::Activation(_)) {
+            let activation = |k: &Key| matches!(k.0, Page::Activation(_));
+            if map.keys().filter(|k| activation(k)).count() >= MAX_ACTIVATION_PAGES {
+                map.retain(|k, _| !activation(k));
+            }
+        }
+        map.insert(key, Arc::new(Kept { page, made_from }));
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -24,6 +24,12 @@ fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
 pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
+    if session.is_none()
+        && let Some(read) = request::extension::<service::Preloaded>()
+        && read.token == token
+    {
+        return Ok(read.wizard);
+    }
     request::page(service::load(&state, &token, session.as_ref()).await)
 }
 

@@ -556,3 +556,65 @@ async fn the_contacts_existing_account_owns_a_new_organization_without_a_second_
         .await;
     assert_eq!(signed_in.status, 200);
 }
+
+/// The link's first page is kept in memory for signed-out visitors, but only while it is
+/// still that page: a change to the subscription (made through another server, say) shows
+/// at once, a step taken moves the page on, and each language has its own copy.
+#[sqlx::test(migrations = false)]
+async fn the_kept_first_page_of_an_activation_link_never_shows_an_old_subscription(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = subscribe(&app, &spec("Acme Corp", "it@acme.test", Locale::En, false)).await;
+    let path = format!("/activate/{token}");
+    let visitor = new_client();
+    let mut nonces = Vec::new();
+    for _ in 0..3 {
+        let res = visitor.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        nonces.push(nonce.to_owned());
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("Acme Corp") && page.contains("eu-central-2"),
+            "{page}"
+        );
+        assert!(page.contains(&format!("nonce=\"{}\"", nonces.last().unwrap())));
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "each copy has a nonce of its own");
+    sqlx::query("UPDATE subscriptions SET company_name = 'Globex Ltd'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (_, page) = app.get(&visitor, &path).await;
+    assert!(
+        page.contains("Globex Ltd") && !page.contains("Acme Corp"),
+        "the subscription as it is now"
+    );
+    let french = app
+        .get_with_cookie(&app.client, &path, "muster_lang=fr")
+        .await;
+    assert!(
+        french.contains("Globex Ltd") && french.contains("Région"),
+        "{french}"
+    );
+
+    let next = ok(app
+        .call::<ChooseRegion>(&visitor, &[("token", &token), ("region", "eu-central-1")])
+        .await)
+    .await;
+    assert_eq!(next, format!("/activate/{token}/account"));
+    let (status, page) = app.get(&new_client(), &path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("data-step=\"account\""),
+        "the step reached, not the kept first step: {page}"
+    );
+}

@@ -222,15 +222,9 @@ async fn kept_public_pages_get_their_own_nonce_and_never_stand_in_for_a_signed_i
         seen.push(nonce);
         assert!(!html.contains("Welcome,"), "{path}");
     }
-    let fr = visitor
-        .get(app.url("/signin"))
-        .header("cookie", "muster_lang=fr")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let fr = app
+        .get_with_cookie(&visitor, "/signin", "muster_lang=fr")
+        .await;
     assert!(fr.contains("Se connecter à Muster"), "the chosen language");
 
     verified_user(&app, "ada@example.com").await;

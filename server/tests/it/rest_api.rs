@@ -312,15 +312,13 @@ async fn without_javascript_a_new_key_is_shown_once_on_the_settings_page(pool: P
     assert!(!again.contains("new-api-key") && !again.contains(&key));
     assert!(again.contains("Nightly export"));
     // A cookie with anything but this member's new key shows nothing.
-    let forged = owner
-        .get(app.url(settings))
-        .header("cookie", "muster_new_key=mk_not-a-key-of-this-organization")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let forged = app
+        .get_with_cookie(
+            &owner,
+            settings,
+            "muster_new_key=mk_not-a-key-of-this-organization",
+        )
+        .await;
     assert!(!forged.contains("new-api-key") && !forged.contains("mk_not-a-key"));
 }
 

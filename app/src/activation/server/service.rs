@@ -215,6 +215,15 @@ fn advance(row: &SubscriptionRow, to: WizardStep) -> WizardStep {
     row.step.max(to)
 }
 
+/// The wizard as the server read it before rendering the page of `token` (the page cache
+/// reads it to know whether its copy is still that page; the page is then rendered from
+/// this very read, never from a later one).
+#[derive(Clone)]
+pub struct Preloaded {
+    pub token: String,
+    pub wizard: Wizard,
+}
+
 /// Everything the wizard's pages show. Anyone holding the link may read it.
 pub async fn load(
     state: &AppState,

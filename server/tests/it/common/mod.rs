@@ -191,6 +191,17 @@ impl TestApp {
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
+    /// The page at `path` with one more cookie (`name=value`) than the client keeps.
+    pub async fn get_with_cookie(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        cookie: &str,
+    ) -> String {
+        let res = client.get(self.url(path)).header("cookie", cookie).send();
+        res.await.unwrap().text().await.unwrap()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.pool)
