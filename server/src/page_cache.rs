@@ -47,8 +47,8 @@ const PAGES: [&str; 6] = [
 /// Cookies that do not make a public page personal (the language is part of the key).
 const NEUTRAL_COOKIES: [&str; 2] = [LOCALE_COOKIE, DEVICE_COOKIE];
 
-/// How many activation links' first pages are kept at most (about 5 KB each per
-/// language). When full, they are all let go and kept again as they are asked for.
+/// How many activation pages (a link in one language) are kept at most (about 5 KB
+/// each). When full, they are all let go and kept again as they are asked for.
 const MAX_ACTIVATION_PAGES: usize = 1024;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
