@@ -68,18 +68,21 @@ struct Kept {
     made_from: Option<Wizard>,
 }
 
+/// Axum clones a middleware's state for every request: one `Arc` keeps that to a count.
 #[derive(Clone)]
-pub struct PageCache {
-    pages: Arc<RwLock<HashMap<Key, Arc<Kept>>>>,
+pub struct PageCache(Arc<Shared>);
+
+struct Shared {
+    pages: RwLock<HashMap<Key, Arc<Kept>>>,
     app: AppState,
 }
 
 impl PageCache {
     pub fn new(app: AppState) -> PageCache {
-        PageCache {
-            pages: Arc::default(),
+        PageCache(Arc::new(Shared {
+            pages: RwLock::default(),
             app,
-        }
+        }))
     }
 }
 
@@ -182,7 +185,7 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
     let made_from = match &key.0 {
         Page::Public(_) => None,
         Page::Activation(token) => {
-            let Some(wizard) = first_step(&cache.app, token).await else {
+            let Some(wizard) = first_step(&cache.0.app, token).await else {
                 return next.run(req).await;
             };
             req.extensions_mut().insert(Preloaded {
@@ -193,6 +196,7 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
         }
     };
     let hit = cache
+        .0
         .pages
         .read()
         .ok()
@@ -225,7 +229,7 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
     headers.remove(header::DATE);
     headers.remove(header::CONTENT_LENGTH);
     if let Some(page) = Rendered::new(headers, &bytes, &nonce)
-        && let Ok(mut map) = cache.pages.write()
+        && let Ok(mut map) = cache.0.pages.write()
     {
         if matches!(key.0, Page::Activation(_)) {
             let activation = |k: &Key| matches!(k.0, Page::Activation(_));
