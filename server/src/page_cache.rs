@@ -15,7 +15,8 @@
 //! served only while that read is equal to it. The page is rendered from the same read
 //! the cache compared (`activation::server::service::Preloaded`), so a copy can never
 //! be of newer data than the read it is kept with. Only the first step is kept: later
-//! steps show facts outside the wizard (the short name's availability).
+//! steps show facts outside the wizard (the short name's availability), so they are
+//! rendered every time, though from the same read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -168,16 +169,6 @@ fn nonce_of(headers: &HeaderMap) -> Option<String> {
     Some(csp[start..start + len].to_string()).filter(|n| n.len() >= 16)
 }
 
-/// The first step of the wizard at `token`, read now, when that is what its page shows
-/// a signed-out visitor; `None` for a link to render as usual (later steps, used or
-/// unknown links, a database that does not answer).
-async fn first_step(app: &AppState, token: &str) -> Option<Wizard> {
-    load_wizard(app, token, None)
-        .await
-        .ok()
-        .filter(|wizard| wizard.step == WizardStep::Region)
-}
-
 pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next) -> Response {
     let Some(key) = key_of(&req) else {
         return next.run(req).await;
@@ -185,13 +176,18 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
     let made_from = match &key.0 {
         Page::Public(_) => None,
         Page::Activation(token) => {
-            let Some(wizard) = first_step(&cache.0.app, token).await else {
+            // A used or unknown link (or a database that does not answer) is rendered as
+            // usual, with its own error page.
+            let Ok(wizard) = load_wizard(&cache.0.app, token, None).await else {
                 return next.run(req).await;
             };
-            req.extensions_mut().insert(Preloaded {
-                token: token.clone(),
-                wizard: wizard.clone(),
-            });
+            if wizard.step != WizardStep::Region {
+                // Later steps show facts outside the wizard, so they are not kept; they
+                // are still rendered from this read rather than a second one.
+                let token = token.clone();
+                req.extensions_mut().insert(Preloaded { token, wizard });
+                return next.run(req).await;
+            }
             Some(wizard)
         }
     };
@@ -204,6 +200,11 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
         .filter(|kept| kept.made_from == made_from);
     if let Some(kept) = hit {
         return kept.page.respond();
+    }
+    // A miss renders the page from the read it will be kept with.
+    if let (Page::Activation(token), Some(wizard)) = (&key.0, &made_from) {
+        let (token, wizard) = (token.clone(), wizard.clone());
+        req.extensions_mut().insert(Preloaded { token, wizard });
     }
     let res = next.run(req).await;
     let keep = res.status() == StatusCode::OK
