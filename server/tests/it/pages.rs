@@ -200,16 +200,7 @@ async fn kept_public_pages_get_their_own_nonce_and_never_stand_in_for_a_signed_i
     for path in ["/", "/", "/signin", "/signin", "/signup"] {
         let res = visitor.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");
-        let csp = res.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let nonce = csp
-            .split("'nonce-")
-            .nth(1)
-            .and_then(|rest| rest.split('\'').next())
-            .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"))
-            .to_owned();
+        let nonce = csp_nonce(res.headers());
         let html = res.text().await.unwrap();
         let scripts = html.matches("<script").count();
         assert!(scripts > 0, "{path}");

@@ -524,11 +524,7 @@ async fn pages_carry_protective_headers_and_a_nonce_policy(pool: PgPool) {
     assert_eq!(headers["referrer-policy"], "same-origin");
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a nonce in the policy");
+    let nonce = csp_nonce(&headers);
     assert!(nonce.len() >= 16, "{nonce}");
     // Every script on the page carries that nonce.
     let scripts = html.matches("<script").count();

@@ -534,3 +534,13 @@ pub async fn verified_user(app: &TestApp, email: &str) {
         .is_ok()
     );
 }
+
+/// The nonce a response's Content-Security-Policy names (every script must carry it).
+pub fn csp_nonce(headers: &reqwest::header::HeaderMap) -> String {
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"))
+        .to_owned()
+}
