@@ -36,7 +36,7 @@ pub mod url;
 pub mod worker;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, Html, MetaTags, Title, provide_meta_context};
+use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
@@ -66,7 +66,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HashedStylesheet options=options.clone() id="leptos" />
+                <link id="leptos" rel="stylesheet" href=stylesheet_href(&options) />
                 <Scripts options />
                 <MetaTags />
             </head>
@@ -75,6 +75,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Where the stylesheet is: `/pkg/muster.css`, or with the content hash cargo-leptos put
+/// in its name (hash.txt beside the binary, `hash-files` in Cargo.toml). leptos_meta's
+/// `HashedStylesheet` finds the binary and reads hash.txt from disk for every page (1.9% of
+/// the People page's server time under load, by perf); the name cannot change while the
+/// server runs, so it is worked out once per process.
+fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        #[cfg(feature = "ssr")]
+        let hash = options
+            .hash_files
+            .then(|| {
+                let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+                let hashes = std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()?;
+                hashes.lines().find_map(|line| {
+                    let (file, hash) = line.trim().split_once(':')?;
+                    (file == "css").then(|| hash.trim().to_string())
+                })
+            })
+            .flatten();
+        #[cfg(not(feature = "ssr"))]
+        let hash: Option<String> = None;
+        let name = match hash {
+            Some(hash) => format!("{}.{hash}.css", options.output_name),
+            None => format!("{}.css", options.output_name),
+        };
+        format!("/{}/{name}", options.site_pkg_dir)
+    })
 }
 
 /// Leptos's hydration scripts, without the `<link rel="preload">` per wasm chunk of the

@@ -147,3 +147,24 @@ test('the top bar menus are reachable by keyboard', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 });
+
+test('a page gets its styles: every bundle file answers, and the stylesheet applies', async ({ page }) => {
+  const bundle: string[] = [];
+  const failed: string[] = [];
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname.startsWith('/pkg/')) {
+      bundle.push(res.url());
+      if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
+    }
+  });
+  await page.goto('/signin');
+  await hydrated(page);
+  expect(failed).toEqual([]);
+  expect(bundle.some((url) => url.endsWith('.css'))).toBe(true);
+  // The rules arrived and belong to the page: the sheet Muster's <link> names has them.
+  const rules = await page.evaluate(() => {
+    const link = document.querySelector('link#leptos[rel="stylesheet"]') as HTMLLinkElement | null;
+    return link?.sheet?.cssRules.length ?? 0;
+  });
+  expect(rules).toBeGreaterThan(10);
+});
