@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { PASSWORD, confirmEmail, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
 
 test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page }) => {

@@ -1,5 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import { PASSWORD, createSubscription, hydrated, linkFromMailbox, messages, screenshot, subjectsFor, uniqueEmail } from './helpers';
+import { test, expect, Page } from './fixtures';
+import { PASSWORD, createSubscription, freshDatabase, hydrated, linkFromMailbox, messages, screenshot, secondInstance, subjectsFor, uniqueEmail } from './helpers';
 
 const shot = (page: Page, lang: string, step: string) => screenshot(page, 'activation', `${lang}-${step}`);
 
@@ -187,5 +187,64 @@ test.describe('without JavaScript', () => {
     await menu.getByRole('button', { name: t('people.change_role') }).click();
     await expect(row).toContainText(t('roles.editor'));
     await expect(page.getByTestId('more-options')).toHaveCount(0);
+  });
+
+  // A server of its own, on a database of its own (so the suite's server never takes its
+  // jobs), where "send the welcome emails" fails its first three attempts and a step
+  // is tried twice: the first activation fails, "Try again" then succeeds on its second
+  // attempt. Each state arrives a second or more after the page was rendered, so only
+  // the page's own refresh can show it.
+  test('the progress page refreshes itself until activation has failed, and after "Try again" until it is ready', async ({ page }) => {
+    test.setTimeout(120_000);
+    const t = messages('en');
+    const env = {
+      DATABASE_URL: freshDatabase('muster_e2e_slow_activation'),
+      MUSTER_FAIL_ACTIVATION_STEP: 'send_welcome:3',
+      ACTIVATION_MAX_ATTEMPTS: '2',
+      ACTIVATION_RETRY_MS: '1500',
+    };
+    const server = await secondInstance(env);
+    try {
+      const owner = uniqueEmail('nojs-slow');
+      const link = new URL(createSubscription('Slow Start Ltd', owner, 'en', false, env));
+      await page.goto(`${server.url}${link.pathname}`);
+      await page.getByLabel(t('activation.region')).selectOption('eu-central-1');
+      await page.getByRole('button', { name: t('activation.sign_up') }).click();
+      await page.getByLabel(t('auth.name'), { exact: true }).fill('Sam Slow');
+      await page.getByLabel(t('auth.password')).fill(PASSWORD);
+      await page.getByRole('button', { name: t('activation.next') }).click();
+      await page.getByRole('button', { name: t('activation.skip') }).click();
+
+      // Every load of the progress page, whether the browser or the test asked for it.
+      let loads = 0;
+      page.on('load', () => { if (page.url().endsWith('/progress')) loads++; });
+      await page.getByRole('button', { name: t('activation.activate_now') }).click();
+      await expect(page.getByRole('heading', { name: t('activation.progress_title') })).toBeVisible();
+      // Rendered while the job runs: not failed yet.
+      await expect(page.locator('[data-job-step="send_welcome"]')).not.toHaveClass(/done|failed/);
+      await expect(page.getByTestId('activation-failed')).toHaveCount(0);
+      const rendered = loads;
+
+      // Failed, without anyone reloading: the page refreshed itself.
+      await expect(page.getByTestId('activation-failed')).toBeVisible({ timeout: 30_000 });
+      expect(loads).toBeGreaterThan(rendered);
+      // Then it stops refreshing: the Organization ID stays on screen for support.
+      const settled = loads;
+      await page.waitForTimeout(5_000);
+      expect(loads).toBe(settled);
+
+      await page.getByRole('button', { name: t('activation.try_again') }).click();
+      await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
+      await expect(page.locator('[data-job-step="send_welcome"]')).toHaveClass(/done/);
+      expect(loads).toBeGreaterThan(settled + 1);
+      const ready = loads;
+      await page.waitForTimeout(5_000);
+      expect(loads).toBe(ready);
+      await page.getByLabel(t('auth.password')).fill(PASSWORD);
+      await page.getByRole('button', { name: t('activation.log_in') }).click();
+      await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 15_000 });
+    } finally {
+      server.stop();
+    }
   });
 });

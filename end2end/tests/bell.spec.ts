@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { activateOrganization, hydrated, inviteSomeone, messages, screenshot, secondInstance, uniqueEmail } from './helpers';
 
 // An owner of one organization invites a member of another; the invitee, with

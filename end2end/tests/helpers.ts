@@ -92,14 +92,14 @@ export function messages(lang: string): (key: string, args?: Record<string, stri
 }
 
 /** Creates a pending subscription with the operator command, as sales would; returns the activation link. */
-export function createSubscription(company: string, email: string, locale: string, trial = true): string {
+export function createSubscription(company: string, email: string, locale: string, trial = true, env: Record<string, string> = {}): string {
   const bin = process.env.MUSTER_SERVER_BIN;
   expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
   const out = execFileSync(
     bin!,
     ['subscription', 'create', '--company', company, '--email', email, '--locale', locale, '--plan', 'premium',
       '--products', 'alerts,cti,decisions', ...(trial ? ['--trial'] : [])],
-    { env: process.env, encoding: 'utf8' },
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
   );
   const link = out.match(/Activation link: (\S+)/)?.[1];
   expect(link, out).toBeTruthy();
@@ -150,10 +150,10 @@ export async function activateOrganization(page: Page, lang: string, company: st
 }
 
 /**
- * Starts a second Muster server on the same database (the one the suite's server uses),
- * on a free port, and waits until it answers. Returns its base URL and a stop function.
+ * Starts a second Muster server, on the suite's database unless `env` names another, on a
+ * free port, and waits until it answers. Returns its base URL and a stop function.
  */
-export async function secondInstance(): Promise<{ url: string; stop: () => void }> {
+export async function secondInstance(env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
   const bin = process.env.MUSTER_SERVER_BIN;
   expect(bin, 'MUSTER_SERVER_BIN names the server binary (set by ./muster test)').toBeTruthy();
   const port = await new Promise<number>((resolve) => {
@@ -171,6 +171,7 @@ export async function secondInstance(): Promise<{ url: string; stop: () => void 
       LEPTOS_SITE_ROOT: 'target/site',
       LEPTOS_OUTPUT_NAME: 'muster',
       RUST_LOG: 'warn',
+      ...env,
     },
     stdio: 'ignore',
   });
@@ -206,4 +207,22 @@ export async function screenshot(page: Page, folder: string, name: string) {
   const dir = path.join(__dirname, '../screenshots-latest', folder);
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A new, empty database on the suite's PostgreSQL server (dropped first if a previous run
+ * left it); returns its DATABASE_URL. For a server instance whose workers must not share
+ * jobs with the suite's server.
+ */
+export function freshDatabase(name: string): string {
+  const suite = process.env.DATABASE_URL;
+  expect(suite, 'DATABASE_URL names the suite database (set by ./muster test)').toBeTruthy();
+  const admin = new URL(suite!);
+  admin.pathname = '/postgres';
+  for (const sql of [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`]) {
+    execFileSync('psql', ['-q', '-d', admin.toString(), '-c', sql], { stdio: 'inherit' });
+  }
+  const url = new URL(suite!);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

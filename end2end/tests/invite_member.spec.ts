@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { PASSWORD, activateOrganization, confirmEmail, hydrated, inviteSomeone, linkFromMailbox, messages, screenshot, uniqueEmail } from './helpers';
 
 const t = messages('en');

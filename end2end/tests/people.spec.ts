@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page } from './fixtures';
 import { PASSWORD, activateOrganization, hydrated, linkFromMailbox, messages, screenshot, subjectsFor, uniqueEmail } from './helpers';
 
 // Admin > People (seeds 000-002): one journey per way of bringing people in, each in one of

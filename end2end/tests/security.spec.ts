@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { PASSWORD, activateOrganization, confirmEmail, hydrated, linkFromMailbox, messages, submitSignIn, uniqueEmail } from './helpers';
 
 // Attacks tried in a real browser. Each of these journeys succeeded for the attacker

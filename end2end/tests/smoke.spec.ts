@@ -1,0 +1,65 @@
+import { test, expect } from './fixtures';
+import { activateOrganization, hydrated, messages, uniqueEmail } from './helpers';
+
+// Every route of the app, in the build under test: each page hydrates (the fixture also
+// fails the test on any page error). This is the set `./muster test` runs against the
+// build `./muster run` serves, as well as against the release build.
+
+const t = messages('en');
+
+test('every public page hydrates, including links that are not valid', async ({ page, pageErrors }) => {
+  for (const path of [
+    '/',
+    '/signup',
+    '/check-email',
+    '/signin',
+    '/verify-email?token=not-a-token',
+    '/forgot-password',
+    '/reset-password?token=not-a-token',
+    '/activate/not-a-token',
+    '/join/not-a-token',
+    '/join/sent',
+    '/join/confirm',
+    '/resources',
+    '/invitations/accept?token=not-a-token',
+  ]) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+
+  pageErrors.expect(/status of 404/, 'the browser logs the 404 of a page that does not exist');
+  const missing = await page.goto('/no-such-page');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: t('errors.page_not_found') })).toBeVisible();
+  await hydrated(page);
+});
+
+test('an activated organization reaches "ready" live, and every signed-in page hydrates', async ({ page }) => {
+  test.setTimeout(180_000);
+  // The wizard, Activate Now and the live progress page up to "ready", without a reload.
+  const home = await activateOrganization(page, 'en', 'Smoke Signals', uniqueEmail('smoke-owner'));
+  await hydrated(page);
+
+  // The app's own links go through the client router: the People page's part of the
+  // bundle is loaded on the way, and the page is live without a full load.
+  let documents = 0;
+  page.on('load', () => documents++);
+  await page.getByRole('link', { name: t('people.open'), exact: true }).click();
+  await expect(page).toHaveURL(`${home}/people`);
+  await expect(page.getByRole('heading', { name: t('people.title'), exact: true })).toBeVisible();
+  expect(documents, 'the People link is followed in the page, not by a new load').toBe(0);
+
+  for (const path of [
+    home,
+    `${home}/people`,
+    `${home}/people/audit`,
+    `${home}/settings`,
+    '/notifications',
+    '/apps',
+    '/resources',
+    '/',
+  ]) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+});
