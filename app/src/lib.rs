@@ -78,11 +78,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Where the stylesheet is: `/pkg/muster.css`, or with the content hash cargo-leptos put
-/// in its name (hash.txt beside the binary, `hash-files` in Cargo.toml). leptos_meta's
+/// in its name (hash.txt beside the binary, `hash-files` in Cargo.toml). Every page the
+/// server writes names it through this, the development mailbox included. leptos_meta's
 /// `HashedStylesheet` finds the binary and reads hash.txt from disk for every page (1.9% of
 /// the People page's server time under load, by perf); the name cannot change while the
 /// server runs, so it is worked out once per process.
-fn stylesheet_href(options: &LeptosOptions) -> &'static str {
+pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
     static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HREF.get_or_init(|| {
         #[cfg(feature = "ssr")]

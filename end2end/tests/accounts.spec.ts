@@ -1,7 +1,8 @@
 import { test, expect } from './fixtures';
 import { PASSWORD, confirmEmail, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
 
-test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page }) => {
+test('sign up, confirm the email from the received mail, sign in and sign out', async ({ page, pageErrors }) => {
+  pageErrors.expectStatus(410, 'once confirmed, the page checks its link again on the way out: it is used');
   const email = uniqueEmail('ada');
   await page.goto('/signup');
   await hydrated(page);
@@ -68,7 +69,8 @@ for (const { locale, lang, title, name, password, create, check } of [
   });
 }
 
-test('a wrong password gets a clear message, and switching language on the sign-in page is instant', async ({ page }) => {
+test('a wrong password gets a clear message, and switching language on the sign-in page is instant', async ({ page, pageErrors }) => {
+  pageErrors.expectStatus(422, 'the wrong password is refused');
   await page.goto('/signin');
   await hydrated(page);
   await page.getByLabel('Email').fill(uniqueEmail('nobody'));

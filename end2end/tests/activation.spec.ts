@@ -144,6 +144,19 @@ for (const { locale, lang } of [
   });
 }
 
+// The wizard's first three steps in English, as plain forms: region, "Sign Up", name and
+// password, "Next", no invitations; ends on the review step.
+async function wizardUpToReview(page: Page, link: string, region: string, name: string) {
+  const t = messages('en');
+  await page.goto(link);
+  await page.getByLabel(t('activation.region')).selectOption(region);
+  await page.getByRole('button', { name: t('activation.sign_up') }).click();
+  await page.getByLabel(t('auth.name'), { exact: true }).fill(name);
+  await page.getByLabel(t('auth.password')).fill(PASSWORD);
+  await page.getByRole('button', { name: t('activation.next') }).click();
+  await page.getByRole('button', { name: t('activation.skip') }).click();
+}
+
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
@@ -151,13 +164,7 @@ test.describe('without JavaScript', () => {
     const t = messages('en');
     const owner = uniqueEmail('nojs-owner');
     const link = createSubscription('No Script Ltd', owner, 'en', false);
-    await page.goto(link);
-    await page.getByLabel(t('activation.region')).selectOption('us-east-1');
-    await page.getByRole('button', { name: t('activation.sign_up') }).click();
-    await page.getByLabel(t('auth.name'), { exact: true }).fill('Nora No-Script');
-    await page.getByLabel(t('auth.password')).fill(PASSWORD);
-    await page.getByRole('button', { name: t('activation.next') }).click();
-    await page.getByRole('button', { name: t('activation.skip') }).click();
+    await wizardUpToReview(page, link, 'us-east-1', 'Nora No-Script');
     await expect(page.locator('.summary .short-name')).toHaveText(/^noscriptltd\d*$/);
     await page.getByRole('button', { name: t('activation.activate_now') }).click();
     await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
@@ -207,13 +214,7 @@ test.describe('without JavaScript', () => {
     try {
       const owner = uniqueEmail('nojs-slow');
       const link = new URL(createSubscription('Slow Start Ltd', owner, 'en', false, env));
-      await page.goto(`${server.url}${link.pathname}`);
-      await page.getByLabel(t('activation.region')).selectOption('eu-central-1');
-      await page.getByRole('button', { name: t('activation.sign_up') }).click();
-      await page.getByLabel(t('auth.name'), { exact: true }).fill('Sam Slow');
-      await page.getByLabel(t('auth.password')).fill(PASSWORD);
-      await page.getByRole('button', { name: t('activation.next') }).click();
-      await page.getByRole('button', { name: t('activation.skip') }).click();
+      await wizardUpToReview(page, `${server.url}${link.pathname}`, 'eu-central-1', 'Sam Slow');
 
       // Every load of the progress page, whether the browser or the test asked for it.
       let loads = 0;

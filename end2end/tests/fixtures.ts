@@ -24,6 +24,7 @@ export interface ExpectedError {
  */
 export class PageErrors {
   private readonly errors: string[] = [];
+  private readonly consoleErrors: { url: string; text: string }[] = [];
   private readonly expected: ExpectedError[] = [];
   private readonly checks: Promise<void>[] = [];
   readonly pages: { page: Page; javaScript: boolean }[] = [];
@@ -31,6 +32,14 @@ export class PageErrors {
   /** Names a console error this test provokes on purpose. */
   expect(pattern: RegExp, why: string) {
     this.expected.push({ pattern, why });
+  }
+
+  /**
+   * Names an HTTP error status that this test provokes on purpose: the browser logs every
+   * such answer, to a page or to a server-function call, as a console error.
+   */
+  expectStatus(status: number, why: string) {
+    this.expect(new RegExp(`the server responded with a status of ${status}\\b`), why);
   }
 
   watch(context: BrowserContext, javaScript: boolean) {
@@ -43,9 +52,7 @@ export class PageErrors {
     page.on('pageerror', (error) => this.errors.push(`uncaught exception on ${page.url()}: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
-      const text = message.text();
-      if (this.expected.some((e) => e.pattern.test(text))) return;
-      this.errors.push(`console error on ${page.url()}: ${text}`);
+      this.consoleErrors.push({ url: page.url(), text: message.text() });
     });
     if (javaScript) {
       page.on('load', () => this.checks.push(this.staysStaticFor(page)));
@@ -76,11 +83,17 @@ export class PageErrors {
       if (!javaScript || page.isClosed()) continue;
       const muster = await page.evaluate(() => document.querySelector('link#leptos') !== null).catch(() => false);
       if (!muster) continue;
-      await expect(page.locator('body'), `${page.url()} hydrates`).toHaveAttribute('data-hydrated', 'true', {
-        timeout: 30_000,
-      });
+      try {
+        await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+      } catch {
+        this.errors.push(`${page.url()} never hydrated: it stayed a static page`);
+      }
     }
     await Promise.all(this.checks);
+    // Named at any point of the test, before or after the error.
+    for (const { url, text } of this.consoleErrors) {
+      if (!this.expected.some((e) => e.pattern.test(text))) this.errors.push(`console error on ${url}: ${text}`);
+    }
     expect(this.errors, 'page errors and unexpected console errors').toEqual([]);
   }
 }

@@ -79,7 +79,9 @@ test('en: an admin adds a person with "send now"; they set a password from the e
 
 test.describe('in French', () => {
 test.use({ locale: 'fr-FR' });
-test('fr: people of the allowed domain join by the copied link; others are refused; turning it off stops it', async ({ page, browser }) => {
+test('fr: people of the allowed domain join by the copied link; others are refused; turning it off stops it', async ({ page, browser, pageErrors }) => {
+  pageErrors.expectStatus(422, 'an address outside the allowed domains is refused');
+  pageErrors.expectStatus(410, 'the link no longer works once turned off');
   test.setTimeout(180_000);
   const t = messages('fr');
   const owner = uniqueEmail('owner-link');

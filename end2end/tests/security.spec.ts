@@ -4,7 +4,8 @@ import { PASSWORD, activateOrganization, confirmEmail, hydrated, linkFromMailbox
 // Attacks tried in a real browser. Each of these journeys succeeded for the attacker
 // before the fix it guards.
 
-test('an account opened with someone else\'s address never signs in with the attacker\'s password', async ({ browser }) => {
+test('an account opened with someone else\'s address never signs in with the attacker\'s password', async ({ browser, pageErrors }) => {
+  pageErrors.expectStatus(422, 'Vera\'s password is not the one chosen at sign-up; the attacker\'s password is refused');
   const victim = uniqueEmail('vera');
   const attackerPassword = 'attacker picked this';
 
@@ -52,7 +53,8 @@ test('an account opened with someone else\'s address never signs in with the att
   await veraContext.close();
 });
 
-test('a page on a sibling origin cannot invite an ADMIN with the owner\'s cookies', async ({ page, baseURL }) => {
+test('a page on a sibling origin cannot invite an ADMIN with the owner\'s cookies', async ({ page, baseURL, pageErrors }) => {
+  pageErrors.expectStatus(403, 'the cross-site post is refused');
   const t = messages('en');
   const owner = uniqueEmail('olga');
   const home = await activateOrganization(page, 'en', 'Sibling Corp', owner, 'Olga Owner');

@@ -15,7 +15,7 @@ test('every public page hydrates, and so do the pages for links that are not val
   }
 
   // A link that is not (or no longer) valid is answered 404 with a page that says so.
-  pageErrors.expect(/status of 404/, 'the browser logs the 404 status of the pages below');
+  pageErrors.expectStatus(404, 'the pages below answer 404');
   for (const path of [
     '/verify-email?token=not-a-token',
     '/reset-password?token=not-a-token',

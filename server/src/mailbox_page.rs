@@ -6,6 +6,7 @@ use app::request::locale_from_headers;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;
+use leptos::config::LeptosOptions;
 
 use crate::mailsink::Mailbox;
 
@@ -63,7 +64,11 @@ pub fn mailbox_visible(public: bool, peer: Option<std::net::IpAddr>) -> bool {
     public || peer.is_some_and(|ip| ip.is_loopback())
 }
 
-pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<String> {
+pub async fn show(
+    State(mailbox): State<Mailbox>,
+    State(options): State<LeptosOptions>,
+    headers: HeaderMap,
+) -> Html<String> {
     let locale: Locale = locale_from_headers(&headers);
     let mut mails = mailbox.all();
     mails.reverse();
@@ -83,8 +88,9 @@ pub async fn show(State(mailbox): State<Mailbox>, headers: HeaderMap) -> Html<St
         ));
     }
     Html(format!(
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/muster.css\"></head><body><header class=\"topbar\"><a class=\"brand\" href=\"/\">Muster</a></header><main id=\"main\"><h1>{title}</h1><p class=\"muted\">{intro}</p>{body}</main></body></html>",
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"{stylesheet}\"></head><body><header class=\"topbar\"><a class=\"brand\" href=\"/\">Muster</a></header><main id=\"main\"><h1>{title}</h1><p class=\"muted\">{intro}</p>{body}</main></body></html>",
         lang = locale.code(),
+        stylesheet = app::stylesheet_href(&options),
         title = escape(&tr(locale, "mailbox.title")),
         intro = escape(&tr(locale, "mailbox.intro")),
     ))
