@@ -59,19 +59,22 @@ export class PageErrors {
     }
   }
 
-  /** Fails when a loaded Muster page is still not hydrated after STATIC_LIMIT_MS. */
+  /**
+   * Fails when a loaded Muster page is still not hydrated after STATIC_LIMIT_MS. A locator
+   * wait, not `waitForFunction`: that one resolves to a handle, and a handle arriving while
+   * the test closes its context breaks Playwright's connection (seen as a hung test).
+   */
   private async staysStaticFor(page: Page) {
     const url = page.url();
     try {
-      await page.waitForFunction(
-        () => !document.querySelector('link#leptos') || document.body?.getAttribute('data-hydrated') === 'true',
-        undefined,
-        { timeout: STATIC_LIMIT_MS, polling: 250 },
-      );
+      // A page that is not Muster's (the mailbox, another site) has nothing to hydrate.
+      await page
+        .locator('body[data-hydrated="true"], head:not(:has(link#leptos))')
+        .first()
+        .waitFor({ state: 'attached', timeout: STATIC_LIMIT_MS });
     } catch (e) {
-      const message = String(e);
       // The test went on to another page (or closed it) first: nothing to judge here.
-      if (/Timeout/.test(message) && !page.isClosed() && page.url() === url) {
+      if (e instanceof Error && e.name === 'TimeoutError' && !page.isClosed() && page.url() === url) {
         this.errors.push(`${url} was still not hydrated after ${STATIC_LIMIT_MS / 1000} s`);
       }
     }

@@ -61,3 +61,14 @@ test('an activated organization reaches "ready" live, and every signed-in page h
     await hydrated(page);
   }
 });
+
+// The guard itself: a page whose browser half loads but never hydrates, silently (no
+// error anywhere), must fail the test that visits it.
+test('a page that silently stays static fails its test', async ({ page }) => {
+  test.fail(true, 'the page-error guard must fail this test: the page never hydrates');
+  await page.route('**/pkg/muster*.js', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'export default async function () {}\nexport function hydrate() {}\n' }),
+  );
+  await page.goto('/signin');
+  await expect(page.getByRole('heading', { name: t('auth.sign_in_title') })).toBeVisible();
+});
