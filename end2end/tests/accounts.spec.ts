@@ -170,3 +170,26 @@ test('a page gets its styles: every bundle file answers, and the stylesheet appl
   });
   expect(rules).toBeGreaterThan(10);
 });
+
+test('signing out in another tab ends the live bell quietly, and the first tab says so', async ({ context, page }) => {
+  const email = uniqueEmail('tabs');
+  await page.goto('/signup');
+  await hydrated(page);
+  await submitSignUp(page, 'Tess Tabs', email);
+  await confirmEmail(page, await linkFromMailbox(page, email, 'Confirm your email for Muster'));
+  await expect(page.getByRole('heading', { name: 'Welcome, Tess Tabs' })).toBeVisible();
+  await hydrated(page);
+
+  const other = await context.newPage();
+  await other.goto('/');
+  await hydrated(other);
+  await other.getByLabel('Your account').first().click();
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await expect(other.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
+
+  // The first tab learns it at once, and asks nothing more of the server: the guard fails
+  // this test on any request answered 401 (its stream and timer used to keep asking).
+  await expect(page.getByRole('status').filter({ hasText: 'You signed out in another tab or window.' })).toBeVisible();
+  await page.waitForTimeout(7_000);
+  await expect(page.getByRole('link', { name: 'Sign in again' })).toHaveAttribute('href', '/signin');
+});

@@ -21,6 +21,8 @@ pub const CHANNEL: &str = "muster_user_events";
 /// Not a person: "everyone, look again" (sent after LISTEN was lost and regained, since
 /// notifications sent meanwhile were missed).
 pub const EVERYONE: i64 = 0;
+/// The last event of a stream whose session has ended (signed out here or elsewhere).
+pub const SIGNED_OUT: &str = "signed_out";
 
 /// Runs forever: forwards every notification (a user id) to this instance's streams. A
 /// dropped connection is reopened; pages missing events meanwhile fall back to polling.
@@ -80,10 +82,12 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let receiver = state.user_events.subscribe();
-    let events = futures::stream::unfold(receiver, move |mut receiver| {
+    // `None` once the session has ended and `signed_out` was sent: the stream then ends.
+    let events = futures::stream::unfold(Some(receiver), move |receiver| {
         let state = state.clone();
         let token = token.clone();
         async move {
+            let mut receiver = receiver?;
             loop {
                 match receiver.recv().await {
                     Ok(id) if id == user_id || id == EVERYONE => break,
@@ -94,13 +98,18 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 }
             }
             // Sign-out and password resets delete sessions, which notifies this person:
-            // a stream whose session has ended stops here.
+            // a stream whose session has ended says so and stops, and the page stops
+            // asking (a plain end would make the browser reconnect, to be refused).
             match app::auth::server::service::session_open(&state, &token).await {
                 Ok(true) => {}
-                Ok(false) | Err(_) => return None,
+                Ok(false) => {
+                    let event = Event::default().event(SIGNED_OUT).data("signed_out");
+                    return Some((Ok::<_, Infallible>(event), None));
+                }
+                Err(_) => return None,
             }
             let event = Event::default().event("invitations").data("changed");
-            Some((Ok::<_, Infallible>(event), receiver))
+            Some((Ok(event), Some(receiver)))
         }
     });
     Sse::new(events)

@@ -43,8 +43,10 @@ pub fn Bell(initial: Vec<PendingInvitation>) -> impl IntoView {
 fn BellMenu(initial: Notifications) -> impl IntoView {
     let i18n = use_i18n();
     let notes = RwSignal::new(initial);
+    // The session ended (signed out in another tab): the bell stops and the page says so.
+    let signed_out = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    live::follow(notes);
+    live::follow(notes, signed_out);
     let count = move || notes.with(|n| n.unread());
     let badge_class = move || {
         if count() > 0 {
@@ -85,6 +87,12 @@ fn BellMenu(initial: Notifications) -> impl IntoView {
                 <p><a href="/notifications">{i18n.t("notifications.see_all")}</a></p>
             </div>
         </details>
+        <Show when=move || signed_out.get()>
+            <p class="alert alert-info signed-out-note" role="status">
+                {i18n.t("notifications.signed_out_elsewhere")}" "
+                <a href="/signin">{i18n.t("notifications.sign_in_again")}</a>
+            </p>
+        </Show>
     }
 }
 
@@ -100,26 +108,38 @@ mod live {
 
     use super::super::api::get_notifications;
     use super::super::types::Notifications;
+    use crate::error::AppError;
 
     /// How often to look again while the event stream is down.
     const POLL_MS: u32 = 3_000;
 
-    pub fn follow(notes: RwSignal<Notifications>) {
+    pub fn follow(notes: RwSignal<Notifications>, signed_out: RwSignal<bool>) {
         let refresh = move || {
             leptos::task::spawn_local(async move {
-                if let Ok(fresh) = get_notifications().await {
-                    notes.set(fresh);
+                match get_notifications().await {
+                    Ok(fresh) => notes.set(fresh),
+                    Err(AppError::Unauthenticated) => signed_out.set(true),
+                    Err(_) => {}
                 }
             })
         };
         let Ok(source) = EventSource::new("/events") else {
-            poll_while_down(None, Rc::new(Cell::new(false)), refresh);
+            poll_while_down(None, Rc::new(Cell::new(false)), signed_out, refresh);
             return;
         };
         let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| refresh());
         let _ = source
             .add_event_listener_with_callback("invitations", on_change.as_ref().unchecked_ref());
         on_change.forget();
+        // The session ended: no reconnecting (it would be refused), no more polling.
+        let closing = source.clone();
+        let on_signed_out = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            closing.close();
+            signed_out.set(true);
+        });
+        let _ = source
+            .add_event_listener_with_callback("signed_out", on_signed_out.as_ref().unchecked_ref());
+        on_signed_out.forget();
         // Back after a drop: events may have been missed, so look once.
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| refresh());
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -127,17 +147,18 @@ mod live {
         let polling = Rc::new(Cell::new(false));
         let watched = source.clone();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            poll_while_down(Some(watched.clone()), polling.clone(), refresh);
+            poll_while_down(Some(watched.clone()), polling.clone(), signed_out, refresh);
         });
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
     }
 
     /// Refreshes on a timer until the stream is open again (EventSource reconnects by
-    /// itself); with no stream at all, forever.
+    /// itself); with no stream at all, until the session ends.
     fn poll_while_down(
         source: Option<EventSource>,
         polling: Rc<Cell<bool>>,
+        signed_out: RwSignal<bool>,
         refresh: impl Fn() + 'static,
     ) {
         if polling.replace(true) {
@@ -146,6 +167,12 @@ mod live {
         leptos::task::spawn_local(async move {
             loop {
                 gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+                if signed_out.get_untracked() {
+                    if let Some(source) = &source {
+                        source.close();
+                    }
+                    break;
+                }
                 refresh();
                 if source
                     .as_ref()

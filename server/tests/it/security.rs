@@ -43,11 +43,20 @@ async fn reset(app: &TestApp, c: &reqwest::Client, email: &str, password: &str) 
 
 /// Whether an event stream is closed by the server within 5 seconds.
 async fn stream_ends(stream: &mut reqwest::Response) -> bool {
+    stream_text_until_end(stream).await.is_some()
+}
+
+/// Everything a stream sends until it ends, or `None` if it is still open after 5 s.
+async fn stream_text_until_end(stream: &mut reqwest::Response) -> Option<String> {
     tokio::time::timeout(Duration::from_secs(5), async {
-        while let Ok(Some(_)) = stream.chunk().await {}
+        let mut text = String::new();
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        text
     })
     .await
-    .is_ok()
+    .ok()
 }
 
 /// Pre-account takeover by sign-up: the attacker signs up with the victim's address. The
@@ -434,8 +443,15 @@ async fn signing_out_ends_the_bell_stream(pool: PgPool) {
     let mut stream = owner.get(app.url("/events")).send().await.unwrap();
     assert_eq!(stream.status(), 200);
     ok(app.call::<SignOut>(&owner, &[]).await).await;
-    let ended = stream_ends(&mut stream).await;
-    assert!(ended, "the stream outlived its session");
+    let sent = stream_text_until_end(&mut stream).await;
+    let sent = sent.expect("the stream outlived its session");
+    // Its last event tells the page to stop: a plain end makes the browser reconnect,
+    // to be refused with 401 every few seconds for as long as the page stays open.
+    assert!(
+        sent.trim_end()
+            .ends_with("event: signed_out\ndata: signed_out"),
+        "{sent:?}"
+    );
 }
 
 /// Cross-site request forgery: a page on a sibling origin (another port here) posts the
