@@ -3,14 +3,47 @@
 
 use http::{HeaderMap, HeaderValue, header};
 
-pub const SESSION_COOKIE: &str = "muster_session";
-/// The cookie that remembers the chosen language (also for people not signed in).
+/// Muster's cookies that carry authority. Over https each name gets a prefix the browser
+/// enforces: `__Host-` (Secure, `Path=/`, no `Domain`), so a page on a sibling subdomain
+/// can neither set nor shadow it; the new-key cookie, scoped to one page's path, gets
+/// `__Secure-`. Over plain http (development) the names are bare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cookie {
+    Session,
+    /// Lets the browser which created an activation's owner account go on with the
+    /// wizard without signing in.
+    Wizard,
+    /// The known-device cookie (see `auth::server::device`).
+    Device,
+    /// A new API key's secret on its way to the page that shows it once.
+    NewKey,
+}
+
+impl Cookie {
+    pub const ALL: [Cookie; 4] = [
+        Cookie::Session,
+        Cookie::Wizard,
+        Cookie::Device,
+        Cookie::NewKey,
+    ];
+
+    pub const fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Cookie::Session, false) => "muster_session",
+            (Cookie::Session, true) => "__Host-muster_session",
+            (Cookie::Wizard, false) => "muster_wizard",
+            (Cookie::Wizard, true) => "__Host-muster_wizard",
+            (Cookie::Device, false) => "muster_device",
+            (Cookie::Device, true) => "__Host-muster_device",
+            (Cookie::NewKey, false) => "muster_new_key",
+            (Cookie::NewKey, true) => "__Secure-muster_new_key",
+        }
+    }
+}
+
+/// The cookie that remembers the chosen language (also for people not signed in). It
+/// grants nothing, and scripts may read it: no prefix.
 pub const LOCALE_COOKIE: &str = "muster_lang";
-/// The cookie that lets the browser which created the owner account go on with the
-/// wizard without signing in.
-pub const WIZARD_COOKIE: &str = "muster_wizard";
-/// The known-device cookie (see `auth::server::device`).
-pub const DEVICE_COOKIE: &str = "muster_device";
 /// A known device stays known this long after its last sign-in.
 pub const DEVICE_DAYS: i64 = 365;
 /// Sessions last 30 days from sign-in.
@@ -49,58 +82,43 @@ const SESSION_ATTRIBUTES: &str = "HttpOnly; SameSite=Lax";
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     let max_age = SESSION_DAYS * 24 * 3600;
-    cookie(
-        SESSION_COOKIE,
-        token,
-        "/",
-        SESSION_ATTRIBUTES,
-        max_age,
-        secure,
-    )
+    let name = Cookie::Session.name(secure);
+    cookie(name, token, "/", SESSION_ATTRIBUTES, max_age, secure)
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    cookie(SESSION_COOKIE, "", "/", SESSION_ATTRIBUTES, 0, secure)
+    let name = Cookie::Session.name(secure);
+    cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 
 /// Carries a new API key's secret from a plain form post (no JavaScript) to the settings
 /// page that shows it once: never sent from other sites, only sent to that page, gone after
 /// five minutes or at the first showing (`clear_new_key_cookie`).
-pub const NEW_KEY_COOKIE: &str = "muster_new_key";
 const NEW_KEY_ATTRIBUTES: &str = "HttpOnly; SameSite=Strict";
 
 pub fn new_key_cookie(key: &str, path: &str, secure: bool) -> HeaderValue {
-    cookie(NEW_KEY_COOKIE, key, path, NEW_KEY_ATTRIBUTES, 300, secure)
+    let name = Cookie::NewKey.name(secure);
+    cookie(name, key, path, NEW_KEY_ATTRIBUTES, 300, secure)
 }
 
 pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
-    cookie(NEW_KEY_COOKIE, "", path, NEW_KEY_ATTRIBUTES, 0, secure)
+    let name = Cookie::NewKey.name(secure);
+    cookie(name, "", path, NEW_KEY_ATTRIBUTES, 0, secure)
 }
 
 /// Lets the browser that created an activation's owner account finish the wizard
 /// without signing in (30 days, like the activation link).
 pub fn wizard_cookie(key: &str, secure: bool) -> HeaderValue {
-    cookie(
-        WIZARD_COOKIE,
-        key,
-        "/",
-        "HttpOnly; SameSite=Lax",
-        30 * 24 * 3600,
-        secure,
-    )
+    let name = Cookie::Wizard.name(secure);
+    cookie(name, key, "/", SESSION_ATTRIBUTES, 30 * 24 * 3600, secure)
 }
 
 /// The known-device cookie (see `device`): kept across sign-outs, for a year after the
 /// last sign-in.
 pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
-    cookie(
-        DEVICE_COOKIE,
-        value,
-        "/",
-        SESSION_ATTRIBUTES,
-        DEVICE_DAYS * 24 * 3600,
-        secure,
-    )
+    let name = Cookie::Device.name(secure);
+    let max_age = DEVICE_DAYS * 24 * 3600;
+    cookie(name, value, "/", SESSION_ATTRIBUTES, max_age, secure)
 }
 
 /// The language cookie is readable by scripts on purpose: it holds no secret.
@@ -121,7 +139,7 @@ mod tests {
             HeaderValue::from_static("a=1; muster_session=abc; muster_lang=fr"),
         );
         assert_eq!(
-            read_cookie(&headers, SESSION_COOKIE).as_deref(),
+            read_cookie(&headers, Cookie::Session.name(false)).as_deref(),
             Some("abc")
         );
         assert_eq!(read_cookie(&headers, "muster_lang").as_deref(), Some("fr"));
@@ -130,6 +148,14 @@ mod tests {
 
     #[test]
     fn session_cookie_is_http_only_and_same_site() {
+        // Over https every cookie that grants something has its browser-enforced prefix.
+        for c in Cookie::ALL {
+            let name = c.name(true);
+            assert!(
+                name.starts_with("__Host-") || name.starts_with("__Secure-"),
+                "{name}"
+            );
+        }
         let v = session_cookie("tok", false);
         let v = v.to_str().unwrap();
         assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax") && !v.contains("Secure"));
@@ -146,7 +172,15 @@ mod tests {
         let text = |v: HeaderValue| v.to_str().unwrap().to_owned();
         assert_eq!(
             text(session_cookie("tok", true)),
-            "muster_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure"
+            "__Host-muster_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure"
+        );
+        assert_eq!(
+            text(device_cookie("d", true)),
+            "__Host-muster_device=d; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000; Secure"
+        );
+        assert_eq!(
+            text(new_key_cookie("mk_1", "/o/eu/acme/settings", true)),
+            "__Secure-muster_new_key=mk_1; Path=/o/eu/acme/settings; HttpOnly; SameSite=Strict; Max-Age=300; Secure"
         );
         assert_eq!(
             text(clear_session_cookie(false)),

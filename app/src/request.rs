@@ -12,7 +12,7 @@ use leptos_axum::ResponseOptions;
 use crate::auth::server::service;
 use crate::auth::types::Identity;
 use crate::auth::types::Principal;
-use crate::cookies::{LOCALE_COOKIE, SESSION_COOKIE, read_cookie};
+use crate::cookies::{Cookie, LOCALE_COOKIE, read_cookie};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::net::IpNet;
@@ -36,11 +36,13 @@ pub fn is_form_post() -> bool {
 }
 
 pub fn session_token() -> Option<String> {
-    cookie(SESSION_COOKIE)
+    cookie(Cookie::Session)
 }
 
-pub fn cookie(name: &str) -> Option<String> {
-    parts().and_then(|p| read_cookie(&p.headers, name))
+/// One of Muster's cookies on the request, by its name for this site (prefixed over https).
+pub fn cookie(which: Cookie) -> Option<String> {
+    let secure = AppState::current().settings.secure_cookies;
+    parts().and_then(|p| read_cookie(&p.headers, which.name(secure)))
 }
 
 /// The client's address: the TCP peer, unless the peer is a trusted proxy

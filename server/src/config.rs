@@ -12,9 +12,23 @@ pub enum Mode {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "server", about = "Muster web server")]
 pub struct Config {
-    /// development shows sent mail at /dev/mailbox; production requires SMTP_URL and BASE_URL.
-    #[arg(long, env = "MUSTER_MODE", value_enum, default_value = "development")]
+    /// production (the default) requires SMTP_URL, an https BASE_URL and MUSTER_SECRET_KEY,
+    /// and marks cookies `__Host-` and Secure; development (what `./muster run` asks for)
+    /// shows sent mail at /dev/mailbox when SMTP_URL is unset.
+    #[arg(long, env = "MUSTER_MODE", value_enum, default_value = "production")]
     pub mode: Mode,
+
+    /// Production only: accept an http:// BASE_URL. For a site reached only over a private
+    /// network or loopback; cookies are then not Secure and pages send no HSTS. Behind a
+    /// proxy that terminates TLS, set BASE_URL to the public https:// address instead.
+    #[arg(long, env = "MUSTER_ALLOW_HTTP", default_value_t = false)]
+    pub allow_http: bool,
+
+    /// Production only: accept a plain-text smtp:// SMTP_URL to a host other than this
+    /// machine (mail and its password cross the network unencrypted). Prefer
+    /// ?tls=required or smtps://.
+    #[arg(long, env = "MUSTER_ALLOW_PLAIN_SMTP", default_value_t = false)]
+    pub allow_plain_smtp: bool,
 
     /// PostgreSQL connection string. `./muster run` starts a private cluster and sets it.
     #[arg(long, env = "DATABASE_URL")]
@@ -187,6 +201,19 @@ pub enum ConfigError {
     ShortSecretKey,
     #[error("MUSTER_INVITE_DAILY_QUOTA must be at least 1")]
     BadQuota,
+    #[error(
+        "BASE_URL {0:?} is not https: production sends session cookies only over https. \
+         Set BASE_URL to the public https:// address (also behind a TLS-terminating proxy), \
+         or MUSTER_ALLOW_HTTP=true for a site reached only over a private network"
+    )]
+    PlainHttpInProduction(String),
+    #[error(
+        "SMTP_URL sends mail in plain text to {0}: use ?tls=required or smtps://, \
+         or set MUSTER_ALLOW_PLAIN_SMTP=true for a relay on a trusted network"
+    )]
+    PlainSmtpInProduction(String),
+    #[error("SMTP_URL: {0}")]
+    BadSmtpUrl(String),
 }
 
 fn parse_ip_net(text: &str) -> Result<app::net::IpNet, String> {
@@ -209,6 +236,16 @@ impl Config {
             if self.secret_key.is_none() {
                 return Err(ConfigError::MissingInProduction("MUSTER_SECRET_KEY"));
             }
+            if let Some(url) = &self.smtp_url {
+                let endpoint =
+                    crate::smtp::Endpoint::parse(url).map_err(ConfigError::BadSmtpUrl)?;
+                if endpoint.security == crate::smtp::Security::Plain
+                    && !is_this_machine(&endpoint.host)
+                    && !self.allow_plain_smtp
+                {
+                    return Err(ConfigError::PlainSmtpInProduction(endpoint.host));
+                }
+            }
         }
         if self.secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(ConfigError::ShortSecretKey);
@@ -223,8 +260,19 @@ impl Config {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(ConfigError::BadBaseUrl(base));
         }
+        if self.mode == Mode::Production && base.starts_with("http://") && !self.allow_http {
+            return Err(ConfigError::PlainHttpInProduction(base));
+        }
         Ok(base.trim_end_matches('/').to_owned())
     }
+}
+
+/// `localhost` or a loopback address: mail to it never crosses a network.
+fn is_this_machine(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -266,6 +314,8 @@ mod tests {
     #[test]
     fn production_refuses_to_start_without_smtp_or_base_url() {
         let addr = "127.0.0.1:3000".parse().unwrap();
+        // Production is what a bare start gets.
+        assert_eq!(parse(&[]).mode, Mode::Production);
         let c = parse(&["--mode", "production"]);
         assert!(matches!(
             c.validate(addr),
@@ -282,7 +332,7 @@ mod tests {
                 "--mode",
                 "production",
                 "--smtp-url",
-                "smtp://m:25",
+                "smtp://m?tls=required",
                 "--base-url",
                 "https://m.example/",
             ];
@@ -304,9 +354,68 @@ mod tests {
         );
     }
 
+    fn production(base_url: &str, smtp_url: &str, extra: &[&str]) -> Config {
+        let mut args = vec![
+            "--smtp-url",
+            smtp_url,
+            "--base-url",
+            base_url,
+            "--secret-key",
+            "0123456789abcdef0123456789abcdef",
+        ];
+        args.extend_from_slice(extra);
+        parse(&args)
+    }
+
+    #[test]
+    fn production_refuses_plain_http_unless_named() {
+        let addr = "127.0.0.1:3000".parse().unwrap();
+        let plain = production("http://muster.example", "smtp://localhost", &[]);
+        let err = plain.validate(addr).unwrap_err();
+        assert!(matches!(err, ConfigError::PlainHttpInProduction(_)));
+        assert!(err.to_string().contains("MUSTER_ALLOW_HTTP"), "{err}");
+        let allowed = production(
+            "http://muster.example",
+            "smtp://localhost",
+            &["--allow-http"],
+        );
+        assert_eq!(allowed.validate(addr).unwrap(), "http://muster.example");
+    }
+
+    #[test]
+    fn production_refuses_plain_smtp_across_a_network_unless_named() {
+        let addr = "127.0.0.1:3000".parse().unwrap();
+        let https = "https://muster.example";
+        for local in [
+            "smtp://localhost:25",
+            "smtp://127.0.0.1:2525",
+            "smtp://[::1]",
+        ] {
+            assert!(
+                production(https, local, &[]).validate(addr).is_ok(),
+                "{local}"
+            );
+        }
+        for secured in ["smtp://mail.example?tls=required", "smtps://mail.example"] {
+            assert!(
+                production(https, secured, &[]).validate(addr).is_ok(),
+                "{secured}"
+            );
+        }
+        let err = production(https, "smtp://mail.example", &[])
+            .validate(addr)
+            .unwrap_err();
+        assert!(err.to_string().contains("MUSTER_ALLOW_PLAIN_SMTP"), "{err}");
+        let named = production(https, "smtp://mail.example", &["--allow-plain-smtp"]);
+        assert!(named.validate(addr).is_ok());
+        // Development sends wherever it is told.
+        let dev = parse(&["--mode", "development", "--smtp-url", "smtp://mail.example"]);
+        assert!(dev.validate(addr).is_ok());
+    }
+
     #[test]
     fn development_defaults_the_base_url_to_the_site_address() {
-        let c = parse(&[]);
+        let c = parse(&["--mode", "development"]);
         assert_eq!(
             c.validate("127.0.0.1:3000".parse().unwrap()).unwrap(),
             "http://127.0.0.1:3000"

@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::cookies::{SESSION_COOKIE, read_cookie};
+use app::cookies::{Cookie, read_cookie};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -73,7 +73,10 @@ pub async fn listen(pool: PgPool, events: broadcast::Sender<i64>) {
 
 /// `GET /events`: an `invitations` event whenever the person's invitations change.
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = read_cookie(&headers, SESSION_COOKIE) else {
+    let Some(token) = read_cookie(
+        &headers,
+        Cookie::Session.name(state.settings.secure_cookies),
+    ) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let user_id = match app::auth::server::service::identity(&state, &token, false).await {

@@ -165,9 +165,21 @@ fn plain(status: StatusCode, message: String) -> Response {
 
 /// The usual protective headers, on every response. Pages add their own
 /// Content-Security-Policy (it carries the page's nonce).
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Whether pages tell browsers to use https only from now on (HSTS): production over https.
+#[derive(Clone, Copy)]
+pub struct Hsts(pub bool);
+
+pub async fn security_headers(State(hsts): State<Hsts>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if hsts.0 {
+        // Two years, the preload list's minimum; not `includeSubDomains`: Muster is often
+        // one host among a company's others, whose https it cannot vouch for.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

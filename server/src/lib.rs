@@ -172,6 +172,7 @@ pub async fn launch(
         state.clone(),
         dev_mailbox.clone().filter(|_| dev_mode),
         config.dev_mailbox_public,
+        !dev_mode && base_url.starts_with("https://"),
     );
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -192,7 +193,12 @@ pub async fn launch(
     })
 }
 
-fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: bool) -> Router {
+fn router(
+    state: AppState,
+    dev_mailbox: Option<Mailbox>,
+    dev_mailbox_public: bool,
+    hsts: bool,
+) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let context = {
@@ -240,7 +246,10 @@ fn router(state: AppState, dev_mailbox: Option<Mailbox>, dev_mailbox_public: boo
             site,
             guard::same_origin_only,
         ))
-        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            guard::Hsts(hsts),
+            guard::security_headers,
+        ))
         .layer(CompressionLayer::new())
 }
 

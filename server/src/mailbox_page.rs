@@ -41,7 +41,9 @@ fn linkify(text: &str) -> String {
 }
 
 /// The mailbox shows every mail's links, reset links included: only to people on this
-/// machine, unless `MUSTER_DEV_MAILBOX_PUBLIC` asks for it explicitly.
+/// machine, unless `MUSTER_DEV_MAILBOX_PUBLIC` asks for it explicitly. A request that came
+/// through a reverse proxy (it says so with `Forwarded` or `X-Forwarded-For`) is never
+/// shown it: behind a proxy every visitor's connection comes from this machine.
 pub async fn loopback_only(
     public: bool,
     request: axum::extract::Request,
@@ -52,7 +54,10 @@ pub async fn loopback_only(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    if mailbox_visible(public, peer) {
+    let proxied = ["forwarded", "x-forwarded-for"]
+        .iter()
+        .any(|name| request.headers().contains_key(*name));
+    if mailbox_visible(public, peer) && (public || !proxied) {
         next.run(request).await
     } else {
         axum::http::StatusCode::NOT_FOUND.into_response()

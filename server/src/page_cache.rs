@@ -23,8 +23,7 @@ use std::sync::{Arc, RwLock};
 
 use app::activation::server::service::{Preloaded, load as load_wizard};
 use app::activation::types::{Wizard, WizardStep};
-use app::cookies::SESSION_COOKIE;
-use app::cookies::{DEVICE_COOKIE, LOCALE_COOKIE};
+use app::cookies::{Cookie, LOCALE_COOKIE};
 use app::i18n::Locale;
 use app::request::locale_from_headers;
 use app::state::AppState;
@@ -46,7 +45,11 @@ const PAGES: [&str; 6] = [
 ];
 
 /// Cookies that do not make a public page personal (the language is part of the key).
-const NEUTRAL_COOKIES: [&str; 2] = [LOCALE_COOKIE, DEVICE_COOKIE];
+const NEUTRAL_COOKIES: [&str; 3] = [
+    LOCALE_COOKIE,
+    Cookie::Device.name(false),
+    Cookie::Device.name(true),
+];
 
 /// How many activation pages (a link in one language) are kept at most (about 5 KB
 /// each). When full, they are all let go and kept again as they are asked for.
@@ -150,7 +153,7 @@ fn key_of(req: &Request) -> Option<Key> {
             if name.is_empty() {
                 continue;
             }
-            if name == SESSION_COOKIE || !NEUTRAL_COOKIES.contains(&name) {
+            if !NEUTRAL_COOKIES.contains(&name) {
                 return None;
             }
         }

@@ -69,7 +69,7 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let device = request::cookie(cookies::DEVICE_COOKIE);
+    let device = request::cookie(cookies::Cookie::Device);
     let signed_in = request::respond(
         service::sign_in(
             &state,

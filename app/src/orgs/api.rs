@@ -24,7 +24,7 @@ pub async fn get_org_settings(
     short_name: String,
 ) -> Result<super::types::OrgSettings, AppError> {
     // A key made by a plain form post comes in its page-scoped cookie: shown once.
-    let new_key = request::cookie(cookies::NEW_KEY_COOKIE).filter(|k| !k.is_empty());
+    let new_key = request::cookie(cookies::Cookie::NewKey).filter(|k| !k.is_empty());
     let path = super::types::settings_path(&region, &short_name);
     request::org_page(&region, &short_name, async |state, member| {
         // Only now are region and short name known to be real (and safe in a cookie path).

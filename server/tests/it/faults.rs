@@ -146,6 +146,7 @@ impl Process {
             .port();
         let log = std::env::temp_dir().join(format!("muster-server-{port}.log"));
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("MUSTER_MODE", "development")
             .env("DATABASE_URL", database_url)
             .env("SMTP_URL", format!("smtp://{smtp}"))
             .env("MUSTER_SECRET_KEY", TEST_SECRET_KEY)
@@ -178,6 +179,7 @@ impl Process {
     fn app(&self, mailbox: server::mailsink::Mailbox, pool: &PgPool) -> TestApp {
         TestApp {
             base: self.base.clone(),
+            local: self.base.clone(),
             client: new_client(),
             mailbox,
             pool: pool.clone(),

@@ -15,6 +15,7 @@ mod pages;
 mod people;
 mod people_actions;
 mod plans;
+mod production;
 mod rest_api;
 mod rest_contract;
 mod roles;

@@ -106,14 +106,7 @@ async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn the_dev_mailbox_lists_sent_mail_with_clickable_links(pool: PgPool) {
-    let app = spawn_app_with(
-        pool,
-        Options {
-            external_smtp: false,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with_mailbox_page(pool).await;
     app.call::<SignUp>(
         &app.client,
         &[

@@ -197,7 +197,7 @@ fn guard_editable(row: &SubscriptionRow, session: Option<&Principal>) -> Result<
     // Once the owner account exists, the link alone no longer changes the wizard: only
     // the owner (signed in) or the browser that created the account (its wizard key).
     if has_owner(row) && session.is_none() {
-        let key = crate::request::cookie(crate::cookies::WIZARD_COOKIE).map(|k| tokens::hash(&k));
+        let key = crate::request::cookie(crate::cookies::Cookie::Wizard).map(|k| tokens::hash(&k));
         if key.is_none() || key != row.wizard_key_hash {
             return Err(AppError::Conflict("errors.wizard_owner_only".into()));
         }

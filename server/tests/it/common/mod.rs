@@ -12,7 +12,11 @@ use server::mailsink::{self, Mailbox, ReceivedMail};
 use sqlx::PgPool;
 
 pub struct TestApp {
+    /// The site's public address (`BASE_URL`), as links in mail show it.
     pub base: String,
+    /// Where this server really listens (differs from `base` when a test names an https
+    /// BASE_URL, as a server behind a TLS-terminating proxy has).
+    pub local: String,
     pub client: reqwest::Client,
     pub mailbox: Mailbox,
     pub pool: PgPool,
@@ -66,6 +70,10 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
         args.push(format!("smtp://{sink_addr}"));
         sink = Some(mailbox);
     }
+    // The binary defaults to production; tests ask for development unless they say.
+    if !options.extra_args.iter().any(|a| a == "--mode") {
+        args.extend(["--mode".into(), "development".into()]);
+    }
     args.extend(options.extra_args);
     let config = Config::try_parse_from(args).unwrap();
     let leptos_options = LeptosOptions::builder()
@@ -81,10 +89,20 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     let mailbox = sink.or(running.dev_mailbox).unwrap_or_default();
     TestApp {
         base: running.base_url,
+        local: format!("http://{}", running.addr),
         client: new_client(),
         mailbox,
         pool,
     }
+}
+
+/// A development server without SMTP_URL: mail goes to its own sink, shown at /dev/mailbox.
+pub async fn spawn_app_with_mailbox_page(pool: PgPool) -> TestApp {
+    let options = Options {
+        external_smtp: false,
+        ..Default::default()
+    };
+    spawn_app_with(pool, options).await
 }
 
 /// A server whose mail server is down: `--smtp-url` names a free port nothing listens
@@ -122,7 +140,7 @@ pub struct Reply<T> {
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        format!("{}{}", self.local, path)
     }
 
     /// Calls a server function the way the hydrated app does (form-encoded, JSON back).
