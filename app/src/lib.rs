@@ -11,6 +11,8 @@ pub mod auth;
 pub mod cookies;
 pub mod error;
 pub mod home;
+#[cfg(feature = "ssr")]
+pub mod housekeeping;
 pub mod i18n;
 pub mod invitations;
 pub mod invite_all;

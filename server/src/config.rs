@@ -102,6 +102,15 @@ pub struct Config {
     #[arg(long, env = "OUTBOX_GIVE_UP_HOURS", default_value_t = 72)]
     pub outbox_give_up_hours: i64,
 
+    /// Seconds between two housekeeping sweeps (expired sessions, used links, old
+    /// throttle rows and sent mail are deleted; see app::housekeeping).
+    #[arg(long, env = "HOUSEKEEPING_INTERVAL_SECONDS", default_value_t = 600)]
+    pub housekeeping_interval_seconds: u64,
+
+    /// Days sent and undeliverable mail stays in the outbox before housekeeping deletes it.
+    #[arg(long, env = "SENT_MAIL_DAYS", default_value_t = 30)]
+    pub sent_mail_days: i64,
+
     /// Database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
     pub database_pool_size: u32,

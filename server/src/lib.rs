@@ -164,6 +164,14 @@ pub async fn launch(
     ));
     tokio::spawn(app::invite_all::server::worker::worker(state.clone()));
     tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));
+    tokio::spawn(app::housekeeping::run(
+        pool.clone(),
+        app::housekeeping::Policy {
+            throttle_window_minutes: config.throttle_window_minutes,
+            mail_days: config.sent_mail_days,
+        },
+        std::time::Duration::from_secs(config.housekeeping_interval_seconds.max(1)),
+    ));
     for _ in 0..config.activation_workers.max(1) {
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }

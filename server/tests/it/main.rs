@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod activation;
 mod faults;
+mod housekeeping;
 mod invitations;
 mod joining;
 mod migrations;
