@@ -22,6 +22,8 @@ pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod net;
 pub mod notifications;
+#[cfg(feature = "ssr")]
+pub mod ops;
 pub mod orgs;
 pub mod people;
 #[cfg(feature = "ssr")]
@@ -253,6 +255,7 @@ fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>{i18n.t("errors.page_not_found")}</h1>
             <p><a href="/">{i18n.t("nav.home")}</a></p>
+            <crate::ui::reference::RequestReference />
         </section>
     }
 }

@@ -18,6 +18,17 @@ use crate::i18n::Locale;
 use crate::net::IpNet;
 use crate::state::AppState;
 
+/// This request's id (set by the server before anything else): in the `x-request-id`
+/// answer header, in every log line written while it is handled, and on error pages, so
+/// a person can quote it to support.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The id of the request being handled, if any.
+pub fn request_id() -> Option<String> {
+    extension::<RequestId>().map(|id| id.0)
+}
+
 fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }

@@ -9,6 +9,12 @@ pub enum Mode {
     Production,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "server", about = "Muster web server")]
 pub struct Config {
@@ -110,6 +116,21 @@ pub struct Config {
     /// Days sent and undeliverable mail stays in the outbox before housekeeping deletes it.
     #[arg(long, env = "SENT_MAIL_DAYS", default_value_t = 30)]
     pub sent_mail_days: i64,
+
+    /// Serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9464),
+    /// without a token: keep it on a private interface.
+    #[arg(long, env = "MUSTER_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
+    /// Serve /metrics on the main address too, to requests carrying
+    /// `Authorization: Bearer <this token>`. Unset: /metrics there does not exist.
+    #[arg(long, env = "MUSTER_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Log lines as `json` (one object per line, with the request id) or `text`.
+    /// Default: json in production, text in development.
+    #[arg(long, env = "LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 
     /// Database connections in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
@@ -230,6 +251,13 @@ fn parse_ip_net(text: &str) -> Result<app::net::IpNet, String> {
 }
 
 impl Config {
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(match self.mode {
+            Mode::Production => LogFormat::Json,
+            Mode::Development => LogFormat::Text,
+        })
+    }
+
     /// Checks the rules clap cannot express and resolves the base URL.
     pub fn validate(&self, site_addr: std::net::SocketAddr) -> Result<String, ConfigError> {
         if self.mode == Mode::Production {

@@ -85,8 +85,11 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let receiver = state.user_events.subscribe();
+    let open = crate::observe::OpenStream::open();
     // `None` once the session has ended and `signed_out` was sent: the stream then ends.
     let events = futures::stream::unfold(Some(receiver), move |receiver| {
+        // Counted while the stream (which owns this closure) lives.
+        let _open = &open;
         let state = state.clone();
         let token = token.clone();
         async move {

@@ -131,25 +131,32 @@ const PAGE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// page, and a page abandoned costs what it would have cost; `PAGE_TIME_LIMIT` bounds it.
 pub async fn finish_pages(request: Request, next: Next) -> Response {
     let locale = app::request::locale_from_headers(request.headers());
-    to_the_end(locale, next.run(request)).await
+    let id = request
+        .extensions()
+        .get::<app::request::RequestId>()
+        .cloned();
+    to_the_end(locale, id, next.run(request)).await
 }
 
 /// `render` in a task of its own, awaited: see [`finish_pages`].
 pub async fn to_the_end(
     locale: app::i18n::Locale,
+    id: Option<app::request::RequestId>,
     render: impl Future<Output = Response> + Send + 'static,
 ) -> Response {
+    let failed = |status: StatusCode, key: &str| {
+        let mut message = app::i18n::tr(locale, key);
+        if let Some(id) = &id {
+            let label = app::i18n::tr(locale, "errors.request_id");
+            message.push_str(&format!("\n{label}: {}\n", id.0));
+        }
+        plain(status, message)
+    };
     match tokio::spawn(tokio::time::timeout(PAGE_TIME_LIMIT, render)).await {
         Ok(Ok(response)) => response,
-        Ok(Err(_)) => plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            app::i18n::tr(locale, "errors.unavailable"),
-        ),
+        Ok(Err(_)) => failed(StatusCode::SERVICE_UNAVAILABLE, "errors.unavailable"),
         // The panic itself is in the log; the visitor gets a page, not a cut connection.
-        Err(_) => plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            app::i18n::tr(locale, "errors.internal"),
-        ),
+        Err(_) => failed(StatusCode::INTERNAL_SERVER_ERROR, "errors.internal"),
     }
 }
 
@@ -163,12 +170,12 @@ fn plain(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-/// The usual protective headers, on every response. Pages add their own
-/// Content-Security-Policy (it carries the page's nonce).
 /// Whether pages tell browsers to use https only from now on (HSTS): production over https.
 #[derive(Clone, Copy)]
 pub struct Hsts(pub bool);
 
+/// The usual protective headers, on every response. Pages add their own
+/// Content-Security-Policy (it carries the page's nonce).
 pub async fn security_headers(State(hsts): State<Hsts>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

@@ -6,6 +6,7 @@ pub mod events;
 pub mod guard;
 pub mod mailbox_page;
 pub mod mailsink;
+pub mod observe;
 pub mod outbox;
 pub mod page_cache;
 pub mod rest;
@@ -70,6 +71,7 @@ struct ServerState {
     app: AppState,
     mailbox: Mailbox,
     leptos_options: LeptosOptions,
+    metrics: observe::MetricsAccess,
 }
 
 /// A started server.
@@ -78,6 +80,8 @@ pub struct Running {
     pub base_url: String,
     /// The built-in mailbox (development mode without SMTP_URL).
     pub dev_mailbox: Option<Mailbox>,
+    /// Where /metrics is served without a token (`MUSTER_METRICS_ADDR`).
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     /// Finishes when the server has shut down (after Ctrl-C or SIGTERM).
     pub server: tokio::task::JoinHandle<()>,
@@ -92,6 +96,7 @@ pub async fn launch(
 ) -> Result<Running, StartError> {
     let addr = listener.local_addr()?;
     let base_url = config.validate(addr)?;
+    observe::recorder();
     let dev_mode = config.mode == Mode::Development;
 
     let (mailer, dev_mailbox) = match &config.smtp_url {
@@ -176,9 +181,36 @@ pub async fn launch(
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }
 
+    let metrics = observe::MetricsAccess {
+        token: config.metrics_token.clone(),
+        pool: pool.clone(),
+        pool_max: config.database_pool_size,
+    };
+    let metrics_addr = match config.metrics_addr {
+        Some(wanted) => {
+            let listener = TcpListener::bind(wanted).await?;
+            let bound = listener.local_addr()?;
+            let routes = Router::new()
+                .route("/metrics", get(observe::metrics_open))
+                .with_state(metrics.clone());
+            tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, routes).await {
+                    tracing::error!(%err, "the metrics listener stopped");
+                }
+            });
+            Some(bound)
+        }
+        None => None,
+    };
+    let server_state = ServerState {
+        app: state.clone(),
+        mailbox: dev_mailbox.clone().unwrap_or_default(),
+        leptos_options: state.leptos_options.clone(),
+        metrics,
+    };
     let router = router(
-        state.clone(),
-        dev_mailbox.clone().filter(|_| dev_mode),
+        server_state,
+        dev_mailbox.is_some() && dev_mode,
         config.dev_mailbox_public,
         !dev_mode && base_url.starts_with("https://"),
     );
@@ -196,17 +228,19 @@ pub async fn launch(
         addr,
         base_url,
         dev_mailbox,
+        metrics_addr,
         state,
         server,
     })
 }
 
 fn router(
-    state: AppState,
-    dev_mailbox: Option<Mailbox>,
+    server_state: ServerState,
+    dev_mailbox: bool,
     dev_mailbox_public: bool,
     hsts: bool,
 ) -> Router {
+    let state = server_state.app.clone();
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let context = {
@@ -214,23 +248,20 @@ fn router(
         move || app::request::provide_request_context(&state, true)
     };
     let pages: Router<ServerState> = Router::new()
-        .leptos_routes_with_context(
-            &ServerState::leptos(&state, &dev_mailbox),
-            routes,
-            context,
-            {
-                let options = leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&server_state, routes, context, {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
         .route_layer(axum::middleware::from_fn(guard::finish_pages));
     let mut router: Router<ServerState> = Router::new()
         .merge(rest::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(observe::readyz))
+        .route("/metrics", get(observe::metrics_with_token))
         .route("/events", get(events_stream))
         .merge(pages);
-    if dev_mailbox.is_some() {
+    if dev_mailbox {
         let public = dev_mailbox_public;
         router = router.route(
             "/dev/mailbox",
@@ -243,8 +274,9 @@ fn router(
     }
     let site = guard::SiteOrigin::from_base_url(&state.settings.base_url);
     router
+        .route_layer(axum::middleware::from_fn(observe::name_route))
         .fallback(static_file_or_not_found)
-        .with_state(ServerState::leptos(&state, &dev_mailbox))
+        .with_state(server_state)
         .layer(axum::middleware::from_fn_with_state(
             page_cache::PageCache::new(state.clone()),
             page_cache::serve,
@@ -259,6 +291,7 @@ fn router(
             guard::security_headers,
         ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(observe::track))
 }
 
 async fn events_stream(
@@ -266,16 +299,6 @@ async fn events_stream(
     headers: axum::http::HeaderMap,
 ) -> Response {
     events::stream(State(state.app), headers).await
-}
-
-impl ServerState {
-    fn leptos(state: &AppState, mailbox: &Option<Mailbox>) -> ServerState {
-        ServerState {
-            app: state.clone(),
-            mailbox: mailbox.clone().unwrap_or_default(),
-            leptos_options: state.leptos_options.clone(),
-        }
-    }
 }
 
 /// Static files from the site root (precompressed when available), else the app's 404 page.
@@ -320,12 +343,13 @@ async fn static_file_or_not_found(
         return res;
     }
     let locale = app::request::locale_from_headers(req.headers());
+    let id = req.extensions().get::<app::request::RequestId>().cloned();
     let app = state.app.clone();
     let handler = leptos_axum::file_and_error_handler_with_context(
         move || app::request::provide_request_context(&app, true),
         app::shell,
     );
-    guard::to_the_end(locale, handler(uri, State(state), req)).await
+    guard::to_the_end(locale, id, handler(uri, State(state), req)).await
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

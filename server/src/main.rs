@@ -6,17 +6,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use app::activation::server::service::{self as activation, Demo, SubscriptionSpec};
 use app::i18n::Locale;
 use clap::Parser;
-use server::config::{Command, Config, Mode, SubscriptionCommand};
+use server::config::{Command, Config, LogFormat, Mode, SubscriptionCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let config = Config::parse();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format() {
+        // One JSON object per line; the request's id and route are in its `span`.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => logs.init(),
+    }
     let result = match config.command.clone() {
         None => run(config).await,
         Some(Command::Subscription { action }) => subscription(config, action).await,
@@ -53,6 +60,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let pool = server::connect(&config).await?;
     let running = server::launch(&config, leptos_options, pool.clone(), listener).await?;
     println!("Muster is running at {}", running.base_url);
+    if let Some(addr) = running.metrics_addr {
+        println!("Metrics are served at http://{addr}/metrics");
+    }
     if running.dev_mailbox.is_some() {
         println!("Sent mail is shown at {}/dev/mailbox", running.base_url);
     }

@@ -224,6 +224,8 @@ pub async fn drain_once(
                 let attempts = mail.attempts + 1;
                 let give_up = mail.age_seconds >= retry.give_up_after.as_secs() as i64;
                 tracing::warn!(id = mail.id, attempts, give_up, error = %e, "outbox: send failed");
+                metrics::counter!("muster_mail_send_failures_total", "kind" => "transient")
+                    .increment(1);
                 if give_up {
                     outbox::give_up(&mut *tx, mail.id, &e).await?;
                 } else {
@@ -233,12 +235,15 @@ pub async fn drain_once(
             }
             Err(SendError::Permanent(e)) => {
                 tracing::error!(id = mail.id, error = %e, "outbox: mail cannot be delivered");
+                metrics::counter!("muster_mail_send_failures_total", "kind" => "permanent")
+                    .increment(1);
                 outbox::give_up(&mut *tx, mail.id, &e).await?;
             }
         }
     }
     outbox::mark_sent(&mut *tx, &sent).await?;
     tx.commit().await?;
+    metrics::counter!("muster_mail_sent_total").increment(sent.len() as u64);
     Ok(claimed)
 }
 

@@ -202,7 +202,13 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
         .and_then(|map| map.get(&key).cloned())
         .filter(|kept| kept.made_from == made_from);
     if let Some(kept) = hit {
-        return kept.page.respond();
+        let mut res = kept.page.respond();
+        let route = match &key.0 {
+            Page::Public(path) => (*path).to_owned(),
+            Page::Activation(_) => "/activate/{token}".to_owned(),
+        };
+        res.extensions_mut().insert(crate::observe::Route(route));
+        return res;
     }
     // A miss renders the page from the read it will be kept with.
     if let (Page::Activation(token), Some(wizard)) = (&key.0, &made_from) {

@@ -644,6 +644,7 @@ fn LiveJob(
                 <p><strong>{i18n.t("activation.failed_title")}</strong></p>
                 <p>{i18n.t("activation.failed_body")}</p>
                 <p>{i18n.t("activation.organization_id")} ": " <code class="org-id">{id}</code></p>
+                <crate::ui::reference::RequestReference />
                 <p>{i18n.t("activation.failed_support")}</p>
             </div>
             <ActionForm action=retry>

@@ -145,6 +145,7 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
                 <section class="card">
                     <div class="alert alert-error" role="alert">{message}</div>
                     <p><a href="">{i18n.t("activation.try_again")}</a></p>
+                    <crate::ui::reference::RequestReference />
                 </section>
             }
             .into_any()
@@ -154,6 +155,7 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
                 <h1>{i18n.t("errors.page_not_found")}</h1>
                 <p>{i18n.t("org.not_found")}</p>
                 <p><a href="/">{i18n.t("nav.home")}</a></p>
+                <crate::ui::reference::RequestReference />
             </section>
         }
         .into_any(),

@@ -2,4 +2,5 @@
 
 pub mod form;
 pub mod language;
+pub mod reference;
 pub mod shell;

@@ -11,6 +11,7 @@ mod invitations;
 mod joining;
 mod migrations;
 mod notifications;
+mod observe;
 mod outbox;
 mod pages;
 mod people;

@@ -40,8 +40,9 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         .into_iter()
         .find(|s| !job.done_steps.iter().any(|d| d == s.code()))
     else {
-        queries::mark_step_done(&mut *tx, job.id, "", true).await?;
+        let age = queries::mark_step_done(&mut *tx, job.id, "", true).await?;
         tx.commit().await?;
+        record_done(age);
         return Ok(true);
     };
     let mut savepoint = (*tx).begin().await?;
@@ -50,8 +51,11 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
         Ok(()) => {
             savepoint.commit().await?;
             let last = step == JobStep::SendWelcome;
-            queries::mark_step_done(&mut *tx, job.id, step.code(), last).await?;
+            let age = queries::mark_step_done(&mut *tx, job.id, step.code(), last).await?;
             outbox::commit_and_send(tx, state).await?;
+            if last {
+                record_done(age);
+            }
             tracing::info!(job = job.id, step = step.code(), "activation step done");
         }
         Err(err) => {
@@ -70,6 +74,11 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     // Another step may be due at once.
     state.jobs_wakeup.notify_one();
     Ok(true)
+}
+
+/// Activation lag: from "Activate Now" to an organization that is ready.
+fn record_done(age_seconds: f64) {
+    metrics::histogram!("muster_activation_seconds").record(age_seconds);
 }
 
 async fn run_step(

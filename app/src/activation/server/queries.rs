@@ -510,21 +510,21 @@ pub async fn mark_step_done(
     job_id: i64,
     step: &str,
     last: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<f64, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"UPDATE activation_jobs
            SET done_steps = array_append(done_steps, $2), attempts = 0, last_error = NULL,
                next_attempt_at = now(),
                status = CASE WHEN $3 THEN 'done' ELSE status END,
                finished_at = CASE WHEN $3 THEN now() ELSE finished_at END
-           WHERE id = $1"#,
+           WHERE id = $1
+           RETURNING extract(epoch FROM now() - created_at)::float8 AS "age_seconds!""#,
         job_id,
         step,
         last
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await
 }
 
 /// Records a failed attempt: retried after `delay_ms`, or failed for good when `give_up`.

@@ -65,6 +65,11 @@ pub async fn take(
         let count = queries::count_recent_failures(&mut *tx, &scope.key, window_minutes).await?;
         if count.failures >= scope.max {
             let retry_after_minutes = count.minutes_left.max(1) as u32;
+            let refused = match kind {
+                Kind::Password => "password",
+                Kind::Mail => "mail",
+            };
+            metrics::counter!("muster_throttle_refusals_total", "kind" => refused).increment(1);
             return Err(match kind {
                 Kind::Password => AppError::RateLimited {
                     retry_after_minutes,

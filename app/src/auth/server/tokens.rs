@@ -24,6 +24,19 @@ pub fn hash(plain: &str) -> Vec<u8> {
     Sha256::digest(plain.as_bytes()).to_vec()
 }
 
+/// Whether a presented secret is the configured one. Their hashes are compared, so the
+/// time taken says nothing about how much of the secret was right.
+pub fn same_secret(presented: &str, configured: &str) -> bool {
+    hash(presented) == hash(configured)
+}
+
+/// A short random id (64 bits, 16 hex digits) naming one request in logs and on pages.
+pub fn short_id() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

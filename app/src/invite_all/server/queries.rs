@@ -279,20 +279,20 @@ pub async fn advance_batch(
     prepared: i32,
     skipped: i32,
     finished: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<f64, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"UPDATE invite_batches SET prepared = prepared + $2, total = total - $3,
                next_person_id = $5, finished_at = CASE WHEN $4 THEN now() END
-           WHERE id = $1"#,
+           WHERE id = $1
+           RETURNING extract(epoch FROM now() - created_at)::float8 AS "age_seconds!""#,
         batch_id,
         prepared,
         skipped,
         finished,
         next_person_id
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await
 }
 
 pub struct BatchProgressRow {

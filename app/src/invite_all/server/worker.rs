@@ -88,7 +88,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     queries::mark_chunk_done(&mut *tx, &ids).await?;
     // People invited by hand meanwhile keep that invitation and leave the batch's total.
     let skipped = (chunk_len - to.len()) as i32;
-    queries::advance_batch(
+    let age = queries::advance_batch(
         &mut *tx,
         batch.id,
         next_person_id,
@@ -98,5 +98,9 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     )
     .await?;
     outbox::commit_and_send(tx, state).await?;
+    if finished {
+        // Invite All lag: from "Yes" to every invitation written and its mail queued.
+        metrics::histogram!("muster_invite_all_seconds").record(age);
+    }
     Ok(true)
 }

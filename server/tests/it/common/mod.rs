@@ -17,6 +17,8 @@ pub struct TestApp {
     /// Where this server really listens (differs from `base` when a test names an https
     /// BASE_URL, as a server behind a TLS-terminating proxy has).
     pub local: String,
+    /// Where /metrics is served without a token, when the test asked (`--metrics-addr`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub client: reqwest::Client,
     pub mailbox: Mailbox,
     pub pool: PgPool,
@@ -90,6 +92,7 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     TestApp {
         base: running.base_url,
         local: format!("http://{}", running.addr),
+        metrics_addr: running.metrics_addr,
         client: new_client(),
         mailbox,
         pool,
@@ -561,4 +564,106 @@ pub fn csp_nonce(headers: &reqwest::header::HeaderMap) -> String {
         .and_then(|rest| rest.split('\'').next())
         .unwrap_or_else(|| panic!("no nonce in {csp}"))
         .to_owned()
+}
+
+/// A Muster server process of its own (the real binary), on the test's database and mail
+/// sink, that the test can `kill -9`.
+pub struct Process {
+    child: std::process::Child,
+    pub base: String,
+    /// Where its output goes (logs, and panics).
+    log: std::path::PathBuf,
+}
+
+impl Process {
+    pub async fn start(database_url: &str, smtp: std::net::SocketAddr) -> Process {
+        Process::start_with(database_url, smtp, &[]).await
+    }
+
+    /// `start` with more environment variables (they win over the defaults).
+    pub async fn start_with(
+        database_url: &str,
+        smtp: std::net::SocketAddr,
+        env: &[(&str, &str)],
+    ) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::env::temp_dir().join(format!("muster-server-{port}.log"));
+        // One file for both: its descriptors share an offset, so lines interleave intact.
+        let output = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("MUSTER_MODE", "development")
+            .env("DATABASE_URL", database_url)
+            .env("SMTP_URL", format!("smtp://{smtp}"))
+            .env("MUSTER_SECRET_KEY", TEST_SECRET_KEY)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "muster")
+            .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .expect("the server binary starts");
+        // Owned at once, so it is killed and reaped however the test ends.
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        for _ in 0..150 {
+            if reqwest::get(format!("{}/healthz", process.base))
+                .await
+                .is_ok()
+            {
+                return process;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server process did not start");
+    }
+
+    /// A test's view of this process: its address, the test's mail sink and database.
+    pub fn app(&self, mailbox: server::mailsink::Mailbox, pool: &PgPool) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            local: self.base.clone(),
+            metrics_addr: None,
+            client: new_client(),
+            mailbox,
+            pool: pool.clone(),
+        }
+    }
+
+    /// What the process has written so far (logs go to standard output, panics to standard error).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no shutdown, no cleanup (`Drop` reaps it).
+    pub fn kill_9(mut self) {
+        self.child.kill().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// The connection string of a test's database, for a server process of its own.
+pub fn database_url(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap()
+    )
 }
