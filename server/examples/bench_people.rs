@@ -86,6 +86,8 @@ async fn main() {
     let addr = listener.local_addr().unwrap();
     let config = Config::try_parse_from([
         "server",
+        "--mode",
+        "development",
         "--database-url",
         &url,
         "--smtp-url",

@@ -42,12 +42,21 @@ fn leptos_options() -> Result<leptos::config::LeptosOptions, Box<dyn std::error:
     if options.output_name.is_empty() {
         options.output_name = "muster".into();
     }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf));
+    // The release bundle keeps the browser files in `site/` beside `bin/`: found there
+    // unless LEPTOS_SITE_ROOT says otherwise.
+    if std::env::var_os("LEPTOS_SITE_ROOT").is_none()
+        && let Some(site) = exe_dir.as_ref().map(|dir| dir.join("../site"))
+        && site.join(options.site_pkg_dir.as_ref()).is_dir()
+    {
+        options.site_root = site.to_string_lossy().into_owned().into();
+    }
     // cargo-leptos writes hash.txt beside the binary when the bundle's file names carry
     // content hashes (`hash-files` in Cargo.toml); pages must then name those files.
     if !options.hash_files
-        && let Some(dir) = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+        && let Some(dir) = exe_dir
     {
         options.hash_files = dir.join(options.hash_file.as_ref()).exists();
     }

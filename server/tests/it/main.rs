@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod activation;
+mod bundle;
 mod faults;
 mod housekeeping;
 mod invitations;
