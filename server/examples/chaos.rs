@@ -44,6 +44,8 @@ struct Outcomes {
     ok: u64,
     retried_ok: u64,
     user_visible: u64,
+    /// User-visible failures by kind of request, and when the first and last happened.
+    visible_by_kind: std::collections::BTreeMap<&'static str, (u64, f64, f64)>,
 }
 
 #[derive(Clone)]
@@ -60,39 +62,48 @@ impl Load {
         self.started.elapsed().as_secs_f64()
     }
 
-    fn record(&self, first_ok: bool, finally_ok: bool, at: f64) {
+    fn record(&self, kind: &'static str, first_ok: bool, finally_ok: bool, at: f64) {
         let mut o = self.outcomes.lock().unwrap();
         o.first_attempts.push((at, first_ok));
         match (first_ok, finally_ok) {
             (true, _) => o.ok += 1,
             (false, true) => o.retried_ok += 1,
-            (false, false) => o.user_visible += 1,
+            (false, false) => {
+                o.user_visible += 1;
+                let entry = o.visible_by_kind.entry(kind).or_insert((0, at, at));
+                entry.0 += 1;
+                entry.2 = at;
+            }
         }
     }
 
     /// A request that may be repeated safely (reads, sign-in): tried up to 3 times over
     /// about 3 s, as a page that retries would. `Some(body)` when answered 2xx.
-    async fn idempotent(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Option<String> {
+    async fn idempotent(
+        &self,
+        kind: &'static str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Option<String> {
         let at = self.now();
         for attempt in 0..3 {
             if let Ok(res) = build().send().await
                 && res.status().is_success()
                 && let Ok(body) = res.text().await
             {
-                self.record(attempt == 0, true, at);
+                self.record(kind, attempt == 0, true, at);
                 return Some(body);
             }
             tokio::time::sleep(Duration::from_millis(1000)).await;
         }
-        self.record(false, false, at);
+        self.record(kind, false, false, at);
         None
     }
 
     /// A write: tried once (repeating it could send a mail twice). True when acknowledged.
-    async fn write(&self, build: impl Fn() -> reqwest::RequestBuilder) -> bool {
+    async fn write(&self, kind: &'static str, build: impl Fn() -> reqwest::RequestBuilder) -> bool {
         let at = self.now();
         let ok = matches!(build().send().await, Ok(res) if res.status().is_success());
-        self.record(ok, ok, at);
+        self.record(kind, ok, ok, at);
         ok
     }
 
@@ -122,7 +133,7 @@ struct Bell {
 async fn follow_bell(load: Load, cookie: String, state: Arc<Mutex<Bell>>) {
     let refresh = |load: Load, cookie: String, state: Arc<Mutex<Bell>>| async move {
         let body = load
-            .idempotent(|| {
+            .idempotent("bell refresh", || {
                 load.server_fn::<app::notifications::api::GetNotifications>(&cookie, &[])
             })
             .await;
@@ -351,7 +362,7 @@ async fn main() {
 
     // Invite All over 10,000 people, once, at the start.
     let invite_all_acked = load
-        .write(|| {
+        .write("Invite All", || {
             load.server_fn::<app::invite_all::api::InviteAll>(
                 &all_owner,
                 &[("region", region), ("short_name", &all_org)],
@@ -385,7 +396,9 @@ async fn main() {
                     ("role", "VIEWER"),
                 ];
                 if load
-                    .write(|| load.server_fn::<app::orgs::api::InviteMember>(&owner, &form))
+                    .write("invite", || {
+                        load.server_fn::<app::orgs::api::InviteMember>(&owner, &form)
+                    })
                     .await
                 {
                     acked.lock().unwrap().push((email, at));
@@ -394,10 +407,12 @@ async fn main() {
             }
         }));
     }
+    let bells_invited = Arc::new(AtomicBool::new(false));
     {
         let (load, owner, load_org, acked) =
             (load.clone(), owner.clone(), load_org.clone(), acked.clone());
         let emails: Vec<String> = bell_users.iter().map(|(e, _)| e.clone()).collect();
+        let done = bells_invited.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(5)).await;
             for email in emails {
@@ -409,13 +424,16 @@ async fn main() {
                     ("role", "VIEWER"),
                 ];
                 if load
-                    .write(|| load.server_fn::<app::orgs::api::InviteMember>(&owner, &form))
+                    .write("invite", || {
+                        load.server_fn::<app::orgs::api::InviteMember>(&owner, &form)
+                    })
                     .await
                 {
                     acked.lock().unwrap().push((email, at));
                 }
                 tokio::time::sleep(Duration::from_millis(400)).await;
             }
+            done.store(true, Ordering::Relaxed);
         }));
     }
     // Readers of People pages, and sign-ins.
@@ -427,8 +445,10 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let url = format!("{}/o/{region}/{short}/people", load.http);
             while !load.stop.load(Ordering::Relaxed) {
-                load.idempotent(|| load.client.get(&url).header("cookie", &cookie))
-                    .await;
+                load.idempotent("People page", || {
+                    load.client.get(&url).header("cookie", &cookie)
+                })
+                .await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }));
@@ -438,8 +458,10 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             while !load.stop.load(Ordering::Relaxed) {
                 let form = [("email", signer.as_str()), ("password", SIGN_IN_PASSWORD)];
-                load.idempotent(|| load.server_fn::<app::auth::api::SignIn>("", &form))
-                    .await;
+                load.idempotent("sign-in", || {
+                    load.server_fn::<app::auth::api::SignIn>("", &form)
+                })
+                .await;
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }));
@@ -506,16 +528,8 @@ async fn main() {
         "{:>6.1} s  pg{old} streams again ({rejoined:.1} s)",
         load.now()
     );
-    // Until every bell user has been invited, then a quiet moment.
-    while acked
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(e, _)| e.starts_with("bell"))
-        .count()
-        < bell_count
-        && load.now() < 240.0
-    {
+    // Until every bell user has been invited (or refused), then a quiet moment.
+    while !bells_invited.load(Ordering::Relaxed) {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -650,6 +664,9 @@ async fn main() {
         "  failed as the user saw it       {:>6}  (writes are not retried)",
         outcomes.user_visible
     );
+    for (kind, (count, first, last)) in &outcomes.visible_by_kind {
+        println!("      {kind:<28}{count:>6}  (from {first:.0} s to {last:.0} s)");
+    }
     println!(
         "  acknowledged writes             {:>6}  (+ Invite All: {})",
         acked.len(),

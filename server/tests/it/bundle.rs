@@ -148,6 +148,33 @@ async fn the_bundle_serves_muster_without_rust_or_a_checkout(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "{wasm}");
+    // Only this build's files: every page part is named by the loader, and the main wasm
+    // by hash.txt (no leftovers of earlier builds or of a development build).
+    let pkg = root.join("site/pkg");
+    let names: Vec<String> = std::fs::read_dir(&pkg)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let loaders: String = names
+        .iter()
+        .filter(|n| n.ends_with(".js"))
+        .map(|n| std::fs::read_to_string(pkg.join(n)).unwrap())
+        .collect();
+    let hashes = std::fs::read_to_string(root.join("bin/hash.txt")).unwrap();
+    let main_wasm = hashes
+        .lines()
+        .find_map(|l| l.strip_prefix("wasm: "))
+        .map(|hash| format!("muster.{hash}.wasm"))
+        .expect("hash.txt names the main wasm");
+    let stray: Vec<&String> = names
+        .iter()
+        .filter(|n| n.ends_with(".wasm") && **n != main_wasm && !loaders.contains(n.as_str()))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "files of another build in the bundle: {stray:?}"
+    );
 
     // The operator command of the same binary: a subscription, whose activation mail
     // reaches the SMTP server with a link to the public address.
