@@ -190,6 +190,11 @@ pub fn database_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
+        // With TLS negotiated first (sslmode=prefer, the default), a server that closes the
+        // connection at once (restarting, or a proxy with no primary behind it) fails the
+        // SSLRequest instead of the first read.
+        sqlx::Error::Tls(_) => true,
+        sqlx::Error::Protocol(message) => message.contains("SSLRequest"),
         // Class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now).
         sqlx::Error::Database(db) => db
             .code()

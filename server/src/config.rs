@@ -351,8 +351,14 @@ mod tests {
     #[test]
     fn production_refuses_to_start_without_smtp_or_base_url() {
         let addr = "127.0.0.1:3000".parse().unwrap();
-        // Production is what a bare start gets.
-        assert_eq!(parse(&[]).mode, Mode::Production);
+        // Production is what a bare start gets (whatever MUSTER_MODE this test runs under).
+        use clap::CommandFactory;
+        let command = Config::command();
+        let mode = command
+            .get_arguments()
+            .find(|a| a.get_id() == "mode")
+            .unwrap();
+        assert_eq!(mode.get_default_values(), ["production"]);
         let c = parse(&["--mode", "production"]);
         assert!(matches!(
             c.validate(addr),
@@ -393,6 +399,8 @@ mod tests {
 
     fn production(base_url: &str, smtp_url: &str, extra: &[&str]) -> Config {
         let mut args = vec![
+            "--mode",
+            "production",
             "--smtp-url",
             smtp_url,
             "--base-url",
