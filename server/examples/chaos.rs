@@ -23,6 +23,9 @@ use sqlx::PgPool;
 #[path = "shared/seed.rs"]
 mod seed;
 
+const REGION: &str = "eu-central-1";
+/// Invitations acknowledged, with the second of the run they were asked at.
+type Acked = Arc<Mutex<Vec<(String, f64)>>>;
 const SIGN_IN_PASSWORD: &str = "chaos password 2026";
 
 struct Cluster {
@@ -105,6 +108,22 @@ impl Load {
         let ok = matches!(build().send().await, Ok(res) if res.status().is_success());
         self.record(kind, ok, ok, at);
         ok
+    }
+
+    /// Invites `email` to `org` as VIEWER (once: a write); remembers it, with when it was
+    /// asked, when acknowledged.
+    async fn invite(&self, owner: &str, org: &str, email: String, acked: &Acked) {
+        let at = self.now();
+        let form = [
+            ("region", REGION),
+            ("short_name", org),
+            ("email", email.as_str()),
+            ("role", "VIEWER"),
+        ];
+        let invite = || self.server_fn::<app::orgs::api::InviteMember>(owner, &form);
+        if self.write("invite", invite).await {
+            acked.lock().unwrap().push((email, at));
+        }
     }
 
     fn server_fn<S: ServerFn>(
@@ -343,7 +362,6 @@ async fn main() {
         outcomes: Arc::default(),
         stop: Arc::default(),
     };
-    let region = "eu-central-1";
 
     // 200 bell streams.
     let bells: Vec<Arc<Mutex<Bell>>> = (0..bell_count).map(|_| Arc::default()).collect();
@@ -365,7 +383,7 @@ async fn main() {
         .write("Invite All", || {
             load.server_fn::<app::invite_all::api::InviteAll>(
                 &all_owner,
-                &[("region", region), ("short_name", &all_org)],
+                &[("region", REGION), ("short_name", &all_org)],
             )
         })
         .await;
@@ -379,7 +397,7 @@ async fn main() {
     );
 
     // Writers: new addresses, and each bell user once, spread over the run.
-    let acked: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
+    let acked: Acked = Arc::default();
     for w in 0..2 {
         let (load, owner, load_org, acked) =
             (load.clone(), owner.clone(), load_org.clone(), acked.clone());
@@ -388,21 +406,7 @@ async fn main() {
             while !load.stop.load(Ordering::Relaxed) {
                 n += 1;
                 let email = format!("w{w}-{n}@new.chaos");
-                let at = load.now();
-                let form = [
-                    ("region", region),
-                    ("short_name", load_org.as_str()),
-                    ("email", &email),
-                    ("role", "VIEWER"),
-                ];
-                if load
-                    .write("invite", || {
-                        load.server_fn::<app::orgs::api::InviteMember>(&owner, &form)
-                    })
-                    .await
-                {
-                    acked.lock().unwrap().push((email, at));
-                }
+                load.invite(&owner, &load_org, email, &acked).await;
                 tokio::time::sleep(Duration::from_millis(150)).await;
             }
         }));
@@ -416,21 +420,7 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(5)).await;
             for email in emails {
-                let at = load.now();
-                let form = [
-                    ("region", region),
-                    ("short_name", load_org.as_str()),
-                    ("email", &email),
-                    ("role", "VIEWER"),
-                ];
-                if load
-                    .write("invite", || {
-                        load.server_fn::<app::orgs::api::InviteMember>(&owner, &form)
-                    })
-                    .await
-                {
-                    acked.lock().unwrap().push((email, at));
-                }
+                load.invite(&owner, &load_org, email, &acked).await;
                 tokio::time::sleep(Duration::from_millis(400)).await;
             }
             done.store(true, Ordering::Relaxed);
@@ -443,7 +433,7 @@ async fn main() {
     ] {
         let load = load.clone();
         tasks.push(tokio::spawn(async move {
-            let url = format!("{}/o/{region}/{short}/people", load.http);
+            let url = format!("{}/o/{REGION}/{short}/people", load.http);
             while !load.stop.load(Ordering::Relaxed) {
                 load.idempotent("People page", || {
                     load.client.get(&url).header("cookie", &cookie)

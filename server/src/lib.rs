@@ -208,12 +208,7 @@ pub async fn launch(
         leptos_options: state.leptos_options.clone(),
         metrics,
     };
-    let router = router(
-        server_state,
-        dev_mailbox.is_some() && dev_mode,
-        config.dev_mailbox_public,
-        !dev_mode && base_url.starts_with("https://"),
-    );
+    let router = router(server_state, config.dev_mailbox_public, !dev_mode);
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(err) = axum::serve(listener, service)
@@ -234,12 +229,7 @@ pub async fn launch(
     })
 }
 
-fn router(
-    server_state: ServerState,
-    dev_mailbox: bool,
-    dev_mailbox_public: bool,
-    hsts: bool,
-) -> Router {
+fn router(server_state: ServerState, dev_mailbox_public: bool, production: bool) -> Router {
     let state = server_state.app.clone();
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
@@ -261,7 +251,8 @@ fn router(
         .route("/metrics", get(observe::metrics_with_token))
         .route("/events", get(events_stream))
         .merge(pages);
-    if dev_mailbox {
+    // Development without SMTP_URL: the built-in sink's mail is shown here.
+    if state.settings.dev_mode {
         let public = dev_mailbox_public;
         router = router.route(
             "/dev/mailbox",
@@ -287,7 +278,7 @@ fn router(
             guard::same_origin_only,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            guard::Hsts(hsts),
+            guard::Hsts(production && state.settings.secure_cookies),
             guard::security_headers,
         ))
         .layer(CompressionLayer::new())
