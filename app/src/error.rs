@@ -71,6 +71,9 @@ pub enum AppError {
     /// The database cannot be reached right now (restarting, failing over): try again soon.
     #[error("temporarily unavailable")]
     Unavailable,
+    /// More passwords wait to be checked than the server queues: try again soon.
+    #[error("busy")]
+    Busy,
     /// The request never reached our code (network down, malformed request, ...).
     #[error("request failed: {0}")]
     Request(String),
@@ -109,7 +112,7 @@ impl AppError {
             AppError::Validation(_) => 422,
             AppError::RateLimited { .. } | AppError::MailLimited { .. } => 429,
             AppError::Internal => 500,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Busy => 503,
             AppError::Request(_) => 400,
         }
     }
@@ -164,6 +167,7 @@ impl AppError {
             ),
             AppError::Internal => tr_args(locale, "errors.internal", &[]),
             AppError::Unavailable => tr_args(locale, "errors.unavailable", &[]),
+            AppError::Busy => tr_args(locale, "errors.busy", &[]),
             AppError::Request(_) => tr_args(locale, "errors.network", &[]),
         })
     }

@@ -3,12 +3,15 @@
 //! - sessions until they expire;
 //! - email links (confirmation, password reset) for a week after they were used or
 //!   expired, so a second click still gets "already used" or "expired", not "not valid";
-//! - throttle rows while they still count (the longer of the sign-in window and the hour
-//!   of the mail limits);
+//! - throttle rows while they still count (the longer of the sign-in window and the day
+//!   of the per-recipient invitation limit);
 //! - sent and undeliverable mail for `mail_days`, except the mail of an organization's
 //!   latest Invite All, whose progress is counted from it;
 //! - replaced invitation links for 30 days (an invitation lives 30 days), unconfirmed
-//!   self-join requests for a week after they expired, invitation quota days for two days.
+//!   self-join requests for a week after they expired, invitation quota days for two days;
+//! - accounts whose address was never confirmed for `unconfirmed_account_days`, unless
+//!   they belong to an organization or own a subscription (strangers can open such accounts in
+//!   anyone's name; the address's holder takes the address over with a reset anyway).
 //!
 //! Deletes go in chunks, each its own short transaction, so no sweep holds locks for long.
 //! Instances of one deployment may sweep at the same time: the deletes do not conflict.
@@ -24,6 +27,8 @@ pub struct Policy {
     pub throttle_window_minutes: i64,
     /// Days sent or undeliverable mail is kept.
     pub mail_days: i64,
+    /// Days an account whose address was never confirmed is kept.
+    pub unconfirmed_account_days: i64,
 }
 
 /// What one sweep deleted, per table.
@@ -36,10 +41,11 @@ pub struct Swept {
     pub invitation_old_links: u64,
     pub link_joins: u64,
     pub invite_quota_usage: u64,
+    pub unconfirmed_accounts: u64,
 }
 
 impl Swept {
-    pub fn tables(&self) -> [(&'static str, u64); 7] {
+    pub fn tables(&self) -> [(&'static str, u64); 8] {
         [
             ("sessions", self.sessions),
             ("email_tokens", self.email_tokens),
@@ -48,6 +54,7 @@ impl Swept {
             ("invitation_old_links", self.invitation_old_links),
             ("link_joins", self.link_joins),
             ("invite_quota_usage", self.invite_quota_usage),
+            ("users", self.unconfirmed_accounts),
         ]
     }
 }
@@ -79,8 +86,12 @@ macro_rules! delete_in_chunks {
 
 /// One sweep over every table.
 pub async fn sweep(pool: &PgPool, policy: Policy) -> Result<Swept, sqlx::Error> {
-    let throttle_minutes = policy.throttle_window_minutes.clamp(60, i32::MAX as i64) as i32;
+    // The longest window is the day of the per-recipient invitation limit.
+    let throttle_minutes = policy
+        .throttle_window_minutes
+        .clamp(24 * 60, i32::MAX as i64) as i32;
     let mail_days = policy.mail_days.clamp(1, 36_500) as i32;
+    let unconfirmed_days = policy.unconfirmed_account_days.clamp(1, 36_500) as i32;
     Ok(Swept {
         sessions: delete_in_chunks!(
             pool,
@@ -144,6 +155,21 @@ pub async fn sweep(pool: &PgPool, policy: Policy) -> Result<Swept, sqlx::Error> 
             "DELETE FROM invite_quota_usage WHERE (org_id, day) IN
                    (SELECT org_id, day FROM invite_quota_usage
                     WHERE day < current_date - 2 LIMIT $1)",
+            CHUNK
+        )
+        .await?,
+        unconfirmed_accounts: delete_in_chunks!(
+            pool,
+            "DELETE FROM users WHERE id IN
+                   (SELECT u.id FROM users u
+                    WHERE u.email_verified_at IS NULL
+                      AND u.created_at < now() - make_interval(days => $1)
+                      AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)
+                      AND NOT EXISTS (SELECT 1 FROM subscriptions s
+                                      WHERE s.owner_user_id = u.id
+                                         OR s.owner_claim_user_id = u.id)
+                    LIMIT $2)",
+            unconfirmed_days,
             CHUNK
         )
         .await?,

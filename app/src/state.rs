@@ -25,6 +25,14 @@ pub struct Settings {
     /// address, and per client address, in an hour.
     pub max_mails_per_recipient: i64,
     pub max_mails_per_client: i64,
+    /// Failed sign-ins allowed, in `throttle_window_minutes`, from all of one account's
+    /// known devices together (each has `max_failures_per_account` of its own).
+    pub max_failures_per_known_devices: i64,
+    /// Invitations (sent or resent one at a time, by any organization) per recipient
+    /// address in a day.
+    pub max_invitations_per_recipient: i64,
+    /// Bell streams (`/events`) one session may hold open on one server.
+    pub max_streams_per_session: usize,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies); empty: nobody's.
     pub trusted_proxies: Vec<crate::net::IpNet>,
     /// First retry delay of a failed activation step; it doubles on every attempt.
@@ -74,8 +82,53 @@ pub struct AppState {
     pub batches_wakeup: Arc<Notify>,
     /// Ids of people whose notifications changed (from PostgreSQL LISTEN), for `/events`.
     pub user_events: tokio::sync::broadcast::Sender<i64>,
-    /// Bounds how many password hashes run at once (each takes ~19 MiB and a core).
-    pub password_slots: Arc<Semaphore>,
+    /// Bounds how many password hashes run at once (each takes ~19 MiB and a core), and
+    /// how many may wait.
+    pub hashing: Arc<HashingQueue>,
+}
+
+/// Password hashing: `running` at once, at most `max_waiting` more waiting. Past that, a
+/// request is told at once (503, [`AppError::Busy`]) instead of piling up behind a flood.
+#[derive(Debug)]
+pub struct HashingQueue {
+    slots: Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashingQueue {
+    pub fn new(running: usize, max_waiting: usize) -> HashingQueue {
+        HashingQueue {
+            slots: Semaphore::new(running.max(1)),
+            waiting: Default::default(),
+            max_waiting,
+        }
+    }
+
+    /// A hashing slot, once one is free; `Busy` at once if the queue is full.
+    #[cfg(feature = "ssr")]
+    pub async fn enter(&self) -> Result<tokio::sync::SemaphorePermit<'_>, crate::error::AppError> {
+        use std::sync::atomic::Ordering;
+        if let Ok(slot) = self.slots.try_acquire() {
+            return Ok(slot);
+        }
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.max_waiting {
+            metrics::counter!("muster_hashing_busy_total").increment(1);
+            return Err(crate::error::AppError::Busy);
+        }
+        self.slots
+            .acquire()
+            .await
+            .map_err(crate::error::AppError::internal)
+    }
 }
 
 impl AppState {

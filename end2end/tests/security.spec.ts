@@ -31,7 +31,7 @@ test('an account opened with someone else\'s address never signs in with the att
   await attacker.goto('/signin');
   await hydrated(attacker);
   await submitSignIn(attacker, victim, attackerPassword);
-  await expect(attacker.getByText('Confirm your email first', { exact: false })).toBeVisible();
+  await expect(attacker.getByText('The email or password is incorrect.', { exact: false })).toBeVisible();
 
   // Vera takes her address over with "Forgot your password?" and is signed in.
   await vera.getByRole('link', { name: 'Forgot your password?' }).click();

@@ -71,6 +71,10 @@ pub struct Config {
     #[arg(long, env = "PASSWORD_HASH_CONCURRENCY", default_value_t = 4)]
     pub password_hash_concurrency: usize,
 
+    /// How many more may wait for one; past that, requests are told "busy" (503) at once.
+    #[arg(long, env = "PASSWORD_HASH_QUEUE", default_value_t = 64)]
+    pub password_hash_queue: usize,
+
     /// Failed sign-ins allowed per account within the throttle window.
     #[arg(long, env = "MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
     pub max_failures_per_account: i64,
@@ -90,6 +94,25 @@ pub struct Config {
     /// Mails of those kinds that one client address may trigger in an hour.
     #[arg(long, env = "MAX_MAILS_PER_CLIENT", default_value_t = 30)]
     pub max_mails_per_client: i64,
+
+    /// Failed sign-ins allowed from all of one account's known browsers together within
+    /// the throttle window (each known browser also has MAX_FAILURES_PER_ACCOUNT).
+    #[arg(long, env = "MAX_FAILURES_PER_KNOWN_DEVICES", default_value_t = 20)]
+    pub max_failures_per_known_devices: i64,
+
+    /// Invitations sent or resent one at a time to one address, by all organizations
+    /// together, in a day (Invite All and activation are limited by the daily quota).
+    #[arg(long, env = "MAX_INVITATIONS_PER_RECIPIENT", default_value_t = 5)]
+    pub max_invitations_per_recipient: i64,
+
+    /// Bell streams one session may keep open on one server.
+    #[arg(long, env = "MAX_STREAMS_PER_SESSION", default_value_t = 8)]
+    pub max_streams_per_session: usize,
+
+    /// Days after which an account whose address was never confirmed, and which belongs
+    /// to no organization, is deleted.
+    #[arg(long, env = "UNCONFIRMED_ACCOUNT_DAYS", default_value_t = 7)]
+    pub unconfirmed_account_days: i64,
 
     /// Reverse proxies whose X-Forwarded-For is believed, as IP addresses or CIDR ranges
     /// separated by commas (e.g. 10.0.0.0/8,127.0.0.1). Unset: the peer address is the

@@ -4,6 +4,7 @@
 //! triggers), so an invitation sent through any server instance reaches a page open on any
 //! other: each instance LISTENs once and fans out to its own streams.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -71,7 +72,41 @@ pub async fn listen(pool: PgPool, events: broadcast::Sender<i64>) {
     }
 }
 
-/// `GET /events`: an `invitations` event whenever the person's invitations change.
+/// The bell streams open on this server, per session (by the hash of its token).
+static OPEN_PER_SESSION: std::sync::LazyLock<std::sync::Mutex<HashMap<Vec<u8>, usize>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// One session's place among its open streams, given back when the stream ends.
+struct SessionStream(Vec<u8>);
+
+impl SessionStream {
+    /// A place for one more stream of this session, if it has fewer than `max` open.
+    fn open(session_hash: Vec<u8>, max: usize) -> Option<SessionStream> {
+        let mut open = OPEN_PER_SESSION.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(session_hash.clone()).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(SessionStream(session_hash))
+    }
+}
+
+impl Drop for SessionStream {
+    fn drop(&mut self) {
+        let mut open = OPEN_PER_SESSION.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.0) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
+
+/// `GET /events`: an `invitations` event whenever the person's invitations change. One
+/// session keeps at most `max_streams_per_session` open on this server (429 past that:
+/// the page then falls back to asking now and then).
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = read_cookie(
         &headers,
@@ -84,8 +119,13 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
+    let session_hash = app::auth::server::tokens::hash(&token);
+    let Some(place) = SessionStream::open(session_hash, state.settings.max_streams_per_session)
+    else {
+        return StatusCode::TOO_MANY_REQUESTS.into_response();
+    };
     let receiver = state.user_events.subscribe();
-    let open = crate::observe::OpenStream::open();
+    let open = (crate::observe::OpenStream::open(), place);
     // `None` once the session has ended and `signed_out` was sent: the stream then ends.
     let events = futures::stream::unfold(Some(receiver), move |receiver| {
         // Counted while the stream (which owns this closure) lives.

@@ -27,7 +27,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_cont
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
@@ -131,6 +131,9 @@ pub async fn launch(
             throttle_window_minutes: config.throttle_window_minutes,
             max_mails_per_recipient: config.max_mails_per_recipient,
             max_mails_per_client: config.max_mails_per_client,
+            max_failures_per_known_devices: config.max_failures_per_known_devices,
+            max_invitations_per_recipient: config.max_invitations_per_recipient,
+            max_streams_per_session: config.max_streams_per_session.max(1),
             trusted_proxies: config.trusted_proxies.clone(),
             activation_retry_base_ms: config.activation_retry_ms,
             activation_max_attempts: config.activation_max_attempts.max(1),
@@ -153,7 +156,10 @@ pub async fn launch(
         jobs_wakeup: Arc::new(Notify::new()),
         batches_wakeup: Arc::new(Notify::new()),
         user_events: tokio::sync::broadcast::channel(1024).0,
-        password_slots: Arc::new(Semaphore::new(config.password_hash_concurrency.max(1))),
+        hashing: Arc::new(app::state::HashingQueue::new(
+            config.password_hash_concurrency,
+            config.password_hash_queue,
+        )),
     };
 
     tokio::spawn(outbox::run(
@@ -174,6 +180,7 @@ pub async fn launch(
         app::housekeeping::Policy {
             throttle_window_minutes: config.throttle_window_minutes,
             mail_days: config.sent_mail_days,
+            unconfirmed_account_days: config.unconfirmed_account_days,
         },
         std::time::Duration::from_secs(config.housekeeping_interval_seconds.max(1)),
     ));

@@ -237,6 +237,7 @@ impl Problem {
             }
             AppError::Internal => ("internal", "Internal error"),
             AppError::Unavailable => ("unavailable", "Temporarily unavailable"),
+            AppError::Busy => ("busy", "Busy: try again in a moment"),
             AppError::Request(_) => ("bad-request", "Bad request"),
         };
         let errors = match err {
@@ -485,11 +486,12 @@ pub struct NewInvitation {
 /// Invites someone by email (valid 30 days). An address that already has an open
 /// invitation gets 409 (send it again with `POST /api/v1/invitations/{id}/resend`, which
 /// keeps its id: an id stays valid until it is revoked, accepted or expires). Counts against
-/// the plan's seats and the daily invitation quota.
+/// the plan's seats and the daily invitation quota. One address gets a limited number of
+/// invitations a day from all organizations together (429 past that).
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "invitations",
     request_body = NewInvitation,
     responses((status = 201, body = InvitationRow), (status = 401, body = Problem), (status = 403, body = Problem),
-               (status = 409, body = Problem), (status = 422, body = Problem)))]
+               (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 async fn create_invitation(
     State(state): State<AppState>,
     caller: Caller,
@@ -512,11 +514,12 @@ async fn create_invitation(
 }
 
 /// Sends an open invitation again: it keeps its id, the old link stops working (it says
-/// the invitation was sent again), and the new one is valid 30 days.
+/// the invitation was sent again), and the new one is valid 30 days. Limited per
+/// recipient address like a new invitation (429).
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/resend", tag = "invitations",
     params(("id" = i64, Path, description = "An open invitation's id")),
     responses((status = 200, body = InvitationRow), (status = 401, body = Problem), (status = 403, body = Problem),
-               (status = 404, body = Problem)))]
+               (status = 404, body = Problem), (status = 429, body = Problem)))]
 async fn resend_invitation(
     State(state): State<AppState>,
     caller: Caller,

@@ -387,6 +387,8 @@ pub struct OwnerClaimView {
     pub claimant: String,
     /// The account's address.
     pub email: String,
+    /// The invitations the organization will send in the owner's name, as they stand.
+    pub invites: Vec<InviteRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -116,9 +116,34 @@ fn OwnerClaimPage(token: String) -> impl IntoView {
                                 let args = [("org", view.company.as_str()), ("claimant", view.claimant.as_str()), ("email", view.email.as_str())];
                                 let title = tr_args(i18n.locale(), "activation.owner_claim_title", &args);
                                 let intro = tr_args(i18n.locale(), "activation.owner_claim_intro", &args);
+                                let invites = if view.invites.is_empty() {
+                                    view! { <p>{i18n.t("activation.owner_claim_no_invites")}</p> }.into_any()
+                                } else {
+                                    let rows = view
+                                        .invites
+                                        .iter()
+                                        .map(|inv| {
+                                            let role = inv.role;
+                                            view! {
+                                                <li class="invite-row">
+                                                    <span class="invite-email">{inv.email.clone()}</span>
+                                                    <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view();
+                                    view! {
+                                        <p>{tr_args(i18n.locale(), "activation.owner_claim_invites", &args)}</p>
+                                        <ul class="invite-list">{rows}</ul>
+                                    }
+                                    .into_any()
+                                };
+                                let note = tr_args(i18n.locale(), "activation.owner_claim_invites_note", &args);
                                 view! {
                                     <h1>{title}</h1>
                                     <p>{intro}</p>
+                                    {invites}
+                                    <p class="hint">{note}</p>
                                     <FormAlert action=action />
                                     <ActionForm action=action>
                                         <input type="hidden" name="token" value=token />

@@ -80,12 +80,7 @@ pub async fn sign_in(
         )
         .await,
     )?;
-    if let Some(device) = &signed_in.device {
-        request::set_cookie(cookies::device_cookie(
-            device,
-            state.settings.secure_cookies,
-        ));
-    }
+    set_device_cookie(&state, &signed_in);
     // Rotate: the session from before sign-in (if any) stops working.
     start_session(
         &state,
@@ -98,6 +93,17 @@ pub async fn sign_in(
         .unwrap_or_else(|| "/".to_owned());
     request::redirect_form_post(&to);
     Ok(to)
+}
+
+/// Remembers this browser as a known device of the account just signed in to.
+#[cfg(feature = "ssr")]
+fn set_device_cookie(state: &AppState, signed_in: &service::SignedIn) {
+    if let Some(device) = &signed_in.device {
+        request::set_cookie(cookies::device_cookie(
+            device,
+            state.settings.secure_cookies,
+        ));
+    }
 }
 
 #[server]
@@ -168,13 +174,18 @@ async fn start_session(
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
     let state = AppState::current();
     request::respond(
-        service::request_password_reset(&state, request::client_ip(), &email)
-            .await
-            .map(|()| {
-                let to = "/forgot-password?sent=1".to_owned();
-                request::redirect_form_post(&to);
-                to
-            }),
+        service::request_password_reset(
+            &state,
+            request::client_ip(),
+            request::cookie(cookies::Cookie::Device).as_deref(),
+            &email,
+        )
+        .await
+        .map(|()| {
+            let to = "/forgot-password?sent=1".to_owned();
+            request::redirect_form_post(&to);
+            to
+        }),
     )
 }
 
@@ -182,8 +193,9 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
 #[server]
 pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let session_token = request::respond(service::reset_password(&state, &token, &password).await)?;
-    start_session(&state, &session_token, None).await?;
+    let signed_in = request::respond(service::reset_password(&state, &token, &password).await)?;
+    set_device_cookie(&state, &signed_in);
+    start_session(&state, &signed_in.session_token, None).await?;
     let to = "/?reset=1".to_owned();
     request::redirect_form_post(&to);
     Ok(to)

@@ -95,6 +95,20 @@ pub fn join_confirm(locale: Locale, name: &str, org: &str, link: &str) -> Email 
     )
 }
 
+/// Someone asked to join <org> by its link with the address of one of its members: the
+/// member is told, and the link's page answers as for anyone (no membership probing).
+pub fn join_member(locale: Locale, name: &str, org: &str, sign_in: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr_args(locale, "email.join_member.subject", &args),
+        name,
+        &[tr_args(locale, "email.join_member.intro", &args)],
+        &[(tr(locale, "email.join_member.action"), sign_in)],
+        tr(locale, "email.join_member.ignore"),
+    )
+}
+
 /// Someone tried to sign up with an address that has an account: its owner is told,
 /// and nobody learns from the sign-up page whether the address is taken.
 pub fn account_exists(locale: Locale, name: &str, sign_in: &str, reset: &str) -> Email {

@@ -292,7 +292,8 @@ async fn signing_in_before_confirming_the_email_is_refused_and_resends_the_link(
         .await;
     assert_eq!(
         field_keys(&r.result.unwrap_err()),
-        vec![("form".into(), "errors.email_not_verified".into())]
+        vec![("form".into(), "errors.bad_credentials".into())],
+        "the same answer as a wrong password: a stranger who signed up learns nothing"
     );
     assert!(
         r.set_cookies

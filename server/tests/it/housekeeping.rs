@@ -14,6 +14,7 @@ async fn exec(app: &TestApp, sql: &str) {
 const POLICY: Policy = Policy {
     throttle_window_minutes: 15,
     mail_days: 30,
+    unconfirmed_account_days: 7,
 };
 
 #[sqlx::test(migrations = false)]
@@ -34,11 +35,11 @@ async fn a_sweep_deletes_expired_and_used_rows_and_keeps_live_ones(pool: PgPool)
            ('\\x13', {user}, 'reset_password', now() + interval '1 hour', now() - interval '1 day'),
            ('\\x14', {user}, 'reset_password', now() + interval '1 hour', NULL)"
     )).await;
-    // Throttle rows: two hours old (gone), five minutes old (still counting).
+    // Throttle rows: two days old (gone), five minutes old (still counting).
     exec(
         &app,
         "INSERT INTO auth_failures (scope, failed_at) VALUES
-           ('account:old@acme.test', now() - interval '2 hours'),
+           ('account:old@acme.test', now() - interval '2 days'),
            ('account:new@acme.test', now() - interval '5 minutes')",
     )
     .await;

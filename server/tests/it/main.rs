@@ -21,5 +21,6 @@ mod plans;
 mod production;
 mod rest_api;
 mod rest_contract;
+mod review;
 mod roles;
 mod security;

@@ -8,7 +8,6 @@ use app::auth::api::{
     GetShell, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
 };
 use app::error::AppError;
-use app::joining::api::SaveJoinLink;
 use app::joining::api::{ConfirmJoin, RequestJoin};
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
@@ -130,14 +129,7 @@ async fn a_password_chosen_before_the_address_was_proven_never_signs_in(pool: Pg
 async fn a_join_request_in_someone_elses_name_does_not_become_their_account(pool: PgPool) {
     let app = spawn_app(pool).await;
     let owner = org(&app, "Acme", "it@acme.test", &[]).await;
-    let mut form = ACME.to_vec();
-    form.extend([("domains", "acme.test"), ("enabled", "on")]);
-    ok(app.call::<SaveJoinLink>(&owner, &form).await).await;
-    let url = people(&app, &owner, "acme").await["admin"]["link"]["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let link = url.rsplit('/').next().unwrap().to_owned();
+    let link = open_join_link(&app, &owner, "acme.test").await;
 
     let attacker = new_client();
     ok(app
@@ -762,14 +754,7 @@ fn tokens_in(text: &str) -> Vec<String> {
 async fn no_live_token_can_be_read_from_the_database(pool: PgPool) {
     let (app, port) = spawn_app_with_smtp_down(pool).await;
     let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
-    let mut form = ACME.to_vec();
-    form.extend([("domains", "acme.test"), ("enabled", "on")]);
-    ok(app.call::<SaveJoinLink>(&owner, &form).await).await;
-    let url = people(&app, &owner, "acme").await["admin"]["link"]["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let link = url.rsplit('/').next().unwrap().to_owned();
+    let link = open_join_link(&app, &owner, "acme.test").await;
     let join = [
         ("token", link.as_str()),
         ("name", "Jo"),

@@ -573,10 +573,18 @@ pub async fn owner_claim(
     let user = accounts::find_user_by_id(&state.pool, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let invites = queries::list_invites(&state.pool, row.id).await?;
     Ok(OwnerClaimView {
         company: row.org_name.clone().unwrap_or(row.company_name.clone()),
         claimant: claimant.to_owned(),
         email: user.email,
+        invites: invites
+            .into_iter()
+            .map(|i| crate::activation::types::InviteRow {
+                email: i.email,
+                role: i.role,
+            })
+            .collect(),
     })
 }
 
@@ -636,7 +644,9 @@ pub async fn add_invite(
     };
     let mut tx = state.pool.begin().await?;
     let row = editable_after_account(&mut tx, token, session).await?;
-    let owner = accounts::find_user_by_id(&mut *tx, row.owner_user_id.unwrap_or_default())
+    // The owner's account, or the existing account named as owner and asked to agree.
+    let owner_id = row.owner_user_id.or(row.owner_claim_user_id);
+    let owner = accounts::find_user_by_id(&mut *tx, owner_id.unwrap_or_default())
         .await?
         .ok_or(AppError::NotFound)?;
     if owner.email == email.as_str() {

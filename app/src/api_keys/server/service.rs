@@ -47,6 +47,12 @@ pub async fn create(
             "name",
             "errors.api_key_name_required",
         ));
+    } else if name.chars().any(char::is_control) {
+        // The name becomes the inviter's name in mail the key sends.
+        errors.push(crate::error::FieldError::new(
+            "name",
+            "errors.api_key_name_control",
+        ));
     } else if name.chars().count() > NAME_MAX {
         errors.push(
             crate::error::FieldError::new("name", "errors.api_key_name_too_long")

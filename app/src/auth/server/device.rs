@@ -4,9 +4,17 @@
 //! person's password from anywhere else can make new browsers wait, never the browsers
 //! the person already uses; and a reset link works whatever the limits say.
 //!
-//! The cookie is `<nonce>.<mac>`: a random nonce and an HMAC (under `MUSTER_SECRET_KEY`)
-//! binding it to the account's address. Nothing is stored; a forged or copied-to-another-
-//! account cookie does not verify and counts as an unknown browser.
+//! The cookie is `<account id>.<epoch>.<issued at>.<nonce>.<mac>`: an HMAC (under
+//! `MUSTER_SECRET_KEY`) binds a random nonce to the account, to the account's device epoch
+//! and to the time it was issued. Nothing is stored per cookie. It counts as known only
+//! - for the account it was issued for (a forged or copied-to-another-account cookie does
+//!   not verify);
+//! - while the account's epoch is unchanged: a password reset and "sign out everywhere
+//!   else" raise it, so cookies minted with a stolen password die with it;
+//! - for [`MAX_AGE_DAYS`] after it was issued (checked here, whatever the browser keeps).
+//!
+//! Known devices have a limit each, and all of an account's known devices together have
+//! a ceiling ([`ceiling_scope`]), so collecting cookies buys no extra guesses.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,60 +24,121 @@ use sha2::Sha256;
 
 use crate::state::SecretKey;
 
-fn mac(secret: &SecretKey, email: &str, nonce: &str) -> Hmac<Sha256> {
+/// A known device stays known this long after the sign-in that issued its cookie.
+pub const MAX_AGE_DAYS: i64 = 365;
+
+/// What a cookie says, once its MAC checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub user_id: i64,
+    pub epoch: i32,
+    pub nonce: String,
+}
+
+fn mac(secret: &SecretKey, user_id: i64, epoch: i32, issued: i64, nonce: &str) -> Hmac<Sha256> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(&secret.0).expect("HMAC takes keys of any length");
-    mac.update(b"muster known device v1\0");
-    mac.update(email.as_bytes());
-    mac.update(b"\0");
-    mac.update(nonce.as_bytes());
+    mac.update(b"muster known device v2\0");
+    mac.update(format!("{user_id}.{epoch}.{issued}.{nonce}").as_bytes());
     mac
 }
 
-/// A new cookie value for a browser that just signed in to `email`.
-pub fn issue(secret: &SecretKey, email: &str) -> String {
+/// A new cookie value for a browser that just signed in to the account `user_id`, whose
+/// device epoch is `epoch`, at `now` (Unix seconds).
+pub fn issue(secret: &SecretKey, user_id: i64, epoch: i32, now: i64) -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = URL_SAFE_NO_PAD.encode(bytes);
-    let tag = URL_SAFE_NO_PAD.encode(mac(secret, email, &nonce).finalize().into_bytes());
-    format!("{nonce}.{tag}")
+    let tag = URL_SAFE_NO_PAD.encode(
+        mac(secret, user_id, epoch, now, &nonce)
+            .finalize()
+            .into_bytes(),
+    );
+    format!("{user_id}.{epoch}.{now}.{nonce}.{tag}")
 }
 
-/// The device's nonce if `cookie` was issued for `email` under this key.
-pub fn verify(secret: &SecretKey, email: &str, cookie: &str) -> Option<String> {
-    let (nonce, tag) = cookie.split_once('.')?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-    mac(secret, email, nonce).verify_slice(&tag).ok()?;
-    Some(nonce.to_owned())
+/// What `cookie` says if this server issued it less than [`MAX_AGE_DAYS`] before `now`.
+/// Whether it is still the account's epoch is for the caller to check ([`Device::is_of`]).
+pub fn read(secret: &SecretKey, cookie: &str, now: i64) -> Option<Device> {
+    let mut parts = cookie.split('.');
+    let user_id: i64 = parts.next()?.parse().ok()?;
+    let epoch: i32 = parts.next()?.parse().ok()?;
+    let issued: i64 = parts.next()?.parse().ok()?;
+    let nonce = parts.next()?;
+    let tag = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    mac(secret, user_id, epoch, issued, nonce)
+        .verify_slice(&tag)
+        .ok()?;
+    let age = now - issued;
+    if !(0..=MAX_AGE_DAYS * 86_400).contains(&age) {
+        return None;
+    }
+    Some(Device {
+        user_id,
+        epoch,
+        nonce: nonce.to_owned(),
+    })
 }
 
-/// The throttle scope of one known device's attempts at one account.
-pub fn scope(email: &str, nonce: &str) -> String {
-    format!("device:{email}:{nonce}")
+impl Device {
+    /// Whether this is a current known device of the account `user_id` (epoch `epoch`).
+    pub fn is_of(&self, user_id: i64, epoch: i32) -> bool {
+        self.user_id == user_id && self.epoch == epoch
+    }
+
+    /// The throttle scope of this device's attempts at its account.
+    pub fn scope(&self) -> String {
+        format!("device:{}:{}", self.user_id, self.nonce)
+    }
+
+    /// The throttle scope of the mails (password resets) this device asks for.
+    pub fn mail_scope(&self) -> String {
+        format!("device-mail:{}:{}", self.user_id, self.nonce)
+    }
+}
+
+/// The throttle scope all of an account's known devices share.
+pub fn ceiling_scope(user_id: i64) -> String {
+    format!("devices:{user_id}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const NOW: i64 = 1_800_000_000;
+
     #[test]
-    fn a_device_cookie_verifies_only_for_its_account_and_key() {
+    fn a_device_cookie_verifies_only_for_its_account_epoch_key_and_age() {
         let key = SecretKey(vec![7; 32]);
-        let cookie = issue(&key, "ann@example.test");
-        let nonce = verify(&key, "ann@example.test", &cookie).expect("its own cookie");
-        assert!(cookie.starts_with(&nonce));
-        assert_eq!(verify(&key, "bob@example.test", &cookie), None);
+        let cookie = issue(&key, 42, 3, NOW);
+        let device = read(&key, &cookie, NOW + 60).expect("its own cookie");
+        assert!(device.is_of(42, 3));
+        assert!(!device.is_of(43, 3), "another account");
+        assert!(!device.is_of(42, 4), "after a reset");
+        assert!(cookie.contains(&device.nonce));
         assert_eq!(
-            verify(&SecretKey(vec![8; 32]), "ann@example.test", &cookie),
-            None
+            read(&SecretKey(vec![8; 32]), &cookie, NOW),
+            None,
+            "another key"
         );
-        let forged = format!("{nonce}.{}", "A".repeat(43));
-        assert_eq!(verify(&key, "ann@example.test", &forged), None);
-        assert_eq!(verify(&key, "ann@example.test", "garbage"), None);
-        assert_ne!(
-            issue(&key, "ann@example.test"),
-            cookie,
-            "a fresh nonce each time"
-        );
+        // Changing any part breaks the MAC.
+        let moved = cookie.replacen("42.", "43.", 1);
+        assert_eq!(read(&key, &moved, NOW), None, "moved to another account");
+        let renewed = cookie.replacen(".3.", ".4.", 1);
+        assert_eq!(read(&key, &renewed, NOW), None, "moved to a later epoch");
+        let younger = cookie.replacen(&NOW.to_string(), &(NOW + 86_400).to_string(), 1);
+        assert_eq!(read(&key, &younger, NOW + 86_400), None, "made younger");
+        // Too old, or from the future.
+        let year = MAX_AGE_DAYS * 86_400;
+        assert!(read(&key, &cookie, NOW + year).is_some());
+        assert_eq!(read(&key, &cookie, NOW + year + 1), None, "expired");
+        assert_eq!(read(&key, &cookie, NOW - 1), None, "not issued yet");
+        assert_eq!(read(&key, "garbage", NOW), None);
+        assert_eq!(read(&key, &format!("{cookie}.x"), NOW), None);
+        assert_ne!(issue(&key, 42, 3, NOW), cookie, "a fresh nonce each time");
     }
 }

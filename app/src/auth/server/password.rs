@@ -1,5 +1,6 @@
-//! Argon2id hashing, run on the blocking pool with bounded concurrency so a burst of
-//! sign-ins cannot starve the async threads or exhaust memory.
+//! Argon2id hashing, run on the blocking pool with bounded concurrency and a bounded
+//! queue, so a burst of sign-ins cannot starve the async threads or exhaust memory, and a
+//! flood is told "busy" at once rather than making everyone wait.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -22,11 +23,7 @@ async fn with_hasher<T: Send + 'static>(
     state: &AppState,
     job: impl FnOnce(Argon2<'static>) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let _slot = state
-        .password_slots
-        .acquire()
-        .await
-        .map_err(AppError::internal)?;
+    let _slot = state.hashing.enter().await?;
     let memory = state.settings.argon2_memory_kib;
     tokio::task::spawn_blocking(move || job(argon2(memory)))
         .await

@@ -11,6 +11,8 @@ pub struct UserRow {
     pub locale: String,
     pub password_hash: String,
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// Known-device cookies of an older epoch no longer count (see `device`).
+    pub device_epoch: i32,
 }
 
 pub struct TokenRow {
@@ -51,7 +53,7 @@ pub async fn find_user_by_email(
 ) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, email, name, locale, password_hash, email_verified_at
+        r#"SELECT id, email, name, locale, password_hash, email_verified_at, device_epoch
            FROM users WHERE email = $1"#,
         email
     )
@@ -75,12 +77,24 @@ pub async fn find_user_by_id(
 ) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, email, name, locale, password_hash, email_verified_at
+        r#"SELECT id, email, name, locale, password_hash, email_verified_at, device_epoch
            FROM users WHERE id = $1"#,
         id
     )
     .fetch_optional(db)
     .await
+}
+
+/// Every known-device cookie of the account stops counting (a reset, "sign out
+/// everywhere else").
+pub async fn bump_device_epoch(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET device_epoch = device_epoch + 1 WHERE id = $1",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn mark_email_verified(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sqlx::Error> {

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use super::throttle::{self, Kind, Scope};
 use super::{device, password, queries, tokens};
 use crate::auth::types::{EmailAddress, Identity, LinkState, NewPassword, Principal, SignUpForm};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
@@ -133,7 +133,7 @@ async fn check_account_within(
 ) -> Result<Option<queries::UserRow>, AppError> {
     let user = queries::find_user_by_email(&state.pool, email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = check_within(state, scopes, password, stored).await?;
+    let ok = check_within(state, scopes, password, stored, true).await?;
     Ok(user.filter(|_| ok))
 }
 
@@ -164,15 +164,17 @@ pub async fn check_stored_password(
     stored: Option<String>,
 ) -> Result<bool, AppError> {
     let scopes = password_scopes(state, client, email);
-    check_within(state, &scopes, password, stored).await
+    check_within(state, &scopes, password, stored, true).await
 }
 
 /// Checks `password` against `stored` once every scope has room for one more attempt.
+/// A right password gives its attempt back when `forgive_if_right`.
 async fn check_within(
     state: &AppState,
     scopes: &[Scope],
     password: &str,
     stored: Option<String>,
+    forgive_if_right: bool,
 ) -> Result<bool, AppError> {
     let settings = &state.settings;
     let ticket = throttle::take(
@@ -182,8 +184,15 @@ async fn check_within(
         settings.throttle_window_minutes,
     )
     .await?;
-    let ok = password::verify_password(state, password, stored).await?;
-    if ok {
+    let ok = match password::verify_password(state, password, stored).await {
+        Ok(ok) => ok,
+        Err(err) => {
+            // Not evaluated (busy, or a fault): the attempt does not count.
+            ticket.forgive(&state.pool).await?;
+            return Err(err);
+        }
+    };
+    if ok && forgive_if_right {
         ticket.forgive(&state.pool).await?;
     }
     Ok(ok)
@@ -243,10 +252,15 @@ impl SignedIn {
 }
 
 /// Checks the credentials and opens a new session. Anyone may call it; failures are
-/// throttled per account and per client address, and an unknown email and a wrong
-/// password get the same answer. A browser that signed in to this account before
-/// (`device`, its known-device cookie) has a limit of its own instead, so guesses from
-/// elsewhere never lock the person out of their own browsers.
+/// throttled per account and per client address, and an unknown email, a wrong password
+/// and an address not yet confirmed get the same answer (and count alike), so signing up
+/// and then in tells a stranger nothing about which addresses have accounts. The person
+/// who really signed up gets a new confirmation link by mail instead.
+///
+/// A browser that signed in to this account before (`device`, its known-device cookie
+/// of the account's current epoch) has a limit of its own instead, under a ceiling that
+/// all the account's known browsers share: guesses from elsewhere never lock the person
+/// out of their own browsers, and collecting cookies buys no guesses.
 pub async fn sign_in(
     state: &AppState,
     client: Option<IpAddr>,
@@ -258,44 +272,61 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::field("password", "errors.password_required"));
     }
-    let secret = &state.settings.secret_key;
-    let known = device.and_then(|cookie| device::verify(secret, email.as_str(), cookie));
+    let settings = &state.settings;
+    let now = chrono::Utc::now().timestamp();
+    let user = queries::find_user_by_email(&state.pool, email.as_str()).await?;
+    let known = match (&user, device) {
+        (Some(user), Some(cookie)) => device::read(&settings.secret_key, cookie, now)
+            .filter(|d| d.is_of(user.id, user.device_epoch)),
+        _ => None,
+    };
     let scopes = match &known {
         None => password_scopes(state, client, email.as_str()),
-        Some(nonce) => vec![Scope::new(
-            device::scope(email.as_str(), nonce),
-            state.settings.max_failures_per_account,
-        )],
+        Some(known) => vec![
+            Scope::new(known.scope(), settings.max_failures_per_account),
+            Scope::new(
+                device::ceiling_scope(known.user_id),
+                settings.max_failures_per_known_devices,
+            ),
+        ],
     };
-    let user = check_account_within(state, &scopes, email.as_str(), password).await?;
-    let Some(user) = user else {
+    let verified = user.as_ref().is_some_and(|u| u.email_verified_at.is_some());
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let right = check_within(state, &scopes, password, stored, verified).await?;
+    let Some(user) = user.filter(|_| right) else {
         return Err(AppError::field("form", "errors.bad_credentials"));
     };
 
-    if user.email_verified_at.is_none() {
-        // The password was right, so saying this reveals nothing to a stranger.
-        limit_mail(state, client, &user.email).await?;
-        let mut tx = state.pool.begin().await?;
-        queue_verification(
-            &mut tx,
-            state,
-            locale_of(&user.locale),
-            user.id,
-            &user.name,
-            &user.email,
-        )
-        .await?;
-        outbox::commit_and_send(tx, state).await?;
-        return Err(AppError::Validation(vec![
-            FieldError::new("form", "errors.email_not_verified").with_arg("email", &user.email),
-        ]));
+    if !verified {
+        // Right password, address not confirmed: the same answer as a wrong one. The
+        // mail goes to the address, so only its holder learns more; past the mail limit
+        // no new link is sent, and the answer is still the same.
+        if limit_mail(state, client, &user.email).await.is_ok() {
+            let mut tx = state.pool.begin().await?;
+            queue_verification(
+                &mut tx,
+                state,
+                locale_of(&user.locale),
+                user.id,
+                &user.name,
+                &user.email,
+            )
+            .await?;
+            outbox::commit_and_send(tx, state).await?;
+        }
+        return Err(AppError::field("form", "errors.bad_credentials"));
     }
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
     let session_token = open_session(&state.pool, user.id).await?;
     let device = match known {
         Some(_) => device.map(str::to_owned),
-        None => Some(device::issue(secret, &user.email)),
+        None => Some(device::issue(
+            &settings.secret_key,
+            user.id,
+            user.device_epoch,
+            now,
+        )),
     };
     Ok(SignedIn {
         device,
@@ -429,14 +460,52 @@ pub async fn verify_email(
 
 /// Emails a reset link if the address has an account. Anyone may call it; the answer
 /// is the same either way, so it reveals nothing.
+///
+/// Reset links have a budget of their own per address, which no other mail (sign-ups'
+/// "you already have an account", confirmations, join requests) spends. Every reset mail
+/// carries a link that works for the hour the budget counts, so a stranger who spends it
+/// only fills the person's inbox with working links. A browser that is a known device of
+/// the account (`device`) has a budget of its own that strangers cannot touch.
 pub async fn request_password_reset(
     state: &AppState,
     client: Option<IpAddr>,
+    device: Option<&str>,
     email: &str,
 ) -> Result<(), AppError> {
     let email = EmailAddress::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
-    // Counted for unknown addresses too, so the limit says nothing about accounts.
-    limit_mail(state, client, email.as_str()).await?;
+    let settings = &state.settings;
+    let now = chrono::Utc::now().timestamp();
+    // Only a cookie this server issued leads to a lookup, so the answer's timing tells
+    // nobody else anything about the address.
+    let mut known = None;
+    if let Some(device) = device.and_then(|c| device::read(&settings.secret_key, c, now))
+        && let Some(user) = queries::find_user_by_id(&state.pool, device.user_id).await?
+        && user.email == email.as_str()
+        && device.is_of(user.id, user.device_epoch)
+    {
+        known = Some(device);
+    }
+    let scopes = match known {
+        Some(device) => vec![Scope::new(
+            device.mail_scope(),
+            settings.max_mails_per_recipient,
+        )],
+        None => {
+            // Counted for unknown addresses too, so the limit says nothing about accounts.
+            let mut scopes = vec![Scope::new(
+                format!("reset-to:{}", email.as_str()),
+                settings.max_mails_per_recipient,
+            )];
+            if let Some(ip) = client {
+                scopes.push(Scope::new(
+                    format!("mail-from:{ip}"),
+                    settings.max_mails_per_client,
+                ));
+            }
+            scopes
+        }
+    };
+    let _ticket = throttle::take(&state.pool, Kind::Mail, &scopes, MAIL_WINDOW_MINUTES).await?;
     // The answer leaves before the lookup: a known address answers no slower than an
     // unknown one.
     let state = state.clone();
@@ -467,16 +536,22 @@ async fn queue_reset(state: &AppState, email: &str) -> Result<(), AppError> {
 }
 
 /// Sets a new password from a reset link and signs the person in, ending every other
-/// session, API key of theirs and sign-in lockout of the account. Since the link proves
-/// the address, the email counts as verified. This is the rightful owner's way in that
-/// always works: no failed-password limit applies to it. Anyone holding the link may.
+/// session, API key of theirs, known device and sign-in lockout of the account. Since the
+/// link proves the address, the email counts as verified. This is the rightful owner's
+/// way in that always works: no failed-password limit applies to it. Anyone holding the
+/// link may. The link is checked before the new password is hashed, so forged links cost
+/// one indexed lookup each, never a hash.
 pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
-) -> Result<String, AppError> {
+) -> Result<SignedIn, AppError> {
     let new_password =
         NewPassword::parse("password", new_password).map_err(|e| AppError::Validation(vec![e]))?;
+    let link = link_state(state, token, RESET_PURPOSE).await?;
+    if link != LinkState::Valid {
+        return Err(link_error(link));
+    }
     let hash = password::hash_password(state, new_password.expose()).await?;
     let mut tx = state.pool.begin().await?;
     let row = queries::lock_email_token(&mut *tx, &tokens::hash(token), RESET_PURPOSE).await?;
@@ -490,14 +565,27 @@ pub async fn reset_password(
     queries::set_password_hash(&mut *tx, row.user_id, &hash.0).await?;
     queries::mark_email_verified(&mut *tx, row.user_id).await?;
     queries::delete_user_sessions(&mut *tx, row.user_id).await?;
+    queries::bump_device_epoch(&mut *tx, row.user_id).await?;
     crate::api_keys::server::service::revoke_all_made_by(&mut tx, row.user_id).await?;
-    if let Some(user) = queries::find_user_by_id(&mut *tx, row.user_id).await? {
-        queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
-    }
+    let user = queries::find_user_by_id(&mut *tx, row.user_id)
+        .await?
+        .ok_or_else(|| link_error(LinkState::Unknown))?;
+    queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
+    queries::clear_failures(&mut *tx, &device::ceiling_scope(user.id)).await?;
     let session_token = open_session(&mut *tx, row.user_id).await?;
     // Deleting the sessions notifies their open bell streams, which then end.
     tx.commit().await?;
-    Ok(session_token)
+    // This browser is the account's first known device of the new epoch.
+    let cookie = device::issue(
+        &state.settings.secret_key,
+        user.id,
+        user.device_epoch,
+        chrono::Utc::now().timestamp(),
+    );
+    Ok(SignedIn {
+        device: Some(cookie),
+        ..SignedIn::new(session_token, user)
+    })
 }
 
 /// Remembers the signed-in person's language.

@@ -1,7 +1,7 @@
 //! Limits on guessing passwords and on triggering mail, decided and counted atomically.
 //!
 //! Every limited event takes a row in `auth_failures` for each of its scopes
-//! (`account:<email>`, `address:<ip>`, `mail-to:<email>`, `mail-from:<ip>`) under a
+//! (`account:<email>`, `address:<ip>`, `mail-to:<email>`, `mail-from:<ip>`, ...) under a
 //! per-scope advisory lock, *before* the expensive or visible part runs. N parallel
 //! attempts therefore pass at most the limit, whatever the timing. A password attempt
 //! that turns out right gives its rows back ([`Ticket::forgive`]); a wrong one keeps them.
@@ -53,11 +53,25 @@ pub async fn take(
     scopes: &[Scope],
     window_minutes: i64,
 ) -> Result<Ticket, AppError> {
+    let mut tx = pool.begin().await?;
+    let ids = take_in(&mut tx, kind, scopes, window_minutes).await?;
+    tx.commit().await?;
+    Ok(Ticket { ids })
+}
+
+/// [`take`] inside the caller's transaction: the events count once it commits, and not
+/// at all if it rolls back (what was limited did not happen). Parallel callers sharing a
+/// scope wait for each other's transactions.
+pub async fn take_in(
+    tx: &mut sqlx::PgConnection,
+    kind: Kind,
+    scopes: &[Scope],
+    window_minutes: i64,
+) -> Result<Vec<i64>, AppError> {
     let mut keys: Vec<&Scope> = scopes.iter().collect();
     // A fixed lock order: two attempts sharing scopes cannot deadlock.
     keys.sort_by(|a, b| a.key.cmp(&b.key));
     keys.dedup_by(|a, b| a.key == b.key);
-    let mut tx = pool.begin().await?;
     for scope in &keys {
         queries::lock_scope(&mut *tx, &scope.key).await?;
     }
@@ -84,8 +98,7 @@ pub async fn take(
     for scope in &keys {
         ids.push(queries::record_failure(&mut *tx, &scope.key).await?);
     }
-    tx.commit().await?;
-    Ok(Ticket { ids })
+    Ok(ids)
 }
 
 pub fn account_scope(email: &str) -> String {

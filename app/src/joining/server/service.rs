@@ -191,9 +191,6 @@ pub async fn request(
                 .with_arg("domains", link.domains.join(", ")),
         ]));
     }
-    if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
-        return Err(AppError::field("email", "errors.join_already_member"));
-    }
     let plan = plan_facts(&state.pool, link.org_id).await?;
     if plan.seats_for(1).is_some() {
         return Err(AppError::Validation(vec![crate::error::FieldError::new(
@@ -201,8 +198,22 @@ pub async fn request(
             "errors.join_no_seats",
         )]));
     }
+    // Limited before anything depends on who the address belongs to; a member is told by
+    // mail, and the answer here is the same as for anyone (hashed alike, too).
     accounts::limit_mail(state, client, email.as_str()).await?;
     let hash = password::hash_password(state, password_text).await?;
+    if queries::is_member(&state.pool, link.org_id, email.as_str()).await? {
+        let member = accounts::find_user_by_email(&state.pool, email.as_str())
+            .await?
+            .ok_or(AppError::Internal)?;
+        let home = state.settings.link("/signin");
+        let locale = Locale::from_code(&member.locale).unwrap_or(locale);
+        let mail = templates::join_member(locale, &member.name, &link.org_name, &home);
+        let mut tx = state.pool.begin().await?;
+        outbox::enqueue(&mut *tx, &state.settings.secret_key, email.as_str(), &mail).await?;
+        outbox::commit_and_send(tx, state).await?;
+        return Ok(email.as_str().to_owned());
+    }
     let confirm = tokens::generate();
     let mut tx = state.pool.begin().await?;
     queries::insert_join(

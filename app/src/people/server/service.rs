@@ -6,6 +6,7 @@
 use super::queries::{self, PersonForAction};
 use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
+use crate::auth::server::throttle::{self, Kind, Scope};
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::invitations::server::service::{self as invitations, Invite, issue, renew, take_quota};
@@ -348,7 +349,8 @@ pub async fn send_invite(
     Ok(invitation)
 }
 
-/// "Revoke": the open invitation's link stops working at once.
+/// "Revoke": the open invitation's link stops working at once. Only an OWNER revokes an
+/// invitation to the OWNER role, as only an OWNER sends one.
 pub async fn revoke_invite(
     state: &AppState,
     member: &Member,
@@ -357,6 +359,7 @@ pub async fn revoke_invite(
     let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
+    granted.may_grant(person.role)?;
     if !queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, false).await? {
         return Err(AppError::Conflict("errors.no_open_invitation".into()));
     }
@@ -477,6 +480,9 @@ async fn audit(
 /// as sent or resent (with the role when `audit_role`). An invitation not yet accepted or
 /// revoked is sent again in place: it keeps its id and gets a new link (the old one then
 /// says it was replaced) and 30 more days. Returns the invitation's id.
+/// The window of the per-recipient invitation limit: a day.
+const INVITE_WINDOW_MINUTES: i64 = 24 * 60;
+
 async fn replace_invitation(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
@@ -497,6 +503,13 @@ async fn replace_invitation(
         take_seats(tx, granted.org_id(), 1).await?;
     }
     take_quota(tx, state, granted.org_id(), 1).await?;
+    // One address gets a limited number of invitations a day, from all organizations
+    // together: an ADMIN (or an ADMIN's key) cannot mail-bomb a stranger.
+    let recipient = Scope::new(
+        format!("invite-to:{email}"),
+        state.settings.max_invitations_per_recipient,
+    );
+    throttle::take_in(tx, Kind::Mail, &[recipient], INVITE_WINDOW_MINUTES).await?;
     let invite = Invite {
         org_id: granted.org_id(),
         org_name: &member.org_name,

@@ -667,3 +667,22 @@ pub fn database_url(pool: &PgPool) -> String {
         options.get_database().unwrap()
     )
 }
+
+/// Turns Acme's self-join link on for `domains` (as its OWNER on `owner`); the link's token.
+pub async fn open_join_link(app: &TestApp, owner: &reqwest::Client, domains: &str) -> String {
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", "acme"),
+        ("domains", domains),
+        ("enabled", "on"),
+    ];
+    ok(app
+        .call::<app::joining::api::SaveJoinLink>(owner, &form)
+        .await)
+    .await;
+    let url = people(app, owner, "acme").await["admin"]["link"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    url.rsplit('/').next().unwrap().to_owned()
+}
