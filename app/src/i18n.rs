@@ -1,5 +1,8 @@
 //! Languages. Every string a person reads goes through here; the texts live in
-//! `app/locales/{en,fr,de}.json` and are compiled in by rust-i18n.
+//! `app/locales/{en,fr,de}.json` and are compiled in by rust-i18n, in the server and the
+//! browser alike. The texts of mail (`email.*`), which only the server writes, live in
+//! `app/mail_locales/` and are compiled into the server alone, so the browser's bundle
+//! does not carry them.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -79,6 +82,12 @@ impl Locale {
 
 /// Translates `key` into `locale`, filling `%{name}` placeholders from `args`.
 pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+    #[cfg(feature = "ssr")]
+    let text = match server_only::text(locale, key) {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => rust_i18n::t!(key, locale = locale.code()),
+    };
+    #[cfg(not(feature = "ssr"))]
     let text = rust_i18n::t!(key, locale = locale.code());
     if args.is_empty() {
         return text.into_owned();
@@ -92,6 +101,67 @@ pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
 
 pub fn tr(locale: Locale, key: &str) -> String {
     tr_args(locale, key, &[])
+}
+
+/// The texts only the server needs (mail), by language and dotted key.
+#[cfg(feature = "ssr")]
+mod server_only {
+    use std::collections::HashMap;
+    use std::sync::LazyLock;
+
+    use super::Locale;
+
+    pub const FILES: [(Locale, &str); 3] = [
+        (Locale::En, include_str!("../mail_locales/en.json")),
+        (Locale::Fr, include_str!("../mail_locales/fr.json")),
+        (Locale::De, include_str!("../mail_locales/de.json")),
+    ];
+
+    /// Every leaf of `value` under its dotted key.
+    pub fn flatten(prefix: &str, value: &serde_json::Value, out: &mut HashMap<String, String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    flatten(&key, v, out);
+                }
+            }
+            serde_json::Value::String(text) => {
+                out.insert(prefix.to_owned(), text.clone());
+            }
+            other => {
+                out.insert(prefix.to_owned(), other.to_string());
+            }
+        }
+    }
+
+    static TEXTS: LazyLock<HashMap<Locale, HashMap<String, String>>> = LazyLock::new(|| {
+        FILES
+            .iter()
+            .map(|(locale, json)| {
+                let value: serde_json::Value =
+                    serde_json::from_str(json).expect("mail_locales hold valid JSON");
+                let mut texts = HashMap::new();
+                flatten("", &value, &mut texts);
+                (*locale, texts)
+            })
+            .collect()
+    });
+
+    pub fn text(locale: Locale, key: &str) -> Option<&'static str> {
+        if !key.starts_with("email.") {
+            return None;
+        }
+        TEXTS
+            .get(&locale)
+            .and_then(|texts| texts.get(key))
+            .or_else(|| TEXTS.get(&Locale::En).and_then(|texts| texts.get(key)))
+            .map(String::as_str)
+    }
 }
 
 /// The current language, shared by every component of a page.
@@ -184,6 +254,34 @@ mod tests {
         for (lang, k) in &sets[1..] {
             assert_eq!(en, k, "{lang}.json must have exactly the keys of en.json");
         }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn every_language_has_every_mail_key_and_the_server_finds_them() {
+        let mail: Vec<Vec<String>> = server_only::FILES
+            .iter()
+            .map(|(_, json)| {
+                let mut texts = Default::default();
+                server_only::flatten("", &serde_json::from_str(json).unwrap(), &mut texts);
+                let mut k: Vec<String> = texts.into_keys().collect();
+                k.sort();
+                k
+            })
+            .collect();
+        assert!(mail[0].iter().all(|k| k.starts_with("email.")));
+        assert_eq!(
+            mail[0], mail[1],
+            "mail_locales/fr.json has the keys of en.json"
+        );
+        assert_eq!(
+            mail[0], mail[2],
+            "mail_locales/de.json has the keys of en.json"
+        );
+        assert_eq!(
+            tr_args(Locale::De, "email.join_member.subject", &[("org", "Acme")]),
+            "Sie sind bereits Mitglied von Acme"
+        );
     }
 
     #[test]
