@@ -46,8 +46,6 @@ impl Cookie {
 pub const LOCALE_COOKIE: &str = "muster_lang";
 /// A known device stays known this long after its last sign-in.
 pub const DEVICE_DAYS: i64 = 365;
-/// Sessions last 30 days from sign-in.
-pub const SESSION_DAYS: i64 = 30;
 
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -80,8 +78,9 @@ fn cookie(
 /// Not readable by scripts, sent on top-level navigations from other sites (sign-in links).
 const SESSION_ATTRIBUTES: &str = "HttpOnly; SameSite=Lax";
 
-pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    let max_age = SESSION_DAYS * 24 * 3600;
+/// The session cookie, kept by the browser as long as the session can last (`days`).
+pub fn session_cookie(token: &str, secure: bool, days: i64) -> HeaderValue {
+    let max_age = days * 24 * 3600;
     let name = Cookie::Session.name(secure);
     cookie(name, token, "/", SESSION_ATTRIBUTES, max_age, secure)
 }
@@ -156,11 +155,11 @@ mod tests {
                 "{name}"
             );
         }
-        let v = session_cookie("tok", false);
+        let v = session_cookie("tok", false, 30);
         let v = v.to_str().unwrap();
         assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax") && !v.contains("Secure"));
         assert!(
-            session_cookie("tok", true)
+            session_cookie("tok", true, 30)
                 .to_str()
                 .unwrap()
                 .ends_with("; Secure")
@@ -171,7 +170,7 @@ mod tests {
     fn each_cookie_keeps_its_scope_and_lifetime() {
         let text = |v: HeaderValue| v.to_str().unwrap().to_owned();
         assert_eq!(
-            text(session_cookie("tok", true)),
+            text(session_cookie("tok", true, 30)),
             "__Host-muster_session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure"
         );
         assert_eq!(

@@ -30,6 +30,7 @@ pub mod people;
 pub mod request;
 pub mod resources;
 pub mod roles;
+pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -181,6 +182,7 @@ lazy_pages! {
     NotificationsRoute => crate::notifications::views::NotificationsPage;
     AppsRoute => AppsPage;
     AcceptInvitationRoute => AcceptInvitationPage;
+    SessionsRoute => crate::sessions::views::SessionsPage;
 }
 
 /// The page's language: on the server the request's, in the browser the one the server
@@ -239,6 +241,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

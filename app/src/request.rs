@@ -115,13 +115,21 @@ pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
+    let seen = parts().map(|parts| service::Seen {
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        address: client_ip(),
+    });
     match use_context::<IdentityCache>() {
         Some(cache) => cache
             .identity
-            .get_or_try_init(|| service::identity(state, &token, cache.page))
+            .get_or_try_init(|| service::identity(state, &token, cache.page, seen))
             .await
             .cloned(),
-        None => service::identity(state, &token, false).await,
+        None => service::identity(state, &token, false, seen).await,
     }
 }
 

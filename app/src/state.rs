@@ -31,6 +31,9 @@ pub struct Settings {
     /// Invitations (sent or resent one at a time, by any organization) per recipient
     /// address in a day.
     pub max_invitations_per_recipient: i64,
+    /// A session ends this many days after sign-in, or after this many minutes unused.
+    pub session_days: i64,
+    pub session_idle_minutes: i64,
     /// Bell streams (`/events`) one session may hold open on one server.
     pub max_streams_per_session: usize,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies); empty: nobody's.

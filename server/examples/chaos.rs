@@ -297,7 +297,7 @@ async fn seed_people(
         .fetch_one(pool)
         .await
         .unwrap();
-        let token = app::auth::server::service::open_session(pool, id)
+        let token = app::auth::server::service::open_session(pool, 30, id)
             .await
             .unwrap();
         bells.push((email, format!("muster_session={token}")));

@@ -105,6 +105,14 @@ pub struct Config {
     #[arg(long, env = "MAX_INVITATIONS_PER_RECIPIENT", default_value_t = 5)]
     pub max_invitations_per_recipient: i64,
 
+    /// Days a session lasts from sign-in, however much it is used.
+    #[arg(long, env = "SESSION_DAYS", default_value_t = 30)]
+    pub session_days: i64,
+
+    /// Minutes a session lasts unused (the idle timeout; 10080 is a week).
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 10_080)]
+    pub session_idle_minutes: i64,
+
     /// Bell streams one session may keep open on one server.
     #[arg(long, env = "MAX_STREAMS_PER_SESSION", default_value_t = 8)]
     pub max_streams_per_session: usize,

@@ -114,7 +114,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
     ) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let user_id = match app::auth::server::service::identity(&state, &token, false).await {
+    let user_id = match app::auth::server::service::identity(&state, &token, false, None).await {
         Ok(Some(identity)) => identity.principal.id,
         Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),

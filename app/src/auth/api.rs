@@ -163,7 +163,11 @@ async fn start_session(
         request::respond(service::sign_out(state, &old).await)?;
     }
     let secure = state.settings.secure_cookies;
-    request::set_cookie(cookies::session_cookie(session_token, secure));
+    request::set_cookie(cookies::session_cookie(
+        session_token,
+        secure,
+        state.settings.session_days,
+    ));
     if let Some(locale) = locale {
         request::set_cookie(cookies::locale_cookie(locale.code(), secure));
     }

@@ -238,6 +238,20 @@ mod tests {
     }
 
     #[test]
+    fn browsers_are_named_as_people_know_them() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(browser_name(firefox), "Firefox on Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(browser_name(chrome), "Chrome on Windows");
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(browser_name(edge), "Edge on Windows");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(browser_name(safari), "Safari on iOS");
+        assert_eq!(browser_name("curl/8.5.0"), "curl/8.5.0");
+    }
+
+    #[test]
     fn sign_up_reports_every_bad_field_at_once() {
         let Err(AppError::Validation(errors)) = SignUpForm::parse(" ", "nope", "short") else {
             panic!("expected validation errors");
@@ -259,4 +273,55 @@ pub struct Identity {
     /// On page loads only: the invitations waiting for the person, which the shell shows
     /// (read in the same round trip). Services never see it.
     pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
+    /// The session this request came with (its id, never its token).
+    pub session_id: i64,
+}
+
+/// One of a person's open sessions, as the Sessions page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    /// "Firefox on Linux", from the browser's User-Agent; empty if it never said.
+    pub browser: String,
+    /// The client address it was last used from.
+    pub address: String,
+    /// RFC 3339, UTC; the page shows them in the person's time zone when it can.
+    pub started: String,
+    pub last_seen: String,
+    /// The session of the browser looking at the list.
+    pub current: bool,
+}
+
+/// "Firefox on Linux" and the like: what a person recognizes of a User-Agent string.
+pub fn browser_name(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| *name);
+    let system = [
+        ("Windows", "Windows"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Android", "Android"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        // Not a browser we know (a script, an API client): its own words, shortened.
+        (None, None) => user_agent.chars().take(60).collect(),
+    }
 }

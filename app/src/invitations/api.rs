@@ -44,7 +44,11 @@ pub async fn accept_invitation(
         request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
     }
     let secure = state.settings.secure_cookies;
-    request::set_cookie(cookies::session_cookie(&accepted.session_token, secure));
+    request::set_cookie(cookies::session_cookie(
+        &accepted.session_token,
+        secure,
+        state.settings.session_days,
+    ));
     request::redirect_form_post(&accepted.home);
     Ok(accepted.home)
 }

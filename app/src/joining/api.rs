@@ -65,6 +65,7 @@ pub async fn confirm_join(token: String, password: String) -> Result<String, App
     request::set_cookie(cookies::session_cookie(
         &joined.session_token,
         state.settings.secure_cookies,
+        state.settings.session_days,
     ));
     request::redirect_form_post(&joined.home);
     Ok(joined.home)

@@ -101,7 +101,7 @@ pub async fn seed_org(pool: &PgPool, short: &str, people: i64) -> (i64, String) 
         .execute(pool)
         .await
         .unwrap();
-    let token = app::auth::server::service::open_session(pool, owner_id)
+    let token = app::auth::server::service::open_session(pool, 30, owner_id)
         .await
         .unwrap();
     (org_id, token)

@@ -24,3 +24,4 @@ mod rest_contract;
 mod review;
 mod roles;
 mod security;
+mod sessions;

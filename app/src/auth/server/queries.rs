@@ -159,11 +159,14 @@ pub async fn insert_session(
 pub async fn session_exists(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
+    idle_minutes: i32,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM sessions
-                          WHERE token_hash = $1 AND expires_at > now()) AS "open!""#,
-        token_hash
+                          WHERE token_hash = $1 AND expires_at > now()
+                            AND last_seen_at > now() - make_interval(mins => $2)) AS "open!""#,
+        token_hash,
+        idle_minutes
     )
     .fetch_one(db)
     .await
@@ -180,6 +183,10 @@ pub struct IdentityRow {
     pub orgs: Orgs,
     /// Asked for on page loads only: the invitations waiting for this person (the bell).
     pub pending: Option<Pending>,
+    pub session_id: i64,
+    /// The session's last use was recorded over a minute ago (or never with its browser):
+    /// time to record it again.
+    pub stale: bool,
 }
 
 /// The person behind a session and the organizations they are an active member of
@@ -190,6 +197,7 @@ pub async fn identity(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
     with_pending: bool,
+    idle_minutes: i32,
 ) -> Result<Option<IdentityRow>, sqlx::Error> {
     sqlx::query_as!(
         IdentityRow,
@@ -205,14 +213,99 @@ pub async fn identity(
                   CASE WHEN $2 THEN
                       (SELECT COALESCE(json_agg(w ORDER BY w.created_at DESC), '[]'::json)
                        FROM invitations_waiting_for(u.id) w)
-                  END AS "pending: Pending"
+                  END AS "pending: Pending",
+                  s.id AS session_id,
+                  (s.last_seen_at < now() - interval '1 minute' OR s.user_agent IS NULL) AS "stale!"
            FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = $1 AND s.expires_at > now()"#,
+           WHERE s.token_hash = $1 AND s.expires_at > now()
+             AND s.last_seen_at > now() - make_interval(mins => $3)"#,
         token_hash,
-        with_pending
+        with_pending,
+        idle_minutes
     )
     .fetch_optional(db)
     .await
+}
+
+/// Records a use of the session, from this browser and address.
+pub async fn touch_session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_agent: Option<&str>,
+    client_address: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE sessions SET last_seen_at = now(),
+                  user_agent = COALESCE($2, user_agent),
+                  client_address = COALESCE($3, client_address)
+           WHERE token_hash = $1"#,
+        token_hash,
+        user_agent,
+        client_address
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct SessionRow {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub client_address: Option<String>,
+}
+
+/// The person's open sessions, most recently used first.
+pub async fn list_sessions(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    idle_minutes: i32,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SessionRow,
+        r#"SELECT id, created_at, last_seen_at, user_agent, client_address
+           FROM sessions
+           WHERE user_id = $1 AND expires_at > now()
+             AND last_seen_at > now() - make_interval(mins => $2)
+           ORDER BY last_seen_at DESC, id DESC"#,
+        user_id,
+        idle_minutes
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one of the person's sessions; false if they have none by that id.
+pub async fn delete_session_by_id(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND id = $2",
+        user_id,
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session of the person but the one behind `keep`.
+pub async fn delete_other_sessions(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    keep: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        user_id,
+        keep
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {

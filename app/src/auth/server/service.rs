@@ -4,7 +4,10 @@ use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
 use super::{device, password, queries, tokens};
-use crate::auth::types::{EmailAddress, Identity, LinkState, NewPassword, Principal, SignUpForm};
+use crate::auth::types::{
+    EmailAddress, Identity, LinkState, NewPassword, Principal, SessionView, SignUpForm,
+    browser_name,
+};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
@@ -318,7 +321,7 @@ pub async fn sign_in(
     }
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
-    let session_token = open_session(&state.pool, user.id).await?;
+    let session_token = open_session(&state.pool, state.settings.session_days, user.id).await?;
     let device = match known {
         Some(_) => device.map(str::to_owned),
         None => Some(device::issue(
@@ -341,10 +344,15 @@ pub use super::queries::{
     mark_email_verified,
 };
 
-/// Opens a session for `user_id` (its identity already proven); returns the cookie value.
-pub async fn open_session(db: impl sqlx::PgExecutor<'_>, user_id: i64) -> Result<String, AppError> {
+/// Opens a session for `user_id` (its identity already proven) that lasts `days` at most
+/// (`Settings::session_days`); returns the cookie value.
+pub async fn open_session(
+    db: impl sqlx::PgExecutor<'_>,
+    days: i64,
+    user_id: i64,
+) -> Result<String, AppError> {
     let token = tokens::generate();
-    queries::insert_session(db, &token.hash, user_id, crate::cookies::SESSION_DAYS).await?;
+    queries::insert_session(db, &token.hash, user_id, days).await?;
     Ok(token.plain)
 }
 
@@ -354,17 +362,49 @@ pub async fn sign_out(state: &AppState, session_token: &str) -> Result<(), AppEr
     Ok(())
 }
 
-/// The identity behind a session cookie value, if the session is still open; for a page
-/// load (`for_page`) with what the shell shows of the person's waiting invitations.
+/// Where a request came from, as a session records it.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    pub user_agent: Option<String>,
+    pub address: Option<IpAddr>,
+}
+
+/// The identity behind a session cookie value, if the session is still open (neither
+/// expired nor idle too long); for a page load (`for_page`) with what the shell shows of
+/// the person's waiting invitations. A use is recorded (`seen`) at most once a minute,
+/// after the answer, so requests do not wait for a write.
 pub async fn identity(
     state: &AppState,
     session_token: &str,
     for_page: bool,
+    seen: Option<Seen>,
 ) -> Result<Option<Identity>, AppError> {
     let hash = tokens::hash(session_token);
-    let Some(row) = queries::identity(&state.pool, &hash, for_page).await? else {
+    let idle = idle_minutes(state);
+    let Some(row) = queries::identity(&state.pool, &hash, for_page, idle).await? else {
         return Ok(None);
     };
+    if row.stale
+        && let Some(seen) = seen
+    {
+        let pool = state.pool.clone();
+        tokio::spawn(async move {
+            // A client that names no browser is recorded as such (""), once.
+            let agent: String = seen
+                .user_agent
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
+            let agent = Some(agent);
+            let address = seen.address.map(|a| a.to_string());
+            if let Err(err) =
+                queries::touch_session(&pool, &hash, agent.as_deref(), address.as_deref()).await
+            {
+                tracing::warn!(%err, "could not record a session's use");
+            }
+        });
+    }
     Ok(Some(Identity {
         principal: Principal {
             id: row.id,
@@ -383,12 +423,79 @@ pub async fn identity(
                 .map(crate::notifications::server::pending::pending_view)
                 .collect()
         }),
+        session_id: row.session_id,
     }))
+}
+
+fn idle_minutes(state: &AppState) -> i32 {
+    state
+        .settings
+        .session_idle_minutes
+        .clamp(1, i32::MAX as i64) as i32
 }
 
 /// Whether the session behind `session_token` is still open (one indexed lookup).
 pub async fn session_open(state: &AppState, session_token: &str) -> Result<bool, AppError> {
-    Ok(queries::session_exists(&state.pool, &tokens::hash(session_token)).await?)
+    Ok(queries::session_exists(
+        &state.pool,
+        &tokens::hash(session_token),
+        idle_minutes(state),
+    )
+    .await?)
+}
+
+/// The signed-in person's open sessions (the Sessions page). Only their own.
+pub async fn sessions(state: &AppState, me: &Identity) -> Result<Vec<SessionView>, AppError> {
+    let rows = queries::list_sessions(&state.pool, me.principal.id, idle_minutes(state)).await?;
+    let when =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionView {
+            id: r.id,
+            browser: r
+                .user_agent
+                .as_deref()
+                .map(browser_name)
+                .unwrap_or_default(),
+            address: r.client_address.unwrap_or_default(),
+            started: when(r.created_at),
+            last_seen: when(r.last_seen_at),
+            current: r.id == me.session_id,
+        })
+        .collect())
+}
+
+/// "Sign out" on one of the person's own sessions: it ends at once, with its bell
+/// streams. Someone else's session id is "not found".
+pub async fn end_session(state: &AppState, me: &Identity, id: i64) -> Result<(), AppError> {
+    if !queries::delete_session_by_id(&state.pool, me.principal.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// "Sign out everywhere else": every other session ends, and every browser but this one
+/// stops being a known device (their cookies could have been copied); this browser gets
+/// a known-device cookie of the new epoch. Returns it.
+pub async fn end_other_sessions(
+    state: &AppState,
+    me: &Identity,
+    session_token: &str,
+) -> Result<String, AppError> {
+    let mut tx = state.pool.begin().await?;
+    queries::delete_other_sessions(&mut *tx, me.principal.id, &tokens::hash(session_token)).await?;
+    queries::bump_device_epoch(&mut *tx, me.principal.id).await?;
+    let user = queries::find_user_by_id(&mut *tx, me.principal.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    tx.commit().await?;
+    Ok(device::issue(
+        &state.settings.secret_key,
+        user.id,
+        user.device_epoch,
+        chrono::Utc::now().timestamp(),
+    ))
 }
 
 /// What an emailed link is worth right now, without using it.
@@ -453,7 +560,7 @@ pub async fn verify_email(
     };
     queries::consume_email_tokens(&mut *tx, row.user_id, VERIFY_PURPOSE).await?;
     queries::mark_email_verified(&mut *tx, row.user_id).await?;
-    let session_token = open_session(&mut *tx, row.user_id).await?;
+    let session_token = open_session(&mut *tx, state.settings.session_days, row.user_id).await?;
     tx.commit().await?;
     Ok(SignedIn::new(session_token, user))
 }
@@ -572,7 +679,7 @@ pub async fn reset_password(
         .ok_or_else(|| link_error(LinkState::Unknown))?;
     queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
     queries::clear_failures(&mut *tx, &device::ceiling_scope(user.id)).await?;
-    let session_token = open_session(&mut *tx, row.user_id).await?;
+    let session_token = open_session(&mut *tx, state.settings.session_days, row.user_id).await?;
     // Deleting the sessions notifies their open bell streams, which then end.
     tx.commit().await?;
     // This browser is the account's first known device of the new epoch.

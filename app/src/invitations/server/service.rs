@@ -281,7 +281,8 @@ pub async fn accept(
         .map(|u| u.name)
         .unwrap_or_default();
     join_as_invited(&mut tx, row.org_id, &row.email, user_id, &name).await?;
-    let session_token = accounts::open_session(&mut *tx, user_id).await?;
+    let session_token =
+        accounts::open_session(&mut *tx, state.settings.session_days, user_id).await?;
     tx.commit().await?;
     Ok(Accepted {
         session_token,

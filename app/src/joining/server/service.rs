@@ -341,7 +341,8 @@ pub async fn confirm(
         Some(&role),
     )
     .await?;
-    let session_token = accounts::open_session(&mut *tx, user_id).await?;
+    let session_token =
+        accounts::open_session(&mut *tx, state.settings.session_days, user_id).await?;
     tx.commit().await?;
     Ok(Joined {
         session_token,
