@@ -15,16 +15,20 @@ pub enum Cookie {
     Wizard,
     /// The known-device cookie (see `auth::server::device`).
     Device,
-    /// A new API key's secret on its way to the page that shows it once.
+    /// A new API key's secret (or new recovery codes) on its way to the page that shows
+    /// it once.
     NewKey,
+    /// Between a right password and the second factor (see `auth::server::service`).
+    SignInStep,
 }
 
 impl Cookie {
-    pub const ALL: [Cookie; 4] = [
+    pub const ALL: [Cookie; 5] = [
         Cookie::Session,
         Cookie::Wizard,
         Cookie::Device,
         Cookie::NewKey,
+        Cookie::SignInStep,
     ];
 
     pub const fn name(self, secure: bool) -> &'static str {
@@ -37,6 +41,8 @@ impl Cookie {
             (Cookie::Device, true) => "__Host-muster_device",
             (Cookie::NewKey, false) => "muster_new_key",
             (Cookie::NewKey, true) => "__Secure-muster_new_key",
+            (Cookie::SignInStep, false) => "muster_sign_in",
+            (Cookie::SignInStep, true) => "__Host-muster_sign_in",
         }
     }
 }
@@ -103,6 +109,17 @@ pub fn new_key_cookie(key: &str, path: &str, secure: bool) -> HeaderValue {
 pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
     let name = Cookie::NewKey.name(secure);
     cookie(name, "", path, NEW_KEY_ATTRIBUTES, 0, secure)
+}
+
+/// The step between a right password and the second factor: ten minutes, single use.
+pub fn sign_in_step_cookie(value: &str, secure: bool) -> HeaderValue {
+    let name = Cookie::SignInStep.name(secure);
+    cookie(name, value, "/", SESSION_ATTRIBUTES, 10 * 60, secure)
+}
+
+pub fn clear_sign_in_step_cookie(secure: bool) -> HeaderValue {
+    let name = Cookie::SignInStep.name(secure);
+    cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 
 /// Lets the browser that created an activation's owner account finish the wizard

@@ -71,6 +71,9 @@ pub enum AppError {
     /// The database cannot be reached right now (restarting, failing over): try again soon.
     #[error("temporarily unavailable")]
     Unavailable,
+    /// The organization requires a second factor, and this session has not passed one.
+    #[error("second factor required")]
+    SecondFactorRequired { org: String },
     /// More passwords wait to be checked than the server queues: try again soon.
     #[error("busy")]
     Busy,
@@ -105,7 +108,9 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden | AppError::NotPermitted { .. } => 403,
+            AppError::Forbidden
+            | AppError::NotPermitted { .. }
+            | AppError::SecondFactorRequired { .. } => 403,
             AppError::NotFound => 404,
             AppError::Gone(_) => 410,
             AppError::Conflict(_) => 409,
@@ -168,6 +173,9 @@ impl AppError {
             AppError::Internal => tr_args(locale, "errors.internal", &[]),
             AppError::Unavailable => tr_args(locale, "errors.unavailable", &[]),
             AppError::Busy => tr_args(locale, "errors.busy", &[]),
+            AppError::SecondFactorRequired { org } => {
+                tr_args(locale, "errors.second_factor_required", &[("org", org)])
+            }
             AppError::Request(_) => tr_args(locale, "errors.network", &[]),
         })
     }

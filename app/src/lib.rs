@@ -30,6 +30,7 @@ pub mod people;
 pub mod request;
 pub mod resources;
 pub mod roles;
+pub mod security;
 pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -183,6 +184,8 @@ lazy_pages! {
     AppsRoute => AppsPage;
     AcceptInvitationRoute => AcceptInvitationPage;
     SessionsRoute => crate::sessions::views::SessionsPage;
+    SecurityRoute => crate::security::views::SecurityPageView;
+    SecondFactorRoute => crate::security::views::SecondFactorPage;
 }
 
 /// The page's language: on the server the request's, in the browser the one the server
@@ -242,6 +245,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signin/second-factor") view={Lazy::<SecondFactorRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

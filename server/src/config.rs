@@ -205,6 +205,14 @@ pub enum Command {
         #[command(subcommand)]
         action: SubscriptionCommand,
     },
+    /// Removes a person's second factor (authenticator app and recovery codes) when they
+    /// lost it and every recovery code. Signs them out everywhere, records it in the audit
+    /// log of their organizations, and tells them by mail. Check who is asking first.
+    SecondFactorReset {
+        /// The person's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
     let result = match config.command.clone() {
         None => run(config).await,
         Some(Command::Subscription { action }) => subscription(config, action).await,
+        Some(Command::SecondFactorReset { email }) => second_factor_reset(config, &email).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,6 +95,44 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Links in mail use BASE_URL, else the address `./muster run` serves on.
+fn operator_base_url(config: &Config) -> Result<String, Box<dyn std::error::Error>> {
+    let site_addr = std::env::var("LEPTOS_SITE_ADDR")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 3000)));
+    Ok(config.validate(site_addr)?)
+}
+
+/// The running server's key, which seals the mail it will send.
+fn operator_key(config: &Config) -> Result<app::state::SecretKey, Box<dyn std::error::Error>> {
+    let key = config.secret_key.clone().ok_or(
+        "MUSTER_SECRET_KEY must be set, to the running server's key (./muster subscription does this)",
+    )?;
+    Ok(app::state::SecretKey(key.into_bytes()))
+}
+
+/// `server second-factor-reset --email ...`: for someone who lost every factor and code.
+async fn second_factor_reset(
+    config: Config,
+    email: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let base_url = operator_base_url(&config)?;
+    let key = operator_key(&config)?;
+    let pool = server::connect(&config).await?;
+    let found =
+        app::auth::server::second_factor::operator_reset(&pool, &key, &base_url, email).await?;
+    if !found {
+        return Err(format!("no account has the address {}", email.trim()).into());
+    }
+    tracing::warn!(email = email.trim(), "operator removed a second factor");
+    println!(
+        "Removed the second factor of {}: signed out everywhere, recorded in the audit log of their organizations, and told by mail.",
+        email.trim()
+    );
+    Ok(())
+}
+
 /// `server subscription create ...`: what an operator runs after a sale.
 async fn subscription(
     config: Config,
@@ -110,12 +149,7 @@ async fn subscription(
     } = action;
     let locale = Locale::from_code(&locale)
         .ok_or_else(|| format!("--locale must be en, fr or de, got {locale:?}"))?;
-    // Links use BASE_URL, else the address `./muster run` serves on.
-    let site_addr = std::env::var("LEPTOS_SITE_ADDR")
-        .ok()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 3000)));
-    let base_url = config.validate(site_addr)?;
+    let base_url = operator_base_url(&config)?;
     let pool = server::connect(&config).await?;
     let spec = SubscriptionSpec {
         company_name: company,
@@ -128,10 +162,7 @@ async fn subscription(
         is_demo: false,
     };
     // The activation mail is sealed in the outbox for the server that will send it.
-    let key = config.secret_key.clone().ok_or(
-        "MUSTER_SECRET_KEY must be set, to the running server's key (./muster subscription does this)",
-    )?;
-    let key = app::state::SecretKey(key.into_bytes());
+    let key = operator_key(&config)?;
     match activation::create_subscription(&pool, &key, &base_url, &spec).await {
         Ok(link) => {
             println!(

@@ -227,7 +227,9 @@ impl Problem {
     fn new(err: &AppError, locale: Locale) -> Problem {
         let (kind, title) = match err {
             AppError::Unauthenticated => ("unauthenticated", "Missing or invalid API key"),
-            AppError::Forbidden | AppError::NotPermitted { .. } => ("forbidden", "Not permitted"),
+            AppError::Forbidden
+            | AppError::NotPermitted { .. }
+            | AppError::SecondFactorRequired { .. } => ("forbidden", "Not permitted"),
             AppError::NotFound => ("not-found", "Not found"),
             AppError::Gone(_) => ("gone", "No longer available"),
             AppError::Conflict(_) => ("conflict", "Conflict"),

@@ -23,10 +23,12 @@ pub enum AuditAction {
     InvitationDeclined,
     ApiKeyCreated,
     ApiKeyRevoked,
+    SecondFactorPolicyChanged,
+    SecondFactorReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -43,6 +45,8 @@ impl AuditAction {
         AuditAction::InvitationDeclined,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
+        AuditAction::SecondFactorPolicyChanged,
+        AuditAction::SecondFactorReset,
     ];
 
     /// As stored.
@@ -64,6 +68,8 @@ impl AuditAction {
             AuditAction::InvitationDeclined => "invitation_declined",
             AuditAction::ApiKeyCreated => "api_key_created",
             AuditAction::ApiKeyRevoked => "api_key_revoked",
+            AuditAction::SecondFactorPolicyChanged => "second_factor_policy_changed",
+            AuditAction::SecondFactorReset => "second_factor_reset",
         }
     }
 
@@ -86,6 +92,8 @@ impl AuditAction {
             AuditAction::InvitationDeclined => "audit.invitation_declined",
             AuditAction::ApiKeyCreated => "audit.api_key_created",
             AuditAction::ApiKeyRevoked => "audit.api_key_revoked",
+            AuditAction::SecondFactorPolicyChanged => "audit.second_factor_policy_changed",
+            AuditAction::SecondFactorReset => "audit.second_factor_reset",
         }
     }
 }

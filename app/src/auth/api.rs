@@ -70,29 +70,67 @@ pub async fn sign_in(
 ) -> Result<String, AppError> {
     let state = AppState::current();
     let device = request::cookie(cookies::Cookie::Device);
-    let signed_in = request::respond(
+    let next = next
+        .filter(|n| super::types::is_local_path(n))
+        .unwrap_or_else(|| "/".to_owned());
+    let step = request::respond(
         service::sign_in(
             &state,
             request::client_ip(),
             device.as_deref(),
             &email,
             &password,
+            &next,
         )
         .await,
     )?;
-    set_device_cookie(&state, &signed_in);
+    finish_step(&state, step, next).await
+}
+
+/// A sign-in done (session started, going to `to`), or on its way to the second factor.
+#[cfg(feature = "ssr")]
+async fn finish_step(
+    state: &AppState,
+    step: service::SignInStep,
+    to: String,
+) -> Result<String, AppError> {
+    let signed_in = match step {
+        service::SignInStep::Done(signed_in) => signed_in,
+        service::SignInStep::SecondFactor { challenge } => {
+            request::set_cookie(cookies::sign_in_step_cookie(
+                &challenge,
+                state.settings.secure_cookies,
+            ));
+            let to = SECOND_FACTOR_PATH.to_owned();
+            request::redirect_form_post(&to);
+            return Ok(to);
+        }
+    };
+    set_device_cookie(state, &signed_in);
     // Rotate: the session from before sign-in (if any) stops working.
-    start_session(
-        &state,
-        &signed_in.session_token,
-        Some(signed_in.user.locale),
-    )
-    .await?;
-    let to = next
-        .filter(|n| super::types::is_local_path(n))
-        .unwrap_or_else(|| "/".to_owned());
+    start_session(state, &signed_in.session_token, Some(signed_in.user.locale)).await?;
     request::redirect_form_post(&to);
     Ok(to)
+}
+
+/// The page that asks for the second factor during sign-in.
+pub const SECOND_FACTOR_PATH: &str = "/signin/second-factor";
+
+/// The second step of signing in: a code from the authenticator app, or a recovery code.
+#[server]
+pub async fn complete_sign_in(code: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let challenge = request::cookie(cookies::Cookie::SignInStep)
+        .ok_or_else(|| AppError::Gone("errors.sign_in_step_expired".into()));
+    let challenge = request::respond(challenge)?;
+    let device = request::cookie(cookies::Cookie::Device);
+    let (signed_in, next) = request::respond(
+        service::complete_sign_in(&state, &challenge, device.as_deref(), &code).await,
+    )?;
+    request::set_cookie(cookies::clear_sign_in_step_cookie(
+        state.settings.secure_cookies,
+    ));
+    finish_step(&state, service::SignInStep::Done(signed_in), next).await
 }
 
 /// Remembers this browser as a known device of the account just signed in to.
@@ -197,12 +235,8 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
 #[server]
 pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
-    let signed_in = request::respond(service::reset_password(&state, &token, &password).await)?;
-    set_device_cookie(&state, &signed_in);
-    start_session(&state, &signed_in.session_token, None).await?;
-    let to = "/?reset=1".to_owned();
-    request::redirect_form_post(&to);
-    Ok(to)
+    let step = request::respond(service::reset_password(&state, &token, &password).await)?;
+    finish_step(&state, step, "/?reset=1".to_owned()).await
 }
 
 /// Switches the language: a cookie for everyone, and remembered on the account when

@@ -275,6 +275,31 @@ pub struct Identity {
     pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
     /// The session this request came with (its id, never its token).
     pub session_id: i64,
+    /// The session passed a second factor (at sign-in, or by setting one up in it).
+    pub second_factor: bool,
+}
+
+/// The Security page: the person's second factors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    /// An authenticator app is on.
+    pub totp: bool,
+    /// An app being set up, not yet confirmed by a code.
+    pub enrolment: Option<TotpEnrolment>,
+    pub recovery_codes_left: i64,
+    /// This session passed a second factor.
+    pub session_passed: bool,
+}
+
+/// What an authenticator app needs to be set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The secret in base32, in groups of four, to type in.
+    pub secret: String,
+    /// The `otpauth://` URI (what the QR code holds; a link opens the app on a phone).
+    pub uri: String,
+    /// The QR code, an SVG image, base64 (shown as a `data:` image).
+    pub qr_svg_base64: String,
 }
 
 /// One of a person's open sessions, as the Sessions page lists it.

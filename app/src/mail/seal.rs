@@ -12,11 +12,46 @@ use crate::state::SecretKey;
 
 const NONCE_LEN: usize = 24;
 
-fn cipher(secret: &SecretKey) -> XChaCha20Poly1305 {
+/// What a sealed value is for: each purpose has a key of its own.
+#[derive(Clone, Copy)]
+pub enum Purpose {
+    /// Mail bodies in the outbox.
+    Outbox,
+    /// Authenticator-app (TOTP) secrets.
+    Totp,
+}
+
+fn cipher(secret: &SecretKey, purpose: Purpose) -> XChaCha20Poly1305 {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(&secret.0).expect("HMAC takes keys of any length");
-    mac.update(b"muster outbox seal v1");
+    mac.update(match purpose {
+        Purpose::Outbox => b"muster outbox seal v1".as_slice(),
+        Purpose::Totp => b"muster totp seal v1".as_slice(),
+    });
     XChaCha20Poly1305::new(&mac.finalize().into_bytes())
+}
+
+/// Seals `plain` for `purpose` (nonce, then ciphertext).
+pub fn seal_bytes(secret: &SecretKey, purpose: Purpose, plain: &[u8]) -> Vec<u8> {
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = cipher(secret, purpose)
+        .encrypt(&nonce, plain)
+        .expect("sealing cannot fail");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    out
+}
+
+/// What `seal_bytes` sealed, or `None` if it was not sealed under this key and purpose
+/// (or was changed).
+pub fn open_bytes(secret: &SecretKey, purpose: Purpose, sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    cipher(secret, purpose)
+        .decrypt(XNonce::from_slice(nonce), body)
+        .ok()
 }
 
 /// Seals a text and an HTML body into one opaque value (nonce, then ciphertext).
@@ -25,25 +60,13 @@ pub fn seal(secret: &SecretKey, text: &str, html: &str) -> Vec<u8> {
     plain.extend_from_slice(&(text.len() as u32).to_be_bytes());
     plain.extend_from_slice(text.as_bytes());
     plain.extend_from_slice(html.as_bytes());
-    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-    let sealed = cipher(secret)
-        .encrypt(&nonce, plain.as_slice())
-        .expect("sealing a mail cannot fail");
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
-    out
+    seal_bytes(secret, Purpose::Outbox, &plain)
 }
 
 /// The text and HTML bodies, or `None` if the value was not sealed under this key (or
 /// was changed).
 pub fn open(secret: &SecretKey, sealed: &[u8]) -> Option<(String, String)> {
-    if sealed.len() < NONCE_LEN {
-        return None;
-    }
-    let (nonce, body) = sealed.split_at(NONCE_LEN);
-    let plain = cipher(secret)
-        .decrypt(XNonce::from_slice(nonce), body)
-        .ok()?;
+    let plain = open_bytes(secret, Purpose::Outbox, sealed)?;
     let (len, rest) = plain.split_at_checked(4)?;
     let text_len = u32::from_be_bytes(len.try_into().ok()?) as usize;
     let (text, html) = rest.split_at_checked(text_len)?;

@@ -95,6 +95,21 @@ pub fn join_confirm(locale: Locale, name: &str, org: &str, link: &str) -> Email 
     )
 }
 
+/// The operator removed the person's second factor (they had lost it and every code).
+pub fn second_factor_reset(locale: Locale, name: &str, sign_in: &str) -> Email {
+    compose(
+        locale,
+        tr(locale, "email.second_factor_reset.subject"),
+        name,
+        &[
+            tr(locale, "email.second_factor_reset.intro"),
+            tr(locale, "email.second_factor_reset.advice"),
+        ],
+        &[(tr(locale, "email.second_factor_reset.action"), sign_in)],
+        tr(locale, "email.second_factor_reset.ignore"),
+    )
+}
+
 /// Someone asked to join <org> by its link with the address of one of its members: the
 /// member is told, and the link's page answers as for anyone (no membership probing).
 pub fn join_member(locale: Locale, name: &str, org: &str, sign_in: &str) -> Email {

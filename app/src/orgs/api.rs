@@ -72,6 +72,29 @@ pub async fn invite_member(
     }))
 }
 
+/// "Require a second factor" on the settings page (OWNERs only).
+#[server]
+pub async fn save_second_factor_policy(
+    region: String,
+    short_name: String,
+    policy: String,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        service::save_second_factor_policy(&state, &member, &policy).await
+    }
+    .await;
+    request::respond(result.map(|()| {
+        let to = format!(
+            "{}?second_factor=saved#second-factor",
+            super::types::settings_path(&region, &short_name)
+        );
+        request::redirect_form_post(&to);
+        to
+    }))
+}
+
 /// "May I do `permission` here?" for the signed-in member, from the same rules as the
 /// REST API's `GET /api/v1/permissions`.
 #[server]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{InviteMember, get_org_settings};
+use super::api::{InviteMember, SaveSecondFactorPolicy, get_org_settings};
 use super::types::OrgSettings;
 use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
@@ -53,8 +53,47 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         <InviteSomeone s=s.clone() />
         <YourPermissions decisions=s.decisions.clone() />
         {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
+        {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
     }
     .into_any()
+}
+
+/// "Second factor": who must have one to use the organization (OWNERs decide).
+#[component]
+fn SecondFactorPolicy(policy: String, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SaveSecondFactorPolicy>::new();
+    follow_success(action);
+    let saved = use_query_map().with_untracked(|q| q.get("second_factor").is_some());
+    let options = crate::orgs::types::SECOND_FACTOR_POLICIES
+        .into_iter()
+        .map(|choice| {
+            let id = format!("second-factor-{choice}");
+            let label = format!("settings.second_factor_{choice}");
+            view! {
+                <div class="radio">
+                    <input type="radio" id=id.clone() name="policy" value=choice checked=policy == choice />
+                    <label for=id>{move || tr(i18n.locale(), &label)}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" id="second-factor">
+            <h2>{i18n.t("settings.second_factor_title")}</h2>
+            <p class="muted">{i18n.t("settings.second_factor_hint")}</p>
+            {saved.then(|| view! { <div class="alert alert-success" role="status">{i18n.t("settings.second_factor_saved")}</div> })}
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <OrgInputs region=region short_name=short_name />
+                <fieldset>
+                    <legend class="visually-hidden">{i18n.t("settings.second_factor_title")}</legend>
+                    {options}
+                </fieldset>
+                <Submit action=action label="settings.second_factor_save" />
+            </ActionForm>
+        </section>
+    }
 }
 
 /// "Invite someone": email and role (VIEWER unless changed), each role with what it may

@@ -12,6 +12,8 @@ pub struct Membership {
     pub short_name: String,
     pub region: String,
     pub role: Role,
+    /// The organization requires this person to have passed a second factor.
+    pub second_factor_required: bool,
 }
 
 impl Membership {
@@ -109,7 +111,12 @@ pub struct OrgSettings {
     pub new_key: Option<crate::api_keys::types::CreatedApiKey>,
     /// Where invitees without an account sign up.
     pub signup_link: String,
+    /// Who must have a second factor ("nobody", "admins", "everyone"): OWNERs see it.
+    pub second_factor_policy: Option<String>,
 }
+
+/// The choices of "require a second factor", as stored.
+pub const SECOND_FACTOR_POLICIES: [&str; 3] = ["nobody", "admins", "everyone"];
 
 #[cfg(test)]
 mod tests {

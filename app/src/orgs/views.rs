@@ -138,6 +138,17 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
             }
             .into_any()
         }
+        // Led to set up (or pass) a second factor; their other organizations are open.
+        err @ AppError::SecondFactorRequired { .. } => {
+            let message = err.form_message(i18n.locale());
+            view! {
+                <section class="card" data-testid="second-factor-required">
+                    <div class="alert alert-info" role="status">{message}</div>
+                    <p><a class="btn btn-primary" href="/account/security">{i18n.t("security.set_up_now")}</a></p>
+                </section>
+            }
+            .into_any()
+        }
         // Not Muster's fault and not the person's: say what happened, no "not found".
         err @ (AppError::Unavailable | AppError::Internal) => {
             let message = err.form_message(i18n.locale());

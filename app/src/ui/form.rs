@@ -22,9 +22,12 @@ pub fn Field(
     /// Called with the value on every keystroke (e.g. for a live preview).
     #[prop(optional)]
     on_input: Option<Callback<String>>,
+    /// The input's id, when two forms of a page have a field of the same name.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let live_error = RwSignal::new(None::<FieldError>);

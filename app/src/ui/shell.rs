@@ -132,6 +132,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                         <br />
                         <span class="muted">{user.principal.email.clone()}</span>
                     </p>
+                    <a class="menu-item" href="/account/security">{i18n.t("nav.security")}</a>
                     <a class="menu-item" href="/account/sessions">{i18n.t("nav.sessions")}</a>
                     <LanguageSelect id="user-menu-language" />
                     <ActionForm action=sign_out>

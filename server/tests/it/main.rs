@@ -23,5 +23,6 @@ mod rest_api;
 mod rest_contract;
 mod review;
 mod roles;
+mod second_factor;
 mod security;
 mod sessions;

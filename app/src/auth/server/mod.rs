@@ -2,6 +2,7 @@
 pub mod device;
 pub mod password;
 mod queries;
+pub mod second_factor;
 pub mod service;
 pub mod throttle;
 pub mod tokens;

@@ -142,13 +142,15 @@ pub async fn insert_session(
     token_hash: &[u8],
     user_id: i64,
     days: i64,
+    second_factor: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO sessions (token_hash, user_id, expires_at)
-           VALUES ($1, $2, now() + make_interval(days => $3::int))"#,
+        r#"INSERT INTO sessions (token_hash, user_id, expires_at, second_factor)
+           VALUES ($1, $2, now() + make_interval(days => $3::int), $4)"#,
         token_hash,
         user_id,
-        days as i32
+        days as i32,
+        second_factor
     )
     .execute(db)
     .await?;
@@ -184,6 +186,7 @@ pub struct IdentityRow {
     /// Asked for on page loads only: the invitations waiting for this person (the bell).
     pub pending: Option<Pending>,
     pub session_id: i64,
+    pub second_factor: bool,
     /// The session's last use was recorded over a minute ago (or never with its browser):
     /// time to record it again.
     pub stale: bool,
@@ -204,7 +207,11 @@ pub async fn identity(
         r#"SELECT u.id, u.email, u.name, u.locale,
                   (SELECT COALESCE(json_agg(json_build_object(
                               'org_id', o.id, 'name', o.name, 'short_name', o.short_name,
-                              'region', o.region, 'role', p.role)
+                              'region', o.region, 'role', p.role,
+                              'second_factor_required',
+                                  o.require_second_factor = 'everyone'
+                                  OR (o.require_second_factor = 'admins'
+                                      AND p.role IN ('OWNER', 'ADMIN')))
                               ORDER BY lower(o.name), o.region), '[]'::json)
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
                    JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
@@ -214,11 +221,15 @@ pub async fn identity(
                       (SELECT COALESCE(json_agg(w ORDER BY w.created_at DESC), '[]'::json)
                        FROM invitations_waiting_for(u.id) w)
                   END AS "pending: Pending",
-                  s.id AS session_id,
+                  s.id AS session_id, s.second_factor,
                   (s.last_seen_at < now() - interval '1 minute' OR s.user_agent IS NULL) AS "stale!"
            FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = $1 AND s.expires_at > now()
-             AND s.last_seen_at > now() - make_interval(mins => $3)"#,
+             AND s.last_seen_at > now() - make_interval(mins => $3)
+             -- A person with a second factor is signed in only by a session that passed it.
+             AND (s.second_factor OR NOT EXISTS (
+                     SELECT 1 FROM totp_factors f
+                     WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL))"#,
         token_hash,
         with_pending,
         idle_minutes
@@ -457,4 +468,217 @@ pub async fn clear_failures(db: impl PgExecutor<'_>, scope: &str) -> Result<(), 
         .execute(db)
         .await?;
     Ok(())
+}
+
+// ---- Second factor ----
+
+pub struct TotpRow {
+    pub secret_sealed: Vec<u8>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn totp_factor(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<Option<TotpRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TotpRow,
+        "SELECT secret_sealed, confirmed_at FROM totp_factors WHERE user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Starts (or starts again) setting up an authenticator app; false if one is confirmed.
+pub async fn start_totp(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    secret_sealed: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO totp_factors (user_id, secret_sealed) VALUES ($1, $2)
+           ON CONFLICT (user_id) DO UPDATE
+               SET secret_sealed = EXCLUDED.secret_sealed, created_at = now()
+               WHERE totp_factors.confirmed_at IS NULL"#,
+        user_id,
+        secret_sealed
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Accepts the code of time step `step` once: false if that step (or a later one) was
+/// already used, or there is no such factor. `confirming`: the first code, which turns
+/// an app being set up into the person's factor.
+pub async fn use_totp_step(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    step: i64,
+    confirming: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE totp_factors
+           SET last_step = $2, confirmed_at = COALESCE(confirmed_at, now())
+           WHERE user_id = $1 AND last_step < $2 AND (confirmed_at IS NULL) = $3"#,
+        user_id,
+        step,
+        confirming
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes every second factor of the person (the app and the recovery codes).
+pub async fn delete_second_factors(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let apps = sqlx::query!("DELETE FROM totp_factors WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+    sqlx::query!("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?;
+    Ok(apps)
+}
+
+/// Replaces the person's recovery codes with these (hashes).
+pub async fn replace_recovery_codes(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    hashes: &[Vec<u8>],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query!(
+        "INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])",
+        user_id,
+        hashes
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Uses a recovery code once: false if it is not one of the person's unused codes.
+pub async fn use_recovery_code(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    code_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE recovery_codes SET used_at = now()
+           WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL"#,
+        user_id,
+        code_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn recovery_codes_left(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "left!" FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"#,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Whether the person has a second factor (a confirmed app).
+pub async fn has_second_factor(db: impl PgExecutor<'_>, user_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM totp_factors
+                          WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS "yes!""#,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The session passed a second factor.
+pub async fn mark_session_second_factor(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET second_factor = true WHERE token_hash = $1",
+        token_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_challenge(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: i64,
+    minutes: i32,
+    next: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO sign_in_challenges (token_hash, user_id, expires_at, next)
+           VALUES ($1, $2, now() + make_interval(mins => $3), $4)"#,
+        token_hash,
+        user_id,
+        minutes,
+        next
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct ChallengeRow {
+    pub user_id: i64,
+    pub next: String,
+}
+
+/// The sign-in step behind `token_hash`, if it has not expired.
+pub async fn find_challenge(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ChallengeRow,
+        r#"SELECT user_id, next FROM sign_in_challenges
+           WHERE token_hash = $1 AND expires_at > now()"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends the sign-in step (it works once); false if it was already used.
+pub async fn take_challenge(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM sign_in_challenges WHERE token_hash = $1 AND expires_at > now()",
+        token_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The organizations the person is a member of.
+pub async fn member_org_ids(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT org_id FROM memberships WHERE user_id = $1", user_id)
+        .fetch_all(db)
+        .await
 }

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
-use super::{device, password, queries, tokens};
+use super::{device, password, queries, second_factor, tokens};
 use crate::auth::types::{
     EmailAddress, Identity, LinkState, NewPassword, Principal, SessionView, SignUpForm,
     browser_name,
@@ -239,6 +239,19 @@ pub struct SignedIn {
     pub device: Option<String>,
 }
 
+/// Where a sign-in stands once the password (or a reset link) was right.
+pub enum SignInStep {
+    Done(SignedIn),
+    /// The person has a second factor: the value of the sign-in step cookie, which the
+    /// second-factor page finishes with a code ([`complete_sign_in`]).
+    SecondFactor {
+        challenge: String,
+    },
+}
+
+/// How long the step between password and second factor lasts.
+pub const CHALLENGE_MINUTES: i32 = 10;
+
 impl SignedIn {
     fn new(session_token: String, user: queries::UserRow) -> SignedIn {
         SignedIn {
@@ -270,7 +283,8 @@ pub async fn sign_in(
     device: Option<&str>,
     email: &str,
     password: &str,
-) -> Result<SignedIn, AppError> {
+    next: &str,
+) -> Result<SignInStep, AppError> {
     let email = EmailAddress::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
     if password.is_empty() {
         return Err(AppError::field("password", "errors.password_required"));
@@ -321,6 +335,10 @@ pub async fn sign_in(
     }
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
+    if second_factor::required_at_sign_in(state, user.id).await? {
+        let challenge = begin_challenge(&state.pool, user.id, next).await?;
+        return Ok(SignInStep::SecondFactor { challenge });
+    }
     let session_token = open_session(&state.pool, state.settings.session_days, user.id).await?;
     let device = match known {
         Some(_) => device.map(str::to_owned),
@@ -331,10 +349,78 @@ pub async fn sign_in(
             now,
         )),
     };
-    Ok(SignedIn {
+    Ok(SignInStep::Done(SignedIn {
         device,
         ..SignedIn::new(session_token, user)
-    })
+    }))
+}
+
+/// The step between a right password and the second factor (single use, short-lived).
+async fn begin_challenge(
+    db: impl sqlx::PgExecutor<'_>,
+    user_id: i64,
+    next: &str,
+) -> Result<String, AppError> {
+    let token = tokens::generate();
+    let next = if crate::auth::types::is_local_path(next) {
+        next
+    } else {
+        "/"
+    };
+    queries::insert_challenge(db, &token.hash, user_id, CHALLENGE_MINUTES, next).await?;
+    Ok(token.plain)
+}
+
+/// Finishes a sign-in with a code from the person's authenticator app or a recovery
+/// code: opens a session that has passed a second factor. Returns it and where to go.
+/// Wrong codes are limited per account, like passwords.
+pub async fn complete_sign_in(
+    state: &AppState,
+    challenge: &str,
+    device: Option<&str>,
+    code: &str,
+) -> Result<(SignedIn, String), AppError> {
+    let hash = tokens::hash(challenge);
+    let expired = || AppError::Gone("errors.sign_in_step_expired".into());
+    let step = queries::find_challenge(&state.pool, &hash)
+        .await?
+        .ok_or_else(expired)?;
+    second_factor::check(state, step.user_id, code).await?;
+    let mut tx = state.pool.begin().await?;
+    if !queries::take_challenge(&mut *tx, &hash).await? {
+        return Err(expired());
+    }
+    let user = queries::find_user_by_id(&mut *tx, step.user_id)
+        .await?
+        .ok_or_else(expired)?;
+    let token = tokens::generate();
+    queries::insert_session(
+        &mut *tx,
+        &token.hash,
+        user.id,
+        state.settings.session_days,
+        true,
+    )
+    .await?;
+    tx.commit().await?;
+    let now = chrono::Utc::now().timestamp();
+    let known = device
+        .and_then(|cookie| device::read(&state.settings.secret_key, cookie, now))
+        .is_some_and(|d| d.is_of(user.id, user.device_epoch));
+    let device = match known {
+        true => device.map(str::to_owned),
+        false => Some(device::issue(
+            &state.settings.secret_key,
+            user.id,
+            user.device_epoch,
+            now,
+        )),
+    };
+    let signed_in = SignedIn {
+        device,
+        ..SignedIn::new(token.plain, user)
+    };
+    Ok((signed_in, step.next))
 }
 
 /// What other features read and write about accounts. The rest of `queries` (sessions,
@@ -346,13 +432,16 @@ pub use super::queries::{
 
 /// Opens a session for `user_id` (its identity already proven) that lasts `days` at most
 /// (`Settings::session_days`); returns the cookie value.
+///
+/// Such a session does not sign in a person who has a second factor: they pass it at
+/// sign-in, which opens theirs with [`open_session_after_second_factor`].
 pub async fn open_session(
     db: impl sqlx::PgExecutor<'_>,
     days: i64,
     user_id: i64,
 ) -> Result<String, AppError> {
     let token = tokens::generate();
-    queries::insert_session(db, &token.hash, user_id, days).await?;
+    queries::insert_session(db, &token.hash, user_id, days, false).await?;
     Ok(token.plain)
 }
 
@@ -424,6 +513,7 @@ pub async fn identity(
                 .collect()
         }),
         session_id: row.session_id,
+        second_factor: row.second_factor,
     }))
 }
 
@@ -652,7 +742,7 @@ pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
-) -> Result<SignedIn, AppError> {
+) -> Result<SignInStep, AppError> {
     let new_password =
         NewPassword::parse("password", new_password).map_err(|e| AppError::Validation(vec![e]))?;
     let link = link_state(state, token, RESET_PURPOSE).await?;
@@ -679,6 +769,13 @@ pub async fn reset_password(
         .ok_or_else(|| link_error(LinkState::Unknown))?;
     queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
     queries::clear_failures(&mut *tx, &device::ceiling_scope(user.id)).await?;
+    // A reset proves the address, not the second factor: a person who has one passes it
+    // before they are signed in.
+    if queries::has_second_factor(&mut *tx, row.user_id).await? {
+        let challenge = begin_challenge(&mut *tx, row.user_id, "/?reset=1").await?;
+        tx.commit().await?;
+        return Ok(SignInStep::SecondFactor { challenge });
+    }
     let session_token = open_session(&mut *tx, state.settings.session_days, row.user_id).await?;
     // Deleting the sessions notifies their open bell streams, which then end.
     tx.commit().await?;
@@ -689,10 +786,10 @@ pub async fn reset_password(
         user.device_epoch,
         chrono::Utc::now().timestamp(),
     );
-    Ok(SignedIn {
+    Ok(SignInStep::Done(SignedIn {
         device: Some(cookie),
         ..SignedIn::new(session_token, user)
-    })
+    }))
 }
 
 /// Remembers the signed-in person's language.

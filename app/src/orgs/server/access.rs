@@ -40,6 +40,8 @@ pub struct Member {
     pub short_name: String,
     pub role: Role,
     pub actor: Actor,
+    /// The session behind this member passed a second factor (never for an API key).
+    pub second_factor: bool,
     #[allow(dead_code)] // present only so that no other module can write a `Member`
     sealed: Sealed,
 }
@@ -119,6 +121,14 @@ impl Member {
             .iter()
             .find(|m| m.region == region && m.short_name == short_name)
             .ok_or(AppError::NotFound)?;
+        // An organization that requires a second factor (of everyone, or of its OWNERs and
+        // ADMINs) has no member behind a session that has not passed one: every page and
+        // server function of it starts here. API keys are not sessions (`for_api_key`).
+        if m.second_factor_required && !identity.second_factor {
+            return Err(AppError::SecondFactorRequired {
+                org: m.name.clone(),
+            });
+        }
         Ok(Member {
             org_id: m.org_id,
             org_name: m.name.clone(),
@@ -131,6 +141,7 @@ impl Member {
                 locale: identity.principal.locale,
                 api_key_id: None,
             },
+            second_factor: identity.second_factor,
             sealed: Sealed,
         })
     }
@@ -150,6 +161,7 @@ impl Member {
                 locale: Locale::from_code(&key.creator_locale).unwrap_or_default(),
                 api_key_id: Some(key.key_id),
             },
+            second_factor: false,
             sealed: Sealed,
         }
     }

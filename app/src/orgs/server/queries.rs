@@ -15,6 +15,8 @@ pub struct MembershipRow {
     pub short_name: String,
     pub region: String,
     pub role: Role,
+    /// The organization requires a second factor of this person (for their role).
+    pub second_factor_required: bool,
 }
 
 pub struct OrgRow {
@@ -211,4 +213,33 @@ pub async fn members_with_roles(
     )
     .fetch_all(db)
     .await
+}
+
+/// Who must have passed a second factor to use the organization: "nobody", "admins"
+/// (OWNERs and ADMINs) or "everyone".
+pub async fn second_factor_policy(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT require_second_factor FROM organizations WHERE id = $1",
+        org_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn set_second_factor_policy(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    policy: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE organizations SET require_second_factor = $2 WHERE id = $1",
+        org_id,
+        policy
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

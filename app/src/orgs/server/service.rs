@@ -4,7 +4,7 @@ use super::access::Member;
 use super::queries;
 use crate::error::AppError;
 use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings};
-use crate::roles::{Decision, Denial, Permission};
+use crate::roles::{Decision, Denial, Permission, Role};
 use crate::state::AppState;
 
 /// What other features use of organizations: joining one (the plan's limits are in
@@ -18,6 +18,7 @@ pub fn membership(m: queries::MembershipRow) -> Membership {
         name: m.name,
         short_name: m.short_name,
         region: m.region,
+        second_factor_required: m.second_factor_required,
     }
 }
 
@@ -187,5 +188,49 @@ pub async fn settings(
         api_keys,
         new_key,
         signup_link: state.settings.link("/signup"),
+        second_factor_policy: match member.role {
+            Role::Owner => Some(queries::second_factor_policy(&state.pool, member.org_id).await?),
+            _ => None,
+        },
     })
+}
+
+/// "Require a second factor": for everyone, for OWNERs and ADMINs, or not. Only an
+/// OWNER decides; audited.
+pub async fn save_second_factor_policy(
+    state: &AppState,
+    member: &Member,
+    policy: &str,
+) -> Result<(), AppError> {
+    if member.role != Role::Owner {
+        return Err(AppError::NotPermitted {
+            key: "errors.only_owner_second_factor".into(),
+            contacts: Vec::new(),
+        });
+    }
+    if !crate::orgs::types::SECOND_FACTOR_POLICIES.contains(&policy) {
+        return Err(AppError::field(
+            "policy",
+            "errors.second_factor_policy_unknown",
+        ));
+    }
+    // Requiring what one has not got would lock oneself out at once.
+    if policy != "nobody" && !member.second_factor {
+        return Err(AppError::Conflict(
+            "errors.second_factor_yourself_first".into(),
+        ));
+    }
+    let mut tx = state.pool.begin().await?;
+    queries::set_second_factor_policy(&mut *tx, member.org_id, policy).await?;
+    crate::audit::server::service::record(
+        &mut *tx,
+        member.org_id,
+        Some((member.actor.user_id, &member.actor.name)),
+        crate::audit::types::AuditAction::SecondFactorPolicyChanged,
+        None,
+        Some(policy),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
