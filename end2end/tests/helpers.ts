@@ -3,6 +3,7 @@ import { expect, Page, Browser } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
 
 export const PASSWORD = 'correct horse battery';
@@ -81,9 +82,11 @@ export async function submitSignIn(page: Page, email: string, password = PASSWOR
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-// The product's own wording, so the journey checks what each language really shows.
+// The product's own wording, so the journey checks what each language really shows (the
+// pages' texts, and the mail's, which only the server holds).
 export function messages(lang: string): (key: string, args?: Record<string, string>) => string {
-  const tree = JSON.parse(readFileSync(path.join(__dirname, '../../app/locales', `${lang}.json`), 'utf8'));
+  const read = (folder: string) => JSON.parse(readFileSync(path.join(__dirname, '../../app', folder, `${lang}.json`), 'utf8'));
+  const tree = { ...read('locales'), ...read('mail_locales') };
   return (key, args = {}) => {
     let text: string = key.split('.').reduce((node: any, part) => node[part], tree);
     for (const [name, value] of Object.entries(args)) text = text.replace(`%{${name}}`, value);
@@ -225,4 +228,18 @@ export function freshDatabase(name: string): string {
   const url = new URL(suite!);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The 6-digit code an authenticator app shows for a base32 secret (RFC 6238, SHA-1, 30 s), `steps` from now. */
+export function totpCode(secret: string, steps = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
 }

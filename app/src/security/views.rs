@@ -24,7 +24,8 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
             <h2>{i18n.t("security.codes_title")}</h2>
             <p>{i18n.t("security.codes_once")}</p>
             <ul class="recovery-codes">{items}</ul>
-            <p><a href="/account/security">{i18n.t("security.codes_saved")}</a></p>
+            // A full load: the page then shows the codes no more.
+            <p><a href="/account/security" rel="external">{i18n.t("security.codes_saved")}</a></p>
         </div>
     }
 }
@@ -37,7 +38,17 @@ pub fn SecurityPageView() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTotp>::new();
     let renew = ServerAction::<NewRecoveryCodes>::new();
     let off = ServerAction::<TurnOffTotp>::new();
-    follow_success(start);
+    // The app's QR code is on this page: read it again rather than load the page anew.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = start.value().get() {
+            page.refetch();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = confirm.value().get() {
+            page.refetch();
+        }
+    });
     follow_success(off);
     // With JavaScript, the codes come back in the answer.
     let fresh = move || {
