@@ -8,7 +8,7 @@ import { activateOrganization, hydrated, messages, uniqueEmail } from './helpers
 const t = messages('en');
 
 test('every public page hydrates, and so do the pages for links that are not valid', async ({ page, pageErrors }) => {
-  for (const path of ['/', '/signup', '/check-email', '/signin', '/forgot-password', '/join/sent', '/resources']) {
+  for (const path of ['/', '/signup', '/check-email', '/signin', '/signin/second-factor', '/forgot-password', '/join/sent', '/resources']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(200);
     await hydrated(page);
@@ -53,6 +53,8 @@ test('an activated organization reaches "ready" live, and every signed-in page h
     `${home}/people/audit`,
     `${home}/settings`,
     '/notifications',
+    '/account/security',
+    '/account/sessions',
     '/apps',
     '/resources',
     '/',
