@@ -1,3 +1,4 @@
+import type { BrowserContext, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { PASSWORD, confirmEmail, hydrated, linkFromMailbox, submitSignIn, submitSignUp, uniqueEmail } from './helpers';
 
@@ -172,20 +173,9 @@ test('a page gets its styles: every bundle file answers, and the stylesheet appl
 });
 
 test('signing out in another tab ends the live bell quietly, and the first tab says so', async ({ context, page }) => {
-  const email = uniqueEmail('tabs');
-  await page.goto('/signup');
+  await signedUp(page, 'Tess Tabs', 'tabs');
   await hydrated(page);
-  await submitSignUp(page, 'Tess Tabs', email);
-  await confirmEmail(page, await linkFromMailbox(page, email, 'Confirm your email for Muster'));
-  await expect(page.getByRole('heading', { name: 'Welcome, Tess Tabs' })).toBeVisible();
-  await hydrated(page);
-
-  const other = await context.newPage();
-  await other.goto('/');
-  await hydrated(other);
-  await other.getByLabel('Your account').first().click();
-  await other.getByRole('button', { name: 'Sign out' }).click();
-  await expect(other.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
+  await signOutInAnotherTab(context);
 
   // The first tab learns it at once, and asks nothing more of the server: the guard fails
   // this test on any request answered 401 (its stream and timer used to keep asking).
@@ -193,3 +183,47 @@ test('signing out in another tab ends the live bell quietly, and the first tab s
   await page.waitForTimeout(7_000);
   await expect(page.getByRole('link', { name: 'Sign in again' })).toHaveAttribute('href', '/signin');
 });
+
+test('a page whose session ends before it comes alive says so, and logs no error', async ({ context, page }) => {
+  await signedUp(page, 'Erin Early', 'early');
+
+  // The page is shown signed in, but its code is held back while another tab signs out:
+  // when it comes alive, the session it was drawn for has ended (the guard fails this test
+  // on any request answered 401).
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Welcome, Erin Early' })).toBeVisible();
+  await signOutInAnotherTab(context);
+  release();
+
+  await hydrated(page);
+  await expect(page.getByRole('status').filter({ hasText: 'You signed out in another tab or window.' })).toBeVisible();
+  // Long enough for a page that kept asking to have asked again.
+  await page.waitForTimeout(4_000);
+  await expect(page.getByRole('link', { name: 'Sign in again' })).toHaveAttribute('href', '/signin');
+});
+
+/** A new account, confirmed from its mail and signed in on `page`. */
+async function signedUp(page: Page, name: string, tag: string) {
+  const email = uniqueEmail(tag);
+  await page.goto('/signup');
+  await hydrated(page);
+  await submitSignUp(page, name, email);
+  await confirmEmail(page, await linkFromMailbox(page, email, 'Confirm your email for Muster'));
+  await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
+}
+
+/** Signs the context's session out from a second tab. */
+async function signOutInAnotherTab(context: BrowserContext) {
+  const other = await context.newPage();
+  await other.goto('/');
+  await hydrated(other);
+  await other.getByLabel('Your account').first().click();
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await expect(other.getByRole('heading', { name: 'Sign in to Muster' })).toBeVisible();
+}

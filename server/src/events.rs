@@ -104,19 +104,28 @@ impl Drop for SessionStream {
     }
 }
 
+/// A stream of one `signed_out` event.
+fn signed_out() -> Response {
+    let event = Event::default().event(SIGNED_OUT).data(SIGNED_OUT);
+    Sse::new(futures::stream::once(async move { Ok::<_, Infallible>(event) })).into_response()
+}
+
 /// `GET /events`: an `invitations` event whenever the person's invitations change. One
 /// session keeps at most `max_streams_per_session` open on this server (429 past that:
-/// the page then falls back to asking now and then).
+/// the page then falls back to asking now and then). Without a session (a page whose
+/// session ended while it loaded, or expired while it stayed open) the stream is only
+/// `signed_out`: the page says so and stops, where a refusal would be logged as an error
+/// in the browser and tell the page nothing.
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = read_cookie(
         &headers,
         Cookie::Session.name(state.settings.secure_cookies),
     ) else {
-        return StatusCode::UNAUTHORIZED.into_response();
+        return signed_out();
     };
     let user_id = match app::auth::server::service::identity(&state, &token, false, None).await {
         Ok(Some(identity)) => identity.principal.id,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Ok(None) => return signed_out(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let session_hash = app::auth::server::tokens::hash(&token);
@@ -149,7 +158,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
             match app::auth::server::service::session_open(&state, &token).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    let event = Event::default().event(SIGNED_OUT).data("signed_out");
+                    let event = Event::default().event(SIGNED_OUT).data(SIGNED_OUT);
                     return Some((Ok::<_, Infallible>(event), None));
                 }
                 Err(_) => return None,

@@ -69,9 +69,11 @@ pub fn CheckEmailPage() -> impl IntoView {
 }
 
 /// For a page that needs a signed-in person: says so, with a sign-in link that comes
-/// back to this page afterwards.
+/// back to this page afterwards. Drawn on the server, the page answers 401.
 #[component]
 pub fn SignInPrompt() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::request::set_page_status(401);
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
     let here = format!(

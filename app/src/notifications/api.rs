@@ -9,14 +9,16 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
-/// The signed-in person's notifications (nothing for visitors).
+/// The signed-in person's notifications; `None` for a visitor. Not an error: the bell asks
+/// this of a page whose session may end at any moment (a sign-out racing a refresh), and
+/// "signed out" is an answer it acts on, not a failure.
 #[server]
-pub async fn get_notifications() -> Result<Notifications, AppError> {
+pub async fn get_notifications() -> Result<Option<Notifications>, AppError> {
     let state = AppState::current();
     let result = async {
         match request::principal(&state).await? {
-            Some(user) => service::list(&state, &user).await,
-            None => Err(AppError::Unauthenticated),
+            Some(user) => service::list(&state, &user).await.map(Some),
+            None => Ok(None),
         }
     }
     .await;

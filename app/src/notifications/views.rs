@@ -9,7 +9,6 @@ use leptos_router::hooks::use_query_map;
 use super::api::{DeclineInvitation, JoinOrganization, get_notifications};
 use super::types::{Notifications, PendingInvitation};
 use crate::auth::views::SignInPrompt;
-use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
 
@@ -108,7 +107,6 @@ mod live {
 
     use super::super::api::get_notifications;
     use super::super::types::Notifications;
-    use crate::error::AppError;
 
     /// How often to look again while the event stream is down.
     const POLL_MS: u32 = 3_000;
@@ -117,8 +115,8 @@ mod live {
         let refresh = move || {
             leptos::task::spawn_local(async move {
                 match get_notifications().await {
-                    Ok(fresh) => notes.set(fresh),
-                    Err(AppError::Unauthenticated) => signed_out.set(true),
+                    Ok(Some(fresh)) => notes.set(fresh),
+                    Ok(None) => signed_out.set(true),
                     Err(_) => {}
                 }
             })
@@ -205,8 +203,8 @@ pub fn NotificationsPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = match notes.await {
-                        Ok(notes) => notes.invitations,
-                        Err(AppError::Unauthenticated) => return view! { <SignInPrompt /> }.into_any(),
+                        Ok(Some(notes)) => notes.invitations,
+                        Ok(None) => return view! { <SignInPrompt /> }.into_any(),
                         Err(err) => {
                             let message = err.form_message(i18n.locale());
                             return view! { <div class="alert alert-error" role="alert">{message}</div> }.into_any();

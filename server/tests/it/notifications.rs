@@ -154,10 +154,21 @@ async fn only_the_invited_person_sees_joins_or_declines_an_invitation(pool: PgPo
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_signed_out_page_gets_no_event_stream(pool: PgPool) {
+async fn a_signed_out_page_is_told_so_by_its_event_stream(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let res = new_client().get(app.url("/events")).send().await.unwrap();
-    assert_eq!(res.status(), 401);
+    // No session, then a session that has ended: the stream is one `signed_out` event.
+    let bob = org(&app, "Globex", "bob@globex.test", &[]).await;
+    ok(app.call::<app::auth::api::SignOut>(&bob, &[]).await).await;
+    for client in [new_client(), bob] {
+        let res = client.get(app.url("/events")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("event: signed_out"), "{body}");
+        assert!(!body.contains("invitations"), "{body}");
+    }
+    // Nor does the bell's refresh fail: it answers "nobody".
+    let visitor = new_client();
+    assert_eq!(ok(app.call::<GetNotifications>(&visitor, &[]).await).await, serde_json::Value::Null);
 }
 
 /// Signing in lands on "/": the invitations waiting for an answer (each opening its
