@@ -42,10 +42,12 @@ pub struct Swept {
     pub link_joins: u64,
     pub invite_quota_usage: u64,
     pub unconfirmed_accounts: u64,
+    /// Expired steps between a password and a second factor, and passkey ceremonies.
+    pub sign_in_steps: u64,
 }
 
 impl Swept {
-    pub fn tables(&self) -> [(&'static str, u64); 8] {
+    pub fn tables(&self) -> [(&'static str, u64); 9] {
         [
             ("sessions", self.sessions),
             ("email_tokens", self.email_tokens),
@@ -55,6 +57,7 @@ impl Swept {
             ("link_joins", self.link_joins),
             ("invite_quota_usage", self.invite_quota_usage),
             ("users", self.unconfirmed_accounts),
+            ("sign_in_steps", self.sign_in_steps),
         ]
     }
 }
@@ -173,6 +176,20 @@ pub async fn sweep(pool: &PgPool, policy: Policy) -> Result<Swept, sqlx::Error> 
             CHUNK
         )
         .await?,
+        sign_in_steps: delete_in_chunks!(
+            pool,
+            "DELETE FROM sign_in_challenges WHERE token_hash IN
+                   (SELECT token_hash FROM sign_in_challenges WHERE expires_at < now() LIMIT $1)",
+            CHUNK
+        )
+        .await?
+            + delete_in_chunks!(
+                pool,
+                "DELETE FROM passkey_ceremonies WHERE token_hash IN
+                   (SELECT token_hash FROM passkey_ceremonies WHERE expires_at < now() LIMIT $1)",
+                CHUNK
+            )
+            .await?,
     })
 }
 

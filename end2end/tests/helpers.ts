@@ -79,7 +79,7 @@ export async function confirmEmail(page: Page, link: string, password = PASSWORD
 export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 // The product's own wording, so the journey checks what each language really shows (the

@@ -107,7 +107,10 @@ impl Drop for SessionStream {
 /// A stream of one `signed_out` event.
 fn signed_out() -> Response {
     let event = Event::default().event(SIGNED_OUT).data(SIGNED_OUT);
-    Sse::new(futures::stream::once(async move { Ok::<_, Infallible>(event) })).into_response()
+    Sse::new(futures::stream::once(
+        async move { Ok::<_, Infallible>(event) },
+    ))
+    .into_response()
 }
 
 /// `GET /events`: an `invitations` event whenever the person's invitations change. One

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{LinkState, ShellData};
+use super::types::{LinkState, PasskeyCeremony, ShellData};
 #[cfg(feature = "ssr")]
 use crate::cookies;
 use crate::error::AppError;
@@ -130,6 +130,52 @@ pub async fn complete_sign_in(code: String) -> Result<String, AppError> {
     request::set_cookie(cookies::clear_sign_in_step_cookie(
         state.settings.secure_cookies,
     ));
+    finish_step(&state, service::SignInStep::Done(signed_in), next).await
+}
+
+/// A passkey sign-in begins: `second_factor` after a right password (this browser's
+/// sign-in step), else for any passkey the browser offers.
+#[server]
+pub async fn start_passkey_sign_in(second_factor: bool) -> Result<PasskeyCeremony, AppError> {
+    let state = AppState::current();
+    let challenge = request::cookie(cookies::Cookie::SignInStep).filter(|_| second_factor);
+    if second_factor && challenge.is_none() {
+        return request::respond(Err(AppError::Gone("errors.sign_in_step_expired".into())));
+    }
+    request::respond(
+        crate::auth::server::passkeys::start_sign_in(&state, challenge.as_deref()).await,
+    )
+}
+
+/// The browser's passkey answer: signed in (a session that passed a second factor).
+/// Answers where to go.
+#[server]
+pub async fn finish_passkey_sign_in(
+    ceremony: String,
+    credential: String,
+    second_factor: bool,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let challenge = request::cookie(cookies::Cookie::SignInStep).filter(|_| second_factor);
+    if second_factor && challenge.is_none() {
+        return request::respond(Err(AppError::Gone("errors.sign_in_step_expired".into())));
+    }
+    let device = request::cookie(cookies::Cookie::Device);
+    let (signed_in, next) = request::respond(
+        crate::auth::server::passkeys::finish_sign_in(
+            &state,
+            challenge.as_deref(),
+            device.as_deref(),
+            &ceremony,
+            &credential,
+        )
+        .await,
+    )?;
+    if challenge.is_some() {
+        request::set_cookie(cookies::clear_sign_in_step_cookie(
+            state.settings.secure_cookies,
+        ));
+    }
     finish_step(&state, service::SignInStep::Done(signed_in), next).await
 }
 

@@ -289,6 +289,28 @@ pub struct SecurityView {
     pub recovery_codes_left: i64,
     /// This session passed a second factor.
     pub session_passed: bool,
+    pub passkeys: Vec<PasskeyView>,
+    /// The origin where passkeys work (a browser refuses them on a bare IP address, so a
+    /// server reached at 127.0.0.1 has them at localhost).
+    pub passkeys_at: Option<String>,
+}
+
+/// One of the person's passkeys, as the Security page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    /// When it was added and last used (RFC 3339, shown in the reader's time zone).
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// A WebAuthn ceremony begun on the server: `options` (JSON) go to the browser's
+/// `navigator.credentials`, and its answer comes back with `ceremony`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyCeremony {
+    pub ceremony: String,
+    pub options: String,
 }
 
 /// What an authenticator app needs to be set up.

@@ -6,10 +6,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{
     RequestPasswordReset, ResetPassword, SignIn, SignUp, VerifyEmail, check_link,
-    dev_mailbox_enabled,
+    dev_mailbox_enabled, finish_passkey_sign_in, start_passkey_sign_in,
 };
 use super::types::{LinkState, check_email, check_name};
-use crate::i18n::{tr_args, use_i18n};
+use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
 use crate::ui::language::LanguageSelect;
 
@@ -110,15 +110,91 @@ pub fn SignInPage() -> impl IntoView {
             <FormAlert action=action />
             <ActionForm action=action>
                 {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
-                <Field name="email" label="auth.email" kind="email" autocomplete="username" errors=field_errors(action, "email") check=check_email />
+                <Field name="email" label="auth.email" kind="email" autocomplete="username webauthn" errors=field_errors(action, "email") check=check_email />
                 <Field name="password" label="auth.password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
                 <Submit action=action label="auth.sign_in" />
             </ActionForm>
+            <PasskeySignIn second_factor=false />
             <p class="switch"><a href="/forgot-password">{i18n.t("auth.forgot_link")}</a></p>
             <p class="switch">
                 {i18n.t("auth.no_account")} " " <a href="/signup">{i18n.t("auth.sign_up")}</a>
             </p>
         </section>
+    }
+}
+
+/// Signing in with a passkey, where the browser can (JavaScript only). On the sign-in
+/// page (`second_factor` false) the browser also offers the person's passkeys among the
+/// email field's suggestions; after a right password, the button is there only for a
+/// person who has a passkey.
+#[component]
+pub fn PasskeySignIn(second_factor: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let shown = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    // A ceremony begun before the click (the second step's, to learn whether to show the
+    // button), used by the first click.
+    let ready = StoredValue::new(None::<crate::auth::types::PasskeyCeremony>);
+    let run = move |conditional: bool| {
+        leptos::task::spawn_local(async move {
+            let locale = i18n.locale();
+            let ceremony = match ready.try_update_value(Option::take).flatten() {
+                Some(ceremony) => ceremony,
+                None => match start_passkey_sign_in(second_factor).await {
+                    Ok(ceremony) => ceremony,
+                    Err(err) => return error.set(err.form_message(locale)),
+                },
+            };
+            let credential = match crate::ui::passkey::get(ceremony.options, conditional).await {
+                Ok(Some(credential)) => credential,
+                Ok(None) => return,
+                // A waiting offer ends when the button asks instead: nothing to say.
+                Err(_) if conditional => return,
+                Err(key) => return error.set(Some(tr(locale, key))),
+            };
+            busy.set(true);
+            error.set(None);
+            match finish_passkey_sign_in(ceremony.ceremony, credential, second_factor).await {
+                Ok(to) => crate::ui::passkey::go(&to),
+                Err(err) => {
+                    busy.set(false);
+                    error.set(err.form_message(locale));
+                }
+            }
+        });
+    };
+    Effect::new(move |_| {
+        if !crate::ui::passkey::supported() {
+            return;
+        }
+        if !second_factor {
+            shown.set(true);
+            run(true);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(ceremony) = start_passkey_sign_in(true).await {
+                ready.set_value(Some(ceremony));
+                shown.set(true);
+            }
+        });
+    });
+    let label = if second_factor {
+        "security.use_passkey"
+    } else {
+        "auth.passkey_sign_in"
+    };
+    view! {
+        <Show when=move || shown.get()>
+            <div class="passkey-sign-in">
+                {move || error.get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
+                <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| {
+                    error.set(None);
+                    run(false);
+                }>{i18n.t(label)}</button>
+            </div>
+        </Show>
     }
 }
 

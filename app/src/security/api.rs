@@ -3,11 +3,14 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::types::SecurityView;
+use crate::auth::types::{PasskeyCeremony, SecurityView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::server::second_factor, auth::types::Identity, cookies, request, state::AppState,
+    auth::server::{passkeys, second_factor},
+    auth::types::Identity,
+    cookies, request,
+    state::AppState,
 };
 
 pub const SECURITY_PATH: &str = "/account/security";
@@ -123,4 +126,46 @@ pub async fn turn_off_totp(code: String) -> Result<String, AppError> {
     }
     .await;
     request::respond(result.map(|()| back("")))
+}
+
+/// "Add a passkey": the options for the browser (JavaScript only: passkeys need it).
+#[server]
+pub async fn start_passkey() -> Result<PasskeyCeremony, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let me = me(&state).await?;
+        passkeys::start_registration(&state, &me).await
+    }
+    .await;
+    request::respond(result)
+}
+
+/// The browser made the passkey: it is added under `name`. Answers the recovery codes
+/// made for a first factor (else none).
+#[server]
+pub async fn add_passkey(
+    ceremony: String,
+    credential: String,
+    name: String,
+) -> Result<Vec<String>, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let me = me(&state).await?;
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        passkeys::finish_registration(&state, &me, &token, &ceremony, &credential, &name).await
+    }
+    .await;
+    request::respond(result)
+}
+
+/// "Remove" a passkey (a plain form works).
+#[server]
+pub async fn remove_passkey(id: i64) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let me = me(&state).await?;
+        passkeys::remove(&state, &me, id).await
+    }
+    .await;
+    request::respond(result.map(|()| back("#passkeys")))
 }

@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 
 use super::api::{
-    ConfirmTotp, NewRecoveryCodes, SecurityPage, StartTotp, TurnOffTotp, get_security,
+    ConfirmTotp, NewRecoveryCodes, RemovePasskey, SecurityPage, StartTotp, TurnOffTotp,
+    add_passkey, get_security, start_passkey,
 };
 use crate::auth::api::CompleteSignIn;
-use crate::auth::views::SignInPrompt;
+use crate::auth::types::PasskeyView;
+use crate::auth::views::{PasskeySignIn, SignInPrompt};
 use crate::error::AppError;
-use crate::i18n::{tr_args, use_i18n};
+use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
 
 /// Recovery codes, shown once.
@@ -38,6 +40,9 @@ pub fn SecurityPageView() -> impl IntoView {
     let confirm = ServerAction::<ConfirmTotp>::new();
     let renew = ServerAction::<NewRecoveryCodes>::new();
     let off = ServerAction::<TurnOffTotp>::new();
+    let remove = ServerAction::<RemovePasskey>::new();
+    // Codes made with a first passkey (with JavaScript: passkeys need it).
+    let passkey_codes = RwSignal::new(None::<Vec<String>>);
     // The app's QR code is on this page: read it again rather than load the page anew.
     Effect::new(move |_| {
         if let Some(Ok(_)) = start.value().get() {
@@ -50,6 +55,11 @@ pub fn SecurityPageView() -> impl IntoView {
         }
     });
     follow_success(off);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = remove.value().get() {
+            page.refetch();
+        }
+    });
     // With JavaScript, the codes come back in the answer.
     let fresh = move || {
         confirm
@@ -57,7 +67,14 @@ pub fn SecurityPageView() -> impl IntoView {
             .get()
             .and_then(Result::ok)
             .or_else(|| renew.value().get().and_then(Result::ok))
+            .or_else(|| passkey_codes.get())
     };
+    let added = Callback::new(move |codes: Vec<String>| {
+        if !codes.is_empty() {
+            passkey_codes.set(Some(codes));
+        }
+        page.refetch();
+    });
     view! {
         <section class="card security" data-page="security">
             <h1>{i18n.t("security.title")}</h1>
@@ -124,8 +141,7 @@ pub fn SecurityPageView() -> impl IntoView {
                         .into_any()
                     };
                     let passkeys = view! {
-                        <h2>{i18n.t("security.passkeys_title")}</h2>
-                        <p class="muted">{i18n.t("security.passkeys_soon")}</p>
+                        <Passkeys list=view.passkeys at=view.passkeys_at remove=remove added=added />
                     };
                     view! {
                         {shown}
@@ -137,6 +153,108 @@ pub fn SecurityPageView() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The person's passkeys: each with "Remove" (a plain form), and "Add a passkey", which
+/// needs JavaScript and a browser that has passkeys (the page says so otherwise).
+#[component]
+fn Passkeys(
+    list: Vec<PasskeyView>,
+    at: Option<String>,
+    remove: ServerAction<RemovePasskey>,
+    added: Callback<Vec<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let supported = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let name = RwSignal::new(String::new());
+    let checked = RwSignal::new(false);
+    Effect::new(move |_| {
+        supported.set(crate::ui::passkey::supported());
+        checked.set(true);
+    });
+    let add = move |_| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let locale = i18n.locale();
+            let result = async {
+                let ceremony = start_passkey().await.map_err(|e| e.form_message(locale))?;
+                let credential = crate::ui::passkey::create(ceremony.options)
+                    .await
+                    .map_err(|key| Some(tr(locale, key)))?;
+                add_passkey(ceremony.ceremony, credential, name.get_untracked())
+                    .await
+                    .map_err(|e| {
+                        e.for_field("name")
+                            .first()
+                            .map(|f| f.message(locale))
+                            .or_else(|| e.form_message(locale))
+                    })
+            }
+            .await;
+            busy.set(false);
+            match result {
+                Ok(codes) => {
+                    name.set(String::new());
+                    added.run(codes);
+                }
+                Err(message) => error.set(message),
+            }
+        });
+    };
+    let items = list
+        .into_iter()
+        .map(|p| {
+            let added_on = p.created.chars().take(10).collect::<String>();
+            let used = p.last_used.map(|t| t.chars().take(10).collect::<String>());
+            view! {
+                <li data-testid="passkey">
+                    <strong>{p.name}</strong>
+                    <span class="muted">
+                        {move || tr_args(i18n.locale(), "security.passkey_added", &[("date", &added_on)])}
+                        {used.clone().map(|d| view! { " · " {move || tr_args(i18n.locale(), "security.passkey_used", &[("date", &d)])} })}
+                    </span>
+                    <ActionForm action=remove>
+                        <input type="hidden" name="id" value=p.id.to_string() />
+                        <button type="submit" class="btn btn-danger">{i18n.t("security.passkey_remove")}</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let elsewhere = at.map(|at| format!("{at}/account/security"));
+    view! {
+        <h2 id="passkeys">{i18n.t("security.passkeys_title")}</h2>
+        <p class="muted">{i18n.t("security.passkeys_intro")}</p>
+        <FormAlert action=remove />
+        <ul class="passkeys">{items}</ul>
+        <Show when=move || supported.get() fallback=move || {
+            let elsewhere = elsewhere.clone();
+            // Drawn on the server (and so without JavaScript): they need it.
+            match checked.get() {
+                false => view! { <p class="muted">{i18n.t("security.passkeys_need_js")}</p> }.into_any(),
+                true => view! {
+                    <p class="muted">
+                        {i18n.t("security.passkeys_unavailable")}
+                        {elsewhere.map(|href| view! { " " <a href=href.clone() rel="external">{href.clone()}</a> })}
+                    </p>
+                }
+                .into_any(),
+            }
+        }>
+            {move || error.get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
+            <div class="field">
+                <label for="field-passkey-name">{i18n.t("security.passkey_name")}</label>
+                <input id="field-passkey-name" type="text" maxlength="60" autocomplete="off"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            </div>
+            <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=add>
+                {i18n.t("security.passkey_add")}
+            </button>
+        </Show>
     }
 }
 
@@ -155,6 +273,7 @@ pub fn SecondFactorPage() -> impl IntoView {
                 <Field name="code" label="security.code" autocomplete="one-time-code" hint="security.code_hint" errors=field_errors(action, "code") />
                 <Submit action=action label="auth.sign_in" />
             </ActionForm>
+            <PasskeySignIn second_factor=true />
             <p class="switch"><a href="/signin">{i18n.t("auth.back_to_sign_in")}</a></p>
         </section>
     }

@@ -2,5 +2,6 @@
 
 pub mod form;
 pub mod language;
+pub mod passkey;
 pub mod reference;
 pub mod shell;

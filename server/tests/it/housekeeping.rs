@@ -59,6 +59,20 @@ async fn a_sweep_deletes_expired_and_used_rows_and_keeps_live_ones(pool: PgPool)
         ),
     )
     .await;
+    // Sign-in steps and passkey ceremonies: expired (gone), live (kept).
+    exec(&app, &format!(
+        "INSERT INTO sign_in_challenges (token_hash, user_id, expires_at) VALUES
+           ('\\x21', {user}, now() - interval '1 second'), ('\\x22', {user}, now() + interval '5 minutes')"
+    )).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO passkey_ceremonies (token_hash, user_id, kind, state, expires_at) VALUES
+           ('\\x31', NULL, 'sign_in', '{{}}', now() - interval '1 second'),
+           ('\\x32', NULL, 'sign_in', '{{}}', now() + interval '5 minutes')"
+        ),
+    )
+    .await;
     let mail_before = app.count("SELECT count(*) FROM outbox_emails").await;
 
     let swept = sweep(&app.pool, POLICY).await.unwrap();
@@ -67,6 +81,13 @@ async fn a_sweep_deletes_expired_and_used_rows_and_keeps_live_ones(pool: PgPool)
     assert_eq!(swept.auth_failures, 1);
     assert_eq!(swept.outbox_emails, 2);
     assert_eq!(swept.invite_quota_usage, 1);
+    assert_eq!(swept.sign_in_steps, 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sign_in_challenges").await
+            + app.count("SELECT count(*) FROM passkey_ceremonies").await,
+        2,
+        "the live step and ceremony stay"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM email_tokens WHERE token_hash IN ('\\x13', '\\x14')")
             .await,

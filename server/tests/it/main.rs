@@ -15,6 +15,7 @@ mod notifications;
 mod observe;
 mod outbox;
 mod pages;
+mod passkeys;
 mod people;
 mod people_actions;
 mod plans;

@@ -168,7 +168,10 @@ async fn a_signed_out_page_is_told_so_by_its_event_stream(pool: PgPool) {
     }
     // Nor does the bell's refresh fail: it answers "nobody".
     let visitor = new_client();
-    assert_eq!(ok(app.call::<GetNotifications>(&visitor, &[]).await).await, serde_json::Value::Null);
+    assert_eq!(
+        ok(app.call::<GetNotifications>(&visitor, &[]).await).await,
+        serde_json::Value::Null
+    );
 }
 
 /// Signing in lands on "/": the invitations waiting for an answer (each opening its

@@ -3,9 +3,7 @@
 //! and removed by the operator for someone who lost everything.
 
 use crate::common::*;
-use app::auth::api::{
-    CompleteSignIn, GetShell, RequestPasswordReset, ResetPassword, SignIn, SignOut,
-};
+use app::auth::api::{CompleteSignIn, RequestPasswordReset, ResetPassword, SignOut};
 use app::orgs::api::{GetOrgOverview, SaveSecondFactorPolicy};
 use app::security::api::{ConfirmTotp, GetSecurity, NewRecoveryCodes, StartTotp, TurnOffTotp};
 use sqlx::PgPool;
@@ -64,27 +62,12 @@ async fn enrol(app: &TestApp, c: &reqwest::Client) -> (App, Vec<String>) {
     (app_, codes)
 }
 
-async fn sign_in(app: &TestApp, c: &reqwest::Client, email: &str, password: &str) -> String {
-    ok(app
-        .call::<SignIn>(c, &[("email", email), ("password", password)])
-        .await)
-    .await
-    .as_str()
-    .unwrap()
-    .to_owned()
-}
-
-async fn signed_in_as(app: &TestApp, c: &reqwest::Client) -> Option<String> {
-    let shell = ok(app.call::<GetShell>(c, &[]).await).await;
-    shell["principal"]["email"].as_str().map(str::to_owned)
-}
-
 #[sqlx::test(migrations = false)]
 async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
     let app = spawn_app(pool).await;
     verified_user(&app, "ann@example.com").await;
     let c = new_client();
-    sign_in(&app, &c, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
     let (authenticator, codes) = enrol(&app, &c).await;
     let page = ok(app.call::<GetSecurity>(&c, &[]).await).await;
     assert_eq!(page["view"]["totp"], true);
@@ -100,7 +83,7 @@ async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
     // The password alone no longer signs in: it leads to the second step.
     let laptop = new_client();
     assert_eq!(
-        sign_in(&app, &laptop, "ann@example.com", PASSWORD).await,
+        sign_in_to(&app, &laptop, "ann@example.com", PASSWORD).await,
         "/signin/second-factor"
     );
     assert_eq!(signed_in_as(&app, &laptop).await, None);
@@ -126,7 +109,7 @@ async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
 
     // A recovery code signs in once, typed as people type them.
     let phone = new_client();
-    sign_in(&app, &phone, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &phone, "ann@example.com", PASSWORD).await;
     let typed = format!(" {} ", codes[3].to_uppercase());
     ok(app
         .call::<CompleteSignIn>(&phone, &[("code", &typed)])
@@ -137,7 +120,7 @@ async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
         Some("ann@example.com")
     );
     let tablet = new_client();
-    sign_in(&app, &tablet, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &tablet, "ann@example.com", PASSWORD).await;
     let reused = app
         .call::<CompleteSignIn>(&tablet, &[("code", &codes[3])])
         .await;
@@ -161,7 +144,7 @@ async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
     .await;
     let after = new_client();
     assert_eq!(
-        sign_in(&app, &after, "ann@example.com", PASSWORD).await,
+        sign_in_to(&app, &after, "ann@example.com", PASSWORD).await,
         "/"
     );
 }
@@ -171,7 +154,7 @@ async fn a_password_reset_keeps_the_second_factor(pool: PgPool) {
     let app = spawn_app(pool).await;
     verified_user(&app, "ann@example.com").await;
     let c = new_client();
-    sign_in(&app, &c, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
     let (_, codes) = enrol(&app, &c).await;
     let other = new_client();
     ok(app
@@ -211,10 +194,10 @@ async fn parallel_code_guesses_evaluate_at_most_the_limit(pool: PgPool) {
     let app = spawn_app(pool).await;
     verified_user(&app, "ann@example.com").await;
     let c = new_client();
-    sign_in(&app, &c, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
     let (authenticator, _) = enrol(&app, &c).await;
     let attacker = new_client();
-    sign_in(&app, &attacker, "ann@example.com", PASSWORD).await;
+    sign_in_to(&app, &attacker, "ann@example.com", PASSWORD).await;
     let guesses = (0..40).map(|i| {
         let (app, attacker) = (&app, &attacker);
         async move {
@@ -344,7 +327,7 @@ async fn the_operator_removes_a_lost_second_factor_audited_and_mailed(pool: PgPo
         1
     );
     let c = new_client();
-    assert_eq!(sign_in(&app, &c, "olga@acme.test", PASSWORD).await, "/");
+    assert_eq!(sign_in_to(&app, &c, "olga@acme.test", PASSWORD).await, "/");
     assert!(
         !app::auth::server::second_factor::operator_reset(
             &app.pool,

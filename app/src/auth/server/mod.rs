@@ -1,5 +1,6 @@
 //! Server-only half of accounts: SQL, password hashing, tokens, sessions.
 pub mod device;
+pub mod passkeys;
 pub mod password;
 mod queries;
 pub mod second_factor;

@@ -227,9 +227,7 @@ pub async fn identity(
            WHERE s.token_hash = $1 AND s.expires_at > now()
              AND s.last_seen_at > now() - make_interval(mins => $3)
              -- A person with a second factor is signed in only by a session that passed it.
-             AND (s.second_factor OR NOT EXISTS (
-                     SELECT 1 FROM totp_factors f
-                     WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL))"#,
+             AND (s.second_factor OR NOT has_second_factor(u.id))"#,
         token_hash,
         with_pending,
         idle_minutes
@@ -531,19 +529,44 @@ pub async fn use_totp_step(
     Ok(done.rows_affected() > 0)
 }
 
-/// Removes every second factor of the person (the app and the recovery codes).
+/// Removes every second factor of the person: the app, the passkeys and the recovery
+/// codes.
 pub async fn delete_second_factors(
     db: &mut sqlx::PgConnection,
     user_id: i64,
-) -> Result<u64, sqlx::Error> {
-    let apps = sqlx::query!("DELETE FROM totp_factors WHERE user_id = $1", user_id)
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM totp_factors WHERE user_id = $1", user_id)
         .execute(&mut *db)
-        .await?
-        .rows_affected();
+        .await?;
+    sqlx::query!("DELETE FROM passkeys WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?;
     sqlx::query!("DELETE FROM recovery_codes WHERE user_id = $1", user_id)
         .execute(&mut *db)
         .await?;
-    Ok(apps)
+    Ok(())
+}
+
+/// Removes the person's authenticator app.
+pub async fn delete_totp(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM totp_factors WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Recovery codes stand in for a factor: with none left, they go too.
+pub async fn drop_codes_without_factor(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM recovery_codes WHERE user_id = $1 AND NOT has_second_factor($1)",
+        user_id
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
 }
 
 /// Replaces the person's recovery codes with these (hashes).
@@ -594,15 +617,11 @@ pub async fn recovery_codes_left(
     .await
 }
 
-/// Whether the person has a second factor (a confirmed app).
+/// Whether the person has a second factor (a confirmed app or a passkey).
 pub async fn has_second_factor(db: impl PgExecutor<'_>, user_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM totp_factors
-                          WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS "yes!""#,
-        user_id
-    )
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar!(r#"SELECT has_second_factor($1) AS "yes!""#, user_id)
+        .fetch_one(db)
+        .await
 }
 
 /// The session passed a second factor.
@@ -681,4 +700,168 @@ pub async fn member_org_ids(
     sqlx::query_scalar!("SELECT org_id FROM memberships WHERE user_id = $1", user_id)
         .fetch_all(db)
         .await
+}
+
+// Passkeys.
+
+pub struct PasskeyRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub passkey: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The person's passkey handle (WebAuthn's user id), made on first use.
+pub async fn passkey_handle(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    fresh: &[u8],
+) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE users SET passkey_handle = COALESCE(passkey_handle, $2)
+           WHERE id = $1 RETURNING passkey_handle AS "handle!""#,
+        user_id,
+        fresh
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The account whose passkeys carry `handle`.
+pub async fn user_by_passkey_handle(
+    db: impl PgExecutor<'_>,
+    handle: &[u8],
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT id FROM users WHERE passkey_handle = $1", handle)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn passkeys_of(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<PasskeyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PasskeyRow,
+        r#"SELECT id, user_id, name, passkey, created_at, last_used_at
+           FROM passkeys WHERE user_id = $1 ORDER BY created_at, id"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn passkey_by_credential(
+    db: impl PgExecutor<'_>,
+    credential_id: &[u8],
+) -> Result<Option<PasskeyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PasskeyRow,
+        r#"SELECT id, user_id, name, passkey, created_at, last_used_at
+           FROM passkeys WHERE credential_id = $1"#,
+        credential_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// False if the credential is already registered (to anyone).
+pub async fn insert_passkey(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    credential_id: &[u8],
+    name: &str,
+    passkey: &serde_json::Value,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO passkeys (user_id, credential_id, name, passkey)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (credential_id) DO NOTHING"#,
+        user_id,
+        credential_id,
+        name,
+        passkey
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A use: the new signature counter (if it moved) and the time.
+pub async fn passkey_used(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    passkey: Option<&serde_json::Value>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE passkeys SET last_used_at = now(), passkey = COALESCE($2, passkey)
+           WHERE id = $1"#,
+        id,
+        passkey
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes one of the person's own passkeys; false if there is no such passkey of theirs.
+pub async fn delete_passkey(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",
+        id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn insert_ceremony(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: Option<i64>,
+    kind: &str,
+    state: &serde_json::Value,
+    minutes: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO passkey_ceremonies (token_hash, user_id, kind, state, expires_at)
+           VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))"#,
+        token_hash,
+        user_id,
+        kind,
+        state,
+        minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct CeremonyRow {
+    pub user_id: Option<i64>,
+    pub state: serde_json::Value,
+}
+
+/// Takes a ceremony of `kind` once, if it has not expired.
+pub async fn take_ceremony(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    kind: &str,
+) -> Result<Option<CeremonyRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CeremonyRow,
+        r#"DELETE FROM passkey_ceremonies
+           WHERE token_hash = $1 AND kind = $2 AND expires_at > now()
+           RETURNING user_id, state"#,
+        token_hash,
+        kind
+    )
+    .fetch_optional(db)
+    .await
 }

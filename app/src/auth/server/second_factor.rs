@@ -93,6 +93,8 @@ pub async fn status(state: &AppState, me: &Identity) -> Result<SecurityView, App
         enrolment,
         recovery_codes_left: queries::recovery_codes_left(&state.pool, user).await?,
         session_passed: me.second_factor,
+        passkeys: super::passkeys::list(state, user).await?,
+        passkeys_at: super::passkeys::origin(state),
     })
 }
 
@@ -180,11 +182,13 @@ pub async fn confirm_totp(
     Ok(codes)
 }
 
-/// "Turn off", with a current code (or a recovery code).
+/// "Turn off", with a current code (or a recovery code). The recovery codes stay while
+/// a passkey does.
 pub async fn turn_off(state: &AppState, me: &Identity, code: &str) -> Result<(), AppError> {
     check(state, me.principal.id, code).await?;
     let mut tx = state.pool.begin().await?;
-    queries::delete_second_factors(&mut tx, me.principal.id).await?;
+    queries::delete_totp(&mut tx, me.principal.id).await?;
+    queries::drop_codes_without_factor(&mut tx, me.principal.id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -202,7 +206,7 @@ pub async fn new_codes(
     Ok(codes)
 }
 
-async fn new_recovery_codes(
+pub(super) async fn new_recovery_codes(
     tx: &mut sqlx::PgConnection,
     user: i64,
 ) -> Result<Vec<String>, AppError> {

@@ -390,9 +390,22 @@ pub async fn complete_sign_in(
     if !queries::take_challenge(&mut *tx, &hash).await? {
         return Err(expired());
     }
-    let user = queries::find_user_by_id(&mut *tx, step.user_id)
+    let signed_in = open_after_second_factor(state, tx, step.user_id, device).await?;
+    Ok((signed_in, step.next))
+}
+
+/// Opens, in `tx` (committed here), a session of `user_id` that has passed a second
+/// factor, and the known-device cookie for this browser.
+pub(super) async fn open_after_second_factor(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    user_id: i64,
+    device: Option<&str>,
+) -> Result<SignedIn, AppError> {
+    let user = queries::find_user_by_id(&mut *tx, user_id)
         .await?
-        .ok_or_else(expired)?;
+        .filter(|u| u.email_verified_at.is_some())
+        .ok_or_else(|| AppError::Gone("errors.sign_in_step_expired".into()))?;
     let token = tokens::generate();
     queries::insert_session(
         &mut *tx,
@@ -416,11 +429,10 @@ pub async fn complete_sign_in(
             now,
         )),
     };
-    let signed_in = SignedIn {
+    Ok(SignedIn {
         device,
         ..SignedIn::new(token.plain, user)
-    };
-    Ok((signed_in, step.next))
+    })
 }
 
 /// What other features read and write about accounts. The rest of `queries` (sessions,

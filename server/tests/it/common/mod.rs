@@ -686,3 +686,21 @@ pub async fn open_join_link(app: &TestApp, owner: &reqwest::Client, domains: &st
         .to_owned();
     url.rsplit('/').next().unwrap().to_owned()
 }
+
+/// Signs in on `c` with a password; where the answer leads (the second-factor step for a
+/// person who has one).
+pub async fn sign_in_to(app: &TestApp, c: &reqwest::Client, email: &str, password: &str) -> String {
+    ok(app
+        .call::<app::auth::api::SignIn>(c, &[("email", email), ("password", password)])
+        .await)
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+/// Who is signed in on `c`, if anyone.
+pub async fn signed_in_as(app: &TestApp, c: &reqwest::Client) -> Option<String> {
+    let shell = ok(app.call::<app::auth::api::GetShell>(c, &[]).await).await;
+    shell["principal"]["email"].as_str().map(str::to_owned)
+}
