@@ -68,28 +68,6 @@ pub fn CheckEmailPage() -> impl IntoView {
     }
 }
 
-/// For a page that needs a signed-in person: says so, with a sign-in link that comes
-/// back to this page afterwards. Drawn on the server, the page answers 401.
-#[component]
-pub fn SignInPrompt() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::request::set_page_status(401);
-    let i18n = use_i18n();
-    let location = leptos_router::hooks::use_location();
-    let here = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
-    let href = format!("/signin?next={}", crate::url::encode(&here));
-    view! {
-        <section class="card auth-card" data-testid="sign-in-prompt">
-            <div class="alert alert-info" role="status">{i18n.t("errors.unauthenticated")}</div>
-            <p><a class="btn btn-primary" href=href>{i18n.t("auth.sign_in")}</a></p>
-        </section>
-    }
-}
-
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -146,22 +124,27 @@ pub fn PasskeySignIn(second_factor: bool) -> impl IntoView {
                     Err(err) => return error.set(err.form_message(locale)),
                 },
             };
-            let credential = match crate::ui::passkey::get(ceremony.options, conditional).await {
-                Ok(Some(credential)) => credential,
-                Ok(None) => return,
-                // A waiting offer ends when the button asks instead: nothing to say.
-                Err(_) if conditional => return,
-                Err(key) => return error.set(Some(tr(locale, key))),
-            };
-            busy.set(true);
-            error.set(None);
-            match finish_passkey_sign_in(ceremony.ceremony, credential, second_factor).await {
-                Ok(to) => crate::ui::passkey::go(&to),
-                Err(err) => {
-                    busy.set(false);
-                    error.set(err.form_message(locale));
-                }
-            }
+            let token = ceremony.ceremony;
+            crate::ui::passkey::get(ceremony.options, conditional, move |answer| {
+                let credential = match answer {
+                    Ok(Some(credential)) => credential,
+                    Ok(None) => return,
+                    // A waiting offer ends when the button asks instead: nothing to say.
+                    Err(_) if conditional => return,
+                    Err(key) => return error.set(Some(tr(locale, key))),
+                };
+                busy.set(true);
+                error.set(None);
+                leptos::task::spawn_local(async move {
+                    match finish_passkey_sign_in(token, credential, second_factor).await {
+                        Ok(to) => crate::ui::passkey::go(&to),
+                        Err(err) => {
+                            busy.set(false);
+                            error.set(err.form_message(locale));
+                        }
+                    }
+                });
+            });
         });
     };
     Effect::new(move |_| {

@@ -50,7 +50,7 @@ pub async fn get_security() -> Result<SecurityPage, AppError> {
                 state.settings.secure_cookies,
             ));
         }
-        let view = second_factor::status(&state, &me).await?;
+        let view = passkeys::security_view(&state, &me).await?;
         Ok(SecurityPage { view, new_codes })
     }
     .await;

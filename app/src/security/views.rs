@@ -8,10 +8,11 @@ use super::api::{
 };
 use crate::auth::api::CompleteSignIn;
 use crate::auth::types::PasskeyView;
-use crate::auth::views::{PasskeySignIn, SignInPrompt};
+use crate::auth::views::PasskeySignIn;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
+use crate::ui::prompt::SignInPrompt;
 
 /// Recovery codes, shown once.
 #[component]
@@ -178,31 +179,38 @@ fn Passkeys(
     let add = move |_| {
         busy.set(true);
         error.set(None);
-        leptos::task::spawn_local(async move {
-            let locale = i18n.locale();
-            let result = async {
-                let ceremony = start_passkey().await.map_err(|e| e.form_message(locale))?;
-                let credential = crate::ui::passkey::create(ceremony.options)
-                    .await
-                    .map_err(|key| Some(tr(locale, key)))?;
-                add_passkey(ceremony.ceremony, credential, name.get_untracked())
-                    .await
-                    .map_err(|e| {
-                        e.for_field("name")
-                            .first()
-                            .map(|f| f.message(locale))
-                            .or_else(|| e.form_message(locale))
-                    })
-            }
-            .await;
+        let locale = i18n.locale();
+        let failed = move |message: Option<String>| {
             busy.set(false);
-            match result {
-                Ok(codes) => {
-                    name.set(String::new());
-                    added.run(codes);
-                }
-                Err(message) => error.set(message),
-            }
+            error.set(message);
+        };
+        leptos::task::spawn_local(async move {
+            let ceremony = match start_passkey().await {
+                Ok(ceremony) => ceremony,
+                Err(e) => return failed(e.form_message(locale)),
+            };
+            let token = ceremony.ceremony;
+            crate::ui::passkey::create(ceremony.options, move |answer| {
+                let credential = match answer {
+                    Ok(credential) => credential,
+                    Err(key) => return failed(Some(tr(locale, key))),
+                };
+                leptos::task::spawn_local(async move {
+                    match add_passkey(token, credential, name.get_untracked()).await {
+                        Ok(codes) => {
+                            busy.set(false);
+                            name.set(String::new());
+                            added.run(codes);
+                        }
+                        Err(e) => failed(
+                            e.for_field("name")
+                                .first()
+                                .map(|f| f.message(locale))
+                                .or_else(|| e.form_message(locale)),
+                        ),
+                    }
+                });
+            });
         });
     };
     let items = list

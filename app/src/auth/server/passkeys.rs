@@ -18,7 +18,7 @@ use webauthn_rs::prelude::{
 
 use super::service::{self, SignedIn};
 use super::{queries, tokens};
-use crate::auth::types::{Identity, PasskeyCeremony, PasskeyView};
+use crate::auth::types::{Identity, PasskeyCeremony, PasskeyView, SecurityView};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -98,8 +98,16 @@ async fn begin<S: serde::Serialize, O: serde::Serialize>(
     })
 }
 
+/// What the Security page shows: the app and recovery codes, and the passkeys.
+pub async fn security_view(state: &AppState, me: &Identity) -> Result<SecurityView, AppError> {
+    let mut view = super::second_factor::status(state, me).await?;
+    view.passkeys = list(state, me.principal.id).await?;
+    view.passkeys_at = origin(state);
+    Ok(view)
+}
+
 /// The person's passkeys, for the Security page.
-pub async fn list(state: &AppState, user_id: i64) -> Result<Vec<PasskeyView>, AppError> {
+async fn list(state: &AppState, user_id: i64) -> Result<Vec<PasskeyView>, AppError> {
     Ok(queries::passkeys_of(&state.pool, user_id)
         .await?
         .into_iter()

@@ -175,7 +175,8 @@ pub async fn session_exists(
 }
 
 type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
-type Pending = sqlx::types::Json<Vec<crate::notifications::server::pending::PendingRow>>;
+/// The bell's invitations, as the query's JSON (the bell's feature reads them).
+type Pending = sqlx::types::Json<serde_json::Value>;
 
 pub struct IdentityRow {
     pub id: i64,
