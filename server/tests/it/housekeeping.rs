@@ -66,11 +66,9 @@ async fn a_sweep_deletes_expired_and_used_rows_and_keeps_live_ones(pool: PgPool)
     )).await;
     exec(
         &app,
-        &format!(
-            "INSERT INTO passkey_ceremonies (token_hash, user_id, kind, state, expires_at) VALUES
-           ('\\x31', NULL, 'sign_in', '{{}}', now() - interval '1 second'),
-           ('\\x32', NULL, 'sign_in', '{{}}', now() + interval '5 minutes')"
-        ),
+        "INSERT INTO passkey_ceremonies (token_hash, user_id, kind, state, expires_at) VALUES
+           ('\\x31', NULL, 'sign_in', '{}', now() - interval '1 second'),
+           ('\\x32', NULL, 'sign_in', '{}', now() + interval '5 minutes')",
     )
     .await;
     let mail_before = app.count("SELECT count(*) FROM outbox_emails").await;
