@@ -16,7 +16,7 @@ use super::api::{
 };
 use super::types::{
     JobStatus, JobStep, JobView, REGIONS, SessionMatch, StepState, Wizard, WizardStep,
-    parse_company_name, region, wizard_path,
+    check_company_name, region, wizard_path,
 };
 use crate::auth::api::SignIn;
 use crate::auth::types::{check_email, check_name};
@@ -27,7 +27,7 @@ use crate::ui::form::{
 };
 
 fn check_company(v: &str) -> Option<FieldError> {
-    parse_company_name(v).err()
+    check_company_name(v).err()
 }
 
 /// Which page of the wizard the URL asks for.
@@ -349,7 +349,7 @@ fn AccountStep(wizard: Wizard, token: String) -> impl IntoView {
         move |c| {
             let token = preview_token.clone();
             async move {
-                match parse_company_name(&c) {
+                match check_company_name(&c) {
                     Err(e) => Err(AppError::Validation(vec![e])),
                     Ok(_) => preview_short_name(token, c).await,
                 }
