@@ -3,14 +3,12 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
-pub mod access;
 pub mod activation;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod cookies;
-pub mod email;
 pub mod error;
 pub mod home;
 #[cfg(feature = "ssr")]

@@ -148,9 +148,9 @@ pub async fn member(
     state: &AppState,
     region: &str,
     short_name: &str,
-) -> Result<crate::access::member::Member, AppError> {
+) -> Result<crate::orgs::server::access::Member, AppError> {
     let identity = identity(state).await?.ok_or(AppError::Unauthenticated)?;
-    crate::access::member::Member::find(&identity, region, short_name)
+    crate::orgs::server::access::Member::find(&identity, region, short_name)
 }
 
 pub fn set_cookie(value: HeaderValue) {
@@ -199,7 +199,7 @@ pub fn page<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// (the counterpart of the form actions' runners), and the result goes through `page`.
 pub async fn org_page<T, F>(region: &str, short_name: &str, load: F) -> Result<T, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::access::member::Member) -> Result<T, AppError>,
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
 {
     page(as_member(region, short_name, load).await)
 }
@@ -207,7 +207,7 @@ where
 /// Runs `f` for the signed-in person as a member of the organization `region/short_name`.
 async fn as_member<T, F>(region: &str, short_name: &str, f: F) -> Result<T, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::access::member::Member) -> Result<T, AppError>,
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
 {
     let state = AppState::current();
     let member = member(&state, region, short_name).await?;
@@ -223,7 +223,7 @@ pub async fn org_action<F>(
     run: F,
 ) -> Result<String, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::access::member::Member) -> Result<(), AppError>,
+    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<(), AppError>,
 {
     respond(as_member(region, short_name, run).await.map(|()| {
         redirect_form_post(&back_to);

@@ -12,8 +12,3 @@ pub fn encode(value: &str) -> String {
         })
         .collect()
 }
-
-/// An organization's home. Short names are unique per region, so both are in the URL.
-pub fn org_home(region: &str, short_name: &str) -> String {
-    format!("/o/{region}/{short_name}")
-}

@@ -6,11 +6,10 @@
 //! same permission, seat and quota rules apply), and answers JSON. Errors are RFC 9457
 //! problem details, their `detail` in the language of `Accept-Language`.
 
-use app::access::member::Member;
 use app::api_keys::server::service as api_keys;
 use app::error::AppError;
 use app::i18n::Locale;
-use app::orgs::server::service as orgs;
+use app::orgs::server::{access::Member, service as orgs};
 use app::orgs::types::{InvitationRow, MemberRow};
 use app::people::server::service as people;
 use app::request::locale_from_headers;

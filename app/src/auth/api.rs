@@ -23,7 +23,7 @@ pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
         };
         // A page load read them with the identity; a call asks the bell's own query.
         let pending = match identity.shell_pending {
-            Some(pending) => crate::notifications::server::pending::from_json(pending)?,
+            Some(pending) => pending,
             None => {
                 crate::notifications::server::service::list(&state, &identity.principal)
                     .await?

@@ -4,14 +4,21 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 pub const MAX_NAME_CHARS: usize = 120;
 
-#[cfg(feature = "ssr")]
-pub use crate::access::Identity;
-pub use crate::access::Principal;
+/// Who is calling: the signed-in person, as every server call knows them. Holds nothing
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub locale: Locale,
+}
 
 /// What the app shell (top bar, home page) shows a signed-in person: who they are, their
 /// organizations (the switcher) and the invitations waiting for them (the bell). Only
@@ -19,11 +26,52 @@ pub use crate::access::Principal;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShellData {
     pub principal: Principal,
-    pub orgs: Vec<crate::access::Membership>,
+    pub orgs: Vec<crate::orgs::types::Membership>,
     pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 
-pub use crate::email::{EmailAddress, check_email};
+/// An email address that has been checked and normalised (trimmed, lowercased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<EmailAddress, FieldError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(FieldError::new("email", "errors.email_required"));
+        }
+        let valid = email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match email.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && local.len() <= 64
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                        && !domain.contains("..")
+                        && domain
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+                }
+                None => false,
+            };
+        if valid {
+            Ok(EmailAddress(email))
+        } else {
+            Err(FieldError::new("email", "errors.email_invalid"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
 
 /// A display name: trimmed, not empty, not absurdly long.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +129,9 @@ impl NewPassword {
 /// Live checks for form fields (the browser runs the same rules the server applies).
 pub fn check_name(v: &str) -> Option<FieldError> {
     PersonName::parse(v).err()
+}
+pub fn check_email(v: &str) -> Option<FieldError> {
+    EmailAddress::parse(v).err()
 }
 pub fn check_new_password(v: &str) -> Option<FieldError> {
     NewPassword::parse("password", v).err()
@@ -208,6 +259,24 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "email", "password"]);
     }
+}
+
+/// Who is calling, and the organizations they are an active member of (with their role
+/// there): what access checks need, loaded once per request (see `request::identity`).
+/// Plain data, here rather than in the auth service, so that the access rules
+/// (`orgs::server::access`) can read it without depending on the service that loads it.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub principal: Principal,
+    pub orgs: Vec<crate::orgs::types::Membership>,
+    /// On page loads only: the invitations waiting for the person, which the shell shows
+    /// (read in the same round trip). Services never see it.
+    pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
+    /// The session this request came with (its id, never its token).
+    pub session_id: i64,
+    /// The session passed a second factor (at sign-in, or by setting one up in it).
+    pub second_factor: bool,
 }
 
 /// The Security page: the person's second factors.

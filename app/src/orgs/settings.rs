@@ -10,7 +10,7 @@ use super::types::OrgSettings;
 use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
-use crate::email::check_email;
+use crate::auth::types::check_email;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::roles::Role;
 use crate::roles::{Decision, Permission};

@@ -5,9 +5,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::get_org_overview;
 use crate::activation::types::region;
+use crate::auth::views::SignInPrompt;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
-use crate::ui::prompt::SignInPrompt;
 
 #[component]
 pub fn OrgHomePage() -> impl IntoView {

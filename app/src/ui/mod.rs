@@ -3,6 +3,5 @@
 pub mod form;
 pub mod language;
 pub mod passkey;
-pub mod prompt;
 pub mod reference;
 pub mod shell;

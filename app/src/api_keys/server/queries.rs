@@ -1,7 +1,7 @@
 //! Every SQL statement about API keys. Each one filters by organization, except the
 //! lookup by hash that authenticates a request.
 
-use crate::access::member::KeyHolder;
+use crate::orgs::server::access::KeyHolder;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 

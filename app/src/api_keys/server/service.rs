@@ -3,12 +3,12 @@
 //! current role: demoting or removing the creator weakens or stops the key.
 
 use super::queries;
-use crate::access::member::{Member, can};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
 use crate::error::AppError;
+use crate::orgs::server::access::{Member, can};
 use crate::roles::Role;
 use crate::state::AppState;
 

@@ -175,8 +175,7 @@ pub async fn session_exists(
 }
 
 type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
-/// The bell's invitations, as the query's JSON (the bell's feature reads them).
-type Pending = sqlx::types::Json<serde_json::Value>;
+type Pending = sqlx::types::Json<Vec<crate::notifications::server::pending::PendingRow>>;
 
 pub struct IdentityRow {
     pub id: i64,

@@ -519,7 +519,11 @@ pub async fn identity(
             .into_iter()
             .map(crate::orgs::server::service::membership)
             .collect(),
-        shell_pending: row.pending.map(|p| p.0),
+        shell_pending: row.pending.map(|p| {
+            p.0.into_iter()
+                .map(crate::notifications::server::pending::pending_view)
+                .collect()
+        }),
         session_id: row.session_id,
         second_factor: row.second_factor,
     }))

@@ -10,7 +10,6 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::queries;
-use crate::access::member::{Member, can, plan_facts};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::{password, service as accounts, tokens};
@@ -20,6 +19,7 @@ use crate::i18n::Locale;
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
+use crate::orgs::server::access::{Member, can, plan_facts};
 use crate::orgs::server::service as orgs;
 use crate::orgs::types::org_home;
 use crate::state::{AppState, Settings};
@@ -327,7 +327,7 @@ pub async fn confirm(
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
     };
-    crate::access::member::take_seats(&mut tx, row.org_id, 1).await?;
+    crate::orgs::server::access::take_seats(&mut tx, row.org_id, 1).await?;
     accounts::mark_email_verified(&mut *tx, user_id).await?;
     let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
     orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;

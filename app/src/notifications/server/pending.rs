@@ -4,7 +4,6 @@
 //! invitations, which reach auth) must not stand in between.
 
 pub use super::queries::PendingRow;
-use crate::error::AppError;
 use crate::notifications::types::PendingInvitation;
 
 pub fn pending_view(r: PendingRow) -> PendingInvitation {
@@ -15,10 +14,4 @@ pub fn pending_view(r: PendingRow) -> PendingInvitation {
         inviter: r.inviter,
         expires: r.expires_at.format("%Y-%m-%d").to_string(),
     }
-}
-
-/// The invitations a page load read with the caller's identity (the query's JSON).
-pub fn from_json(rows: serde_json::Value) -> Result<Vec<PendingInvitation>, AppError> {
-    let rows: Vec<PendingRow> = serde_json::from_value(rows).map_err(AppError::internal)?;
-    Ok(rows.into_iter().map(pending_view).collect())
 }

@@ -3,9 +3,9 @@
 
 use super::pending::{PendingRow, pending_view};
 use super::queries;
-use crate::access::Principal;
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
+use crate::auth::types::Principal;
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
 use crate::notifications::types::Notifications;

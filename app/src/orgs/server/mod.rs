@@ -1,4 +1,4 @@
-//! Server-only half of organizations: SQL and services. Who may do what is the access
-//! core's (`crate::access`).
+//! Server-only half of organizations: SQL and the rules about who sees what.
+pub mod access;
 mod queries;
 pub mod service;

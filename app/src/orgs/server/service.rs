@@ -1,7 +1,7 @@
 //! Organization rules: members see their organization; nobody else learns it exists.
 
+use super::access::Member;
 use super::queries;
-use crate::access::member::Member;
 use crate::error::AppError;
 use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings};
 use crate::roles::{Decision, Denial, Permission, Role};
@@ -9,8 +9,7 @@ use crate::state::AppState;
 
 /// What other features use of organizations: joining one (the plan's limits are in
 /// `access`, with the rest of the access rules).
-pub use super::queries::{MembershipRow, insert_membership};
-pub use crate::access::queries::lock_org;
+pub use super::queries::{MembershipRow, insert_membership, lock_org};
 
 pub fn membership(m: queries::MembershipRow) -> Membership {
     Membership {

@@ -4,7 +4,6 @@
 //! transaction, and every invitation counts against the daily quota.
 
 use super::queries::{self, PersonForAction};
-use crate::access::member::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::throttle::{self, Kind, Scope};
@@ -14,6 +13,7 @@ use crate::invitations::server::service::{self as invitations, Invite, issue, re
 use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
 use crate::mail::outbox;
+use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::people::types::{
     AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow, PersonStatus,
 };

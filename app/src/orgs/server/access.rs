@@ -10,8 +10,8 @@
 
 use std::marker::PhantomData;
 
-use super::Identity;
 use super::queries;
+use crate::auth::types::Identity;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::roles::Role;
@@ -167,7 +167,7 @@ impl Member {
     }
 
     pub fn home(&self) -> String {
-        crate::url::org_home(&self.region, &self.short_name)
+        crate::orgs::types::org_home(&self.region, &self.short_name)
     }
 
     /// The organization's plan as permission decisions need it.
