@@ -67,7 +67,7 @@ export function get(options, conditional, done) {
 fn refusal(name: &str) -> Refusal {
     match name {
         // The authenticator already holds one of this person's passkeys.
-        "InvalidStateError" => "errors.passkey_exists",
+        "InvalidStateError" => "errors.passkey_taken",
         _ => "errors.passkey_cancelled",
     }
 }
