@@ -133,15 +133,24 @@ pub async fn complete_sign_in(code: String) -> Result<String, AppError> {
     finish_step(&state, service::SignInStep::Done(signed_in), next).await
 }
 
+/// The sign-in step a passkey finishes (`second_factor`: this browser's, which must
+/// still be there), or none for a sign-in by passkey alone.
+#[cfg(feature = "ssr")]
+fn passkey_step(second_factor: bool) -> Result<Option<String>, AppError> {
+    match second_factor {
+        false => Ok(None),
+        true => request::cookie(cookies::Cookie::SignInStep)
+            .map(Some)
+            .ok_or_else(|| AppError::Gone("errors.sign_in_step_expired".into())),
+    }
+}
+
 /// A passkey sign-in begins: `second_factor` after a right password (this browser's
 /// sign-in step), else for any passkey the browser offers.
 #[server]
 pub async fn start_passkey_sign_in(second_factor: bool) -> Result<PasskeyCeremony, AppError> {
     let state = AppState::current();
-    let challenge = request::cookie(cookies::Cookie::SignInStep).filter(|_| second_factor);
-    if second_factor && challenge.is_none() {
-        return request::respond(Err(AppError::Gone("errors.sign_in_step_expired".into())));
-    }
+    let challenge = request::respond(passkey_step(second_factor))?;
     request::respond(
         crate::auth::server::passkeys::start_sign_in(&state, challenge.as_deref()).await,
     )
@@ -156,10 +165,7 @@ pub async fn finish_passkey_sign_in(
     second_factor: bool,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let challenge = request::cookie(cookies::Cookie::SignInStep).filter(|_| second_factor);
-    if second_factor && challenge.is_none() {
-        return request::respond(Err(AppError::Gone("errors.sign_in_step_expired".into())));
-    }
+    let challenge = request::respond(passkey_step(second_factor))?;
     let device = request::cookie(cookies::Cookie::Device);
     let (signed_in, next) = request::respond(
         crate::auth::server::passkeys::finish_sign_in(

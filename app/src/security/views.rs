@@ -32,6 +32,19 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
     }
 }
 
+/// Reads the page again once `action` succeeds (what it changed is shown in place).
+fn refetch_after<A>(action: ServerAction<A>, page: Resource<Result<SecurityPage, AppError>>)
+where
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            page.refetch();
+        }
+    });
+}
+
 #[component]
 pub fn SecurityPageView() -> impl IntoView {
     let i18n = use_i18n();
@@ -44,22 +57,10 @@ pub fn SecurityPageView() -> impl IntoView {
     // Codes made with a first passkey (with JavaScript: passkeys need it).
     let passkey_codes = RwSignal::new(None::<Vec<String>>);
     // The app's QR code is on this page: read it again rather than load the page anew.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = start.value().get() {
-            page.refetch();
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = confirm.value().get() {
-            page.refetch();
-        }
-    });
+    refetch_after(start, page);
+    refetch_after(confirm, page);
     follow_success(off);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = remove.value().get() {
-            page.refetch();
-        }
-    });
+    refetch_after(remove, page);
     // With JavaScript, the codes come back in the answer.
     let fresh = move || {
         confirm

@@ -92,9 +92,7 @@ async fn finish_step(
 #[sqlx::test(migrations = false)]
 async fn enrol_sign_in_and_recover_with_a_passkey(pool: PgPool) {
     let app = spawn_app(pool).await;
-    verified_user(&app, "ann@example.com").await;
-    let c = new_client();
-    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
     let mut laptop = authenticator();
     let codes = add(&app, &c, &mut laptop, " Laptop ").await;
     assert_eq!(codes.len(), 10, "a first factor comes with recovery codes");
@@ -197,9 +195,7 @@ async fn enrol_sign_in_and_recover_with_a_passkey(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_passkey_is_refused_a_bad_name_and_added_once(pool: PgPool) {
     let app = spawn_app(pool).await;
-    verified_user(&app, "ann@example.com").await;
-    let c = new_client();
-    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
     let mut device = authenticator();
     let start = ok(app.call::<StartPasskey>(&c, &[]).await).await;
     let options: CreationChallengeResponse =

@@ -65,9 +65,7 @@ async fn enrol(app: &TestApp, c: &reqwest::Client) -> (App, Vec<String>) {
 #[sqlx::test(migrations = false)]
 async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
     let app = spawn_app(pool).await;
-    verified_user(&app, "ann@example.com").await;
-    let c = new_client();
-    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
     let (authenticator, codes) = enrol(&app, &c).await;
     let page = ok(app.call::<GetSecurity>(&c, &[]).await).await;
     assert_eq!(page["view"]["totp"], true);
@@ -152,9 +150,7 @@ async fn enrol_sign_in_and_recover_with_an_authenticator_app(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_password_reset_keeps_the_second_factor(pool: PgPool) {
     let app = spawn_app(pool).await;
-    verified_user(&app, "ann@example.com").await;
-    let c = new_client();
-    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
     let (_, codes) = enrol(&app, &c).await;
     let other = new_client();
     ok(app
@@ -192,9 +188,7 @@ async fn a_password_reset_keeps_the_second_factor(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn parallel_code_guesses_evaluate_at_most_the_limit(pool: PgPool) {
     let app = spawn_app(pool).await;
-    verified_user(&app, "ann@example.com").await;
-    let c = new_client();
-    sign_in_to(&app, &c, "ann@example.com", PASSWORD).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
     let (authenticator, _) = enrol(&app, &c).await;
     let attacker = new_client();
     sign_in_to(&app, &attacker, "ann@example.com", PASSWORD).await;

@@ -120,6 +120,15 @@ async fn list(state: &AppState, user_id: i64) -> Result<Vec<PasskeyView>, AppErr
         .collect())
 }
 
+/// The person's passkeys as webauthn-rs reads them.
+async fn passkeys_of(state: &AppState, user_id: i64) -> Result<Vec<Passkey>, AppError> {
+    queries::passkeys_of(&state.pool, user_id)
+        .await?
+        .into_iter()
+        .map(|row| from_json(row.passkey))
+        .collect()
+}
+
 /// "Add a passkey": the options for `navigator.credentials.create`. A passkey the
 /// person already has is excluded (the authenticator says so rather than make another).
 pub async fn start_registration(
@@ -132,11 +141,11 @@ pub async fn start_registration(
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     let handle = queries::passkey_handle(&state.pool, user.id, &fresh).await?;
     let handle = Uuid::from_slice(&handle).map_err(AppError::internal)?;
-    let existing = queries::passkeys_of(&state.pool, user.id)
+    let existing = passkeys_of(state, user.id)
         .await?
-        .into_iter()
-        .map(|row| from_json::<Passkey>(row.passkey).map(|p| p.cred_id().clone()))
-        .collect::<Result<Vec<_>, _>>()?;
+        .iter()
+        .map(|p| p.cred_id().clone())
+        .collect();
     let (options, registration): (CreationChallengeResponse, PasskeyRegistration) = rp
         .start_passkey_registration(handle, &user.email, &user.name, Some(existing))
         .map_err(AppError::internal)?;
@@ -232,11 +241,7 @@ pub async fn start_sign_in(
             let step = queries::find_challenge(&state.pool, &tokens::hash(challenge))
                 .await?
                 .ok_or_else(|| AppError::Gone("errors.sign_in_step_expired".into()))?;
-            let passkeys = queries::passkeys_of(&state.pool, step.user_id)
-                .await?
-                .into_iter()
-                .map(|row| from_json::<Passkey>(row.passkey))
-                .collect::<Result<Vec<_>, _>>()?;
+            let passkeys = passkeys_of(state, step.user_id).await?;
             if passkeys.is_empty() {
                 return Err(AppError::field("form", "errors.passkey_none"));
             }
@@ -273,7 +278,7 @@ pub async fn finish_sign_in(
     let credential: PublicKeyCredential = serde_json::from_str(credential).map_err(|_| failed())?;
     let rp = relying_party(state)?;
     let hash = tokens::hash(ceremony);
-    let (user_id, next, row) = match challenge {
+    let (next, passkey_id, user_id, mut passkey, result) = match challenge {
         Some(challenge) => {
             let row = queries::take_ceremony(&state.pool, &hash, SECOND_FACTOR)
                 .await?
@@ -291,7 +296,14 @@ pub async fn finish_sign_in(
             let result = rp
                 .finish_passkey_authentication(&credential, &authentication)
                 .map_err(|_| failed())?;
-            (step.user_id, Some((challenge, step.next)), (stored, result))
+            let passkey: Passkey = from_json(stored.passkey)?;
+            (
+                Some((challenge, step.next)),
+                stored.id,
+                step.user_id,
+                passkey,
+                result,
+            )
         }
         None => {
             let row = queries::take_ceremony(&state.pool, &hash, SIGN_IN)
@@ -305,16 +317,14 @@ pub async fn finish_sign_in(
                 .await?
                 .filter(|p| Some(p.user_id) == owner)
                 .ok_or_else(failed)?;
-            let passkey: Passkey = from_json(stored.passkey.clone())?;
+            let passkey: Passkey = from_json(stored.passkey)?;
             let authentication: DiscoverableAuthentication = from_json(row.state)?;
             let result = rp
                 .finish_discoverable_authentication_v2(&credential, authentication, &passkey)
                 .map_err(|_| failed())?;
-            (stored.user_id, None, (stored, result))
+            (None, stored.id, stored.user_id, passkey, result)
         }
     };
-    let (stored, result) = row;
-    let mut passkey: Passkey = from_json(stored.passkey)?;
     let moved = passkey.update_credential(&result) == Some(true);
     let mut tx = state.pool.begin().await?;
     if let Some((challenge, _)) = &next
@@ -327,7 +337,7 @@ pub async fn finish_sign_in(
     } else {
         None
     };
-    queries::passkey_used(&mut *tx, stored.id, stored_now.as_ref()).await?;
+    queries::passkey_used(&mut *tx, passkey_id, stored_now.as_ref()).await?;
     let signed_in = service::open_after_second_factor(state, tx, user_id, device).await?;
     let next = next.map(|(_, next)| next).unwrap_or_else(|| "/".to_owned());
     Ok((signed_in, next))

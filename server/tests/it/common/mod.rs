@@ -704,3 +704,11 @@ pub async fn signed_in_as(app: &TestApp, c: &reqwest::Client) -> Option<String> 
     let shell = ok(app.call::<app::auth::api::GetShell>(c, &[]).await).await;
     shell["principal"]["email"].as_str().map(str::to_owned)
 }
+
+/// A new account with a confirmed address, signed in on the returned client.
+pub async fn signed_in_person(app: &TestApp, email: &str) -> reqwest::Client {
+    verified_user(app, email).await;
+    let c = new_client();
+    sign_in_to(app, &c, email, PASSWORD).await;
+    c
+}
