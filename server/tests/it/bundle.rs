@@ -176,6 +176,26 @@ async fn the_bundle_serves_muster_without_rust_or_a_checkout(pool: PgPool) {
         "files of another build in the bundle: {stray:?}"
     );
 
+    // A first visit downloads the shell, not every page: each page's own markup travels
+    // in that page's part. (When the splitter cannot place constant data, all of it
+    // stays in the main wasm, a third more for every first visit.)
+    let holds = |name: &str, text: &str| {
+        let bytes = std::fs::read(pkg.join(name)).unwrap();
+        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+    };
+    for page_only in ["people-search", "short-name-problem"] {
+        assert!(
+            !holds(&main_wasm, page_only),
+            "{page_only} (one page's markup) is in the main wasm {main_wasm}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with(".wasm") && *n != main_wasm && holds(n, page_only)),
+            "{page_only} is in a page's part"
+        );
+    }
+
     // The operator command of the same binary: a subscription, whose activation mail
     // reaches the SMTP server with a link to the public address.
     let out = Command::new(&server)
