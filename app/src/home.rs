@@ -37,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn SignedInHome(user: ShellData) -> impl IntoView {
     let i18n = use_i18n();
-    let name = user.principal.name.clone();
+    let name = user.principal.name().to_owned();
     let invitations = (!user.pending.is_empty()).then(|| {
         view! {
             <h2>{i18n.t("home.invitations")}</h2>
@@ -56,11 +56,11 @@ fn SignedInHome(user: ShellData) -> impl IntoView {
             <p>{i18n.t("home.choose_org")}</p>
             <ul class="home-list" data-testid="home-orgs">
                 {user.orgs.into_iter().map(|m| {
-                    let role = m.role;
+                    let role = m.role();
                     view! {
                         <li>
-                            <a href=m.home()>{m.name.clone()}</a>
-                            <span class="muted">{format!("{} · {}", m.short_name, m.region)}</span>
+                            <a href=m.home()>{m.name().to_owned()}</a>
+                            <span class="muted">{format!("{} · {}", m.short_name(), m.region())}</span>
                             <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
                         </li>
                     }

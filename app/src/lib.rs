@@ -3,6 +3,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod access;
 pub mod activation;
 pub mod api_keys;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod notifications;
 pub mod ops;
 pub mod orgs;
 pub mod people;
+pub mod regions;
 #[cfg(feature = "ssr")]
 pub mod request;
 pub mod resources;

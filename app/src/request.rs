@@ -9,9 +9,8 @@ use http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
+use crate::access::{Identity, Member, Principal};
 use crate::auth::server::service;
-use crate::auth::types::Identity;
-use crate::auth::types::Principal;
 use crate::cookies::{Cookie, LOCALE_COOKIE, read_cookie};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -94,7 +93,7 @@ pub fn client_ip_from(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpNet]
 /// functions they call all share the answer (see [`provide_request_context`]).
 #[derive(Clone, Default)]
 pub struct IdentityCache {
-    identity: std::sync::Arc<tokio::sync::OnceCell<Option<Identity>>>,
+    identity: std::sync::Arc<tokio::sync::OnceCell<Option<service::Caller>>>,
     /// A page load: the identity is read with what the shell shows (one round trip).
     page: bool,
 }
@@ -112,6 +111,11 @@ pub fn provide_request_context(state: &AppState, page: bool) {
 
 /// The caller's identity (principal and memberships), looked up once per request.
 pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
+    Ok(caller(state).await?.map(|s| s.identity))
+}
+
+/// The caller's identity and, on a page load, what the shell shows with it.
+pub async fn caller(state: &AppState) -> Result<Option<service::Caller>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
@@ -135,7 +139,7 @@ pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
 
 /// Who is calling, if signed in.
 pub async fn principal(state: &AppState) -> Result<Option<Principal>, AppError> {
-    Ok(identity(state).await?.map(|i| i.principal))
+    Ok(identity(state).await?.map(Identity::into_principal))
 }
 
 /// Who is calling; 401 for visitors.
@@ -144,13 +148,9 @@ pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> 
 }
 
 /// The signed-in person as a member of the organization in the URL (404 for others).
-pub async fn member(
-    state: &AppState,
-    region: &str,
-    short_name: &str,
-) -> Result<crate::orgs::server::access::Member, AppError> {
+pub async fn member(state: &AppState, region: &str, short_name: &str) -> Result<Member, AppError> {
     let identity = identity(state).await?.ok_or(AppError::Unauthenticated)?;
-    crate::orgs::server::access::Member::find(&identity, region, short_name)
+    Member::find(&identity, region, short_name)
 }
 
 pub fn set_cookie(value: HeaderValue) {
@@ -199,7 +199,7 @@ pub fn page<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// (the counterpart of the form actions' runners), and the result goes through `page`.
 pub async fn org_page<T, F>(region: &str, short_name: &str, load: F) -> Result<T, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
+    F: AsyncFnOnce(&AppState, &Member) -> Result<T, AppError>,
 {
     page(as_member(region, short_name, load).await)
 }
@@ -207,7 +207,7 @@ where
 /// Runs `f` for the signed-in person as a member of the organization `region/short_name`.
 async fn as_member<T, F>(region: &str, short_name: &str, f: F) -> Result<T, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<T, AppError>,
+    F: AsyncFnOnce(&AppState, &Member) -> Result<T, AppError>,
 {
     let state = AppState::current();
     let member = member(&state, region, short_name).await?;
@@ -223,7 +223,7 @@ pub async fn org_action<F>(
     run: F,
 ) -> Result<String, AppError>
 where
-    F: AsyncFnOnce(&AppState, &crate::orgs::server::access::Member) -> Result<(), AppError>,
+    F: AsyncFnOnce(&AppState, &Member) -> Result<(), AppError>,
 {
     respond(as_member(region, short_name, run).await.map(|()| {
         redirect_form_post(&back_to);

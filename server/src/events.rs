@@ -127,7 +127,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         return signed_out();
     };
     let user_id = match app::auth::server::service::identity(&state, &token, false, None).await {
-        Ok(Some(identity)) => identity.principal.id,
+        Ok(Some(caller)) => caller.identity.principal().id(),
         Ok(None) => return signed_out(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };

@@ -15,13 +15,14 @@ use super::api::{
     preview_short_name,
 };
 use super::types::{
-    JobStatus, JobStep, JobView, REGIONS, SessionMatch, StepState, Wizard, WizardStep,
-    check_company_name, region, wizard_path,
+    JobStatus, JobStep, JobView, SessionMatch, StepState, Wizard, WizardStep, check_company_name,
+    wizard_path,
 };
 use crate::auth::api::SignIn;
 use crate::auth::types::{check_email, check_name};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{tr, tr_args, use_i18n};
+use crate::regions::{REGIONS, region};
 use crate::ui::form::{
     Field, FormAlert, NewPasswordField, RoleSelect, Submit, field_errors, follow_success,
 };

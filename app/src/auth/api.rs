@@ -18,21 +18,22 @@ use crate::{request, state::AppState};
 pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
     let state = AppState::current();
     let result = async {
-        let Some(identity) = request::identity(&state).await? else {
+        let Some(caller) = request::caller(&state).await? else {
             return Ok(None);
         };
         // A page load read them with the identity; a call asks the bell's own query.
-        let pending = match identity.shell_pending {
+        let pending = match caller.shell_pending {
             Some(pending) => pending,
             None => {
-                crate::notifications::server::service::list(&state, &identity.principal)
+                crate::notifications::server::service::list(&state, caller.identity.principal())
                     .await?
                     .invitations
             }
         };
+        let (principal, orgs) = caller.identity.into_parts();
         Ok(Some(ShellData {
-            principal: identity.principal,
-            orgs: identity.orgs,
+            principal,
+            orgs,
             pending,
         }))
     }
@@ -108,7 +109,12 @@ async fn finish_step(
     };
     set_device_cookie(state, &signed_in);
     // Rotate: the session from before sign-in (if any) stops working.
-    start_session(state, &signed_in.session_token, Some(signed_in.user.locale)).await?;
+    start_session(
+        state,
+        &signed_in.session_token,
+        Some(signed_in.user.locale()),
+    )
+    .await?;
     request::redirect_form_post(&to);
     Ok(to)
 }
@@ -234,7 +240,7 @@ pub async fn verify_email(token: String, password: String) -> Result<String, App
     start_session(
         &state,
         &signed_in.session_token,
-        Some(signed_in.user.locale),
+        Some(signed_in.user.locale()),
     )
     .await?;
     let to = "/?verified=1".to_owned();

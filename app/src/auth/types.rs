@@ -3,22 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Membership;
+use crate::access::Principal;
 use crate::error::{AppError, FieldError};
-use crate::i18n::Locale;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 pub const MAX_NAME_CHARS: usize = 120;
-
-/// Who is calling: the signed-in person, as every server call knows them. Holds nothing
-/// secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Principal {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub locale: Locale,
-}
 
 /// What the app shell (top bar, home page) shows a signed-in person: who they are, their
 /// organizations (the switcher) and the invitations waiting for them (the bell). Only
@@ -26,7 +17,7 @@ pub struct Principal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShellData {
     pub principal: Principal,
-    pub orgs: Vec<crate::orgs::types::Membership>,
+    pub orgs: Vec<Membership>,
     pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 
@@ -259,24 +250,6 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "email", "password"]);
     }
-}
-
-/// Who is calling, and the organizations they are an active member of (with their role
-/// there): what access checks need, loaded once per request (see `request::identity`).
-/// Plain data, here rather than in the auth service, so that the access rules
-/// (`orgs::server::access`) can read it without depending on the service that loads it.
-#[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub principal: Principal,
-    pub orgs: Vec<crate::orgs::types::Membership>,
-    /// On page loads only: the invitations waiting for the person, which the shell shows
-    /// (read in the same round trip). Services never see it.
-    pub shell_pending: Option<Vec<crate::notifications::types::PendingInvitation>>,
-    /// The session this request came with (its id, never its token).
-    pub session_id: i64,
-    /// The session passed a second factor (at sign-in, or by setting one up in it).
-    pub second_factor: bool,
 }
 
 /// The Security page: the person's second factors.

@@ -8,9 +8,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{DeclineInvitation, JoinOrganization, get_notifications};
 use super::types::{Notifications, PendingInvitation};
-use crate::auth::views::SignInPrompt;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
+use crate::ui::prompt::SignInPrompt;
 
 /// "<org> invited you as <role>", in the reader's language.
 pub fn invited_text(locale: crate::i18n::Locale, inv: &PendingInvitation) -> String {

@@ -2,37 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::org_home;
 use crate::roles::Role;
 
-/// An organization the signed-in person belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    pub org_id: i64,
-    pub name: String,
-    pub short_name: String,
-    pub region: String,
-    pub role: Role,
-    /// The organization requires this person to have passed a second factor.
-    pub second_factor_required: bool,
-}
-
-impl Membership {
-    /// The organization's home. Short names are unique per region, so both are in the URL.
-    pub fn home(&self) -> String {
-        org_home(&self.region, &self.short_name)
-    }
-}
-
-pub fn org_home(region: &str, short_name: &str) -> String {
-    format!("/o/{region}/{short_name}")
-}
-
-/// The organization settings page ("+" → "Invite member" leads here).
 /// The organization's People page.
 pub fn people_path(region: &str, short_name: &str) -> String {
     format!("{}/people", org_home(region, short_name))
 }
 
+/// The organization settings page ("+" → "Invite member" leads here).
 pub fn settings_path(region: &str, short_name: &str) -> String {
     format!("{}/settings", org_home(region, short_name))
 }

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::api::get_org_overview;
-use crate::activation::types::region;
-use crate::auth::views::SignInPrompt;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
+use crate::regions::region;
+use crate::ui::prompt::SignInPrompt;
 
 #[component]
 pub fn OrgHomePage() -> impl IntoView {
@@ -27,7 +27,7 @@ pub fn OrgHomePage() -> impl IntoView {
                 <p class="eyebrow">{format!("{} · {}", org.short_name, org.region)}</p>
                 <h1>{org.name.clone()}</h1>
                 <p>
-                    <a class="btn" href=format!("{}/people", crate::orgs::types::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
+                    <a class="btn" href=format!("{}/people", crate::access::org_home(&org.region, &org.short_name))>{i18n.t("people.open")}</a>
                     " "
                     <a class="btn" href=crate::orgs::types::settings_path(&org.region, &org.short_name)>{i18n.t("settings.open")}</a>
                 </p>

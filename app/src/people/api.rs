@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::PeoplePage;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{orgs::server::access::Member, request, state::AppState};
+use crate::{access::Member, request, state::AppState};
 
 /// Runs a form action of the People page for the signed-in member; no-JS forms go back
 /// to the list.

@@ -7,8 +7,8 @@ use crate::auth::types::{PasskeyCeremony, SecurityView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
+    access::Identity,
     auth::server::{passkeys, second_factor},
-    auth::types::Identity,
     cookies, request,
     state::AppState,
 };

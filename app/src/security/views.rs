@@ -8,10 +8,11 @@ use super::api::{
 };
 use crate::auth::api::CompleteSignIn;
 use crate::auth::types::PasskeyView;
-use crate::auth::views::{PasskeySignIn, SignInPrompt};
+use crate::auth::views::PasskeySignIn;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
+use crate::ui::prompt::SignInPrompt;
 
 /// Recovery codes, shown once.
 #[component]

@@ -5,10 +5,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{EndOtherSessions, EndSession, get_sessions};
 use crate::auth::types::SessionView;
-use crate::auth::views::SignInPrompt;
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
+use crate::ui::prompt::SignInPrompt;
 
 /// "2026-12-04T09:44:49Z" as "2026-12-04 09:44 UTC": the same on the server and in the
 /// browser, so the page hydrates as it was rendered.

@@ -3,5 +3,6 @@
 pub mod form;
 pub mod language;
 pub mod passkey;
+pub mod prompt;
 pub mod reference;
 pub mod shell;

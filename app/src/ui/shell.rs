@@ -51,7 +51,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
     follow_success(sign_out);
     let initial = user
         .principal
-        .name
+        .name()
         .chars()
         .next()
         .map(|c| c.to_uppercase().to_string())
@@ -68,7 +68,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
         })
     });
     let shown = move || match current.get() {
-        Some(m) => m.name,
+        Some(m) => m.name().to_owned(),
         None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
         None => i18n.t("nav.choose_org")(),
     };
@@ -94,8 +94,8 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                                         <li>
                                             <a href=m.home() aria-current=is_current.then_some("page")>
                                                 <span class="check" aria-hidden="true">{if is_current { "✓" } else { "" }}</span>
-                                                <span>{m.name.clone()}</span>
-                                                <span class="muted">{format!(" {} · {}", m.short_name, m.region)}</span>
+                                                <span>{m.name().to_owned()}</span>
+                                                <span class="muted">{format!(" {} · {}", m.short_name(), m.region())}</span>
                                             </a>
                                         </li>
                                     }
@@ -116,7 +116,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                         let target = current.get().or_else(|| orgs.with_value(|o| o.first().cloned()));
                         match target {
                             Some(m) => view! {
-                                <a class="menu-item" href=format!("{}#invite", crate::orgs::types::settings_path(&m.region, &m.short_name))>{i18n.t("nav.invite_member")}</a>
+                                <a class="menu-item" href=format!("{}#invite", crate::orgs::types::settings_path(m.region(), m.short_name()))>{i18n.t("nav.invite_member")}</a>
                             }.into_any(),
                             None => view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any(),
                         }
@@ -128,9 +128,9 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                 <summary class="avatar" aria-label=i18n.t("nav.user_menu")>{initial}</summary>
                 <div class="menu-panel" role="group" aria-label=i18n.t("nav.user_menu")>
                     <p class="menu-user">
-                        <strong>{user.principal.name.clone()}</strong>
+                        <strong>{user.principal.name().to_owned()}</strong>
                         <br />
-                        <span class="muted">{user.principal.email.clone()}</span>
+                        <span class="muted">{user.principal.email().to_owned()}</span>
                     </p>
                     <a class="menu-item" href="/account/security">{i18n.t("nav.security")}</a>
                     <a class="menu-item" href="/account/sessions">{i18n.t("nav.sessions")}</a>

@@ -1,9 +1,9 @@
 //! What a REST request brings: the key's member (`Caller`), a JSON body, a path id.
 
+use app::access::Member;
 use app::api_keys::server::service as api_keys;
 use app::error::AppError;
 use app::i18n::Locale;
-use app::orgs::server::access::Member;
 use app::request::locale_from_headers;
 use app::state::AppState;
 use axum::Json;

@@ -12,12 +12,12 @@ use sqlx::Connection;
 
 use super::queries::{self, DueJob, NewOrg};
 use super::service::TRIAL_DAYS;
+use crate::access::org_home;
 use crate::activation::types::{JobStep, first_free_short_name, parse_company_name};
 use crate::auth::server::service as accounts;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{self as invitations, Invite, issue};
 use crate::mail::{outbox, templates};
-use crate::orgs::types::org_home;
 use crate::roles::Role;
 use crate::state::AppState;
 
@@ -155,7 +155,7 @@ async fn step_body(
             None,
         )
         .await?;
-        crate::orgs::server::service::insert_membership(&mut *db, org_id, owner_id).await?;
+        crate::access::insert_membership(&mut *db, org_id, owner_id).await?;
         return Ok(());
     }
 
@@ -241,4 +241,42 @@ async fn org_id(db: &mut sqlx::PgConnection, job: &DueJob) -> Result<i64, StepEr
     queries::org_id_of_subscription(&mut *db, job.subscription_id)
         .await?
         .ok_or(StepError::Missing("its organization"))
+}
+
+/// Just the job's progress (polled about once a second by the progress page).
+use super::wizard::open_read;
+use crate::activation::types::{JobStatus, JobView, StepState};
+use crate::error::AppError;
+
+pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, AppError> {
+    Ok(open_read(&state.pool, token).await?.job.map(job_view))
+}
+
+pub(super) fn job_view(job: queries::JobRow) -> JobView {
+    let status = job.status;
+    let mut current_seen = false;
+    let steps = JobStep::ALL
+        .into_iter()
+        .map(|step| {
+            let state = if job.done_steps.iter().any(|d| d == step.code()) {
+                StepState::Done
+            } else if current_seen {
+                StepState::Waiting
+            } else {
+                current_seen = true;
+                match status {
+                    JobStatus::Failed => StepState::Failed,
+                    _ if job.attempts > 0 => StepState::Retrying,
+                    _ => StepState::Running,
+                }
+            };
+            (step, state)
+        })
+        .collect();
+    JobView {
+        status,
+        steps,
+        organization_id: job.organization_public_id,
+        attempts: job.attempts,
+    }
 }

@@ -1,10 +1,10 @@
 //! Every SQL statement about API keys. Each one filters by organization, except the
 //! lookup by hash that authenticates a request.
 
-use crate::orgs::server::access::KeyHolder;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::access::{Granted, KeyFacts, can};
 use crate::roles::Role;
 
 pub struct KeyRow {
@@ -33,13 +33,14 @@ pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<KeyRow>, s
 
 pub async fn insert(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::CreateApiKey>,
     name: &str,
     role: &str,
     key_hash: &[u8],
     prefix: &str,
     created_by: i64,
 ) -> Result<i64, sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query_scalar!(
         r#"INSERT INTO api_keys (org_id, name, role, key_hash, prefix, created_by)
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"#,
@@ -75,9 +76,10 @@ pub async fn made_by(
 /// Revokes a key of this organization; its name, or `None` if there is no such key in use.
 pub async fn revoke(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::CreateApiKey>,
     id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query_scalar!(
         r#"UPDATE api_keys SET revoked_at = now()
            WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING name"#,
@@ -93,9 +95,9 @@ pub async fn revoke(
 pub async fn authenticate(
     db: impl PgExecutor<'_>,
     key_hash: &[u8],
-) -> Result<Option<KeyHolder>, sqlx::Error> {
+) -> Result<Option<KeyFacts>, sqlx::Error> {
     sqlx::query_as!(
-        KeyHolder,
+        KeyFacts,
         r#"UPDATE api_keys k SET last_used_at = now()
            FROM organizations o, memberships m, users u, people p
            WHERE k.key_hash = $1 AND k.revoked_at IS NULL

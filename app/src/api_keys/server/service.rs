@@ -3,12 +3,12 @@
 //! current role: demoting or removing the creator weakens or stops the key.
 
 use super::queries;
+use crate::access::{KeyHolder, Member, can};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
 use crate::error::AppError;
-use crate::orgs::server::access::{Member, can};
 use crate::roles::Role;
 use crate::state::AppState;
 
@@ -77,7 +77,7 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     let id = queries::insert(
         &mut *tx,
-        granted.org_id(),
+        &granted,
         name,
         role.code(),
         &tokens::hash(&key),
@@ -136,7 +136,7 @@ pub async fn made_by(
 pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<(), AppError> {
     let granted = member.require(state, can::CreateApiKey).await?;
     let mut tx = state.pool.begin().await?;
-    let name = queries::revoke(&mut *tx, granted.org_id(), key_id)
+    let name = queries::revoke(&mut *tx, &granted, key_id)
         .await?
         .ok_or(AppError::NotFound)?;
     audit(
@@ -161,7 +161,7 @@ pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member,
     let row = queries::authenticate(&state.pool, &tokens::hash(key))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    Ok(Member::for_api_key(row))
+    Ok(Member::for_api_key(KeyHolder::from_key(row)))
 }
 
 /// Ends every key `user_id` made, in the caller's transaction (a password reset).

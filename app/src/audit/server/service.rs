@@ -1,9 +1,9 @@
 //! Recording to the audit log, and reading it.
 
 use super::queries;
+use crate::access::{Member, can};
 use crate::audit::types::{AuditEntry, AuditPage};
 use crate::error::AppError;
-use crate::orgs::server::access::{Member, can};
 use crate::state::AppState;
 
 /// Records that `actor` (user id, name; `None` for the system) did `action` in

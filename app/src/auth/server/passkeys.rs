@@ -18,7 +18,8 @@ use webauthn_rs::prelude::{
 
 use super::service::{self, SignedIn};
 use super::{queries, tokens};
-use crate::auth::types::{Identity, PasskeyCeremony, PasskeyView, SecurityView};
+use crate::access::Identity;
+use crate::auth::types::{PasskeyCeremony, PasskeyView, SecurityView};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -101,7 +102,7 @@ async fn begin<S: serde::Serialize, O: serde::Serialize>(
 /// What the Security page shows: the app and recovery codes, and the passkeys.
 pub async fn security_view(state: &AppState, me: &Identity) -> Result<SecurityView, AppError> {
     let mut view = super::second_factor::status(state, me).await?;
-    view.passkeys = list(state, me.principal.id).await?;
+    view.passkeys = list(state, me.principal().id()).await?;
     view.passkeys_at = origin(state);
     Ok(view)
 }
@@ -136,24 +137,24 @@ pub async fn start_registration(
     me: &Identity,
 ) -> Result<PasskeyCeremony, AppError> {
     let rp = relying_party(state)?;
-    let user = &me.principal;
+    let user = &me.principal();
     let mut fresh = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
-    let handle = queries::passkey_handle(&state.pool, user.id, &fresh).await?;
+    let handle = queries::passkey_handle(&state.pool, user.id(), &fresh).await?;
     let handle = Uuid::from_slice(&handle).map_err(AppError::internal)?;
-    let existing = passkeys_of(state, user.id)
+    let existing = passkeys_of(state, user.id())
         .await?
         .iter()
         .map(|p| p.cred_id().clone())
         .collect();
     let (options, registration): (CreationChallengeResponse, PasskeyRegistration) = rp
-        .start_passkey_registration(handle, &user.email, &user.name, Some(existing))
+        .start_passkey_registration(handle, user.email(), user.name(), Some(existing))
         .map_err(AppError::internal)?;
     // A discoverable credential where the authenticator can keep one: it is what lets the
     // browser offer the passkey at sign-in without an address typed first.
     let mut options = to_json(&options)?;
     options["publicKey"]["authenticatorSelection"]["residentKey"] = "preferred".into();
-    begin(state, Some(user.id), REGISTER, &registration, &options).await
+    begin(state, Some(user.id()), REGISTER, &registration, &options).await
 }
 
 /// A passkey's name as given: trimmed, at most [`NAME_MAX`] characters, no control
@@ -187,7 +188,7 @@ pub async fn finish_registration(
     let name = clean_name(name)?;
     let credential: RegisterPublicKeyCredential =
         serde_json::from_str(credential).map_err(|_| failed())?;
-    let user = me.principal.id;
+    let user = me.principal().id();
     let row = queries::take_ceremony(&state.pool, &tokens::hash(ceremony), REGISTER)
         .await?
         .filter(|row| row.user_id == Some(user))
@@ -220,10 +221,10 @@ pub async fn finish_registration(
 /// Removes one of the person's passkeys (the recovery codes go with the last factor).
 pub async fn remove(state: &AppState, me: &Identity, id: i64) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    if !queries::delete_passkey(&mut tx, me.principal.id, id).await? {
+    if !queries::delete_passkey(&mut tx, me.principal().id(), id).await? {
         return Err(AppError::NotFound);
     }
-    queries::drop_codes_without_factor(&mut tx, me.principal.id).await?;
+    queries::drop_codes_without_factor(&mut tx, me.principal().id()).await?;
     tx.commit().await?;
     Ok(())
 }

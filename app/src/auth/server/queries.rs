@@ -174,7 +174,7 @@ pub async fn session_exists(
     .await
 }
 
-type Orgs = sqlx::types::Json<Vec<crate::orgs::server::service::MembershipRow>>;
+type Orgs = sqlx::types::Json<Vec<crate::access::MembershipRow>>;
 type Pending = sqlx::types::Json<Vec<crate::notifications::server::pending::PendingRow>>;
 
 pub struct IdentityRow {

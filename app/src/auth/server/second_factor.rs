@@ -19,7 +19,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::throttle::{self, Kind, Scope};
 use super::{queries, tokens};
-use crate::auth::types::{Identity, SecurityView, TotpEnrolment};
+use crate::access::Identity;
+use crate::auth::types::{SecurityView, TotpEnrolment};
 use crate::error::AppError;
 use crate::mail::seal::{self, Purpose};
 use crate::state::AppState;
@@ -79,12 +80,12 @@ fn secret_of(state: &AppState, row: &queries::TotpRow) -> Result<Vec<u8>, AppErr
 
 /// What the Security page shows of the app and the recovery codes.
 pub async fn status(state: &AppState, me: &Identity) -> Result<SecurityView, AppError> {
-    let user = me.principal.id;
+    let user = me.principal().id();
     let row = queries::totp_factor(&state.pool, user).await?;
     let enrolment = match &row {
         Some(row) if row.confirmed_at.is_none() => {
             let secret = secret_of(state, row)?;
-            Some(enrolment(&me.principal.email, secret))
+            Some(enrolment(me.principal().email(), secret))
         }
         _ => None,
     };
@@ -92,7 +93,7 @@ pub async fn status(state: &AppState, me: &Identity) -> Result<SecurityView, App
         totp: row.as_ref().is_some_and(|r| r.confirmed_at.is_some()),
         enrolment,
         recovery_codes_left: queries::recovery_codes_left(&state.pool, user).await?,
-        session_passed: me.second_factor,
+        session_passed: me.second_factor(),
         // The caller adds the passkeys (`passkeys` composes this module, not the reverse).
         passkeys: Vec::new(),
         passkeys_at: None,
@@ -147,7 +148,7 @@ pub async fn start_totp(state: &AppState, me: &Identity) -> Result<(), AppError>
     let mut secret = vec![0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let sealed = seal::seal_bytes(&state.settings.secret_key, Purpose::Totp, &secret);
-    if !queries::start_totp(&state.pool, me.principal.id, &sealed).await? {
+    if !queries::start_totp(&state.pool, me.principal().id(), &sealed).await? {
         return Err(AppError::Conflict("errors.second_factor_already_on".into()));
     }
     Ok(())
@@ -161,7 +162,7 @@ pub async fn confirm_totp(
     session_token: &str,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
-    let user = me.principal.id;
+    let user = me.principal().id();
     let row = queries::totp_factor(&state.pool, user)
         .await?
         .filter(|r| r.confirmed_at.is_none())
@@ -186,10 +187,10 @@ pub async fn confirm_totp(
 /// "Turn off", with a current code (or a recovery code). The recovery codes stay while
 /// a passkey does.
 pub async fn turn_off(state: &AppState, me: &Identity, code: &str) -> Result<(), AppError> {
-    check(state, me.principal.id, code).await?;
+    check(state, me.principal().id(), code).await?;
     let mut tx = state.pool.begin().await?;
-    queries::delete_totp(&mut tx, me.principal.id).await?;
-    queries::drop_codes_without_factor(&mut tx, me.principal.id).await?;
+    queries::delete_totp(&mut tx, me.principal().id()).await?;
+    queries::drop_codes_without_factor(&mut tx, me.principal().id()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -200,9 +201,9 @@ pub async fn new_codes(
     me: &Identity,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
-    check(state, me.principal.id, code).await?;
+    check(state, me.principal().id(), code).await?;
     let mut tx = state.pool.begin().await?;
-    let codes = new_recovery_codes(&mut tx, me.principal.id).await?;
+    let codes = new_recovery_codes(&mut tx, me.principal().id()).await?;
     tx.commit().await?;
     Ok(codes)
 }

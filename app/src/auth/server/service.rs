@@ -4,13 +4,14 @@ use std::net::IpAddr;
 
 use super::throttle::{self, Kind, Scope};
 use super::{device, password, queries, second_factor, tokens};
+use crate::access::{Identity, Principal};
 use crate::auth::types::{
-    EmailAddress, Identity, LinkState, NewPassword, Principal, SessionView, SignUpForm,
-    browser_name,
+    EmailAddress, LinkState, NewPassword, SessionView, SignUpForm, browser_name,
 };
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
+use crate::notifications::types::PendingInvitation;
 use crate::state::AppState;
 
 pub const VERIFY_PURPOSE: &str = "verify_email";
@@ -257,12 +258,7 @@ impl SignedIn {
         SignedIn {
             device: None,
             session_token,
-            user: Principal {
-                id: user.id,
-                name: user.name,
-                email: user.email,
-                locale: locale_of(&user.locale),
-            },
+            user: Principal::new(user.id, user.name, user.email, locale_of(&user.locale)),
         }
     }
 }
@@ -470,6 +466,15 @@ pub struct Seen {
     pub address: Option<IpAddr>,
 }
 
+/// Who is calling, as a request learns it from its session cookie.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub identity: Identity,
+    /// On page loads only: the invitations waiting for the person, which the shell shows
+    /// (read in the same round trip). Services never see it.
+    pub shell_pending: Option<Vec<PendingInvitation>>,
+}
+
 /// The identity behind a session cookie value, if the session is still open (neither
 /// expired nor idle too long); for a page load (`for_page`) with what the shell shows of
 /// the person's waiting invitations. A use is recorded (`seen`) at most once a minute,
@@ -479,7 +484,7 @@ pub async fn identity(
     session_token: &str,
     for_page: bool,
     seen: Option<Seen>,
-) -> Result<Option<Identity>, AppError> {
+) -> Result<Option<Caller>, AppError> {
     let hash = tokens::hash(session_token);
     let idle = idle_minutes(state);
     let Some(row) = queries::identity(&state.pool, &hash, for_page, idle).await? else {
@@ -506,26 +511,15 @@ pub async fn identity(
             }
         });
     }
-    Ok(Some(Identity {
-        principal: Principal {
-            id: row.id,
-            name: row.name,
-            email: row.email,
-            locale: locale_of(&row.locale),
-        },
-        orgs: row
-            .orgs
-            .0
-            .into_iter()
-            .map(crate::orgs::server::service::membership)
-            .collect(),
+    let principal = Principal::new(row.id, row.name, row.email, locale_of(&row.locale));
+    let orgs = row.orgs.0.into_iter().map(Into::into).collect();
+    Ok(Some(Caller {
+        identity: Identity::from_session(principal, orgs, row.session_id, row.second_factor),
         shell_pending: row.pending.map(|p| {
             p.0.into_iter()
                 .map(crate::notifications::server::pending::pending_view)
                 .collect()
         }),
-        session_id: row.session_id,
-        second_factor: row.second_factor,
     }))
 }
 
@@ -548,7 +542,8 @@ pub async fn session_open(state: &AppState, session_token: &str) -> Result<bool,
 
 /// The signed-in person's open sessions (the Sessions page). Only their own.
 pub async fn sessions(state: &AppState, me: &Identity) -> Result<Vec<SessionView>, AppError> {
-    let rows = queries::list_sessions(&state.pool, me.principal.id, idle_minutes(state)).await?;
+    let rows =
+        queries::list_sessions(&state.pool, me.principal().id(), idle_minutes(state)).await?;
     let when =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Ok(rows
@@ -563,7 +558,7 @@ pub async fn sessions(state: &AppState, me: &Identity) -> Result<Vec<SessionView
             address: r.client_address.unwrap_or_default(),
             started: when(r.created_at),
             last_seen: when(r.last_seen_at),
-            current: r.id == me.session_id,
+            current: r.id == me.session_id(),
         })
         .collect())
 }
@@ -571,7 +566,7 @@ pub async fn sessions(state: &AppState, me: &Identity) -> Result<Vec<SessionView
 /// "Sign out" on one of the person's own sessions: it ends at once, with its bell
 /// streams. Someone else's session id is "not found".
 pub async fn end_session(state: &AppState, me: &Identity, id: i64) -> Result<(), AppError> {
-    if !queries::delete_session_by_id(&state.pool, me.principal.id, id).await? {
+    if !queries::delete_session_by_id(&state.pool, me.principal().id(), id).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -586,9 +581,10 @@ pub async fn end_other_sessions(
     session_token: &str,
 ) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
-    queries::delete_other_sessions(&mut *tx, me.principal.id, &tokens::hash(session_token)).await?;
-    queries::bump_device_epoch(&mut *tx, me.principal.id).await?;
-    let user = queries::find_user_by_id(&mut *tx, me.principal.id)
+    queries::delete_other_sessions(&mut *tx, me.principal().id(), &tokens::hash(session_token))
+        .await?;
+    queries::bump_device_epoch(&mut *tx, me.principal().id()).await?;
+    let user = queries::find_user_by_id(&mut *tx, me.principal().id())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
@@ -810,6 +806,6 @@ pub async fn set_locale(
     user: &Principal,
     locale: Locale,
 ) -> Result<(), AppError> {
-    queries::set_locale(&state.pool, user.id, locale.code()).await?;
+    queries::set_locale(&state.pool, user.id(), locale.code()).await?;
     Ok(())
 }

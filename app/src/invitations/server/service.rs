@@ -3,14 +3,13 @@
 //! the account's password for someone who has one).
 
 use super::queries::{self, InvitationRow};
+use crate::access::org_home;
 use crate::auth::server::{password, service as accounts, tokens};
 use crate::auth::types::{NewPassword, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
-use crate::orgs::server::service as orgs;
-use crate::orgs::types::org_home;
 use crate::roles::Role;
 use crate::state::{AppState, Settings};
 
@@ -199,7 +198,7 @@ async fn join_as_invited(
     user_id: i64,
     name: &str,
 ) -> Result<(), AppError> {
-    orgs::insert_membership(&mut *tx, org_id, user_id).await?;
+    crate::access::insert_membership(&mut *tx, org_id, user_id).await?;
     queries::link_person(&mut *tx, org_id, email, user_id, name).await?;
     Ok(())
 }

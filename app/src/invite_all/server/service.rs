@@ -3,12 +3,12 @@
 //! quota from the moment of "Yes".
 
 use super::queries;
+use crate::access::{Member, can, take_seats};
 use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
 use crate::error::AppError;
 use crate::invitations::server::service::{daily_quota, take_quota};
 use crate::invite_all::types::{BatchProgress, InviteAllPreview};
-use crate::orgs::server::access::{Member, can, take_seats};
 use crate::roles::Role;
 use crate::state::AppState;
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::access::{Granted, can};
 pub struct LinkSettingsRow {
     pub domains: Vec<String>,
     pub link_id: Option<i64>,
@@ -32,9 +33,10 @@ pub async fn settings(
 
 pub async fn set_domains(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     domains: &[String],
 ) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query!(
         "UPDATE organizations SET join_domains = $2 WHERE id = $1",
         org_id,
@@ -47,11 +49,12 @@ pub async fn set_domains(
 
 pub async fn insert_link(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     nonce: &[u8],
     token_hash: &[u8],
     created_by: i64,
 ) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query!(
         r#"INSERT INTO join_links (org_id, nonce, token_hash, created_by)
            VALUES ($1, $2, $3, $4)"#,
@@ -65,7 +68,11 @@ pub async fn insert_link(
     Ok(())
 }
 
-pub async fn disable_links(db: impl PgExecutor<'_>, org_id: i64) -> Result<(), sqlx::Error> {
+pub async fn disable_links(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query!(
         "UPDATE join_links SET disabled_at = now() WHERE org_id = $1 AND disabled_at IS NULL",
         org_id

@@ -10,6 +10,8 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::queries;
+use crate::access::org_home;
+use crate::access::{Member, can, plan_facts};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::{password, service as accounts, tokens};
@@ -19,9 +21,6 @@ use crate::i18n::Locale;
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
-use crate::orgs::server::access::{Member, can, plan_facts};
-use crate::orgs::server::service as orgs;
-use crate::orgs::types::org_home;
 use crate::state::{AppState, Settings};
 
 /// A confirmation link is valid this long.
@@ -73,10 +72,10 @@ pub async fn update_settings(
     let actor = Some((member.actor.user_id, member.actor.name.as_str()));
     let mut tx = state.pool.begin().await?;
     // Two saves at once must not both issue a link.
-    orgs::lock_org(&mut *tx, org_id).await?;
+    crate::access::lock_org(&mut tx, org_id).await?;
     let current = queries::settings(&mut *tx, org_id).await?;
     if current.domains != domains {
-        queries::set_domains(&mut *tx, org_id, &domains).await?;
+        queries::set_domains(&mut *tx, &granted, &domains).await?;
         let detail = domains.join(", ");
         audit(
             &mut *tx,
@@ -95,7 +94,7 @@ pub async fn update_settings(
             let token = link_token(&state.settings, &nonce);
             queries::insert_link(
                 &mut *tx,
-                org_id,
+                &granted,
                 &nonce,
                 &tokens::hash(&token),
                 granted.user_id(),
@@ -112,7 +111,7 @@ pub async fn update_settings(
             .await?;
         }
         (true, false) => {
-            queries::disable_links(&mut *tx, org_id).await?;
+            queries::disable_links(&mut *tx, &granted).await?;
             audit(
                 &mut *tx,
                 org_id,
@@ -327,10 +326,10 @@ pub async fn confirm(
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
     };
-    crate::orgs::server::access::take_seats(&mut tx, row.org_id, 1).await?;
+    crate::access::take_seats(&mut tx, row.org_id, 1).await?;
     accounts::mark_email_verified(&mut *tx, user_id).await?;
     let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
-    orgs::insert_membership(&mut *tx, row.org_id, user_id).await?;
+    crate::access::insert_membership(&mut *tx, row.org_id, user_id).await?;
     queries::mark_confirmed(&mut *tx, row.id).await?;
     audit(
         &mut *tx,

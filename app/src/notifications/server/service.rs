@@ -3,17 +3,17 @@
 
 use super::pending::{PendingRow, pending_view};
 use super::queries;
+use crate::access::Principal;
+use crate::access::org_home;
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
-use crate::auth::types::Principal;
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
 use crate::notifications::types::Notifications;
-use crate::orgs::types::org_home;
 use crate::state::AppState;
 
 pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, AppError> {
-    let rows = queries::pending(&state.pool, user.id, None).await?;
+    let rows = queries::pending(&state.pool, user.id(), None).await?;
     Ok(Notifications {
         invitations: rows.into_iter().map(pending_view).collect(),
     })
@@ -27,7 +27,7 @@ async fn take(
     user: &Principal,
     id: i64,
 ) -> Result<PendingRow, AppError> {
-    queries::pending(&mut *tx, user.id, Some(id))
+    queries::pending(&mut *tx, user.id(), Some(id))
         .await?
         .pop()
         .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))
@@ -37,14 +37,20 @@ async fn take(
 pub async fn join(state: &AppState, user: &Principal, id: i64) -> Result<String, AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    let role =
-        invitations::accept_by_id(&mut tx, row.id, row.org_id, &row.email, user.id, &user.name)
-            .await?
-            .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
+    let role = invitations::accept_by_id(
+        &mut tx,
+        row.id,
+        row.org_id,
+        &row.email,
+        user.id(),
+        user.name(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Gone("errors.notification_gone".into()))?;
     audit(
         &mut *tx,
         row.org_id,
-        Some((user.id, &user.name)),
+        Some((user.id(), user.name())),
         AuditAction::InvitationAccepted,
         Some(&row.email),
         Some(role.code()),
@@ -64,7 +70,7 @@ pub async fn decline(state: &AppState, user: &Principal, id: i64) -> Result<(), 
     audit(
         &mut *tx,
         row.org_id,
-        Some((user.id, &user.name)),
+        Some((user.id(), user.name())),
         AuditAction::InvitationDeclined,
         Some(&row.email),
         None,

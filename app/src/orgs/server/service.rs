@@ -1,26 +1,11 @@
 //! Organization rules: members see their organization; nobody else learns it exists.
 
-use super::access::Member;
 use super::queries;
+use crate::access::Member;
 use crate::error::AppError;
-use crate::orgs::types::{InvitationRow, MemberRow, Membership, OrgOverview, OrgSettings};
+use crate::orgs::types::{InvitationRow, MemberRow, OrgOverview, OrgSettings};
 use crate::roles::{Decision, Denial, Permission, Role};
 use crate::state::AppState;
-
-/// What other features use of organizations: joining one (the plan's limits are in
-/// `access`, with the rest of the access rules).
-pub use super::queries::{MembershipRow, insert_membership, lock_org};
-
-pub fn membership(m: queries::MembershipRow) -> Membership {
-    Membership {
-        org_id: m.org_id,
-        role: m.role,
-        name: m.name,
-        short_name: m.short_name,
-        region: m.region,
-        second_factor_required: m.second_factor_required,
-    }
-}
 
 /// The home page of an organization, for one of its members. To anyone else it does
 /// not exist (404), so short names cannot be probed.

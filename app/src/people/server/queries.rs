@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 
+use crate::access::{Granted, can};
 use crate::people::types::{ListQuery, PersonStatus, SortKey};
 use crate::roles::Role;
 
@@ -173,9 +174,10 @@ pub async fn person_for_open_invitation(
 /// Locks one person of the organization for the rest of the transaction.
 pub async fn lock_person(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     person_id: i64,
 ) -> Result<Option<PersonForAction>, sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query_as!(
         PersonForAction,
         r#"SELECT p.id, p.email, p.role AS "role: Role", p.status AS "status: PersonStatus",
@@ -193,10 +195,11 @@ pub async fn lock_person(
 /// Ends the person's open invitation. `replaced`: a new one is being sent (Resend).
 pub async fn end_open_invitation(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     email: &str,
     replaced: bool,
 ) -> Result<bool, sqlx::Error> {
+    let org_id = granted.org_id();
     let done = sqlx::query!(
         r#"UPDATE invitations i
            SET revoked_at = now(), replaced_at = CASE WHEN $3 THEN now() END
@@ -212,10 +215,11 @@ pub async fn end_open_invitation(
 
 pub async fn set_status(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     person_id: i64,
     status: PersonStatus,
 ) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query!(
         "UPDATE people SET status = $3 WHERE org_id = $1 AND id = $2",
         org_id,
@@ -231,10 +235,11 @@ pub async fn set_status(
 /// invitation they have not answered yet.
 pub async fn set_role(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
     person: &PersonForAction,
     role: &str,
 ) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query!(
         "UPDATE people SET role = $3 WHERE org_id = $1 AND id = $2",
         org_id,
@@ -249,8 +254,9 @@ pub async fn set_role(
 /// Active members holding OWNER, locked: the last one may not be demoted or deactivated.
 pub async fn lock_active_owners(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    granted: &Granted<can::Invite>,
 ) -> Result<Vec<i64>, sqlx::Error> {
+    let org_id = granted.org_id();
     sqlx::query_scalar!(
         r#"SELECT p.id FROM people p
            JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id

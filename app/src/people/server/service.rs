@@ -4,6 +4,7 @@
 //! transaction, and every invitation counts against the daily quota.
 
 use super::queries::{self, PersonForAction};
+use crate::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::throttle::{self, Kind, Scope};
@@ -13,7 +14,6 @@ use crate::invitations::server::service::{self as invitations, Invite, issue, re
 use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
 use crate::mail::outbox;
-use crate::orgs::server::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
 use crate::people::types::{
     AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow, PersonStatus,
 };
@@ -257,7 +257,7 @@ pub async fn invite_member(
     let old_role = person.role;
     if old_role != *role {
         granted.may_grant(old_role)?;
-        queries::set_role(&mut *tx, granted.org_id(), &person, role.code()).await?;
+        queries::set_role(&mut *tx, &granted, &person, role.code()).await?;
     }
     let invitation = replace_invitation(
         &mut tx,
@@ -292,7 +292,7 @@ async fn require_person(
     granted: &Granted<can::Invite>,
     person_id: i64,
 ) -> Result<PersonForAction, AppError> {
-    queries::lock_person(&mut *tx, granted.org_id(), person_id)
+    queries::lock_person(&mut *tx, granted, person_id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -360,7 +360,7 @@ pub async fn revoke_invite(
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     granted.may_grant(person.role)?;
-    if !queries::end_open_invitation(&mut *tx, granted.org_id(), &person.email, false).await? {
+    if !queries::end_open_invitation(&mut *tx, &granted, &person.email, false).await? {
         return Err(AppError::Conflict("errors.no_open_invitation".into()));
     }
     audit(
@@ -386,7 +386,7 @@ pub async fn set_active(
 ) -> Result<(), AppError> {
     let granted = member.require(state, can::Invite).await?;
     let mut tx = state.pool.begin().await?;
-    let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
+    let owners = queries::lock_active_owners(&mut *tx, &granted).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     granted.may_grant(person.role)?;
     if !active && owners == [person.id] {
@@ -400,7 +400,7 @@ pub async fn set_active(
     if person.status == status {
         return Ok(());
     }
-    queries::set_status(&mut *tx, granted.org_id(), person.id, status).await?;
+    queries::set_status(&mut *tx, &granted, person.id, status).await?;
     let action = if active {
         AuditAction::PersonActivated
     } else {
@@ -429,7 +429,7 @@ pub async fn change_role(
     let granted = member.require(state, can::Invite).await?;
     let new_role = Role::parse("role", role).map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.pool.begin().await?;
-    let owners = queries::lock_active_owners(&mut *tx, granted.org_id()).await?;
+    let owners = queries::lock_active_owners(&mut *tx, &granted).await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     let old_role = person.role;
     if old_role == new_role {
@@ -440,7 +440,7 @@ pub async fn change_role(
     if old_role == Role::Owner && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
-    queries::set_role(&mut *tx, granted.org_id(), &person, new_role.code()).await?;
+    queries::set_role(&mut *tx, &granted, &person, new_role.code()).await?;
     let detail = format!("{} → {}", old_role.code(), new_role.code());
     audit(
         &mut tx,

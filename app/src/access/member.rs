@@ -10,8 +10,8 @@
 
 use std::marker::PhantomData;
 
+use super::identity::{Identity, org_home};
 use super::queries;
-use crate::auth::types::Identity;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::roles::Role;
@@ -58,8 +58,8 @@ pub struct Granted<P: Capability> {
     permission: PhantomData<P>,
 }
 
-/// What an API key's request acts as: the key, its organization, and who made it.
-pub struct KeyHolder {
+/// What an API key's request acts as, as `api_keys` reads it from the key's row.
+pub struct KeyFacts {
     pub key_id: i64,
     pub key_name: String,
     pub key_role: Role,
@@ -71,6 +71,16 @@ pub struct KeyHolder {
     pub creator_role: Role,
     /// The creator's language code (the key's mails and messages use it).
     pub creator_locale: String,
+}
+
+/// An API key that authenticated: the key, its organization, and who made it. Only
+/// `api_keys`' server code makes one (`from_key`), after finding the key by its hash.
+pub struct KeyHolder(KeyFacts);
+
+impl KeyHolder {
+    pub fn from_key(facts: KeyFacts) -> KeyHolder {
+        KeyHolder(facts)
+    }
 }
 
 /// A role this member may hand out, by any path that creates, re-sends or reactivates
@@ -86,7 +96,7 @@ impl GrantableRole {
     }
 }
 
-impl<P: Capability> Granted<P> {
+impl Granted<can::Invite> {
     /// Checks that this member may give `role` to someone (or act on someone who has it).
     pub fn may_grant(&self, role: Role) -> Result<GrantableRole, AppError> {
         if role == Role::Owner && self.role != Role::Owner {
@@ -99,7 +109,9 @@ impl<P: Capability> Granted<P> {
         }
         Ok(GrantableRole(role))
     }
+}
 
+impl<P: Capability> Granted<P> {
     pub fn org_id(&self) -> i64 {
         self.org_id
     }
@@ -117,31 +129,31 @@ impl Member {
     pub fn find(identity: &Identity, region: &str, short_name: &str) -> Result<Member, AppError> {
         // The person's active memberships came with their identity (one query per request).
         let m = identity
-            .orgs
+            .orgs()
             .iter()
-            .find(|m| m.region == region && m.short_name == short_name)
+            .find(|m| m.region() == region && m.short_name() == short_name)
             .ok_or(AppError::NotFound)?;
         // An organization that requires a second factor (of everyone, or of its OWNERs and
         // ADMINs) has no member behind a session that has not passed one: every page and
         // server function of it starts here. API keys are not sessions (`for_api_key`).
-        if m.second_factor_required && !identity.second_factor {
+        if m.second_factor_required() && !identity.second_factor() {
             return Err(AppError::SecondFactorRequired {
-                org: m.name.clone(),
+                org: m.name().to_owned(),
             });
         }
         Ok(Member {
-            org_id: m.org_id,
-            org_name: m.name.clone(),
+            org_id: m.org_id(),
+            org_name: m.name().to_owned(),
             region: region.to_owned(),
             short_name: short_name.to_owned(),
-            role: m.role,
+            role: m.role(),
             actor: Actor {
-                user_id: identity.principal.id,
-                name: identity.principal.name.clone(),
-                locale: identity.principal.locale,
+                user_id: identity.principal().id(),
+                name: identity.principal().name().to_owned(),
+                locale: identity.principal().locale(),
                 api_key_id: None,
             },
-            second_factor: identity.second_factor,
+            second_factor: identity.second_factor(),
             sealed: Sealed,
         })
     }
@@ -149,6 +161,7 @@ impl Member {
     /// The member an API key acts as: never more than the key's role, nor than what the
     /// person who made it may do now.
     pub fn for_api_key(key: KeyHolder) -> Member {
+        let KeyHolder(key) = key;
         Member {
             org_id: key.org_id,
             org_name: key.org_name,
@@ -167,7 +180,7 @@ impl Member {
     }
 
     pub fn home(&self) -> String {
-        crate::orgs::types::org_home(&self.region, &self.short_name)
+        org_home(&self.region, &self.short_name)
     }
 
     /// The organization's plan as permission decisions need it.
@@ -269,11 +282,18 @@ pub fn refusal(denial: &Denial) -> AppError {
     }
 }
 
+/// Serialises what takes seats in one organization, and saves of its Link tab, until the
+/// transaction ends.
+pub async fn lock_org(tx: &mut sqlx::PgConnection, org_id: i64) -> Result<(), AppError> {
+    queries::lock_org(&mut *tx, org_id).await?;
+    Ok(())
+}
+
 /// Takes `n` more seats (new invitations, or people joining by link) or refuses with the
 /// numbers. Locks the organization row, so two admins inviting at once cannot both take
 /// the last seat.
 pub async fn take_seats(tx: &mut sqlx::PgConnection, org_id: i64, n: i64) -> Result<(), AppError> {
-    queries::lock_org(&mut *tx, org_id).await?;
+    lock_org(&mut *tx, org_id).await?;
     let facts = plan_facts(&mut *tx, org_id).await?;
     match facts.seats_for(n) {
         Some(denial) => Err(refusal(&denial)),
