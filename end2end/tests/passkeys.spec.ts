@@ -62,9 +62,23 @@ test('a passkey added on the Security page signs in without a password, and afte
   // Signed out, the sign-in page offers the passkey among the email field's suggestions
   // (conditional UI). Chromium's virtual authenticator picks it at once, as the person
   // would: signed in with no address and no password.
+  const answered = page.waitForRequest(
+    (r) => r.method() === 'POST' && r.url().includes('/api/finish_passkey_sign_in'),
+  );
   await signOut(page);
   await expect(page.getByRole('heading', { name: 'Welcome, Pia Passkey' })).toBeVisible();
   await hydrated(page);
+  // Its answer works once: the same request sent again is refused (410 for the used
+  // token, or 422 when the authenticator's signature counter shows the answer is old).
+  const answer = await answered;
+  const again = await page.request.post(answer.url(), {
+    headers: {
+      'content-type': answer.headers()['content-type'],
+      origin: new URL(page.url()).origin,
+    },
+    data: answer.postData() ?? '',
+  });
+  expect([410, 422], 'a passkey answer sent twice').toContain(again.status());
 
   // While the offer waits, the password leads to the second step, where the passkey
   // finishes the sign-in.

@@ -19,6 +19,9 @@ pub enum Purpose {
     Outbox,
     /// Authenticator-app (TOTP) secrets.
     Totp,
+    /// A passwordless passkey sign-in's state, which the page holds between its two
+    /// requests (so that starting one writes nothing).
+    PasskeySignIn,
 }
 
 fn cipher(secret: &SecretKey, purpose: Purpose) -> XChaCha20Poly1305 {
@@ -27,6 +30,7 @@ fn cipher(secret: &SecretKey, purpose: Purpose) -> XChaCha20Poly1305 {
     mac.update(match purpose {
         Purpose::Outbox => b"muster outbox seal v1".as_slice(),
         Purpose::Totp => b"muster totp seal v1".as_slice(),
+        Purpose::PasskeySignIn => b"muster passkey sign-in seal v1".as_slice(),
     });
     XChaCha20Poly1305::new(&mac.finalize().into_bytes())
 }

@@ -259,3 +259,53 @@ async fn a_passkey_is_refused_a_bad_name_and_added_once(pool: PgPool) {
         401
     );
 }
+
+/// Anyone may start a sign-in without a password, and the sign-in page starts one on every
+/// view: that writes nothing (the state travels sealed in the page's token), so starts
+/// cannot fill the database. A token this server did not seal, or an altered one, is
+/// refused as expired before any passkey is looked at.
+#[sqlx::test(migrations = false)]
+async fn passwordless_sign_ins_started_by_a_visitor_write_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let visitor = new_client();
+    let mut started = Vec::new();
+    for _ in 0..40 {
+        let start = ok(app
+            .call::<StartPasskeySignIn>(&visitor, &[("second_factor", "false")])
+            .await)
+        .await;
+        started.push(start["ceremony"].as_str().unwrap().to_owned());
+    }
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM passkey_ceremonies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "starting a passwordless sign-in stores nothing");
+
+    // A real passkey's answer, carried to a token that is not this server's.
+    let c = signed_in_person(&app, "ann@example.com").await;
+    let mut laptop = authenticator();
+    add(&app, &c, &mut laptop, "Laptop").await;
+    ok(app.call::<SignOut>(&c, &[]).await).await;
+    let b = new_client();
+    sign_in_to(&app, &b, "ann@example.com", PASSWORD).await;
+    let (_, options) = start_step(&app, &b).await;
+    let credential = serde_json::to_string(&answer(&app, &mut laptop, options)).unwrap();
+    let mut altered = started[0].clone().into_bytes();
+    altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    for ceremony in ["not-a-sealed-token", altered.as_str()] {
+        let res = app
+            .call::<FinishPasskeySignIn>(
+                &visitor,
+                &[
+                    ("ceremony", ceremony),
+                    ("credential", &credential),
+                    ("second_factor", "false"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 410, "{ceremony}: {:?}", res.result);
+    }
+    assert_eq!(signed_in_as(&app, &visitor).await, None);
+}

@@ -5,6 +5,9 @@
 //! - Each ceremony has two requests: its state is kept in the database between them
 //!   (single use, [`CEREMONY_MINUTES`]), found by the hash of a random token the page
 //!   holds, and bound to the person it was begun for.
+//! - Except a sign-in without a password, which anyone may start on any page view: its
+//!   state is sealed into the token the page holds (expiring), so starting one writes
+//!   nothing. Only a valid answer records its token, which makes it single use.
 //! - Passkeys carry a random handle per account, never the account id.
 //! - A browser refuses passkeys on a bare IP address: a server whose base URL is a
 //!   loopback address (`./muster run`'s 127.0.0.1) has them at `localhost` instead.
@@ -16,11 +19,15 @@ use webauthn_rs::prelude::{
     WebauthnBuilder,
 };
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use super::service::{self, SignedIn};
 use super::{queries, tokens};
 use crate::access::Identity;
 use crate::auth::types::{PasskeyCeremony, PasskeyView, SecurityView};
 use crate::error::AppError;
+use crate::mail::seal::{self, Purpose};
 use crate::state::AppState;
 
 /// How long a page has to answer a ceremony.
@@ -30,7 +37,6 @@ pub const NAME_MAX: usize = 60;
 
 const REGISTER: &str = "register";
 const SECOND_FACTOR: &str = "second_factor";
-const SIGN_IN: &str = "sign_in";
 
 /// This server as a WebAuthn relying party, from its base URL.
 fn relying_party(state: &AppState) -> Result<Webauthn, AppError> {
@@ -262,9 +268,28 @@ pub async fn start_sign_in(
             let (options, authentication): (_, DiscoverableAuthentication) = rp
                 .start_discoverable_authentication()
                 .map_err(AppError::internal)?;
-            begin(state, None, SIGN_IN, &authentication, &options).await
+            let until = chrono::Utc::now().timestamp() + i64::from(CEREMONY_MINUTES) * 60;
+            let sealed = seal::seal_bytes(
+                &state.settings.secret_key,
+                Purpose::PasskeySignIn,
+                &serde_json::to_vec(&(until, &authentication)).map_err(AppError::internal)?,
+            );
+            Ok(PasskeyCeremony {
+                ceremony: URL_SAFE_NO_PAD.encode(sealed),
+                options: serde_json::to_string(&options).map_err(AppError::internal)?,
+            })
         }
     }
+}
+
+/// The state a passwordless sign-in's token holds, if this server sealed it and it has
+/// not expired.
+fn unseal_sign_in(state: &AppState, ceremony: &str) -> Option<DiscoverableAuthentication> {
+    let sealed = URL_SAFE_NO_PAD.decode(ceremony).ok()?;
+    let plain = seal::open_bytes(&state.settings.secret_key, Purpose::PasskeySignIn, &sealed)?;
+    let (until, authentication): (i64, DiscoverableAuthentication) =
+        serde_json::from_slice(&plain).ok()?;
+    (until > chrono::Utc::now().timestamp()).then_some(authentication)
 }
 
 /// The browser's answer to [`start_sign_in`]: opens a session that has passed a second
@@ -307,9 +332,7 @@ pub async fn finish_sign_in(
             )
         }
         None => {
-            let row = queries::take_ceremony(&state.pool, &hash, SIGN_IN)
-                .await?
-                .ok_or_else(expired)?;
+            let authentication = unseal_sign_in(state, ceremony).ok_or_else(expired)?;
             let (handle, credential_id) = rp
                 .identify_discoverable_authentication(&credential)
                 .map_err(|_| failed())?;
@@ -319,7 +342,6 @@ pub async fn finish_sign_in(
                 .filter(|p| Some(p.user_id) == owner)
                 .ok_or_else(failed)?;
             let passkey: Passkey = from_json(stored.passkey)?;
-            let authentication: DiscoverableAuthentication = from_json(row.state)?;
             let result = rp
                 .finish_discoverable_authentication_v2(&credential, authentication, &passkey)
                 .map_err(|_| failed())?;
@@ -330,6 +352,12 @@ pub async fn finish_sign_in(
     let mut tx = state.pool.begin().await?;
     if let Some((challenge, _)) = &next
         && !queries::take_challenge(&mut *tx, &tokens::hash(challenge)).await?
+    {
+        return Err(expired());
+    }
+    // A passwordless sign-in's token works once: its answer is recorded until it expires.
+    if next.is_none()
+        && !queries::record_sign_in_ceremony(&mut *tx, &hash, user_id, CEREMONY_MINUTES).await?
     {
         return Err(expired());
     }

@@ -843,6 +843,27 @@ pub async fn insert_ceremony(
     Ok(())
 }
 
+/// Records that a passwordless sign-in's token was answered (it works once); false if it
+/// already was.
+pub async fn record_sign_in_ceremony(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: i64,
+    minutes: i32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO passkey_ceremonies (token_hash, user_id, kind, state, expires_at)
+           VALUES ($1, $2, 'sign_in', '{}'::jsonb, now() + make_interval(mins => $3))
+           ON CONFLICT (token_hash) DO NOTHING"#,
+        token_hash,
+        user_id,
+        minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub struct CeremonyRow {
     pub user_id: Option<i64>,
     pub state: serde_json::Value,
