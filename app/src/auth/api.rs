@@ -119,6 +119,36 @@ async fn finish_step(
     Ok(to)
 }
 
+/// Comes in after a link proved the address (an invitation, a join): signed in and on to
+/// `home`, or first to the second-factor step. The session from before, if any, ends.
+#[cfg(feature = "ssr")]
+pub async fn enter(
+    state: &AppState,
+    entry: service::Entry,
+    home: String,
+) -> Result<String, AppError> {
+    if let Some(old) = request::session_token() {
+        request::respond(service::sign_out(state, &old).await)?;
+    }
+    let secure = state.settings.secure_cookies;
+    let to = match entry {
+        service::Entry::Session(token) => {
+            request::set_cookie(cookies::session_cookie(
+                &token,
+                secure,
+                state.settings.session_days,
+            ));
+            home
+        }
+        service::Entry::SecondFactor { challenge } => {
+            request::set_cookie(cookies::sign_in_step_cookie(&challenge, secure));
+            SECOND_FACTOR_PATH.to_owned()
+        }
+    };
+    request::redirect_form_post(&to);
+    Ok(to)
+}
+
 /// The page that asks for the second factor during sign-in.
 pub const SECOND_FACTOR_PATH: &str = "/signin/second-factor";
 

@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::InvitationView;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{cookies, request, state::AppState};
+use crate::{request, state::AppState};
 
 #[server]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
@@ -40,15 +40,5 @@ pub async fn accept_invitation(
         )
         .await,
     )?;
-    if let Some(old) = request::session_token() {
-        request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
-    }
-    let secure = state.settings.secure_cookies;
-    request::set_cookie(cookies::session_cookie(
-        &accepted.session_token,
-        secure,
-        state.settings.session_days,
-    ));
-    request::redirect_form_post(&accepted.home);
-    Ok(accepted.home)
+    crate::auth::api::enter(&state, accepted.entry, accepted.home).await
 }

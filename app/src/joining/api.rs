@@ -7,7 +7,7 @@ use super::server::service;
 use super::types::{ConfirmView, JoinView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{cookies, request, state::AppState};
+use crate::{request, state::AppState};
 
 #[server]
 pub async fn get_join_link(token: String) -> Result<JoinView, AppError> {
@@ -59,16 +59,7 @@ pub async fn confirm_join(token: String, password: String) -> Result<String, App
     let state = AppState::current();
     let joined =
         request::respond(service::confirm(&state, request::client_ip(), &token, &password).await)?;
-    if let Some(old) = request::session_token() {
-        request::respond(crate::auth::server::service::sign_out(&state, &old).await)?;
-    }
-    request::set_cookie(cookies::session_cookie(
-        &joined.session_token,
-        state.settings.secure_cookies,
-        state.settings.session_days,
-    ));
-    request::redirect_form_post(&joined.home);
-    Ok(joined.home)
+    crate::auth::api::enter(&state, joined.entry, joined.home).await
 }
 
 /// The Link tab's form: the "People can add themselves" switch and the allowed domains.

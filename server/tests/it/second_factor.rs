@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use app::auth::api::{CompleteSignIn, RequestPasswordReset, ResetPassword, SignOut};
+use app::invitations::api::AcceptInvitation;
 use app::orgs::api::{GetOrgOverview, SaveSecondFactorPolicy};
 use app::security::api::{ConfirmTotp, GetSecurity, NewRecoveryCodes, StartTotp, TurnOffTotp};
 use sqlx::PgPool;
@@ -331,5 +332,52 @@ async fn the_operator_removes_a_lost_second_factor_audited_and_mailed(pool: PgPo
         )
         .await
         .unwrap()
+    );
+}
+
+/// A person with a second factor who accepts an invitation passes it before they are in:
+/// the mailed link proves the address and the password the account, not the factor.
+#[sqlx::test(migrations = false)]
+async fn accepting_an_invitation_asks_for_the_second_factor_first(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
+    let (authenticator, _) = enrol(&app, &c).await;
+    org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[("ann@example.com", "EDITOR")],
+    )
+    .await;
+    let mail = mail_with_subject(&app, "ann@example.com", "invited you").await;
+    let other = new_client();
+    let to = ok(app
+        .call::<AcceptInvitation>(
+            &other,
+            &[
+                ("token", &token_of(&link_in(&mail))),
+                ("password", PASSWORD),
+            ],
+        )
+        .await)
+    .await;
+    assert_eq!(to, "/signin/second-factor");
+    assert_eq!(
+        signed_in_as(&app, &other).await,
+        None,
+        "not without the factor"
+    );
+    let home = ok(app
+        .call::<CompleteSignIn>(&other, &[("code", &authenticator.code_at(1))])
+        .await)
+    .await;
+    assert_eq!(home, "/o/eu-central-1/acme");
+    assert_eq!(
+        signed_in_as(&app, &other).await.as_deref(),
+        Some("ann@example.com")
+    );
+    assert_eq!(
+        ok(app.call::<GetOrgOverview>(&other, &ACME).await).await["my_role"],
+        "EDITOR"
     );
 }

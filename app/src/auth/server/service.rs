@@ -453,6 +453,28 @@ pub async fn open_session(
     Ok(token.plain)
 }
 
+/// How a person whose address a link just proved (an accepted invitation, a confirmed
+/// join) comes in: with a session, or, when they have a second factor, by the sign-in
+/// step that asks for it first and then goes on to `next`.
+pub enum Entry {
+    Session(String),
+    SecondFactor { challenge: String },
+}
+
+pub async fn enter(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    user_id: i64,
+    next: &str,
+) -> Result<Entry, AppError> {
+    if queries::has_second_factor(&mut *tx, user_id).await? {
+        let challenge = begin_challenge(&mut *tx, user_id, next).await?;
+        return Ok(Entry::SecondFactor { challenge });
+    }
+    let token = open_session(&mut *tx, state.settings.session_days, user_id).await?;
+    Ok(Entry::Session(token))
+}
+
 /// Ends the session behind `session_token`, if any.
 pub async fn sign_out(state: &AppState, session_token: &str) -> Result<(), AppError> {
     queries::delete_session(&state.pool, &tokens::hash(session_token)).await?;

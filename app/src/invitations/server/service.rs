@@ -204,7 +204,8 @@ async fn join_as_invited(
 }
 
 pub struct Accepted {
-    pub session_token: String,
+    /// A session, or the second-factor step for a person who has one.
+    pub entry: accounts::Entry,
     pub home: String,
 }
 
@@ -280,13 +281,10 @@ pub async fn accept(
         .map(|u| u.name)
         .unwrap_or_default();
     join_as_invited(&mut tx, row.org_id, &row.email, user_id, &name).await?;
-    let session_token =
-        accounts::open_session(&mut *tx, state.settings.session_days, user_id).await?;
+    let home = org_home(&row.region, &row.short_name);
+    let entry = accounts::enter(&mut tx, state, user_id, &home).await?;
     tx.commit().await?;
-    Ok(Accepted {
-        session_token,
-        home: org_home(&row.region, &row.short_name),
-    })
+    Ok(Accepted { entry, home })
 }
 
 /// The organization's own daily invitation quota, else the server's.

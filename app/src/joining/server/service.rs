@@ -264,7 +264,8 @@ pub async fn confirm_view(state: &AppState, token: &str) -> Result<ConfirmView, 
 }
 
 pub struct Joined {
-    pub session_token: String,
+    /// A session, or the second-factor step for a person who has one.
+    pub entry: accounts::Entry,
     pub home: String,
 }
 
@@ -340,11 +341,8 @@ pub async fn confirm(
         Some(&role),
     )
     .await?;
-    let session_token =
-        accounts::open_session(&mut *tx, state.settings.session_days, user_id).await?;
+    let home = org_home(&row.region, &row.short_name);
+    let entry = accounts::enter(&mut tx, state, user_id, &home).await?;
     tx.commit().await?;
-    Ok(Joined {
-        session_token,
-        home: org_home(&row.region, &row.short_name),
-    })
+    Ok(Joined { entry, home })
 }
