@@ -147,10 +147,14 @@ pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> 
     principal(state).await?.ok_or(AppError::Unauthenticated)
 }
 
+/// Who is calling, with their memberships; 401 for visitors.
+pub async fn require_identity(state: &AppState) -> Result<Identity, AppError> {
+    identity(state).await?.ok_or(AppError::Unauthenticated)
+}
+
 /// The signed-in person as a member of the organization in the URL (404 for others).
 pub async fn member(state: &AppState, region: &str, short_name: &str) -> Result<Member, AppError> {
-    let identity = identity(state).await?.ok_or(AppError::Unauthenticated)?;
-    Member::find(&identity, region, short_name)
+    Member::find(&require_identity(state).await?, region, short_name)
 }
 
 pub fn set_cookie(value: HeaderValue) {

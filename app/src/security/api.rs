@@ -7,7 +7,6 @@ use crate::auth::types::{PasskeyCeremony, SecurityView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    access::Identity,
     auth::server::{passkeys, second_factor},
     cookies, request,
     state::AppState,
@@ -23,13 +22,6 @@ pub struct SecurityPage {
     pub new_codes: Vec<String>,
 }
 
-#[cfg(feature = "ssr")]
-async fn me(state: &AppState) -> Result<Identity, AppError> {
-    request::identity(state)
-        .await?
-        .ok_or(AppError::Unauthenticated)
-}
-
 #[server]
 pub async fn get_security() -> Result<SecurityPage, AppError> {
     let state = AppState::current();
@@ -43,7 +35,7 @@ pub async fn get_security() -> Result<SecurityPage, AppError> {
         })
         .unwrap_or_default();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         if !new_codes.is_empty() {
             request::set_cookie(cookies::clear_new_key_cookie(
                 SECURITY_PATH,
@@ -84,7 +76,7 @@ fn hand_over(state: &AppState, codes: &[String]) {
 pub async fn start_totp() -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         second_factor::start_totp(&state, &me).await
     }
     .await;
@@ -96,7 +88,7 @@ pub async fn start_totp() -> Result<String, AppError> {
 pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         let token = request::session_token().ok_or(AppError::Unauthenticated)?;
         second_factor::confirm_totp(&state, &me, &token, &code).await
     }
@@ -109,7 +101,7 @@ pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
 pub async fn new_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         second_factor::new_codes(&state, &me, &code).await
     }
     .await;
@@ -121,7 +113,7 @@ pub async fn new_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
 pub async fn turn_off_totp(code: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         second_factor::turn_off(&state, &me, &code).await
     }
     .await;
@@ -133,7 +125,7 @@ pub async fn turn_off_totp(code: String) -> Result<String, AppError> {
 pub async fn start_passkey() -> Result<PasskeyCeremony, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         passkeys::start_registration(&state, &me).await
     }
     .await;
@@ -150,7 +142,7 @@ pub async fn add_passkey(
 ) -> Result<Vec<String>, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         let token = request::session_token().ok_or(AppError::Unauthenticated)?;
         passkeys::finish_registration(&state, &me, &token, &ceremony, &credential, &name).await
     }
@@ -163,7 +155,7 @@ pub async fn add_passkey(
 pub async fn remove_passkey(id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = me(&state).await?;
+        let me = request::require_identity(&state).await?;
         passkeys::remove(&state, &me, id).await
     }
     .await;

@@ -14,9 +14,7 @@ pub const SESSIONS_PATH: &str = "/account/sessions";
 pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = request::identity(&state)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let me = request::require_identity(&state).await?;
         service::sessions(&state, &me).await
     }
     .await;
@@ -28,9 +26,7 @@ pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
 pub async fn end_session(session_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = request::identity(&state)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let me = request::require_identity(&state).await?;
         service::end_session(&state, &me, session_id).await
     }
     .await;
@@ -45,9 +41,7 @@ pub async fn end_session(session_id: i64) -> Result<String, AppError> {
 pub async fn end_other_sessions() -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
-        let me = request::identity(&state)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let me = request::require_identity(&state).await?;
         let token = request::session_token().ok_or(AppError::Unauthenticated)?;
         service::end_other_sessions(&state, &me, &token).await
     }

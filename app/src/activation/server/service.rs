@@ -3,7 +3,6 @@
 //! server functions and the server binary call them from here.
 
 pub use super::account::*;
-pub use super::job::progress;
 pub use super::owner_claim::*;
 pub use super::subscription::*;
 pub use super::wizard::*;

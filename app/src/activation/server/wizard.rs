@@ -4,13 +4,12 @@
 //! wizard in until the organization is active. Every step re-checks the link and the
 //! saved progress on the server, inside a transaction that locks the subscription.
 
-use super::job::job_view;
 use super::queries::{self, SubscriptionRow};
 use crate::access::Principal;
 use crate::access::org_home;
 use crate::activation::types::{
-    CreatedOrg, InviteRow, OwnerView, SessionMatch, ShortNamePreview, Wizard, WizardStep,
-    first_free_short_name, parse_company_name,
+    CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerView, SessionMatch, ShortNamePreview,
+    StepState, Wizard, WizardStep, first_free_short_name, parse_company_name,
 };
 use crate::auth::server::{service as accounts, tokens};
 use crate::auth::types::EmailAddress;
@@ -367,4 +366,38 @@ pub async fn retry(state: &AppState, token: &str) -> Result<(), AppError> {
     queries::restart_job(&state.pool, row.id).await?;
     state.jobs_wakeup.notify_one();
     Ok(())
+}
+
+/// Just the job's progress (polled about once a second by the progress page).
+pub async fn progress(state: &AppState, token: &str) -> Result<Option<JobView>, AppError> {
+    Ok(open_read(&state.pool, token).await?.job.map(job_view))
+}
+
+fn job_view(job: queries::JobRow) -> JobView {
+    let status = job.status;
+    let mut current_seen = false;
+    let steps = JobStep::ALL
+        .into_iter()
+        .map(|step| {
+            let state = if job.done_steps.iter().any(|d| d == step.code()) {
+                StepState::Done
+            } else if current_seen {
+                StepState::Waiting
+            } else {
+                current_seen = true;
+                match status {
+                    JobStatus::Failed => StepState::Failed,
+                    _ if job.attempts > 0 => StepState::Retrying,
+                    _ => StepState::Running,
+                }
+            };
+            (step, state)
+        })
+        .collect();
+    JobView {
+        status,
+        steps,
+        organization_id: job.organization_public_id,
+        attempts: job.attempts,
+    }
 }
