@@ -111,11 +111,20 @@ pub fn provide_request_context(state: &AppState, page: bool) {
 
 /// The caller's identity (principal and memberships), looked up once per request.
 pub async fn identity(state: &AppState) -> Result<Option<Identity>, AppError> {
-    Ok(caller(state).await?.map(|s| s.identity))
+    with_caller(state, |c| c.identity.clone()).await
 }
 
 /// The caller's identity and, on a page load, what the shell shows with it.
 pub async fn caller(state: &AppState) -> Result<Option<service::Caller>, AppError> {
+    with_caller(state, service::Caller::clone).await
+}
+
+/// `read` of the request's caller, looked up once per request: each server function of
+/// a page copies only what it reads (the identity, not the shell's invitations).
+async fn with_caller<T>(
+    state: &AppState,
+    read: impl FnOnce(&service::Caller) -> T,
+) -> Result<Option<T>, AppError> {
     let Some(token) = session_token() else {
         return Ok(None);
     };
@@ -127,14 +136,18 @@ pub async fn caller(state: &AppState) -> Result<Option<service::Caller>, AppErro
             .map(str::to_owned),
         address: client_ip(),
     });
-    match use_context::<IdentityCache>() {
+    Ok(match use_context::<IdentityCache>() {
         Some(cache) => cache
             .identity
             .get_or_try_init(|| service::identity(state, &token, cache.page, seen))
-            .await
-            .cloned(),
-        None => service::identity(state, &token, false, seen).await,
-    }
+            .await?
+            .as_ref()
+            .map(read),
+        None => service::identity(state, &token, false, seen)
+            .await?
+            .as_ref()
+            .map(read),
+    })
 }
 
 /// Who is calling, if signed in.

@@ -98,13 +98,7 @@ async fn finish_step(
     let signed_in = match step {
         service::SignInStep::Done(signed_in) => signed_in,
         service::SignInStep::SecondFactor { challenge } => {
-            request::set_cookie(cookies::sign_in_step_cookie(
-                &challenge,
-                state.settings.secure_cookies,
-            ));
-            let to = SECOND_FACTOR_PATH.to_owned();
-            request::redirect_form_post(&to);
-            return Ok(to);
+            return Ok(to_second_factor(state, &challenge));
         }
     };
     set_device_cookie(state, &signed_in);
@@ -130,23 +124,30 @@ pub async fn enter(
     if let Some(old) = request::session_token() {
         request::respond(service::sign_out(state, &old).await)?;
     }
-    let secure = state.settings.secure_cookies;
-    let to = match entry {
+    match entry {
         service::Entry::Session(token) => {
             request::set_cookie(cookies::session_cookie(
                 &token,
-                secure,
+                state.settings.secure_cookies,
                 state.settings.session_days,
             ));
-            home
+            request::redirect_form_post(&home);
+            Ok(home)
         }
-        service::Entry::SecondFactor { challenge } => {
-            request::set_cookie(cookies::sign_in_step_cookie(&challenge, secure));
-            SECOND_FACTOR_PATH.to_owned()
-        }
-    };
+        service::Entry::SecondFactor { challenge } => Ok(to_second_factor(state, &challenge)),
+    }
+}
+
+/// On to the page that asks for the second factor, holding this sign-in step.
+#[cfg(feature = "ssr")]
+fn to_second_factor(state: &AppState, challenge: &str) -> String {
+    request::set_cookie(cookies::sign_in_step_cookie(
+        challenge,
+        state.settings.secure_cookies,
+    ));
+    let to = SECOND_FACTOR_PATH.to_owned();
     request::redirect_form_post(&to);
-    Ok(to)
+    to
 }
 
 /// The page that asks for the second factor during sign-in.

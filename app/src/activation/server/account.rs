@@ -2,7 +2,7 @@
 
 use super::owner_claim::OWNER_PAGE;
 use super::queries;
-use super::wizard::*;
+use super::wizard::{advance, guard_editable, has_owner, open, open_locked};
 use crate::access::Principal;
 use crate::activation::types::wizard_path;
 use crate::activation::types::{WizardStep, parse_company_name};

@@ -1,7 +1,7 @@
 //! The owner claim: the holder of an existing account named as owner agrees by mail.
 
 use super::queries::{self, SubscriptionRow};
-use super::wizard::*;
+use super::wizard::{open, open_locked};
 use crate::activation::types::OwnerClaimView;
 use crate::auth::server::{service as accounts, tokens};
 use crate::error::AppError;

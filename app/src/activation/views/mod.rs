@@ -16,9 +16,9 @@ use crate::activation::types::{SessionMatch, Wizard, WizardStep, check_company_n
 use crate::error::{AppError, FieldError};
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{FormAlert, Submit, follow_success};
-use owner_claim::*;
-use progress::*;
-use steps::*;
+use owner_claim::OwnerClaimPage;
+use progress::{AlreadyActivated, CompletePage, ProgressPage};
+use steps::{AccountStep, InviteStep, RegionStep, ReviewStep};
 
 fn check_company(v: &str) -> Option<FieldError> {
     check_company_name(v).err()

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::*;
+use super::LinkProblem;
 use crate::activation::api::{AcceptOwnerClaim, get_owner_claim, get_wizard};
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::*;
+use super::WizardHeader;
 use crate::activation::api::RetryActivation;
 #[cfg(feature = "hydrate")]
 use crate::activation::api::get_activation_progress;

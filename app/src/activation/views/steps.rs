@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::*;
+use super::check_company;
 use crate::activation::api::{
     ActivateNow, AddInvite, ChooseRegion, FinishInvites, RemoveInvite, SaveAccount,
     preview_short_name,

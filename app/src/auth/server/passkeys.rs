@@ -143,7 +143,7 @@ pub async fn start_registration(
     me: &Identity,
 ) -> Result<PasskeyCeremony, AppError> {
     let rp = relying_party(state)?;
-    let user = &me.principal();
+    let user = me.principal();
     let mut fresh = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     let handle = queries::passkey_handle(&state.pool, user.id(), &fresh).await?;

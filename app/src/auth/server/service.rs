@@ -467,12 +467,24 @@ pub async fn enter(
     user_id: i64,
     next: &str,
 ) -> Result<Entry, AppError> {
-    if queries::has_second_factor(&mut *tx, user_id).await? {
-        let challenge = begin_challenge(&mut *tx, user_id, next).await?;
+    if let Some(challenge) = second_factor_first(tx, user_id, next).await? {
         return Ok(Entry::SecondFactor { challenge });
     }
     let token = open_session(&mut *tx, state.settings.session_days, user_id).await?;
     Ok(Entry::Session(token))
+}
+
+/// For a person who has a second factor, the sign-in step that asks for it before `next`:
+/// a mailed link proves the address, never the factor.
+async fn second_factor_first(
+    tx: &mut sqlx::PgConnection,
+    user_id: i64,
+    next: &str,
+) -> Result<Option<String>, AppError> {
+    if !queries::has_second_factor(&mut *tx, user_id).await? {
+        return Ok(None);
+    }
+    Ok(Some(begin_challenge(&mut *tx, user_id, next).await?))
 }
 
 /// Ends the session behind `session_token`, if any.
@@ -799,10 +811,7 @@ pub async fn reset_password(
         .ok_or_else(|| link_error(LinkState::Unknown))?;
     queries::clear_failures(&mut *tx, &throttle::account_scope(&user.email)).await?;
     queries::clear_failures(&mut *tx, &device::ceiling_scope(user.id)).await?;
-    // A reset proves the address, not the second factor: a person who has one passes it
-    // before they are signed in.
-    if queries::has_second_factor(&mut *tx, row.user_id).await? {
-        let challenge = begin_challenge(&mut *tx, row.user_id, "/?reset=1").await?;
+    if let Some(challenge) = second_factor_first(&mut tx, row.user_id, "/?reset=1").await? {
         tx.commit().await?;
         return Ok(SignInStep::SecondFactor { challenge });
     }

@@ -1,6 +1,6 @@
 //! SQL of subscriptions: the operator's, the demo, and the link that opens one.
 
-use super::*;
+use super::{InviteRow, JobRow};
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
