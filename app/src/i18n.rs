@@ -1,8 +1,8 @@
 //! Languages. Every string a person reads goes through here; the texts live in
-//! `app/locales/{en,fr,de}.json` and are compiled in by rust-i18n, in the server and the
-//! browser alike. The texts of mail (`email.*`), which only the server writes, live in
-//! `app/mail_locales/` and are compiled into the server alone, so the browser's bundle
-//! does not carry them.
+//! `app/locales/{en,fr,de}.json` (pages) and `app/mail_locales/` (mail, `email.*`).
+//! The server compiles them all in. The browser's bundle carries none: it fetches the
+//! page's language before it hydrates (see `texts`), so a first visit downloads one
+//! language's texts, not three.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -80,19 +80,10 @@ impl Locale {
     }
 }
 
-/// Translates `key` into `locale`, filling `%{name}` placeholders from `args`.
+/// Translates `key` into `locale`, filling `%{name}` placeholders from `args`. A key no
+/// language has is shown as itself (the unit tests keep every language complete).
 pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
-    #[cfg(feature = "ssr")]
-    let text = match server_only::text(locale, key) {
-        Some(text) => std::borrow::Cow::Borrowed(text),
-        None => rust_i18n::t!(key, locale = locale.code()),
-    };
-    #[cfg(not(feature = "ssr"))]
-    let text = rust_i18n::t!(key, locale = locale.code());
-    if args.is_empty() {
-        return text.into_owned();
-    }
-    let mut out = text.into_owned();
+    let mut out = texts::lookup(locale, key).unwrap_or_else(|| key.to_owned());
     for (name, value) in args {
         out = out.replace(&format!("%{{{name}}}"), value);
     }
@@ -103,64 +94,178 @@ pub fn tr(locale: Locale, key: &str) -> String {
     tr_args(locale, key, &[])
 }
 
-/// The texts only the server needs (mail), by language and dotted key.
+/// Every leaf of a texts file under its dotted key.
 #[cfg(feature = "ssr")]
-mod server_only {
-    use std::collections::HashMap;
+fn flatten(
+    prefix: &str,
+    value: &serde_json::Value,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::String(text) => {
+            out.insert(prefix.to_owned(), text.clone());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+/// The server compiles in every text: the pages' (`locales/`) and the mail's
+/// (`mail_locales/`). It also serves each language's page texts as one file, named by its
+/// content, that browsers keep for good (`/texts/<language>.<hash>.json`).
+#[cfg(feature = "ssr")]
+pub mod texts {
+    use std::collections::{BTreeMap, HashMap};
     use std::sync::LazyLock;
 
-    use super::Locale;
+    use sha2::{Digest, Sha256};
 
-    pub const FILES: [(Locale, &str); 3] = [
+    use super::{Locale, flatten};
+
+    pub(super) const PAGE_FILES: [(Locale, &str); 3] = [
+        (Locale::En, include_str!("../locales/en.json")),
+        (Locale::Fr, include_str!("../locales/fr.json")),
+        (Locale::De, include_str!("../locales/de.json")),
+    ];
+
+    pub(super) const MAIL_FILES: [(Locale, &str); 3] = [
         (Locale::En, include_str!("../mail_locales/en.json")),
         (Locale::Fr, include_str!("../mail_locales/fr.json")),
         (Locale::De, include_str!("../mail_locales/de.json")),
     ];
 
-    /// Every leaf of `value` under its dotted key.
-    pub fn flatten(prefix: &str, value: &serde_json::Value, out: &mut HashMap<String, String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    flatten(&key, v, out);
-                }
-            }
-            serde_json::Value::String(text) => {
-                out.insert(prefix.to_owned(), text.clone());
-            }
-            other => {
-                out.insert(prefix.to_owned(), other.to_string());
-            }
-        }
+    pub(super) fn parse(json: &str) -> BTreeMap<String, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(json).expect("the texts files hold valid JSON");
+        let mut texts = BTreeMap::new();
+        flatten("", &value, &mut texts);
+        texts
     }
 
-    static TEXTS: LazyLock<HashMap<Locale, HashMap<String, String>>> = LazyLock::new(|| {
-        FILES
+    /// One language's page texts as the browser fetches them.
+    pub struct PageTexts {
+        /// `<language>.<hash>.json`
+        pub file: String,
+        pub json: String,
+    }
+
+    static PAGE: LazyLock<HashMap<Locale, PageTexts>> = LazyLock::new(|| {
+        PAGE_FILES
             .iter()
             .map(|(locale, json)| {
-                let value: serde_json::Value =
-                    serde_json::from_str(json).expect("mail_locales hold valid JSON");
-                let mut texts = HashMap::new();
-                flatten("", &value, &mut texts);
+                let json = serde_json::to_string(&parse(json)).expect("texts serialize");
+                let hash = Sha256::digest(json.as_bytes());
+                let hash: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+                let file = format!("{}.{hash}.json", locale.code());
+                (*locale, PageTexts { file, json })
+            })
+            .collect()
+    });
+
+    static ALL: LazyLock<HashMap<Locale, HashMap<String, String>>> = LazyLock::new(|| {
+        PAGE_FILES
+            .iter()
+            .zip(MAIL_FILES)
+            .map(|((locale, page), (_, mail))| {
+                let mut texts: HashMap<String, String> = parse(page).into_iter().collect();
+                texts.extend(parse(mail));
                 (*locale, texts)
             })
             .collect()
     });
 
-    pub fn text(locale: Locale, key: &str) -> Option<&'static str> {
-        if !key.starts_with("email.") {
-            return None;
-        }
-        TEXTS
-            .get(&locale)
+    pub fn lookup(locale: Locale, key: &str) -> Option<String> {
+        ALL.get(&locale)
             .and_then(|texts| texts.get(key))
-            .or_else(|| TEXTS.get(&Locale::En).and_then(|texts| texts.get(key)))
-            .map(String::as_str)
+            .or_else(|| ALL.get(&Locale::En).and_then(|texts| texts.get(key)))
+            .cloned()
+    }
+
+    pub fn page(locale: Locale) -> &'static PageTexts {
+        &PAGE[&locale]
+    }
+
+    /// The page texts file named `file`, if it is one.
+    pub fn page_file(file: &str) -> Option<&'static PageTexts> {
+        PAGE.values().find(|texts| texts.file == file)
+    }
+
+    /// Where a page finds its language's texts, and the other languages' for a switch.
+    pub fn href(locale: Locale) -> String {
+        format!("/texts/{}", page(locale).file)
+    }
+}
+
+/// The browser carries no texts in its bundle: before hydrating, it fetches the page's
+/// language (the document names the file, which the server preloads), and another
+/// language when a person switches to it.
+#[cfg(not(feature = "ssr"))]
+pub mod texts {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::Locale;
+
+    thread_local! {
+        static LOADED: RefCell<HashMap<Locale, HashMap<String, String>>> = RefCell::default();
+    }
+
+    pub fn lookup(locale: Locale, key: &str) -> Option<String> {
+        LOADED.with(|loaded| {
+            let loaded = loaded.borrow();
+            loaded
+                .get(&locale)
+                .and_then(|texts| texts.get(key))
+                .or_else(|| loaded.get(&Locale::En).and_then(|texts| texts.get(key)))
+                .cloned()
+        })
+    }
+
+    /// The `id` of the `<link>` that names each language's texts file.
+    pub const LINK_ID: &str = "muster-texts";
+
+    /// Fetches `locale`'s texts, once. An error (the network) leaves the keys showing.
+    #[cfg(feature = "hydrate")]
+    pub async fn load(locale: Locale) -> Result<(), String> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+
+        if LOADED.with(|loaded| loaded.borrow().contains_key(&locale)) {
+            return Ok(());
+        }
+        let window = web_sys::window().ok_or("no window")?;
+        let href = window
+            .document()
+            .and_then(|d| d.get_element_by_id(LINK_ID))
+            .and_then(|link| link.get_attribute(&format!("data-{}", locale.code())))
+            .ok_or("the page names no texts file")?;
+        let response = JsFuture::from(window.fetch_with_str(&href))
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let response: web_sys::Response = response.dyn_into().map_err(|e| format!("{e:?}"))?;
+        if !response.ok() {
+            return Err(format!("{href}: {}", response.status()));
+        }
+        let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?)
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .as_string()
+            .unwrap_or_default();
+        let texts: HashMap<String, String> =
+            serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        LOADED.with(|loaded| loaded.borrow_mut().insert(locale, texts));
+        Ok(())
     }
 }
 
@@ -259,15 +364,9 @@ mod tests {
     #[cfg(feature = "ssr")]
     #[test]
     fn every_language_has_every_mail_key_and_the_server_finds_them() {
-        let mail: Vec<Vec<String>> = server_only::FILES
+        let mail: Vec<Vec<String>> = texts::MAIL_FILES
             .iter()
-            .map(|(_, json)| {
-                let mut texts = Default::default();
-                server_only::flatten("", &serde_json::from_str(json).unwrap(), &mut texts);
-                let mut k: Vec<String> = texts.into_keys().collect();
-                k.sort();
-                k
-            })
+            .map(|(_, json)| texts::parse(json).into_keys().collect())
             .collect();
         assert!(mail[0].iter().all(|k| k.starts_with("email.")));
         assert_eq!(
@@ -284,6 +383,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn translations_differ_by_language_and_fill_placeholders() {
         assert_eq!(tr(Locale::En, "auth.sign_in"), "Sign in");

@@ -1,8 +1,6 @@
 //! Muster's shared application: components and server functions, compiled both into the
 //! server (feature `ssr`) and into the browser bundle (feature `hydrate`).
 
-rust_i18n::i18n!("locales", fallback = "en");
-
 pub mod access;
 pub mod activation;
 pub mod api_keys;
@@ -75,6 +73,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <link id="leptos" rel="stylesheet" href=stylesheet_href(&options) />
+                <TextsLink />
                 <Scripts options />
                 <MetaTags />
             </head>
@@ -82,6 +81,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Names each language's texts file for the browser, which fetches the page's language
+/// before it hydrates (preloaded here, so it travels beside the bundle) and another on a
+/// switch. Only the server writes the document's head.
+#[component]
+fn TextsLink() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        use crate::i18n::texts::href;
+        let locale = request::locale();
+        view! {
+            <link
+                rel="preload"
+                id="muster-texts"
+                href=href(locale)
+                r#as="fetch"
+                crossorigin="anonymous"
+                data-en=href(Locale::En)
+                data-fr=href(Locale::Fr)
+                data-de=href(Locale::De)
+            />
+        }
     }
 }
 

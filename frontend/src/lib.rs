@@ -1,10 +1,19 @@
-//! The browser entry point: hydrate the server-rendered page. Nothing else lives here.
+//! The browser entry point: fetch the page's texts, then hydrate the server-rendered page.
+//! Nothing else lives here.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Pages are lazily loaded parts of the bundle: hydration waits for the page's part.
-    leptos::mount::hydrate_lazy(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        // The texts are preloaded beside the bundle; without them (a network error)
+        // the page still comes alive, and shows the texts' keys where they are missing.
+        let locale = app::i18n::rendered_locale();
+        if let Err(error) = app::i18n::texts::load(locale).await {
+            leptos::logging::error!("texts for {}: {error}", locale.code());
+        }
+        // Pages are lazily loaded parts of the bundle: hydration waits for the page's part.
+        leptos::mount::hydrate_lazy(app::App);
+    });
 }
 
 /// Room for the bundle splitter. It moves each page's constant data (texts, tables) into

@@ -259,6 +259,7 @@ fn router(server_state: ServerState, dev_mailbox_public: bool, production: bool)
         .route("/readyz", get(observe::readyz))
         .route("/metrics", get(observe::metrics_with_token))
         .route("/events", get(events_stream))
+        .route("/texts/{file}", get(page_texts))
         .merge(pages);
     // Development without SMTP_URL: the built-in sink's mail is shown here.
     if state.settings.dev_mode {
@@ -299,6 +300,29 @@ async fn events_stream(
     headers: axum::http::HeaderMap,
 ) -> Response {
     events::stream(State(state.app), headers).await
+}
+
+/// One language's page texts, which the browser fetches before it hydrates. The name
+/// carries the content's hash, so a browser keeps the file for good.
+async fn page_texts(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    let Some(texts) = app::i18n::texts::page_file(&file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        texts.json.as_str(),
+    )
+        .into_response()
 }
 
 /// Static files from the site root (precompressed when available), else the app's 404 page.

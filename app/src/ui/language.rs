@@ -15,7 +15,7 @@ pub fn LanguageSelect(id: &'static str) -> impl IntoView {
     Effect::new(move |_| live.set(true));
     Effect::new(move |_| {
         if let Some(Ok(locale)) = action.value().get() {
-            i18n.0.set(locale);
+            switch_to(i18n, locale);
         }
     });
     view! {
@@ -46,4 +46,17 @@ pub fn LanguageSelect(id: &'static str) -> impl IntoView {
             </div>
         </ActionForm>
     }
+}
+
+/// Shows the page in `locale`: at once when its texts are here, else once they arrive.
+fn switch_to(i18n: I18n, locale: Locale) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        if let Err(error) = crate::i18n::texts::load(locale).await {
+            leptos::logging::error!("texts for {}: {error}", locale.code());
+        }
+        i18n.0.set(locale);
+    });
+    #[cfg(not(feature = "hydrate"))]
+    i18n.0.set(locale);
 }

@@ -196,6 +196,17 @@ async fn the_bundle_serves_muster_without_rust_or_a_checkout(pool: PgPool) {
         );
     }
 
+    // Nor does it carry the texts of any language: the page fetches its own.
+    for locale in app::i18n::Locale::ALL {
+        let text = app::i18n::tr(locale, "people.allowed_domains_hint");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.ends_with(".wasm") && holds(n, &text)),
+            "{locale:?} texts are in the bundle"
+        );
+    }
+
     // The operator command of the same binary: a subscription, whose activation mail
     // reaches the SMTP server with a link to the public address.
     let out = Command::new(&server)

@@ -3,6 +3,7 @@
 
 use crate::common::*;
 use app::auth::api::{SignIn, SignUp};
+use app::i18n::Locale;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
@@ -33,6 +34,55 @@ async fn pages_are_server_rendered_in_the_browsers_language(pool: PgPool) {
             "the form posts without JavaScript"
         );
     }
+}
+
+/// The browser's bundle carries no texts: each page names its language's texts file
+/// (and the others', for a switch), which the server answers for good.
+#[sqlx::test(migrations = false)]
+async fn a_page_names_its_languages_texts_which_browsers_keep(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let res = app
+        .client
+        .get(app.url("/signin"))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    let href = |lang: &str| {
+        let attr = format!("data-{lang}=\"");
+        let start = html
+            .find(&attr)
+            .unwrap_or_else(|| panic!("{attr} in {html}"))
+            + attr.len();
+        html[start..].split('"').next().unwrap().to_owned()
+    };
+    assert!(
+        html.contains(&format!(
+            "rel=\"preload\" id=\"muster-texts\" href=\"{}\"",
+            href("fr")
+        )),
+        "the page's own language is preloaded"
+    );
+    for (lang, locale) in [("en", Locale::En), ("fr", Locale::Fr), ("de", Locale::De)] {
+        let path = href(lang);
+        assert!(path.starts_with(&format!("/texts/{lang}.")), "{path}");
+        let res = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let texts: std::collections::HashMap<String, String> = res.json().await.unwrap();
+        assert_eq!(texts["auth.sign_in"], app::i18n::tr(locale, "auth.sign_in"));
+        assert!(
+            !texts.keys().any(|k| k.starts_with("email.")),
+            "mail stays on the server"
+        );
+    }
+    // A stale or made-up name is not found (a new build names new files).
+    let (status, _) = app.get(&app.client, "/texts/fr.000000000000.json").await;
+    assert_eq!(status, 404);
 }
 
 #[sqlx::test(migrations = false)]
