@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod cookies;
+pub mod domains;
 pub mod error;
 pub mod home;
 #[cfg(feature = "ssr")]

@@ -47,6 +47,8 @@ pub struct Settings {
     pub activation_fault: Option<(String, Arc<std::sync::atomic::AtomicI32>)>,
     /// Invitations per organization and UTC day, unless the organization has its own.
     pub invite_daily_quota: i32,
+    /// Where verified domains' TXT records are looked up; `None`: the system's DNS.
+    pub dns_server: Option<std::net::SocketAddr>,
     /// Server key that self-join links are derived from (see `joining`).
     pub secret_key: SecretKey,
 }

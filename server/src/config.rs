@@ -183,6 +183,16 @@ pub struct Config {
     #[arg(long, env = "MUSTER_INVITE_DAILY_QUOTA", default_value_t = 1_000)]
     pub invite_daily_quota: i32,
 
+    /// The DNS server (`ip:port`) that verified domains' TXT records are looked up in.
+    /// Unset: the system's (/etc/resolv.conf).
+    #[arg(long, env = "MUSTER_DNS_SERVER")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// Seconds between background look-ups of domains waiting for their TXT record
+    /// (verified domains are looked up again once a day).
+    #[arg(long, env = "MUSTER_DOMAIN_RECHECK_SECONDS", default_value_t = 300)]
+    pub domain_recheck_seconds: u64,
+
     /// Key (at least 32 characters, the same on every instance) from which self-join links
     /// and known-device cookies are derived and under which queued mail is sealed; links
     /// change when it changes. Required in production; `./muster run` keeps one.

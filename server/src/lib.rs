@@ -2,6 +2,8 @@
 //! mailbox. Features (pages, server functions, SQL) live in the `app` crate.
 
 pub mod config;
+pub mod dns_page;
+pub mod dns_zone;
 pub mod events;
 pub mod guard;
 pub mod mailbox_page;
@@ -70,6 +72,8 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
 struct ServerState {
     app: AppState,
     mailbox: Mailbox,
+    /// The development DNS zone (`/dev/dns`), when there is one.
+    dns: dns_zone::Zone,
     leptos_options: LeptosOptions,
     metrics: observe::MetricsAccess,
 }
@@ -80,6 +84,8 @@ pub struct Running {
     pub base_url: String,
     /// The built-in mailbox (development mode without SMTP_URL).
     pub dev_mailbox: Option<Mailbox>,
+    /// The built-in DNS zone (development mode without MUSTER_DNS_SERVER).
+    pub dev_dns: Option<dns_zone::Zone>,
     /// Where /metrics is served without a token (`MUSTER_METRICS_ADDR`).
     pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
@@ -118,6 +124,17 @@ pub async fn launch(
         }
     };
 
+    // Development without MUSTER_DNS_SERVER: domains are verified against a zone of the
+    // server's own, whose records a developer publishes at /dev/dns.
+    let (dns_server, dev_dns) = match (config.dns_server, dev_mode) {
+        (Some(server), _) => (Some(server), None),
+        (None, true) => {
+            let (server, zone) = dns_zone::start("127.0.0.1:0").await?;
+            (Some(server), Some(zone))
+        }
+        (None, false) => (None, None),
+    };
+
     let state = AppState {
         leptos_options: leptos_options.clone(),
         pool: pool.clone(),
@@ -144,6 +161,7 @@ pub async fn launch(
                 .clone()
                 .map(|(step, times)| (step, Arc::new(std::sync::atomic::AtomicI32::new(times)))),
             invite_daily_quota: config.invite_daily_quota,
+            dns_server,
             secret_key: app::state::SecretKey(match &config.secret_key {
                 Some(key) => key.as_bytes().to_vec(),
                 None => {
@@ -186,6 +204,10 @@ pub async fn launch(
         },
         std::time::Duration::from_secs(config.housekeeping_interval_seconds.max(1)),
     ));
+    tokio::spawn(app::domains::server::recheck::run(
+        state.clone(),
+        std::time::Duration::from_secs(config.domain_recheck_seconds.max(1)),
+    ));
     for _ in 0..config.activation_workers.max(1) {
         tokio::spawn(app::activation::server::job::worker(state.clone()));
     }
@@ -214,10 +236,16 @@ pub async fn launch(
     let server_state = ServerState {
         app: state.clone(),
         mailbox: dev_mailbox.clone().unwrap_or_default(),
+        dns: dev_dns.clone().unwrap_or_default(),
         leptos_options: state.leptos_options.clone(),
         metrics,
     };
-    let router = router(server_state, config.dev_mailbox_public, !dev_mode);
+    let router = router(
+        server_state,
+        config.dev_mailbox_public,
+        !dev_mode,
+        dev_dns.is_some(),
+    );
     let server = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(err) = axum::serve(listener, service)
@@ -232,13 +260,19 @@ pub async fn launch(
         addr,
         base_url,
         dev_mailbox,
+        dev_dns,
         metrics_addr,
         state,
         server,
     })
 }
 
-fn router(server_state: ServerState, dev_mailbox_public: bool, production: bool) -> Router {
+fn router(
+    server_state: ServerState,
+    dev_mailbox_public: bool,
+    production: bool,
+    dev_dns: bool,
+) -> Router {
     let state = server_state.app.clone();
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
@@ -271,6 +305,19 @@ fn router(server_state: ServerState, dev_mailbox_public: bool, production: bool)
                     mailbox_page::loopback_only(public, req, next)
                 },
             )),
+        );
+    }
+    if dev_dns {
+        let public = dev_mailbox_public;
+        router = router.route(
+            "/dev/dns",
+            get(dns_page::show)
+                .post(dns_page::publish)
+                .layer(axum::middleware::from_fn(
+                    move |req: Request<Body>, next: axum::middleware::Next| {
+                        mailbox_page::loopback_only(public, req, next)
+                    },
+                )),
         );
     }
     let site = guard::SiteOrigin::from_base_url(&state.settings.base_url);

@@ -10,7 +10,7 @@ use leptos::config::LeptosOptions;
 
 use crate::mailsink::Mailbox;
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -25,10 +25,14 @@ pub enum AuditAction {
     ApiKeyRevoked,
     SecondFactorPolicyChanged,
     SecondFactorReset,
+    DomainAdded,
+    DomainVerified,
+    DomainUnverified,
+    DomainRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -47,6 +51,10 @@ impl AuditAction {
         AuditAction::ApiKeyRevoked,
         AuditAction::SecondFactorPolicyChanged,
         AuditAction::SecondFactorReset,
+        AuditAction::DomainAdded,
+        AuditAction::DomainVerified,
+        AuditAction::DomainUnverified,
+        AuditAction::DomainRemoved,
     ];
 
     /// As stored.
@@ -70,6 +78,10 @@ impl AuditAction {
             AuditAction::ApiKeyRevoked => "api_key_revoked",
             AuditAction::SecondFactorPolicyChanged => "second_factor_policy_changed",
             AuditAction::SecondFactorReset => "second_factor_reset",
+            AuditAction::DomainAdded => "domain_added",
+            AuditAction::DomainVerified => "domain_verified",
+            AuditAction::DomainUnverified => "domain_unverified",
+            AuditAction::DomainRemoved => "domain_removed",
         }
     }
 
@@ -94,6 +106,10 @@ impl AuditAction {
             AuditAction::ApiKeyRevoked => "audit.api_key_revoked",
             AuditAction::SecondFactorPolicyChanged => "audit.second_factor_policy_changed",
             AuditAction::SecondFactorReset => "audit.second_factor_reset",
+            AuditAction::DomainAdded => "audit.domain_added",
+            AuditAction::DomainVerified => "audit.domain_verified",
+            AuditAction::DomainUnverified => "audit.domain_unverified",
+            AuditAction::DomainRemoved => "audit.domain_removed",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domains::types::is_domain;
 use crate::error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +33,7 @@ pub fn parse_domains(raw: &str) -> Result<Vec<String>, Vec<FieldError>> {
     let mut domains: Vec<String> = Vec::new();
     let mut errors = Vec::new();
     for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
-        let domain = part.trim().trim_start_matches('@').to_lowercase();
+        let domain = part.trim().trim_start_matches('@').to_ascii_lowercase();
         if domain.is_empty() {
             continue;
         }
@@ -54,23 +55,6 @@ pub fn parse_domains(raw: &str) -> Result<Vec<String>, Vec<FieldError>> {
     } else {
         Err(errors)
     }
-}
-
-fn is_domain(d: &str) -> bool {
-    let labels: Vec<&str> = d.split('.').collect();
-    d.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Whether `email` (already normalized to lower case) is at exactly one of `domains`:
@@ -126,6 +110,8 @@ pub struct JoinLinkSettings {
     pub enabled: bool,
     pub url: Option<String>,
     pub domains: Vec<String>,
+    /// The organization's verified domains (Settings → Domains): allowed as well.
+    pub verified_domains: Vec<String>,
     /// People who joined (and confirmed their email) through the current link.
     pub joined: i64,
 }

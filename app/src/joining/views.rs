@@ -172,6 +172,14 @@ pub fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> im
                 </div>
             })}
             <DomainsField domains=link.domains.join(", ") errors=field_errors(action, "domains") />
+            {(!link.verified_domains.is_empty()).then(|| {
+                let verified = link.verified_domains.join(", ");
+                view! {
+                    <p class="field-hint" data-testid="verified-domains">
+                        {move || tr_args(i18n.locale(), "domains.verified_also", &[("domains", &verified)])}
+                    </p>
+                }
+            })}
             <Submit action=action label="people.save_link" />
         </ActionForm>
     }

@@ -11,6 +11,7 @@ use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
 use crate::auth::types::check_email;
+use crate::domains::views::DomainsSection;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::roles::Role;
 use crate::roles::{Decision, Permission};
@@ -54,6 +55,7 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         <YourPermissions decisions=s.decisions.clone() />
         {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
         {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
+        {s.domains.clone().map(|domains| view! { <DomainsSection domains=domains region=s.region.clone() short_name=s.short_name.clone() /> })}
     }
     .into_any()
 }

@@ -91,6 +91,8 @@ pub struct OrgSettings {
     pub signup_link: String,
     /// Who must have a second factor ("nobody", "admins", "everyone"): OWNERs see it.
     pub second_factor_policy: Option<String>,
+    /// The "Domains" section: OWNERs see it.
+    pub domains: Option<crate::domains::types::DomainsSettings>,
 }
 
 /// The choices of "require a second factor", as stored.

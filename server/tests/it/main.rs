@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod activation;
 mod bundle;
+mod domains;
 mod faults;
 mod housekeeping;
 mod invitations;

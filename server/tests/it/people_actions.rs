@@ -59,16 +59,6 @@ async fn accept_token(app: &TestApp, token: &str) -> Reply<serde_json::Value> {
     .await
 }
 
-async fn audit_actions(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
-    let log = ok(app.call::<GetAuditLog>(c, &ACME).await).await;
-    log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[sqlx::test(migrations = false)]
 async fn resend_sends_a_fresh_thirty_days_and_the_old_link_stops(pool: PgPool) {
     let app = spawn_app(pool).await;

@@ -34,6 +34,8 @@ async fn production_has_no_mailbox_page_and_pages_send_hsts(pool: PgPool) {
     );
     let (status, _) = app.get(&app.client, "/dev/mailbox").await;
     assert_eq!(status, 404);
+    let (status, _) = app.get(&app.client, "/dev/dns").await;
+    assert_eq!(status, 404, "nor a DNS zone of its own");
     // Links in mail name the public https address.
     sign_up(&app, "Pat", "pat@example.com")
         .await

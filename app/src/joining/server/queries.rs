@@ -6,6 +6,8 @@ use sqlx::PgExecutor;
 use crate::access::{Granted, can};
 pub struct LinkSettingsRow {
     pub domains: Vec<String>,
+    /// The organization's verified domains, allowed as well.
+    pub verified_domains: Vec<String>,
     pub link_id: Option<i64>,
     pub nonce: Option<Vec<u8>>,
     pub joined: i64,
@@ -19,7 +21,11 @@ pub async fn settings(
 ) -> Result<LinkSettingsRow, sqlx::Error> {
     sqlx::query_as!(
         LinkSettingsRow,
-        r#"SELECT o.join_domains AS domains, l.id AS "link_id?", l.nonce AS "nonce?",
+        r#"SELECT o.join_domains AS domains,
+                  ARRAY(SELECT d.domain FROM org_domains d
+                        WHERE d.org_id = o.id AND d.verified_at IS NOT NULL
+                        ORDER BY d.domain) AS "verified_domains!",
+                  l.id AS "link_id?", l.nonce AS "nonce?",
                   (SELECT count(*) FROM link_joins j
                    WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL) AS "joined!"
            FROM organizations o
@@ -89,6 +95,7 @@ pub struct LinkRow {
     /// Whether the organization has another working link (this one was replaced).
     pub replaced: bool,
     pub org_name: String,
+    /// Allowed Email Domain(s), then the verified domains not among them.
     pub domains: Vec<String>,
 }
 
@@ -102,7 +109,11 @@ pub async fn find_link(
                   EXISTS (SELECT 1 FROM join_links n
                           WHERE n.org_id = l.org_id AND n.disabled_at IS NULL AND n.id <> l.id)
                       AS "replaced!",
-                  o.name AS org_name, o.join_domains AS domains
+                  o.name AS org_name,
+                  o.join_domains || ARRAY(SELECT d.domain FROM org_domains d
+                                          WHERE d.org_id = o.id AND d.verified_at IS NOT NULL
+                                            AND d.domain <> ALL (o.join_domains)
+                                          ORDER BY d.domain) AS "domains!"
            FROM join_links l JOIN organizations o ON o.id = l.org_id
            WHERE l.token_hash = $1 AND organization_is_active(o)"#,
         token_hash

@@ -177,6 +177,7 @@ pub async fn settings(
             Role::Owner => Some(queries::second_factor_policy(&state.pool, member.org_id).await?),
             _ => None,
         },
+        domains: crate::domains::server::service::settings(state, member).await?,
     })
 }
 

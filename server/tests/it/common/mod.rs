@@ -712,3 +712,15 @@ pub async fn signed_in_person(app: &TestApp, email: &str) -> reqwest::Client {
     sign_in_to(app, &c, email, PASSWORD).await;
     c
 }
+
+/// The actions of the audit log of Acme (eu-central-1), newest first.
+pub async fn audit_actions(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
+    let acme = [("region", "eu-central-1"), ("short_name", "acme")];
+    let log = ok(app.call::<app::audit::api::GetAuditLog>(c, &acme).await).await;
+    log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}

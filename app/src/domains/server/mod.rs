@@ -1,0 +1,4 @@
+pub mod dns;
+pub mod queries;
+pub mod recheck;
+pub mod service;
