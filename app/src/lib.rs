@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod ops;
 pub mod orgs;
 pub mod people;
+pub mod provisioning;
 pub mod regions;
 #[cfg(feature = "ssr")]
 pub mod request;

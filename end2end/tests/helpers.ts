@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, Page, Browser } from '@playwright/test';
+import { expect, Locator, Page, Browser } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -210,6 +210,13 @@ export async function screenshot(page: Page, folder: string, name: string) {
   const dir = path.join(__dirname, '../screenshots-latest', folder);
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/** A picture of one part of a page (a settings section), beside the full-page ones. */
+export async function screenshotOf(part: Locator, folder: string, name: string) {
+  const dir = path.join(__dirname, '../screenshots-latest', folder);
+  mkdirSync(dir, { recursive: true });
+  await part.screenshot({ path: path.join(dir, `${name}.png`) });
 }
 
 /**

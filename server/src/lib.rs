@@ -12,6 +12,7 @@ pub mod observe;
 pub mod outbox;
 pub mod page_cache;
 pub mod rest;
+pub mod scim;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -288,6 +289,7 @@ fn router(
         .route_layer(axum::middleware::from_fn(guard::finish_pages));
     let mut router: Router<ServerState> = Router::new()
         .merge(rest::routes())
+        .merge(scim::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(observe::readyz))

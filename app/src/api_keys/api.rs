@@ -13,11 +13,14 @@ pub async fn create_api_key(
     short_name: String,
     name: String,
     role: String,
+    /// "scim" for a SCIM token (Settings → Provisioning); none for a REST key.
+    purpose: Option<String>,
 ) -> Result<CreatedApiKey, AppError> {
+    let purpose = super::types::KeyPurpose::from_form(purpose.as_deref());
     let state = AppState::current();
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
-        super::server::service::create(&state, &member, &name, &role).await
+        super::server::service::create(&state, &member, &name, &role, purpose).await
     }
     .await;
     // Without JavaScript the answer is a redirect back to the settings page, which shows
@@ -31,7 +34,7 @@ pub async fn create_api_key(
             &page,
             state.settings.secure_cookies,
         ));
-        request::redirect_form_post(&format!("{page}#api-keys"));
+        request::redirect_form_post(&format!("{page}#{}", purpose.section()));
     }
     request::respond(result)
 }
@@ -41,12 +44,18 @@ pub async fn revoke_api_key(
     region: String,
     short_name: String,
     key_id: i64,
+    purpose: Option<String>,
 ) -> Result<String, AppError> {
     let state = AppState::current();
-    let to = crate::orgs::types::settings_path(&region, &short_name);
+    let purpose = super::types::KeyPurpose::from_form(purpose.as_deref());
+    let to = format!(
+        "{}#{}",
+        crate::orgs::types::settings_path(&region, &short_name),
+        purpose.section()
+    );
     let result = async {
         let member = request::member(&state, &region, &short_name).await?;
-        super::server::service::revoke(&state, &member, key_id).await
+        super::server::service::revoke(&state, &member, key_id, purpose).await
     }
     .await;
     request::respond(result.map(|()| {

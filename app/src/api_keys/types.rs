@@ -27,3 +27,36 @@ pub struct CreatedApiKey {
     /// The key as the list shows it from now on.
     pub row: ApiKeyView,
 }
+
+/// What a key opens: the REST API (`/api/v1`), or SCIM provisioning (`/scim/v2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyPurpose {
+    Rest,
+    Scim,
+}
+
+impl KeyPurpose {
+    /// As stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyPurpose::Rest => "rest",
+            KeyPurpose::Scim => "scim",
+        }
+    }
+
+    /// A form's `purpose` (none: a REST key).
+    pub fn from_form(code: Option<&str>) -> KeyPurpose {
+        match code {
+            Some("scim") => KeyPurpose::Scim,
+            _ => KeyPurpose::Rest,
+        }
+    }
+
+    /// The settings page section that lists keys of this purpose.
+    pub fn section(self) -> &'static str {
+        match self {
+            KeyPurpose::Rest => "api-keys",
+            KeyPurpose::Scim => "provisioning",
+        }
+    }
+}

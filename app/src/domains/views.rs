@@ -64,14 +64,14 @@ fn DomainRow(
         (Some(since), None) => (
             "domains.verified_since",
             since.get(..10).unwrap_or(since).to_owned(),
-            "badge badge-success",
+            "domain-state verified",
         ),
         (Some(_), Some(_)) => (
             "domains.verified_failing",
             String::new(),
-            "badge badge-warning",
+            "domain-state failing",
         ),
-        (None, _) => ("domains.waiting", String::new(), "badge"),
+        (None, _) => ("domains.waiting", String::new(), "domain-state"),
     };
     let problem = d.problem.map(|p| p.message_key());
     let value = d.record_value.clone();

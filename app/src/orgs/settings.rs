@@ -9,7 +9,7 @@ use super::api::{InviteMember, SaveSecondFactorPolicy, get_org_settings};
 use super::types::OrgSettings;
 use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
-use crate::api_keys::types::{ApiKeyView, CreatedApiKey};
+use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KeyPurpose};
 use crate::auth::types::check_email;
 use crate::domains::views::DomainsSection;
 use crate::i18n::{tr, tr_args, use_i18n};
@@ -53,9 +53,10 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         </section>
         <InviteSomeone s=s.clone() />
         <YourPermissions decisions=s.decisions.clone() />
-        {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role /> })}
+        {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Rest /> })}
         {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.domains.clone().map(|domains| view! { <DomainsSection domains=domains region=s.region.clone() short_name=s.short_name.clone() /> })}
+        {s.scim_tokens.clone().map(|tokens| view! { <ApiKeys keys=tokens fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Scim scim_url=s.scim_url.clone() /> })}
     }
     .into_any()
 }
@@ -208,8 +209,9 @@ fn YourPermissions(decisions: Vec<Decision>) -> impl IntoView {
     .into_any()
 }
 
-/// API keys: the list with last use and Revoke, and a form that shows a new key once
-/// (`fresh`: one just made by a plain form post, when JavaScript is off).
+/// API keys, or (`purpose` Scim) "Provisioning" with its SCIM tokens: the list with last
+/// use and Revoke, and a form that shows a new key once (`fresh`: one just made by a
+/// plain form post, when JavaScript is off).
 #[component]
 fn ApiKeys(
     keys: Vec<ApiKeyView>,
@@ -217,8 +219,18 @@ fn ApiKeys(
     region: String,
     short_name: String,
     my_role: Role,
+    purpose: KeyPurpose,
+    /// Where the identity provider sends SCIM requests (Provisioning).
+    #[prop(optional)]
+    scim_url: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let scim = purpose == KeyPurpose::Scim;
+    let text = move |rest: &'static str, scim_key: &'static str| {
+        i18n.t(if scim { scim_key } else { rest })
+    };
+    // A key made without JavaScript is shown in the section that lists it.
+    let fresh = fresh.filter(|f| keys.iter().any(|k| k.id == f.row.id));
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     follow_success(revoke);
@@ -253,6 +265,7 @@ fn ApiKeys(
                 <td>
                     <ActionForm action=revoke>
                         <OrgInputs region=region short_name=short_name />
+                        <input type="hidden" name="purpose" value=purpose.code() />
                         <input type="hidden" name="key_id" value=k.id.to_string() />
                         <button type="submit" class="btn btn-small btn-danger" aria-label=move || tr_args(i18n.locale(), "settings.revoke_key", &[("name", &name)])>
                             {i18n.t("settings.revoke")}
@@ -263,9 +276,21 @@ fn ApiKeys(
         }
     };
     view! {
-        <section class="card api-keys" id="api-keys">
-            <h2>{i18n.t("settings.api_keys")}</h2>
-            <p class="muted">{i18n.t("settings.api_keys_intro")} " " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a></p>
+        <section class="card api-keys" id=purpose.section()>
+            <h2>{text("settings.api_keys", "provisioning.title")}</h2>
+            {if scim {
+                view! {
+                    <p class="muted">{i18n.t("provisioning.intro")}</p>
+                    <dl class="summary">
+                        <dt>{i18n.t("provisioning.url")}</dt>
+                        <dd><code data-testid="scim-url">{scim_url.clone()}</code></dd>
+                    </dl>
+                    <p class="muted">{i18n.t("provisioning.groups")}</p>
+                }
+                .into_any()
+            } else {
+                view! { <p class="muted">{i18n.t("settings.api_keys_intro")} " " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a></p> }.into_any()
+            }}
             {move || create.value().get().and_then(|r| r.ok()).or_else(|| fresh.clone()).map(|created| {
                 let key = created.key.clone();
                 view! {
@@ -278,7 +303,7 @@ fn ApiKeys(
                     </div>
                 }
             })}
-            {move || rows.with(Vec::is_empty).then(|| view! { <p class="muted">{i18n.t("settings.no_keys")}</p> })}
+            {move || rows.with(Vec::is_empty).then(|| view! { <p class="muted">{text("settings.no_keys", "provisioning.no_tokens")}</p> })}
             <table class="table api-key-table" hidden=move || rows.with(Vec::is_empty)>
                 <thead>
                     <tr>
@@ -295,23 +320,31 @@ fn ApiKeys(
                 </tbody>
             </table>
             <FormAlert action=revoke />
-            <h3>{i18n.t("settings.create_key")}</h3>
+            <h3>{text("settings.create_key", "provisioning.create_token")}</h3>
             <FormAlert action=create />
             <ActionForm action=create node_ref=form>
                 <OrgInputs region=region short_name=short_name />
-                <Field name="name" label="settings.key_name" autocomplete="off" errors=field_errors(create, "name") />
-                <div class="field">
-                    <label for="field-key-role">{i18n.t("activation.role")}</label>
-                    <select id="field-key-role" name="role">
-                        {Role::ALL.into_iter().filter(|r| r.weaker(my_role) == *r).map(|r| view! {
-                            <option value=r.code() selected=r == Role::Viewer>{move || tr(i18n.locale(), r.label_key())}</option>
-                        }).collect_view()}
-                    </select>
-                    <p class="field-error" aria-live="polite">
-                        {move || field_errors(create, "role").get().first().map(|e| e.message(i18n.locale()))}
-                    </p>
-                </div>
-                <Submit action=create label="settings.create_key" />
+                <input type="hidden" name="purpose" value=purpose.code() />
+                <Field name="name" label="settings.key_name" autocomplete="off" errors=field_errors(create, "name") id=if scim { "field-token-name" } else { "field-name" } />
+                {if scim {
+                    view! { <input type="hidden" name="role" value=Role::Owner.code() /> }.into_any()
+                } else {
+                    view! {
+                        <div class="field">
+                            <label for="field-key-role">{i18n.t("activation.role")}</label>
+                            <select id="field-key-role" name="role">
+                                {Role::ALL.into_iter().filter(|r| r.weaker(my_role) == *r).map(|r| view! {
+                                    <option value=r.code() selected=r == Role::Viewer>{move || tr(i18n.locale(), r.label_key())}</option>
+                                }).collect_view()}
+                            </select>
+                            <p class="field-error" aria-live="polite">
+                                {move || field_errors(create, "role").get().first().map(|e| e.message(i18n.locale()))}
+                            </p>
+                        </div>
+                    }
+                    .into_any()
+                }}
+                <Submit action=create label=if scim { "provisioning.create_token" } else { "settings.create_key" } />
             </ActionForm>
         </section>
     }

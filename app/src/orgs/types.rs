@@ -93,6 +93,10 @@ pub struct OrgSettings {
     pub second_factor_policy: Option<String>,
     /// The "Domains" section: OWNERs see it.
     pub domains: Option<crate::domains::types::DomainsSettings>,
+    /// Where the identity provider sends SCIM requests.
+    pub scim_url: String,
+    /// The SCIM tokens (Settings → Provisioning): OWNERs see them.
+    pub scim_tokens: Option<Vec<crate::api_keys::types::ApiKeyView>>,
 }
 
 /// The choices of "require a second factor", as stored.

@@ -34,7 +34,7 @@ where
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        match api_keys::authenticate(&app, key).await {
+        match api_keys::authenticate(&app, key, app::api_keys::types::KeyPurpose::Rest).await {
             Ok(member) => Ok(Caller { member, locale }),
             Err(err) => Err(Problem::new(&err, locale)),
         }

@@ -19,7 +19,11 @@ use super::problem::{Problem, ProblemField};
         description = "Members, invitations and permissions of one organization, for programs \
                        holding one of its API keys (created by an OWNER or ADMIN on the \
                        organization settings page). A key acts with its own role, never above \
-                       its creator's current role. Errors are RFC 9457 problem details."
+                       its creator's current role. Errors are RFC 9457 problem details. \
+                       SCIM 2.0 provisioning (/scim/v2, with a SCIM token) is not in this \
+                       document: it follows RFC 7643 and RFC 7644, and describes itself at \
+                       /scim/v2/ServiceProviderConfig, /scim/v2/ResourceTypes and \
+                       /scim/v2/Schemas."
     ),
     paths(
         permissions::my_permissions,

@@ -25,6 +25,7 @@ mod rest_api;
 mod rest_contract;
 mod review;
 mod roles;
+mod scim;
 mod second_factor;
 mod security;
 mod sessions;

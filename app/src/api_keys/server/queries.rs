@@ -18,38 +18,50 @@ pub struct KeyRow {
 }
 
 /// The organization's keys in use, newest first.
-pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<KeyRow>, sqlx::Error> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    purpose: &str,
+) -> Result<Vec<KeyRow>, sqlx::Error> {
     sqlx::query_as!(
         KeyRow,
         r#"SELECT k.id, k.name, k.role AS "role: Role", k.prefix, u.name AS created_by, k.created_at, k.last_used_at
            FROM api_keys k JOIN users u ON u.id = k.created_by
-           WHERE k.org_id = $1 AND k.revoked_at IS NULL
+           WHERE k.org_id = $1 AND k.revoked_at IS NULL AND k.purpose = $2
            ORDER BY k.created_at DESC, k.id DESC"#,
-        org_id
+        org_id,
+        purpose
     )
     .fetch_all(db)
     .await
 }
 
+/// A key to store: only its hash and first characters are kept.
+pub struct NewKey<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub key_hash: &'a [u8],
+    pub prefix: &'a str,
+    pub created_by: i64,
+    pub purpose: &'a str,
+}
+
 pub async fn insert(
     db: impl PgExecutor<'_>,
     granted: &Granted<can::CreateApiKey>,
-    name: &str,
-    role: &str,
-    key_hash: &[u8],
-    prefix: &str,
-    created_by: i64,
+    key: NewKey<'_>,
 ) -> Result<i64, sqlx::Error> {
     let org_id = granted.org_id();
     sqlx::query_scalar!(
-        r#"INSERT INTO api_keys (org_id, name, role, key_hash, prefix, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"#,
+        r#"INSERT INTO api_keys (org_id, name, role, key_hash, prefix, created_by, purpose)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
         org_id,
-        name,
-        role,
-        key_hash,
-        prefix,
-        created_by
+        key.name,
+        key.role,
+        key.key_hash,
+        key.prefix,
+        key.created_by,
+        key.purpose
     )
     .fetch_one(db)
     .await
@@ -78,13 +90,16 @@ pub async fn revoke(
     db: impl PgExecutor<'_>,
     granted: &Granted<can::CreateApiKey>,
     id: i64,
+    purpose: &str,
 ) -> Result<Option<String>, sqlx::Error> {
     let org_id = granted.org_id();
     sqlx::query_scalar!(
         r#"UPDATE api_keys SET revoked_at = now()
-           WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING name"#,
+           WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL AND purpose = $3
+           RETURNING name"#,
         org_id,
-        id
+        id,
+        purpose
     )
     .fetch_optional(db)
     .await
@@ -95,19 +110,21 @@ pub async fn revoke(
 pub async fn authenticate(
     db: impl PgExecutor<'_>,
     key_hash: &[u8],
+    purpose: &str,
 ) -> Result<Option<KeyFacts>, sqlx::Error> {
     sqlx::query_as!(
         KeyFacts,
         r#"UPDATE api_keys k SET last_used_at = now()
            FROM organizations o, memberships m, users u, people p
-           WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+           WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND k.purpose = $2
              AND o.id = k.org_id AND organization_is_active(o)
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
              AND p.org_id = k.org_id AND p.user_id = k.created_by AND p.status = 'active'
            RETURNING k.id AS key_id, k.name AS key_name, k.role AS "key_role: Role", k.org_id,
                      o.name AS org_name, o.region, o.short_name, u.id AS creator_id,
                      p.role AS "creator_role: Role", u.locale AS creator_locale"#,
-        key_hash
+        key_hash,
+        purpose
     )
     .fetch_optional(db)
     .await

@@ -4,7 +4,7 @@
 
 use super::queries;
 use crate::access::{KeyHolder, Member, can};
-use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX};
+use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX, KeyPurpose};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::tokens;
@@ -14,9 +14,25 @@ use crate::state::AppState;
 
 const NAME_MAX: usize = 80;
 
-pub async fn list(state: &AppState, member: &Member) -> Result<Vec<ApiKeyView>, AppError> {
+/// SCIM tokens open the organization's whole directory: only OWNERs make and see them.
+fn may_manage(member: &Member, purpose: KeyPurpose) -> Result<(), AppError> {
+    if purpose == KeyPurpose::Scim && member.role != Role::Owner {
+        return Err(AppError::NotPermitted {
+            key: "errors.only_owner_scim".into(),
+            contacts: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn list(
+    state: &AppState,
+    member: &Member,
+    purpose: KeyPurpose,
+) -> Result<Vec<ApiKeyView>, AppError> {
     let granted = member.require(state, can::CreateApiKey).await?;
-    Ok(queries::list(&state.pool, granted.org_id())
+    may_manage(member, purpose)?;
+    Ok(queries::list(&state.pool, granted.org_id(), purpose.code())
         .await?
         .into_iter()
         .map(|k| ApiKeyView {
@@ -38,8 +54,10 @@ pub async fn create(
     member: &Member,
     name: &str,
     role: &str,
+    purpose: KeyPurpose,
 ) -> Result<CreatedApiKey, AppError> {
     let granted = member.require(state, can::CreateApiKey).await?;
+    may_manage(member, purpose)?;
     let name = name.trim();
     let mut errors = Vec::new();
     if name.is_empty() {
@@ -78,11 +96,14 @@ pub async fn create(
     let id = queries::insert(
         &mut *tx,
         &granted,
-        name,
-        role.code(),
-        &tokens::hash(&key),
-        &prefix,
-        granted.user_id(),
+        queries::NewKey {
+            name,
+            role: role.code(),
+            key_hash: &tokens::hash(&key),
+            prefix: &prefix,
+            created_by: granted.user_id(),
+            purpose: purpose.code(),
+        },
     )
     .await?;
     let detail = format!("{} ({})", name, role.code());
@@ -133,10 +154,16 @@ pub async fn made_by(
         }))
 }
 
-pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<(), AppError> {
+pub async fn revoke(
+    state: &AppState,
+    member: &Member,
+    key_id: i64,
+    purpose: KeyPurpose,
+) -> Result<(), AppError> {
     let granted = member.require(state, can::CreateApiKey).await?;
+    may_manage(member, purpose)?;
     let mut tx = state.pool.begin().await?;
-    let name = queries::revoke(&mut *tx, &granted, key_id)
+    let name = queries::revoke(&mut *tx, &granted, key_id, purpose.code())
         .await?
         .ok_or(AppError::NotFound)?;
     audit(
@@ -153,12 +180,16 @@ pub async fn revoke(state: &AppState, member: &Member, key_id: i64) -> Result<()
 }
 
 /// The member a request's key acts as, or 401 for a missing, unknown or revoked key.
-pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<Member, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    key: Option<&str>,
+    purpose: KeyPurpose,
+) -> Result<Member, AppError> {
     let key = key
         .map(str::trim)
         .filter(|k| k.starts_with(KEY_PREFIX))
         .ok_or(AppError::Unauthenticated)?;
-    let row = queries::authenticate(&state.pool, &tokens::hash(key))
+    let row = queries::authenticate(&state.pool, &tokens::hash(key), purpose.code())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok(Member::for_api_key(KeyHolder::from_key(row)))

@@ -143,17 +143,42 @@ pub async fn settings(
     let org = queries::org_by_id(&state.pool, member.org_id).await?;
     let plan = member.plan(state).await?;
     let can_invite = member.can(Permission::Invite);
-    let (api_keys, new_key) = if member.can(Permission::CreateApiKey) {
-        let keys = crate::api_keys::server::service::list(state, member).await?;
-        let new_key = match new_key {
-            Some(key) => {
-                crate::api_keys::server::service::made_by(state, member, key, &keys).await?
-            }
-            None => None,
-        };
-        (Some(keys), new_key)
+    let api_keys = if member.can(Permission::CreateApiKey) {
+        Some(
+            crate::api_keys::server::service::list(
+                state,
+                member,
+                crate::api_keys::types::KeyPurpose::Rest,
+            )
+            .await?,
+        )
     } else {
-        (None, None)
+        None
+    };
+    // SCIM tokens: OWNERs see them (Settings → Provisioning).
+    let scim_tokens = match member.role {
+        Role::Owner => Some(
+            crate::api_keys::server::service::list(
+                state,
+                member,
+                crate::api_keys::types::KeyPurpose::Scim,
+            )
+            .await?,
+        ),
+        _ => None,
+    };
+    // A key or token just made without JavaScript, shown this once where it is listed.
+    let new_key = match new_key {
+        Some(key) => {
+            let all: Vec<_> = api_keys
+                .iter()
+                .chain(scim_tokens.iter())
+                .flatten()
+                .cloned()
+                .collect();
+            crate::api_keys::server::service::made_by(state, member, key, &all).await?
+        }
+        None => None,
     };
     Ok(OrgSettings {
         org_name: org.name,
@@ -178,6 +203,8 @@ pub async fn settings(
             _ => None,
         },
         domains: crate::domains::server::service::settings(state, member).await?,
+        scim_url: state.settings.link("/scim/v2"),
+        scim_tokens,
     })
 }
 

@@ -1,8 +1,9 @@
 import { test, expect } from './fixtures';
-import { activateOrganization, hydrated, messages, screenshot, uniqueEmail } from './helpers';
+import { activateOrganization, hydrated, messages, screenshot, screenshotOf, uniqueEmail } from './helpers';
 
-// Verified domains: the OWNER adds one on the settings page, publishes the TXT record it
-// shows in the development server's own DNS zone (/dev/dns), and verifies it.
+// The organization's identity provider, from the settings page. Verified domains: the
+// OWNER adds one, publishes the TXT record it shows in the development server's own DNS
+// zone (/dev/dns), and verifies it. Provisioning: a SCIM token the provider uses.
 for (const { locale, lang } of [{ locale: 'en-US', lang: 'en' }, { locale: 'de-DE', lang: 'de' }]) {
   const t = messages(lang);
   test.describe(`domains in ${lang}`, () => {
@@ -52,6 +53,7 @@ for (const { locale, lang } of [{ locale: 'en-US', lang: 'en' }, { locale: 'de-D
       await expect(page.locator(`#domains li[data-domain="${domain}"]`).getByTestId('domain-state'))
         .toHaveText(t('domains.verified_since', { date: day }));
       await screenshot(page, 'identity', `${lang}-2-domain-verified`);
+      await screenshotOf(page.locator('#domains'), 'identity', `${lang}-domains-section`);
 
       // The People page's Link tab says the verified domain is allowed as well.
       await page.goto(`${home}/people`);
@@ -91,4 +93,36 @@ test('without JavaScript, a domain is added and verified by plain forms', async 
   await page.locator(`#domains li[data-domain="${domain}"]`).getByRole('button', { name: t('domains.verify') }).click();
   await expect(page.locator(`#domains li[data-domain="${domain}"]`).getByTestId('domain-state')).toContainText(t('domains.verified_since', { date: '' }).trim());
   await context.close();
+});
+
+test('an owner makes a SCIM token for the identity provider, which lists the people', async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const t = messages('en');
+  const owner = uniqueEmail('scim-owner');
+  const home = await activateOrganization(page, 'en', 'Provisioned Co', owner);
+  await page.goto(`${home}/settings#provisioning`);
+  await hydrated(page);
+  const section = page.locator('#provisioning');
+  await expect(section.getByRole('heading', { name: t('provisioning.title') })).toBeVisible();
+  await expect(section.getByText(t('provisioning.no_tokens'))).toBeVisible();
+  const url = (await section.getByTestId('scim-url').textContent())!;
+  expect(url).toMatch(/\/scim\/v2$/);
+  await section.getByLabel(t('settings.key_name')).fill('Okta');
+  await section.getByRole('button', { name: t('provisioning.create_token') }).click();
+  const token = await section.getByTestId('new-api-key').inputValue();
+  expect(token).toMatch(/^mk_/);
+  await expect(section.getByTestId('api-key-row')).toHaveCount(1);
+  // The REST API's keys are listed apart, and this token is not among them.
+  await expect(page.locator('#api-keys').getByTestId('api-key-row')).toHaveCount(0);
+  await screenshot(page, 'identity', 'en-3-provisioning');
+  await screenshotOf(section, 'identity', 'en-provisioning-section');
+
+  // What the identity provider sees with it.
+  const users = await request.get(`${url}/Users?filter=${encodeURIComponent(`userName eq "${owner}"`)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(users.status()).toBe(200);
+  const body = await users.json();
+  expect(body.totalResults).toBe(1);
+  expect(body.Resources[0].groups[0].value).toBe('owner');
 });

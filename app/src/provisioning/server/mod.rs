@@ -1,0 +1,2 @@
+pub mod queries;
+pub mod service;
