@@ -66,7 +66,7 @@ pub async fn list(
         .skip((start - 1) as usize)
         .take(count as usize)
     {
-        resources.push(group(&state, &caller, role).await?);
+        resources.push(query.project(group(&state, &caller, role).await?));
     }
     Ok(ok(discovery::list(resources, total, start)))
 }
@@ -75,9 +75,10 @@ pub async fn get(
     State(state): App,
     caller: Caller,
     Path(id): Path<String>,
+    Query(query): List,
 ) -> Result<Response, ScimError> {
     let role = role_of(&id).ok_or_else(ScimError::not_found)?;
-    Ok(ok(group(&state, &caller, role).await?))
+    Ok(ok(query.project(group(&state, &caller, role).await?)))
 }
 
 pub async fn create(_caller: Caller) -> ScimError {

@@ -159,9 +159,42 @@ pub struct ListQuery {
     start_index: Option<i64>,
     count: Option<i64>,
     filter: Option<String>,
+    /// Only these attributes (and `id`, `schemas`), comma-separated.
+    attributes: Option<String>,
+    /// All but these attributes (never `id` or `schemas`).
+    #[serde(rename = "excludedAttributes")]
+    excluded_attributes: Option<String>,
 }
 
 impl ListQuery {
+    /// The resource with only the attributes asked for (RFC 7644 §3.9). A sub-attribute
+    /// (`name.givenName`) keeps or drops its whole attribute.
+    pub fn project(&self, mut resource: Value) -> Value {
+        let names = |list: &Option<String>| -> Vec<String> {
+            list.as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(|a| {
+                    let a = a.trim();
+                    // A schema-qualified name: `urn:...:User:userName`.
+                    let a = a.rsplit(':').next().unwrap_or(a);
+                    a.split('.').next().unwrap_or(a).to_ascii_lowercase()
+                })
+                .filter(|a| !a.is_empty())
+                .collect()
+        };
+        let (only, except) = (names(&self.attributes), names(&self.excluded_attributes));
+        if let Some(object) = resource.as_object_mut() {
+            object.retain(|key, _| {
+                let key = key.to_ascii_lowercase();
+                key == "id"
+                    || key == "schemas"
+                    || ((only.is_empty() || only.contains(&key)) && !except.contains(&key))
+            });
+        }
+        resource
+    }
+
     /// The page asked for: `startIndex` from 1, `count` up to 200 (default 100).
     fn page(&self) -> (i64, i64) {
         (

@@ -61,7 +61,10 @@ pub async fn list(
     let (total, people) = service::list(&state, &caller.member, &wanted, start, count)
         .await
         .map_err(|e| caller.fail(e))?;
-    let resources = people.iter().map(|p| user(&caller.base, p)).collect();
+    let resources = people
+        .iter()
+        .map(|p| query.project(user(&caller.base, p)))
+        .collect();
     Ok(ok(discovery::list(resources, total, start)))
 }
 
@@ -69,11 +72,12 @@ pub async fn get(
     State(state): App,
     caller: Caller,
     Path(id): Path<String>,
+    Query(query): List,
 ) -> Result<Response, ScimError> {
     let person = service::get(&state, &caller.member, id_of(&id)?)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(ok(user(&caller.base, &person)))
+    Ok(ok(query.project(user(&caller.base, &person))))
 }
 
 /// The person's name from what providers send: `displayName`, `name.formatted`, or

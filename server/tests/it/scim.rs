@@ -193,6 +193,28 @@ async fn people_are_created_invited_filtered_and_paged(pool: PgPool) {
     assert_eq!(found["Resources"][0]["id"], ids[2].as_str());
     let found = list("?filter=externalId%20eq%20%2200u-Bo%22").await;
     assert_eq!(found["Resources"][0]["userName"], "bo@acme.test");
+    // Only the attributes asked for, or all but those excluded (id always).
+    let some =
+        list("?filter=userName%20eq%20%22cy%40acme.test%22&attributes=userName,name.givenName")
+            .await;
+    let keys: Vec<&String> = some["Resources"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "name", "schemas", "userName"]);
+    let (_, one) = rest(
+        &app,
+        Some(&token),
+        Method::GET,
+        &format!(
+            "/scim/v2/Users/{}?excludedAttributes=emails,groups,meta",
+            ids[1]
+        ),
+        None,
+    )
+    .await;
+    assert!(
+        one.get("emails").is_none() && one.get("groups").is_none() && one.get("meta").is_none(),
+        "{one}"
+    );
+    assert_eq!(one["id"], ids[1].as_str());
     let none = list("?filter=userName%20eq%20%22zed%40acme.test%22").await;
     assert_eq!(none["totalResults"], 0);
     assert_eq!(none["Resources"], json!([]));
