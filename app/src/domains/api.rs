@@ -13,8 +13,8 @@ use crate::request;
 #[cfg(feature = "ssr")]
 fn back(region: &str, short_name: &str) -> String {
     format!(
-        "{}#domains",
-        crate::orgs::types::settings_path(region, short_name)
+        "{}/settings#domains",
+        crate::access::org_home(region, short_name)
     )
 }
 
