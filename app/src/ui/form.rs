@@ -193,19 +193,21 @@ pub fn navigate_hard(path: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
         let location = window.location();
-        // The page the browser is on, maybe with another `#section`: going there would
-        // only scroll, so the page is loaded again at that section.
-        let target = path.split('#').next().unwrap_or(path);
+        // The page the browser is on, at a `#section`: going there would only scroll,
+        // so the page is loaded again at that section.
         let here = format!(
             "{}{}",
             location.pathname().unwrap_or_default(),
             location.search().unwrap_or_default()
         );
-        if target == here {
-            let _ = location.replace(path);
-            let _ = location.reload();
-        } else {
-            let _ = location.assign(path);
+        match path.split_once('#') {
+            Some((target, _)) if target == here => {
+                let _ = location.replace(path);
+                let _ = location.reload();
+            }
+            _ => {
+                let _ = location.assign(path);
+            }
         }
     }
     #[cfg(not(feature = "hydrate"))]
