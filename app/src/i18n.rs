@@ -157,6 +157,8 @@ pub mod texts {
     pub struct PageTexts {
         /// `<language>.<hash>.json`
         pub file: String,
+        /// `/texts/<file>`, as every page's head names it.
+        pub href: String,
         pub json: String,
     }
 
@@ -168,7 +170,8 @@ pub mod texts {
                 let hash = Sha256::digest(json.as_bytes());
                 let hash: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
                 let file = format!("{}.{hash}.json", locale.code());
-                (*locale, PageTexts { file, json })
+                let href = format!("/texts/{file}");
+                (*locale, PageTexts { file, href, json })
             })
             .collect()
     });
@@ -201,9 +204,10 @@ pub mod texts {
         PAGE.values().find(|texts| texts.file == file)
     }
 
-    /// Where a page finds its language's texts, and the other languages' for a switch.
-    pub fn href(locale: Locale) -> String {
-        format!("/texts/{}", page(locale).file)
+    /// Where a page finds its language's texts, and the other languages' for a switch
+    /// (worked out once: every page's head names all three).
+    pub fn href(locale: Locale) -> &'static str {
+        &page(locale).href
     }
 }
 

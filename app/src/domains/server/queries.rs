@@ -40,17 +40,6 @@ pub async fn one(
     .await
 }
 
-/// The organization's verified domains (for joining and sign-in).
-pub async fn verified(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT domain FROM org_domains
-         WHERE org_id = $1 AND verified_at IS NOT NULL ORDER BY domain",
-        org_id
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Whether an organization other than `org_id` has verified `domain`.
 pub async fn verified_elsewhere(
     db: impl PgExecutor<'_>,

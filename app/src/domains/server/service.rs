@@ -59,11 +59,6 @@ pub async fn settings(
     }))
 }
 
-/// The organization's verified domains.
-pub async fn verified(db: impl sqlx::PgExecutor<'_>, org_id: i64) -> Result<Vec<String>, AppError> {
-    Ok(queries::verified(db, org_id).await?)
-}
-
 /// "Add domain": the domain waits for its record to be published.
 pub async fn add(state: &AppState, member: &Member, raw: &str) -> Result<DomainView, AppError> {
     owner_only(member)?;
