@@ -29,10 +29,13 @@ pub enum AuditAction {
     DomainVerified,
     DomainUnverified,
     DomainRemoved,
+    EmailChanged,
+    PersonUpdated,
+    GroupChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -55,6 +58,9 @@ impl AuditAction {
         AuditAction::DomainVerified,
         AuditAction::DomainUnverified,
         AuditAction::DomainRemoved,
+        AuditAction::EmailChanged,
+        AuditAction::PersonUpdated,
+        AuditAction::GroupChanged,
     ];
 
     /// As stored.
@@ -82,6 +88,9 @@ impl AuditAction {
             AuditAction::DomainVerified => "domain_verified",
             AuditAction::DomainUnverified => "domain_unverified",
             AuditAction::DomainRemoved => "domain_removed",
+            AuditAction::EmailChanged => "email_changed",
+            AuditAction::PersonUpdated => "person_updated",
+            AuditAction::GroupChanged => "group_changed",
         }
     }
 
@@ -110,6 +119,9 @@ impl AuditAction {
             AuditAction::DomainVerified => "audit.domain_verified",
             AuditAction::DomainUnverified => "audit.domain_unverified",
             AuditAction::DomainRemoved => "audit.domain_removed",
+            AuditAction::EmailChanged => "audit.email_changed",
+            AuditAction::PersonUpdated => "audit.person_updated",
+            AuditAction::GroupChanged => "audit.group_changed",
         }
     }
 }

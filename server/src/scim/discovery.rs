@@ -8,6 +8,16 @@ pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
+/// The parts of a User's `name` Muster keeps.
+pub const NAME_PARTS: [&str; 6] = [
+    "formatted",
+    "familyName",
+    "givenName",
+    "middleName",
+    "honorificPrefix",
+    "honorificSuffix",
+];
+
 pub fn service_provider_config(base: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
@@ -55,7 +65,7 @@ pub fn resource_types(base: &str) -> Vec<Value> {
             "Group",
             "/Groups",
             GROUP,
-            "The four roles: membership sets a person's role",
+            "The four roles (membership sets a person's role) and the provider's own groups",
         ),
     ]
 }
@@ -88,44 +98,49 @@ fn complex(name: &str, multi: bool, mutability: &str, sub: Vec<Value>) -> Value 
     })
 }
 
-fn reference(name: &str, to: &[&str]) -> Value {
-    let mut r = attribute(name, "reference", false, "readOnly");
+fn reference(name: &str, to: &[&str], mutability: &str) -> Value {
+    let mut r = attribute(name, "reference", false, mutability);
     r["referenceTypes"] = json!(to);
     r
 }
 
 fn user_schema(base: &str) -> Value {
-    let mut user_name = attribute("userName", "string", true, "immutable");
+    let mut user_name = attribute("userName", "string", true, "readWrite");
     user_name["uniqueness"] = json!("server");
-    let emails = complex(
+    let mut emails = complex(
         "emails",
         true,
-        "immutable",
+        "readWrite",
         vec![
-            attribute("value", "string", false, "immutable"),
-            attribute("type", "string", false, "immutable"),
-            attribute("primary", "boolean", false, "immutable"),
+            attribute("value", "string", true, "readWrite"),
+            attribute("type", "string", false, "readWrite"),
+            attribute("primary", "boolean", false, "readWrite"),
         ],
     );
+    emails["required"] = json!(true);
+    emails["description"] =
+        json!("The primary (or first) address is the one Muster invites and lists.");
+    let name_parts = NAME_PARTS
+        .map(|part| attribute(part, "string", false, "readWrite"))
+        .to_vec();
+    let mut active = attribute("active", "boolean", true, "readWrite");
+    active["description"] = json!("false deactivates the person; a new person is active.");
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": USER,
         "name": "User",
-        "description": "A person of the organization's directory; userName is their email address",
+        "description": "A person of the organization's directory",
         "attributes": [
             user_name,
-            complex("name", false, "readWrite", vec![
-                attribute("formatted", "string", false, "readWrite"),
-                attribute("givenName", "string", false, "readWrite"),
-                attribute("familyName", "string", false, "readWrite"),
-            ]),
+            complex("name", false, "readWrite", name_parts),
             attribute("displayName", "string", false, "readWrite"),
             emails,
-            attribute("active", "boolean", false, "readWrite"),
+            active,
             complex("groups", true, "readOnly", vec![
                 attribute("value", "string", false, "readOnly"),
-                reference("$ref", &["Group"]),
+                reference("$ref", &["Group"], "readOnly"),
                 attribute("display", "string", false, "readOnly"),
+                attribute("type", "string", false, "readOnly"),
             ]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/scim/v2/Schemas/{USER}")}
@@ -133,19 +148,18 @@ fn user_schema(base: &str) -> Value {
 }
 
 fn group_schema(base: &str) -> Value {
-    let mut display = attribute("displayName", "string", true, "readOnly");
+    let mut display = attribute("displayName", "string", true, "readWrite");
     display["uniqueness"] = json!("server");
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
         "id": GROUP,
         "name": "Group",
-        "description": "One of the four roles (OWNER, ADMIN, EDITOR, VIEWER); its members have that role",
+        "description": "owner, admin, editor and viewer are the roles (their members have that role); other groups are kept as sent and grant nothing",
         "attributes": [
             display,
             complex("members", true, "readWrite", vec![
                 attribute("value", "string", false, "immutable"),
-                reference("$ref", &["User"]),
-                attribute("display", "string", false, "readOnly"),
+                reference("$ref", &["User"], "immutable"),
             ]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/scim/v2/Schemas/{GROUP}")}

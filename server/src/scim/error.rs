@@ -46,6 +46,10 @@ impl ScimError {
         Self::new(400, Some("mutability"), detail)
     }
 
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn not_found() -> Self {
         Self::new(404, None, "No such resource.")
     }
@@ -64,7 +68,14 @@ impl ScimError {
         };
         match err {
             AppError::Validation(errors)
-                if errors.iter().any(|e| e.key == "errors.person_exists") =>
+                if errors.iter().any(|e| {
+                    matches!(
+                        e.key.as_str(),
+                        "errors.person_exists"
+                            | "errors.user_name_taken"
+                            | "errors.group_name_taken"
+                    )
+                }) =>
             {
                 Self::new(409, Some("uniqueness"), detail)
             }

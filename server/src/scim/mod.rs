@@ -3,11 +3,13 @@
 //! (`Authorization: Bearer mk_...`) that an OWNER made in Settings → Provisioning; it acts
 //! as an OWNER of that organization and works nowhere else (nor do REST keys here).
 //!
-//! - `/Users`: the organization's directory. `userName` is the person's email address.
+//! - `/Users`: the organization's directory. The primary email is the address Muster
+//!   invites; `userName`, `name`, `displayName` and `externalId` are kept as sent.
 //!   Creating a person adds them as a VIEWER and sends the invitation; `DELETE`, and
 //!   `active: false`, deactivate (Muster keeps the person, as "Deactivate" does).
-//! - `/Groups`: the four roles, `owner`, `admin`, `editor` and `viewer`. Membership sets
-//!   the role; a person removed from a group gets the least role, VIEWER.
+//! - `/Groups`: the four roles, `owner`, `admin`, `editor` and `viewer`, whose membership
+//!   sets the role (a person removed from one gets the least role, VIEWER); and the
+//!   provider's own groups, kept as sent, which grant nothing.
 //!
 //! Handlers are thin: the People services do the work, so seats, the daily quota, the
 //! invitation mail, the OWNER rules and the audit log apply as for people added by hand.
@@ -16,6 +18,7 @@ mod discovery;
 mod error;
 mod filter;
 mod groups;
+mod patch;
 mod users;
 
 use app::access::Member;
@@ -28,7 +31,7 @@ use axum::Router;
 use axum::extract::{FromRef, FromRequestParts, Query, State};
 use axum::http::{header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -49,6 +52,7 @@ where
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema))
         .route("/scim/v2/Users", get(users::list).post(users::create))
+        .route("/scim/v2/Users/.search", post(users::search))
         .route(
             "/scim/v2/Users/{id}",
             get(users::get)
@@ -57,6 +61,8 @@ where
                 .delete(users::delete),
         )
         .route("/scim/v2/Groups", get(groups::list).post(groups::create))
+        .route("/scim/v2/Groups/.search", post(groups::search))
+        .route("/scim/v2/.search", post(search_everything))
         .route(
             "/scim/v2/Groups/{id}",
             get(groups::get)
@@ -158,7 +164,7 @@ pub struct ListQuery {
     #[serde(rename = "startIndex")]
     start_index: Option<i64>,
     count: Option<i64>,
-    filter: Option<String>,
+    pub filter: Option<String>,
     /// Only these attributes (and `id`, `schemas`), comma-separated.
     attributes: Option<String>,
     /// All but these attributes (never `id` or `schemas`).
@@ -167,6 +173,41 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// A `/.search` request's body (RFC 7644 §3.4.3) as the query it stands for.
+    pub fn from_search(body: &Value) -> Result<ListQuery, ScimError> {
+        let names = |key: &str| -> Result<Option<String>, ScimError> {
+            match &body[key] {
+                Value::Null => Ok(None),
+                Value::String(s) => Ok(Some(s.clone())),
+                Value::Array(all) => all
+                    .iter()
+                    .map(|a| a.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|all| Some(all.join(",")))
+                    .ok_or_else(|| ScimError::invalid_syntax(format!("{key} is a list of names."))),
+                _ => Err(ScimError::invalid_syntax(format!(
+                    "{key} is a list of names."
+                ))),
+            }
+        };
+        let number = |key: &str| -> Result<Option<i64>, ScimError> {
+            match &body[key] {
+                Value::Null => Ok(None),
+                v => v
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| ScimError::invalid_syntax(format!("{key} is a number."))),
+            }
+        };
+        Ok(ListQuery {
+            start_index: number("startIndex")?,
+            count: number("count")?,
+            filter: body["filter"].as_str().map(str::to_owned),
+            attributes: names("attributes")?,
+            excluded_attributes: names("excludedAttributes")?,
+        })
+    }
+
     /// The resource with only the attributes asked for (RFC 7644 §3.9). A sub-attribute
     /// (`name.givenName`) keeps or drops its whole attribute.
     pub fn project(&self, mut resource: Value) -> Value {
@@ -196,7 +237,7 @@ impl ListQuery {
     }
 
     /// The page asked for: `startIndex` from 1, `count` up to 200 (default 100).
-    fn page(&self) -> (i64, i64) {
+    pub fn page(&self) -> (i64, i64) {
         (
             self.start_index.unwrap_or(1).max(1),
             self.count.unwrap_or(100).clamp(0, 200),
@@ -242,6 +283,16 @@ async fn schema(caller: Caller, axum::extract::Path(id): axum::extract::Path<Str
         Some(found) => ok(found),
         None => ScimError::not_found().into_response(),
     }
+}
+
+/// `POST /.search` across resource types: not offered (RFC 7644 §3.4.3 lets a service
+/// answer 501); `/Users/.search` and `/Groups/.search` are.
+async fn search_everything(_caller: Caller) -> ScimError {
+    ScimError::new(
+        501,
+        None,
+        "Search Users and Groups apart: POST /Users/.search or /Groups/.search.",
+    )
 }
 
 async fn not_found(_caller: Caller) -> ScimError {

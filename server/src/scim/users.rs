@@ -1,117 +1,110 @@
-//! `/scim/v2/Users`: the organization's directory.
+//! `/scim/v2/Users`: the organization's directory. `userName`, `displayName`, `name` and
+//! `externalId` are kept as the provider sends them; the primary email is the address
+//! Muster invites and the People page lists.
 
-use app::provisioning::server::service::{self, Fields, Filter, Person};
-use axum::extract::Path;
+use app::provisioning::server::service::{self, Fields, Filter, Person, profile_of};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::discovery::{self, USER};
-use super::{App, Body, Caller, List, ScimError, filter, ok, scim_json};
-use axum::extract::Query;
+use super::discovery::{self, NAME_PARTS, USER};
+use super::patch::{self, Shape};
+use super::{App, Body, Caller, List, ListQuery, ScimError, filter, ok, scim_json};
 
-pub fn user(base: &str, p: &Person) -> Value {
+pub const SHAPE: Shape = Shape {
+    urn: USER,
+    attributes: &[
+        "userName",
+        "name",
+        "displayName",
+        "emails",
+        "active",
+        "externalId",
+    ],
+    multi: &["emails"],
+};
+
+/// A person as SCIM shows them, with the provider's groups they are in.
+pub fn user(base: &str, p: &Person, groups: &[(i64, String)]) -> Value {
     let role = p.role.code();
-    let group = role.to_ascii_lowercase();
+    let role_group = role.to_ascii_lowercase();
+    let mut member_of = vec![
+        json!({"value": role_group, "display": role, "type": "direct",
+                                    "$ref": format!("{base}/scim/v2/Groups/{role_group}")}),
+    ];
+    member_of.extend(groups.iter().map(|(id, name)| {
+        json!({"value": id.to_string(), "display": name, "type": "direct",
+               "$ref": format!("{base}/scim/v2/Groups/{id}")})
+    }));
     let mut body = json!({
         "schemas": [USER],
         "id": p.id.to_string(),
-        "userName": p.email,
-        "name": {"formatted": p.name},
-        "displayName": p.name,
+        "userName": p.user_name,
         "emails": [{"value": p.email, "type": "work", "primary": true}],
         "active": p.active,
-        "groups": [{"value": group, "display": role, "$ref": format!("{base}/scim/v2/Groups/{group}")}],
+        "groups": member_of,
         "meta": {
             "resourceType": "User",
             "created": p.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "location": format!("{base}/scim/v2/Users/{}", p.id),
         }
     });
+    match &p.profile {
+        // Sent by a provider: as sent (the addresses, while they still hold the one
+        // Muster invites as their primary).
+        Some(Value::Object(profile)) => {
+            for (key, value) in profile {
+                if key != "emails"
+                    || email_of(&json!({"emails": value}))
+                        .is_some_and(|e| e.eq_ignore_ascii_case(&p.email))
+                {
+                    body[key] = value.clone();
+                }
+            }
+        }
+        // Added by hand: the name the People page shows.
+        _ => {
+            body["displayName"] = json!(p.name);
+            body["name"] = json!({"formatted": p.name});
+        }
+    }
     if let Some(external_id) = &p.external_id {
         body["externalId"] = json!(external_id);
     }
     body
 }
 
+async fn shown(
+    caller: &Caller,
+    state: &app::state::AppState,
+    p: &Person,
+) -> Result<Value, ScimError> {
+    let groups = service::groups_of(state, &caller.member, p.id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(user(&caller.base, p, &groups))
+}
+
 fn id_of(raw: &str) -> Result<i64, ScimError> {
     raw.parse().map_err(|_| ScimError::not_found())
 }
 
-pub async fn list(
-    State(state): App,
-    caller: Caller,
-    Query(query): List,
-) -> Result<Response, ScimError> {
-    let mut wanted = Filter::default();
-    if let Some(raw) = query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        let eq = filter::parse(raw)?;
-        if filter::is_email(&eq.attribute) {
-            wanted.email = Some(eq.value);
-        } else if eq.attribute.eq_ignore_ascii_case("externalId") {
-            wanted.external_id = Some(eq.value);
-        } else {
-            return Err(ScimError::invalid_filter(format!(
-                "Users cannot be filtered by “{}”: use userName, emails.value or externalId.",
-                eq.attribute
-            )));
-        }
-    }
-    let (start, count) = query.page();
-    let (total, people) = service::list(&state, &caller.member, &wanted, start, count)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    let resources = people
-        .iter()
-        .map(|p| query.project(user(&caller.base, p)))
-        .collect();
-    Ok(ok(discovery::list(resources, total, start)))
+fn text(value: &Value) -> Option<String> {
+    value
+        .as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
-pub async fn get(
-    State(state): App,
-    caller: Caller,
-    Path(id): Path<String>,
-    Query(query): List,
-) -> Result<Response, ScimError> {
-    let person = service::get(&state, &caller.member, id_of(&id)?)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(ok(query.project(user(&caller.base, &person))))
-}
-
-/// The person's name from what providers send: `displayName`, `name.formatted`, or
-/// `name.givenName` and `name.familyName`.
-fn name_of(body: &Value) -> Option<String> {
-    let text = |v: &Value| {
-        v.as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    text(&body["displayName"])
-        .or_else(|| text(&body["name"]["formatted"]))
-        .or_else(|| {
-            let parts: Vec<String> = [&body["name"]["givenName"], &body["name"]["familyName"]]
-                .into_iter()
-                .filter_map(text)
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        })
-}
-
-/// The address: the primary (or first) email, else `userName`.
+/// The primary (or first) email.
 fn email_of(body: &Value) -> Option<String> {
-    let emails = body["emails"].as_array();
-    emails
-        .and_then(|all| {
-            all.iter()
-                .find(|e| e["primary"].as_bool() == Some(true))
-                .or_else(|| all.first())
-        })
-        .and_then(|e| e["value"].as_str())
-        .or_else(|| body["userName"].as_str())
-        .map(|s| s.trim().to_owned())
+    let all = body["emails"].as_array()?;
+    all.iter()
+        .find(|e| e["primary"].as_bool() == Some(true))
+        .or_else(|| all.first())
+        .and_then(|e| text(&e["value"]))
 }
 
 /// `true`, `false`, or Entra ID's `"True"` / `"False"`.
@@ -126,16 +119,114 @@ fn boolean(value: &Value) -> Result<bool, ScimError> {
     }
 }
 
+/// A User body as the service's fields. Without `userName`, the address is the user
+/// name; without `emails`, the user name is the address.
 fn fields_of(body: &Value) -> Result<Fields, ScimError> {
+    let email = email_of(body);
+    let user_name = text(&body["userName"])
+        .or_else(|| email.clone())
+        .ok_or_else(|| ScimError::invalid_value("userName is required."))?;
+    let mut profile = profile_of(body);
+    if let Some(name) = profile.get_mut("name") {
+        let Some(parts) = name.as_object_mut() else {
+            return Err(ScimError::invalid_value("name is an object of name parts."));
+        };
+        parts.retain(|k, v| NAME_PARTS.contains(&k.as_str()) && v.is_string());
+    }
+    if let Some(emails) = profile.get("emails") {
+        let well_formed = emails
+            .as_array()
+            .is_some_and(|all| all.iter().all(|e| e["value"].is_string()));
+        if !well_formed {
+            return Err(ScimError::invalid_value(
+                "emails is a list of {\"value\": \"<address>\"}.",
+            ));
+        }
+    }
+    if profile.get("displayName").is_some_and(|d| !d.is_string()) {
+        return Err(ScimError::invalid_value("displayName is a string."));
+    }
     Ok(Fields {
-        email: email_of(body),
-        name: name_of(body),
+        user_name,
+        email,
+        profile,
         active: match &body["active"] {
             Value::Null => None,
             v => Some(boolean(v)?),
         },
-        external_id: body["externalId"].as_str().map(|e| Some(e.to_owned())),
+        external_id: text(&body["externalId"]),
     })
+}
+
+/// Which people a `filter` asks for.
+fn filter_of(raw: Option<&str>) -> Result<Filter, ScimError> {
+    let mut wanted = Filter::default();
+    if let Some(raw) = raw.filter(|f| !f.trim().is_empty()) {
+        let eq = filter::parse(raw)?;
+        let attribute = eq.attribute.to_ascii_lowercase();
+        let attribute = attribute
+            .strip_prefix(&format!("{}:", USER.to_ascii_lowercase()))
+            .unwrap_or(&attribute);
+        if attribute == "username" {
+            wanted.user_name = Some(eq.value);
+        } else if filter::is_email(attribute) {
+            wanted.email = Some(eq.value);
+        } else if attribute == "externalid" {
+            wanted.external_id = Some(eq.value);
+        } else {
+            return Err(ScimError::invalid_filter(format!(
+                "Users cannot be filtered by “{}”: use userName, emails.value or externalId.",
+                eq.attribute
+            )));
+        }
+    }
+    Ok(wanted)
+}
+
+async fn page(
+    state: &app::state::AppState,
+    caller: &Caller,
+    query: &ListQuery,
+) -> Result<Response, ScimError> {
+    let wanted = filter_of(query.filter.as_deref())?;
+    let (start, count) = query.page();
+    let (total, people) = service::list(state, &caller.member, &wanted, start, count)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    let mut resources = Vec::with_capacity(people.len());
+    for p in &people {
+        resources.push(query.project(shown(caller, state, p).await?));
+    }
+    Ok(ok(discovery::list(resources, total, start)))
+}
+
+pub async fn list(
+    State(state): App,
+    caller: Caller,
+    Query(query): List,
+) -> Result<Response, ScimError> {
+    page(&state, &caller, &query).await
+}
+
+/// `POST /Users/.search`: a list asked for in the body (RFC 7644 §3.4.3).
+pub async fn search(
+    State(state): App,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response, ScimError> {
+    page(&state, &caller, &ListQuery::from_search(&body)?).await
+}
+
+pub async fn get(
+    State(state): App,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): List,
+) -> Result<Response, ScimError> {
+    let person = service::get(&state, &caller.member, id_of(&id)?)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(ok(query.project(shown(&caller, &state, &person).await?)))
 }
 
 pub async fn create(
@@ -144,18 +235,17 @@ pub async fn create(
     Body(body): Body,
 ) -> Result<Response, ScimError> {
     let fields = fields_of(&body)?;
-    if fields.email.is_none() {
-        return Err(ScimError::invalid_value(
-            "userName (the person's email address) is required.",
-        ));
-    }
     let person = service::create(&state, &caller.member, fields)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(scim_json(StatusCode::CREATED, user(&caller.base, &person)))
+    Ok(scim_json(
+        StatusCode::CREATED,
+        shown(&caller, &state, &person).await?,
+    ))
 }
 
-/// PUT: the attributes sent replace the person's; `userName` may not change.
+/// PUT: the person becomes what is sent (an attribute left out is removed; `active`
+/// left out stays as it is).
 pub async fn replace(
     State(state): App,
     caller: Caller,
@@ -163,88 +253,14 @@ pub async fn replace(
     Body(body): Body,
 ) -> Result<Response, ScimError> {
     let id = id_of(&id)?;
-    let mut fields = fields_of(&body)?;
-    if fields.external_id.is_none() {
-        fields.external_id = Some(None);
-    }
+    let fields = fields_of(&body)?;
     let person = service::update(&state, &caller.member, id, fields)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(ok(user(&caller.base, &person)))
+    Ok(ok(shown(&caller, &state, &person).await?))
 }
 
-/// One PATCH operation's change, in the forms Okta and Entra ID send.
-fn apply(op: &Value, fields: &mut Fields) -> Result<(), ScimError> {
-    let kind = op["op"].as_str().unwrap_or_default().to_ascii_lowercase();
-    if !matches!(kind.as_str(), "add" | "replace" | "remove") {
-        return Err(ScimError::invalid_syntax(format!(
-            "Unknown PATCH op “{}”.",
-            op["op"]
-        )));
-    }
-    let value = &op["value"];
-    let Some(path) = op["path"].as_str() else {
-        // No path: the value is an object of attributes (Okta's and Entra ID's "replace").
-        let Some(attributes) = value.as_object() else {
-            return Err(ScimError::invalid_syntax(
-                "A PATCH without a path needs an object value.",
-            ));
-        };
-        for (key, value) in attributes {
-            let single = json!({"op": kind, "path": key, "value": value});
-            apply(&single, fields)?;
-        }
-        return Ok(());
-    };
-    let path_lower = path.to_ascii_lowercase();
-    let text = || value.as_str().map(str::to_owned);
-    match path_lower.as_str() {
-        "active" if kind != "remove" => fields.active = Some(boolean(value)?),
-        "displayname" | "name.formatted" if kind != "remove" => fields.name = text(),
-        "name" if kind != "remove" => fields.name = name_of(&json!({"name": value})),
-        "name.givenname" | "name.familyname" if kind != "remove" => {
-            // One name is kept: a part replaces the part it names in the current name.
-            let part = text().unwrap_or_default();
-            let current = fields.name.clone().unwrap_or_default();
-            let mut words: Vec<&str> = current.split_whitespace().collect();
-            let name = if path_lower == "name.givenname" {
-                if words.is_empty() {
-                    part
-                } else {
-                    words[0] = &part;
-                    words.join(" ")
-                }
-            } else if words.len() > 1 {
-                let last = words.len() - 1;
-                words[last] = &part;
-                words.join(" ")
-            } else {
-                format!("{} {part}", current).trim().to_owned()
-            };
-            fields.name = Some(name);
-        }
-        "externalid" => fields.external_id = Some(if kind == "remove" { None } else { text() }),
-        p if p == "username" || filter::is_email(p) => {
-            if kind == "remove" {
-                return Err(ScimError::mutability(
-                    "The email address cannot be removed.",
-                ));
-            }
-            let email = match value {
-                Value::Array(all) => email_of(&json!({"emails": all})),
-                _ => text(),
-            };
-            fields.email = email;
-        }
-        _ => {
-            return Err(ScimError::invalid_path(format!(
-                "Muster does not keep “{path}” (it keeps userName, name, displayName, emails, active and externalId)."
-            )));
-        }
-    }
-    Ok(())
-}
-
+/// PATCH: the operations applied to the person as SCIM shows them, then saved as a PUT.
 pub async fn patch(
     State(state): App,
     caller: Caller,
@@ -256,20 +272,13 @@ pub async fn patch(
     let current = service::get(&state, &caller.member, id)
         .await
         .map_err(|e| caller.fail(e))?;
-    let mut fields = Fields {
-        name: Some(current.name.clone()),
-        ..Fields::default()
-    };
-    for op in ops {
-        apply(op, &mut fields)?;
-    }
-    if fields.name.as_deref() == Some(current.name.as_str()) {
-        fields.name = None;
-    }
+    let mut resource = user(&caller.base, &current, &[]);
+    patch::apply_all(&SHAPE, &mut resource, ops)?;
+    let fields = fields_of(&resource)?;
     let person = service::update(&state, &caller.member, id, fields)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(ok(user(&caller.base, &person)))
+    Ok(ok(shown(&caller, &state, &person).await?))
 }
 
 /// DELETE deactivates: the person stays in the directory, without access.
@@ -284,5 +293,3 @@ pub async fn delete(
         .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
-use axum::extract::State;

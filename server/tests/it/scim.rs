@@ -150,20 +150,45 @@ async fn people_are_created_invited_filtered_and_paged(pool: PgPool) {
         ("cy@acme.test", "Cy"),
         ("di@acme.test", "Di"),
     ] {
-        let (status, user) = create(&app, &token, okta_user(email, given, "Ng")).await;
+        let mut body = okta_user(email, given, "Ng");
+        // Entra ID's user name is the sign-in name, not always the address.
+        if given == "Cy" {
+            body["userName"] = json!("CY.NG@corp.acme.test");
+        }
+        let (status, user) = create(&app, &token, body.clone()).await;
         assert_eq!(status, 201, "{user}");
-        assert_eq!(user["userName"], email);
+        assert_eq!(user["userName"], body["userName"]);
+        assert_eq!(user["emails"][0]["value"], email);
         assert_eq!(user["active"], true);
-        assert_eq!(user["name"]["formatted"], format!("{given} Ng"));
+        assert_eq!(
+            user["name"],
+            json!({"givenName": given, "familyName": "Ng"}),
+            "as sent"
+        );
+        assert_eq!(user["displayName"], format!("{given} Ng"));
         assert_eq!(user["groups"][0]["value"], "viewer", "the least role");
         ids.push(user["id"].as_str().unwrap().to_owned());
         // The invitation is the welcome, as for a person added by hand.
         let mail = &app.wait_for_mail(email, 1).await[0];
         assert!(mail.subject.contains("Acme"), "{}", mail.subject);
     }
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE name = 'Cy Ng'")
+            .await,
+        1,
+        "the People page shows the display name"
+    );
     let (status, dup) = create(&app, &token, okta_user("BO@acme.test", "Bo", "Ng")).await;
     assert_eq!(status, 409);
     assert_eq!(dup["scimType"], "uniqueness");
+    let mut same_user_name = okta_user("cy2@acme.test", "Cy", "Two");
+    same_user_name["userName"] = json!("cy.ng@corp.acme.test");
+    let (status, dup) = create(&app, &token, same_user_name).await;
+    assert_eq!(
+        (status, dup["scimType"].as_str()),
+        (409, Some("uniqueness")),
+        "{dup}"
+    );
     let (status, bad) = create(&app, &token, okta_user("not-an-address", "X", "Y")).await;
     assert_eq!(status, 400);
     assert_eq!(bad["scimType"], "invalidValue");
@@ -185,9 +210,15 @@ async fn people_are_created_invited_filtered_and_paged(pool: PgPool) {
     };
     // The owner and the three.
     assert_eq!(list("").await["totalResults"], 4);
-    let found = list("?filter=userName%20eq%20%22cy%40acme.test%22").await;
+    let found = list("?filter=userName%20eq%20%22cy.ng%40corp.acme.test%22").await;
     assert_eq!(found["totalResults"], 1);
     assert_eq!(found["Resources"][0]["id"], ids[1].as_str());
+    let by_address = list("?filter=emails.value%20eq%20%22cy%40acme.test%22").await;
+    assert_eq!(by_address["Resources"][0]["id"], ids[1].as_str());
+    assert_eq!(
+        list("?filter=userName%20eq%20%22cy%40acme.test%22").await["totalResults"],
+        0
+    );
     let found =
         list("?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22DI%40acme.test%22").await;
     assert_eq!(found["Resources"][0]["id"], ids[2].as_str());
@@ -195,7 +226,7 @@ async fn people_are_created_invited_filtered_and_paged(pool: PgPool) {
     assert_eq!(found["Resources"][0]["userName"], "bo@acme.test");
     // Only the attributes asked for, or all but those excluded (id always).
     let some =
-        list("?filter=userName%20eq%20%22cy%40acme.test%22&attributes=userName,name.givenName")
+        list("?filter=userName%20eq%20%22bo%40acme.test%22&attributes=userName,name.givenName")
             .await;
     let keys: Vec<&String> = some["Resources"][0].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["id", "name", "schemas", "userName"]);
@@ -311,7 +342,14 @@ async fn the_patch_shapes_of_okta_and_entra_id_update_people(pool: PgPool) {
     .await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["active"], true);
-    assert_eq!(after["name"]["formatted"], "Bo Tran");
+    assert_eq!(after["name"]["familyName"], "Tran");
+    assert_eq!(after["name"]["givenName"], "Bo", "the other part stays");
+    assert_eq!(after["displayName"], "Bo Nguyen");
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE name = 'Bo Nguyen'")
+            .await,
+        1
+    );
     assert_eq!(after["externalId"], "entra-7");
     let (status, after) = patch(
         &app,
@@ -323,7 +361,7 @@ async fn the_patch_shapes_of_okta_and_entra_id_update_people(pool: PgPool) {
     assert_eq!(status, 200);
     assert_eq!(after.get("externalId"), None);
 
-    // A path Muster does not keep, and an address that would change, are refused.
+    // A path Muster does not keep is refused.
     let (status, bad) = patch(
         &app,
         &token,
@@ -335,14 +373,53 @@ async fn the_patch_shapes_of_okta_and_entra_id_update_people(pool: PgPool) {
         (status, bad["scimType"].as_str()),
         (400, Some("invalidPath"))
     );
-    let (status, bad) = patch(
+    // The user name changes on its own; the address stays.
+    let (status, renamed) = patch(
         &app,
         &token,
         &path,
-        json!([{"op": "replace", "path": "userName", "value": "other@acme.test"}]),
+        json!([{"op": "replace", "path": "userName", "value": "bo.tran@corp.acme.test"}]),
     )
     .await;
-    assert_eq!(status, 400, "{bad}");
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["userName"], "bo.tran@corp.acme.test");
+    assert_eq!(renamed["emails"][0]["value"], "bo@acme.test");
+    // A new address: the invitation to the old one ends, and the new one is invited.
+    let first = mail_with_subject(&app, "bo@acme.test", "invited you").await;
+    let (status, moved) = patch(
+        &app,
+        &token,
+        &path,
+        json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "bo.tran@acme.test"}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["emails"][0]["value"], "bo.tran@acme.test");
+    let again = mail_with_subject(&app, "bo.tran@acme.test", "invited you").await;
+    let old_link = app
+        .call::<app::invitations::api::AcceptInvitation>(
+            &new_client(),
+            &[
+                ("token", &token_of(&link_in(&first))),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(old_link.status, 404 | 410),
+        "the old address's link no longer works: {:?}",
+        old_link.result
+    );
+    assert!(
+        link_in(&again).contains("/invitations/"),
+        "{}",
+        link_in(&again)
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'bo@acme.test'")
+            .await,
+        0
+    );
     let (status, bad) = rest(
         &app,
         Some(&token),
@@ -357,7 +434,7 @@ async fn the_patch_shapes_of_okta_and_entra_id_update_people(pool: PgPool) {
     );
 
     // PUT replaces what it sends.
-    let mut put = okta_user("bo@acme.test", "Bo", "Ng");
+    let mut put = okta_user("bo.tran@acme.test", "Bo", "Ng");
     put["displayName"] = json!("Robert Ng");
     let (status, after) = rest(&app, Some(&token), Method::PUT, &path, Some(put)).await;
     assert_eq!(status, 200, "{after}");
@@ -368,6 +445,9 @@ async fn the_patch_shapes_of_okta_and_entra_id_update_people(pool: PgPool) {
         "{audit:?}"
     );
     assert!(audit.contains(&"person_activated".to_owned()), "{audit:?}");
+    for changed in ["email_changed", "person_updated"] {
+        assert!(audit.contains(&changed.to_owned()), "{changed}: {audit:?}");
+    }
 }
 
 #[sqlx::test(migrations = false)]
@@ -468,18 +548,78 @@ async fn groups_are_the_roles_and_membership_sets_the_role(pool: PgPool) {
     assert_eq!(editors["members"], json!([]));
     let (_, bo) = rest(&app, Some(&token), Method::GET, &user_path(&user), None).await;
     assert_eq!(bo["groups"][0]["value"], "viewer", "the least role");
-    // The groups are fixed.
-    let (status, bad) = rest(
+    // The provider's own groups are kept, with their members, and grant nothing.
+    let (status, sales) = rest(
         &app,
         Some(&token),
         Method::POST,
         "/scim/v2/Groups",
-        Some(json!({"displayName": "Sales"})),
+        Some(json!({"displayName": "Sales", "members": [{"value": id}]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{sales}");
+    assert_eq!(sales["members"][0]["value"], id);
+    let (_, bo) = rest(&app, Some(&token), Method::GET, &user_path(&user), None).await;
+    assert_eq!(bo["groups"][0]["value"], "viewer", "still the least role");
+    assert_eq!(bo["groups"][1]["display"], "Sales");
+    let (_, all) = rest(&app, Some(&token), Method::GET, "/scim/v2/Groups", None).await;
+    assert_eq!(all["totalResults"], 5);
+    let sales_path = format!("/scim/v2/Groups/{}", sales["id"].as_str().unwrap());
+    let (status, renamed) = patch(
+        &app,
+        &token,
+        &sales_path,
+        json!([{"op": "replace", "path": "displayName", "value": "Sales EMEA"},
+               {"op": "remove", "path": "members"}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["displayName"], "Sales EMEA");
+    assert_eq!(renamed.get("members"), None);
+    // Names are the organization's own: a role's name, or a taken one, is refused.
+    for name in ["admin", "sales emea"] {
+        let (status, taken) = rest(
+            &app,
+            Some(&token),
+            Method::POST,
+            "/scim/v2/Groups",
+            Some(json!({"displayName": name})),
+        )
+        .await;
+        assert_eq!(
+            (status, taken["scimType"].as_str()),
+            (409, Some("uniqueness")),
+            "{taken}"
+        );
+    }
+    // The role groups are not renamed or deleted.
+    let (status, refused) = patch(
+        &app,
+        &token,
+        "/scim/v2/Groups/editor",
+        json!([{"op": "replace", "path": "displayName", "value": "Writers"}]),
     )
     .await;
     assert_eq!(
-        (status, bad["scimType"].as_str()),
+        (status, refused["scimType"].as_str()),
         (400, Some("mutability"))
+    );
+    let (status, _) = rest(
+        &app,
+        Some(&token),
+        Method::DELETE,
+        "/scim/v2/Groups/editor",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = rest(&app, Some(&token), Method::DELETE, &sales_path, None).await;
+    assert_eq!(status, 204);
+    let audit = audit_actions(&app, &owner).await;
+    assert_eq!(
+        audit.iter().filter(|a| *a == "group_changed").count(),
+        3,
+        "created, changed, deleted: {audit:?}"
     );
     // The last OWNER cannot be taken out of the owner group.
     let (_, owners) = rest(
@@ -522,4 +662,41 @@ async fn provisioning_respects_the_plans_seats(pool: PgPool) {
         0,
         "nothing half-written"
     );
+}
+
+/// scim2-tester, the python-scim conformance checker, against a server of this suite:
+/// discovery, Users and Groups, with no failed check. `./muster test` installs it and
+/// names its Python in MUSTER_SCIM_TESTER.
+#[sqlx::test(migrations = false)]
+async fn the_scim_conformance_tester_finds_no_failure(pool: PgPool) {
+    let python = std::env::var("MUSTER_SCIM_TESTER").expect(
+        "MUSTER_SCIM_TESTER names the Python that has scim2-tester (./muster test installs it)",
+    );
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    let token = scim_token(&app, &owner).await;
+    // The tester creates a person for nearly every check: a plan with room for them.
+    sqlx::query("UPDATE organizations SET seats = 500")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let base = app.local.clone();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/scim/check.py");
+    // On a thread of its own: this test's runtime serves the server meanwhile.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .args([script, &base, &token])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("the tester runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{report}");
+    assert!(out.status.success(), "scim2-tester failed:\n{report}");
+    assert!(report.contains(" checks, 0 failed"), "{report}");
 }

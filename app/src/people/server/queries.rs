@@ -213,6 +213,26 @@ pub async fn end_open_invitation(
     Ok(done.rows_affected() > 0)
 }
 
+/// The person's new address; `false` when another person of the organization has it.
+pub async fn set_email(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    person_id: i64,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let org_id = granted.org_id();
+    let done = sqlx::query!(
+        "UPDATE people SET email = $3 WHERE org_id = $1 AND id = $2
+           AND NOT EXISTS (SELECT 1 FROM people o WHERE o.org_id = $1 AND o.email = $3)",
+        org_id,
+        person_id,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn set_status(
     db: impl PgExecutor<'_>,
     granted: &Granted<can::Invite>,

@@ -419,6 +419,52 @@ pub async fn set_active(
     Ok(())
 }
 
+/// The identity provider changed a person's address (SCIM). The open invitation ends,
+/// since its link went to the old address; someone invited who has not joined yet is
+/// invited again at the new one. A member keeps their account and its sign-in address.
+pub async fn change_email(
+    state: &AppState,
+    member: &Member,
+    person_id: i64,
+    email: &EmailAddress,
+) -> Result<(), AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    if person.email == email.as_str() {
+        return Ok(());
+    }
+    let role = granted.may_grant(person.role)?;
+    let was_invited =
+        queries::end_open_invitation(&mut *tx, &granted, &person.email, false).await?;
+    if !queries::set_email(&mut *tx, &granted, person.id, email.as_str()).await? {
+        return Err(AppError::field("email", "errors.person_exists"));
+    }
+    audit(
+        &mut tx,
+        &granted,
+        &member.actor,
+        AuditAction::EmailChanged,
+        email.as_str(),
+        Some(&person.email),
+    )
+    .await?;
+    if was_invited && !person.member && person.status == PersonStatus::Active {
+        replace_invitation(
+            &mut tx,
+            state,
+            member,
+            &granted,
+            email.as_str(),
+            role,
+            Sending::QUIET,
+        )
+        .await?;
+    }
+    outbox::commit_and_send(tx, state).await?;
+    Ok(())
+}
+
 /// "Change role": the person's role everywhere it is kept, in one transaction.
 pub async fn change_role(
     state: &AppState,
