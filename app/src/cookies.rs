@@ -20,15 +20,19 @@ pub enum Cookie {
     NewKey,
     /// Between a right password and the second factor (see `auth::server::service`).
     SignInStep,
+    /// A sign-in through an organization's OpenID provider, from leaving for it to coming
+    /// back (see `sso::server::service`): sealed, ten minutes, this browser only.
+    SsoLogin,
 }
 
 impl Cookie {
-    pub const ALL: [Cookie; 5] = [
+    pub const ALL: [Cookie; 6] = [
         Cookie::Session,
         Cookie::Wizard,
         Cookie::Device,
         Cookie::NewKey,
         Cookie::SignInStep,
+        Cookie::SsoLogin,
     ];
 
     pub const fn name(self, secure: bool) -> &'static str {
@@ -43,6 +47,8 @@ impl Cookie {
             (Cookie::NewKey, true) => "__Secure-muster_new_key",
             (Cookie::SignInStep, false) => "muster_sign_in",
             (Cookie::SignInStep, true) => "__Host-muster_sign_in",
+            (Cookie::SsoLogin, false) => "muster_sso",
+            (Cookie::SsoLogin, true) => "__Host-muster_sso",
         }
     }
 }
@@ -115,6 +121,16 @@ pub fn clear_new_key_cookie(path: &str, secure: bool) -> HeaderValue {
 pub fn sign_in_step_cookie(value: &str, secure: bool) -> HeaderValue {
     let name = Cookie::SignInStep.name(secure);
     cookie(name, value, "/", SESSION_ATTRIBUTES, 10 * 60, secure)
+}
+
+pub fn sso_login_cookie(value: &str, secure: bool) -> HeaderValue {
+    let name = Cookie::SsoLogin.name(secure);
+    cookie(name, value, "/", SESSION_ATTRIBUTES, 10 * 60, secure)
+}
+
+pub fn clear_sso_login_cookie(secure: bool) -> HeaderValue {
+    let name = Cookie::SsoLogin.name(secure);
+    cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 
 pub fn clear_sign_in_step_cookie(secure: bool) -> HeaderValue {

@@ -34,6 +34,7 @@ pub mod resources;
 pub mod roles;
 pub mod security;
 pub mod sessions;
+pub mod sso;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

@@ -14,6 +14,7 @@ pub mod page_cache;
 pub mod rest;
 pub mod scim;
 pub mod smtp;
+pub mod sso;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -290,6 +291,7 @@ fn router(
     let mut router: Router<ServerState> = Router::new()
         .merge(rest::routes())
         .merge(scim::routes())
+        .merge(sso::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(observe::readyz))

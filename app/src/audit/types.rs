@@ -32,10 +32,11 @@ pub enum AuditAction {
     EmailChanged,
     PersonUpdated,
     GroupChanged,
+    SsoChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -61,6 +62,7 @@ impl AuditAction {
         AuditAction::EmailChanged,
         AuditAction::PersonUpdated,
         AuditAction::GroupChanged,
+        AuditAction::SsoChanged,
     ];
 
     /// As stored.
@@ -91,6 +93,7 @@ impl AuditAction {
             AuditAction::EmailChanged => "email_changed",
             AuditAction::PersonUpdated => "person_updated",
             AuditAction::GroupChanged => "group_changed",
+            AuditAction::SsoChanged => "sso_changed",
         }
     }
 
@@ -122,6 +125,7 @@ impl AuditAction {
             AuditAction::EmailChanged => "audit.email_changed",
             AuditAction::PersonUpdated => "audit.person_updated",
             AuditAction::GroupChanged => "audit.group_changed",
+            AuditAction::SsoChanged => "audit.sso_changed",
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum Purpose {
     /// A passwordless passkey sign-in's state, which the page holds between its two
     /// requests (so that starting one writes nothing).
     PasskeySignIn,
+    /// Organizations' OpenID client secrets.
+    SsoSecret,
+    /// A sign-in through an OpenID provider, which the browser holds while it is away.
+    SsoLogin,
 }
 
 fn cipher(secret: &SecretKey, purpose: Purpose) -> XChaCha20Poly1305 {
@@ -31,6 +35,8 @@ fn cipher(secret: &SecretKey, purpose: Purpose) -> XChaCha20Poly1305 {
         Purpose::Outbox => b"muster outbox seal v1".as_slice(),
         Purpose::Totp => b"muster totp seal v1".as_slice(),
         Purpose::PasskeySignIn => b"muster passkey sign-in seal v1".as_slice(),
+        Purpose::SsoSecret => b"muster sso client secret seal v1".as_slice(),
+        Purpose::SsoLogin => b"muster sso sign-in seal v1".as_slice(),
     });
     XChaCha20Poly1305::new(&mac.finalize().into_bytes())
 }

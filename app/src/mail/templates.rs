@@ -218,6 +218,20 @@ pub fn invitation(
     )
 }
 
+/// Someone signed in through their organization's OpenID provider for the first time and
+/// became a member.
+pub fn sso_welcome(locale: Locale, name: &str, org: &str, home: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr_args(locale, "email.sso_welcome.subject", &args),
+        name,
+        &[tr_args(locale, "email.sso_welcome.intro", &args)],
+        &[(tr_args(locale, "email.sso_welcome.action", &args), home)],
+        tr(locale, "email.sso_welcome.footer"),
+    )
+}
+
 /// "Thank you for Activating Your Features": the activation finished.
 pub fn thank_you(locale: Locale, name: &str, org: &str, home: &str) -> Email {
     let args = [("org", org)];

@@ -15,6 +15,7 @@ use crate::domains::views::DomainsSection;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::roles::Role;
 use crate::roles::{Decision, Permission};
+use crate::sso::views::SsoSection;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };
@@ -56,6 +57,7 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Rest /> })}
         {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.domains.clone().map(|domains| view! { <DomainsSection domains=domains region=s.region.clone() short_name=s.short_name.clone() /> })}
+        {s.sso.clone().map(|sso| view! { <SsoSection sso=sso region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.scim_tokens.clone().map(|tokens| view! { <ApiKeys keys=tokens fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Scim scim_url=s.scim_url.clone() /> })}
     }
     .into_any()

@@ -97,6 +97,8 @@ pub struct OrgSettings {
     pub scim_url: String,
     /// The SCIM tokens (Settings → Provisioning): OWNERs see them.
     pub scim_tokens: Option<Vec<crate::api_keys::types::ApiKeyView>>,
+    /// The "Single sign-on" section: OWNERs see it.
+    pub sso: Option<crate::sso::types::SsoSettings>,
 }
 
 /// The choices of "require a second factor", as stored.

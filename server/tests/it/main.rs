@@ -29,3 +29,4 @@ mod scim;
 mod second_factor;
 mod security;
 mod sessions;
+mod sso;

@@ -329,22 +329,42 @@ pub async fn confirm(
                 .ok_or_else(|| AppError::Conflict("errors.invitation_account_created".into()))?
         }
     };
-    crate::access::take_seats(&mut tx, row.org_id, 1).await?;
     accounts::mark_email_verified(&mut *tx, user_id).await?;
-    let role = queries::upsert_person(&mut *tx, row.org_id, &row.name, &row.email, user_id).await?;
-    crate::access::insert_membership(&mut *tx, row.org_id, user_id).await?;
+    admit(&mut tx, row.org_id, &row.name, &row.email, user_id, None).await?;
     queries::mark_confirmed(&mut *tx, row.id).await?;
-    audit(
-        &mut *tx,
-        row.org_id,
-        Some((user_id, &row.name)),
-        AuditAction::PersonJoined,
-        Some(&row.email),
-        Some(&role),
-    )
-    .await?;
     let home = org_home(&row.region, &row.short_name);
     let entry = accounts::enter(&mut tx, state, user_id, &home).await?;
     tx.commit().await?;
     Ok(Joined { entry, home })
+}
+
+/// Makes the account a member of the organization, listed in its directory under `email`
+/// with the role an admin gave them (else VIEWER): takes a seat (or refuses when none is
+/// free) and audits who joined, with their role and `how` (e.g. "single sign-on").
+/// Returns the role.
+pub async fn admit(
+    tx: &mut sqlx::PgConnection,
+    org_id: i64,
+    name: &str,
+    email: &str,
+    user_id: i64,
+    how: Option<&str>,
+) -> Result<String, AppError> {
+    crate::access::take_seats(&mut *tx, org_id, 1).await?;
+    let role = queries::upsert_person(&mut *tx, org_id, name, email, user_id).await?;
+    crate::access::insert_membership(&mut *tx, org_id, user_id).await?;
+    let detail = match how {
+        Some(how) => format!("{role}, {how}"),
+        None => role.clone(),
+    };
+    audit(
+        &mut *tx,
+        org_id,
+        Some((user_id, name)),
+        AuditAction::PersonJoined,
+        Some(email),
+        Some(&detail),
+    )
+    .await?;
+    Ok(role)
 }

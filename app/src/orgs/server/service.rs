@@ -205,6 +205,7 @@ pub async fn settings(
         domains: crate::domains::server::service::settings(state, member).await?,
         scim_url: state.settings.link("/scim/v2"),
         scim_tokens,
+        sso: crate::sso::server::service::settings(state, member).await?,
     })
 }
 

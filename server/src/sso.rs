@@ -1,0 +1,125 @@
+//! The two stops of a sign-in through an organization's OpenID provider:
+//!
+//! - `GET /sso/start?email=…&next=…`: home-realm discovery. An address on a verified
+//!   domain of an organization with single sign-on leaves for that organization's
+//!   provider (with a sealed cookie holding the sign-in's state, nonce and PKCE
+//!   verifier); any other address goes on to the password step of the sign-in page.
+//! - `GET /sso/callback?code=…&state=…`: the provider sends the browser back here; the
+//!   sign-in finishes (see `app::sso::server::service::finish`), and the person lands in
+//!   the organization, or on the sign-in page with what went wrong.
+
+use app::cookies::{self, Cookie};
+use app::sso::server::service::{self, Callback};
+use app::state::AppState;
+use axum::Router;
+use axum::extract::{FromRef, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
+    Router::new()
+        .route("/sso/start", get(start))
+        .route(app::sso::types::CALLBACK_PATH, get(callback))
+}
+
+fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    for cookie in cookies {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn signin_with(problem: app::sso::types::Problem) -> String {
+    format!("/signin?sso={}", problem.code())
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    email: Option<String>,
+    next: Option<String>,
+}
+
+async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>) -> Response {
+    let email = q.email.unwrap_or_default().trim().to_lowercase();
+    let next = q
+        .next
+        .filter(|n| app::auth::types::is_local_path(n))
+        .unwrap_or_default();
+    let org = match service::org_for_email(&state, &email).await {
+        Ok(org) => org,
+        Err(_) => return see_other(&signin_with(app::sso::types::Problem::Unreachable), vec![]),
+    };
+    let Some(org) = org else {
+        // Not an address of an organization with single sign-on: the password step.
+        let mut to = format!("/signin?email={}", app::url::encode(&email));
+        if !next.is_empty() {
+            to.push_str(&format!("&next={}", app::url::encode(&next)));
+        }
+        return see_other(&to, vec![]);
+    };
+    match service::start(&state, org, Some(&email), &next).await {
+        Ok(start) => see_other(
+            &start.url,
+            vec![cookies::sso_login_cookie(
+                &start.cookie,
+                state.settings.secure_cookies,
+            )],
+        ),
+        Err(problem) => see_other(&signin_with(problem), vec![]),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let secure = state.settings.secure_cookies;
+    let cookie = cookies::read_cookie(&headers, Cookie::SsoLogin.name(secure));
+    let back = Callback {
+        cookie: cookie.as_deref(),
+        state: q.state.as_deref(),
+        code: q.code.as_deref(),
+        error: q.error.as_deref(),
+        locale: app::request::locale_from_headers(&headers),
+    };
+    // The sign-in's cookie is used once, whatever happens.
+    let mut set = vec![cookies::clear_sso_login_cookie(secure)];
+    match service::finish(&state, back).await {
+        Ok(done) => match done.entry {
+            app::auth::server::service::Entry::Session(token) => {
+                // The session from before, if any, ends.
+                if let Some(old) = cookies::read_cookie(&headers, Cookie::Session.name(secure)) {
+                    let _ = app::auth::server::service::sign_out(&state, &old).await;
+                }
+                set.push(cookies::session_cookie(
+                    &token,
+                    secure,
+                    state.settings.session_days,
+                ));
+                see_other(&done.to, set)
+            }
+            app::auth::server::service::Entry::SecondFactor { challenge } => {
+                set.push(cookies::sign_in_step_cookie(&challenge, secure));
+                see_other(app::auth::api::SECOND_FACTOR_PATH, set)
+            }
+        },
+        Err(problem) => see_other(&signin_with(problem), set),
+    }
+}
