@@ -74,6 +74,10 @@ pub enum AppError {
     /// The organization requires a second factor, and this session has not passed one.
     #[error("second factor required")]
     SecondFactorRequired { org: String },
+    /// The organization requires this person to sign in through its own provider, and
+    /// this session did not.
+    #[error("single sign-on required")]
+    SsoRequired { org: String, email: String },
     /// More passwords wait to be checked than the server queues: try again soon.
     #[error("busy")]
     Busy,
@@ -110,7 +114,8 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden
             | AppError::NotPermitted { .. }
-            | AppError::SecondFactorRequired { .. } => 403,
+            | AppError::SecondFactorRequired { .. }
+            | AppError::SsoRequired { .. } => 403,
             AppError::NotFound => 404,
             AppError::Gone(_) => 410,
             AppError::Conflict(_) => 409,
@@ -175,6 +180,9 @@ impl AppError {
             AppError::Busy => tr_args(locale, "errors.busy", &[]),
             AppError::SecondFactorRequired { org } => {
                 tr_args(locale, "errors.second_factor_required", &[("org", org)])
+            }
+            AppError::SsoRequired { org, .. } => {
+                tr_args(locale, "errors.sso_required", &[("org", org)])
             }
             AppError::Request(_) => tr_args(locale, "errors.network", &[]),
         })

@@ -136,7 +136,10 @@ function loginForm(uid, email) {
 
 const callback = provider.callback();
 server.on('request', (req, res) => {
-  if (req.url.startsWith('/interaction/')) {
+  if (req.url === '/favicon.ico') {
+    res.writeHead(204);
+    res.end();
+  } else if (req.url.startsWith('/interaction/')) {
     interaction(req, res).catch((err) => page(res, 400, `<p role="alert">${escape(err.message)}</p>`));
   } else {
     callback(req, res);

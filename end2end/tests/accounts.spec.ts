@@ -74,9 +74,7 @@ test('a wrong password gets a clear message, and switching language on the sign-
   pageErrors.expectStatus(422, 'the wrong password is refused');
   await page.goto('/signin');
   await hydrated(page);
-  await page.getByLabel('Email').fill(uniqueEmail('nobody'));
-  await page.getByLabel('Password').fill('wrong password!');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignIn(page, uniqueEmail('nobody'), 'wrong password!');
   await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
 
   await page.getByLabel('Language').selectOption('de');
@@ -120,7 +118,7 @@ test.describe('without JavaScript', () => {
     await page.getByLabel('Your account').first().click();
     await page.getByRole('button', { name: 'Sign out' }).click();
 
-    await submitSignIn(page, email);
+    await submitSignIn(page, email, PASSWORD, false);
     await expect(page.getByRole('heading', { name: 'Welcome, Noscript Nell' })).toBeVisible();
 
     // The user menu opens without JavaScript too, and signs out.

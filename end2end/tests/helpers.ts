@@ -75,9 +75,15 @@ export async function confirmEmail(page: Page, link: string, password = PASSWORD
   await page.getByRole('button', { name: 'Confirm my email' }).click();
 }
 
-/** Fills in and submits the sign-in form (English labels). */
-export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
+/**
+ * Signs in on the sign-in page (English labels): the address first ("Continue"), then,
+ * for an address no organization signs in through its own provider, the password.
+ */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD, javaScript = true) {
   await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/signin\?email=/);
+  if (javaScript) await hydrated(page);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
@@ -201,6 +207,30 @@ export async function inviteSomeone(page: Page, email: string, role = 'VIEWER') 
   await form.locator(`input[name="role"][value="${role}"]`).check();
   await form.getByRole('button', { name: t('settings.send_invitation'), exact: true }).click();
   await expect(page.getByTestId('invited')).toContainText(email);
+}
+
+// On an OWNER's settings page: adds `domain` under Domains, publishes its TXT record in
+// the development server's DNS zone (/dev/dns), and verifies it (English labels).
+export async function verifyDomain(page: Page, home: string, domain: string) {
+  const t = messages('en');
+  await page.goto(`${home}/settings#domains`);
+  await hydrated(page);
+  await page.locator('#domains').getByLabel(t('domains.domain')).fill(domain);
+  await page.locator('#domains').getByRole('button', { name: t('domains.add') }).click();
+  const row = page.locator(`#domains li[data-domain="${domain}"]`);
+  await expect(row.getByTestId('domain-state')).toHaveText(t('domains.waiting'));
+  const name = (await row.getByTestId('record-name').textContent())!;
+  const value = (await row.getByTestId('record-value').textContent())!;
+  await page.goto('/dev/dns');
+  await page.getByLabel(t('domains.record_name')).fill(name);
+  await page.getByLabel(t('domains.record_value')).fill(value);
+  await page.getByRole('button', { name: t('dev_dns.publish') }).click();
+  await expect(page.locator('.dns-row').filter({ hasText: value })).toHaveCount(1);
+  await page.goto(`${home}/settings#domains`);
+  await hydrated(page);
+  await page.locator(`#domains li[data-domain="${domain}"]`).getByRole('button', { name: t('domains.verify') }).click();
+  await expect(page.locator(`#domains li[data-domain="${domain}"]`).getByTestId('domain-state'))
+    .toHaveText(t('domains.verified_since', { date: new Date().toISOString().slice(0, 10) }));
 }
 
 // A full-page picture under end2end/screenshots-latest/<folder>/<name>.png (ignored by git),

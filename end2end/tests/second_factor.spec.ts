@@ -62,7 +62,7 @@ test('an organization that requires a second factor leads a member to set one up
   const member = uniqueEmail('policy-member');
   await inviteSomeone(page, member, 'VIEWER');
   await page.getByLabel(t('settings.second_factor_everyone')).check();
-  await page.getByRole('button', { name: t('settings.second_factor_save') }).click();
+  await page.locator('#second-factor').getByRole('button', { name: t('settings.second_factor_save') }).click();
   await expect(page.getByText(t('settings.second_factor_saved'))).toBeVisible();
   await hydrated(page);
 

@@ -3,7 +3,8 @@
 //! - `GET /sso/start?email=…&next=…`: home-realm discovery. An address on a verified
 //!   domain of an organization with single sign-on leaves for that organization's
 //!   provider (with a sealed cookie holding the sign-in's state, nonce and PKCE
-//!   verifier); any other address goes on to the password step of the sign-in page.
+//!   verifier); any other address, or "Use my password" (`&password`), goes on to the
+//!   password step of the sign-in page.
 //! - `GET /sso/callback?code=…&state=…`: the provider sends the browser back here; the
 //!   sign-in finishes (see `app::sso::server::service::finish`), and the person lands in
 //!   the organization, or on the sign-in page with what went wrong.
@@ -24,7 +25,7 @@ where
     AppState: FromRef<S>,
 {
     Router::new()
-        .route("/sso/start", get(start))
+        .route(app::auth::types::SSO_START_PATH, get(start))
         .route(app::sso::types::CALLBACK_PATH, get(callback))
 }
 
@@ -46,15 +47,56 @@ fn signin_with(problem: app::sso::types::Problem) -> String {
 struct StartQuery {
     email: Option<String>,
     next: Option<String>,
+    /// "Use my password": the password step, whatever the address.
+    password: Option<String>,
 }
 
-async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>) -> Response {
+/// On to the provider. Not a redirect: the sign-in page's form sent the browser here, and
+/// a form's redirects may only stay on this site (`form-action 'self'`); a page that moves
+/// on by itself (and offers a link) may leave it.
+fn leave_for(provider: &str, locale: app::i18n::Locale, cookie: HeaderValue) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let url = escape(provider);
+    let words = escape(&app::i18n::tr(locale, "sso.continue_to_provider"));
+    let body = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={url}\">\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><title>Muster</title></head>\
+         <body><p><a href=\"{url}\">{words}</a></p></body></html>",
+        lang = locale.code()
+    );
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StartQuery>,
+) -> Response {
     let email = q.email.unwrap_or_default().trim().to_lowercase();
     let next = q
         .next
         .filter(|n| app::auth::types::is_local_path(n))
         .unwrap_or_default();
-    let org = match service::org_for_email(&state, &email).await {
+    let org = match q.password {
+        Some(_) => Ok(None),
+        None => service::org_for_email(&state, &email).await,
+    };
+    let org = match org {
         Ok(org) => org,
         Err(_) => return see_other(&signin_with(app::sso::types::Problem::Unreachable), vec![]),
     };
@@ -67,12 +109,10 @@ async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>) -> Re
         return see_other(&to, vec![]);
     };
     match service::start(&state, org, Some(&email), &next).await {
-        Ok(start) => see_other(
+        Ok(start) => leave_for(
             &start.url,
-            vec![cookies::sso_login_cookie(
-                &start.cookie,
-                state.settings.secure_cookies,
-            )],
+            app::request::locale_from_headers(&headers),
+            cookies::sso_login_cookie(&start.cookie, state.settings.secure_cookies),
         ),
         Err(problem) => see_other(&signin_with(problem), vec![]),
     }

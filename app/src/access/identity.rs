@@ -50,6 +50,10 @@ pub struct Membership {
     role: Role,
     /// The organization requires this person to have passed a second factor.
     second_factor_required: bool,
+    /// The organization requires this person to sign in through its own provider, and
+    /// this session did not.
+    #[serde(default)]
+    sso_required: bool,
 }
 
 impl Membership {
@@ -70,6 +74,9 @@ impl Membership {
     }
     pub fn second_factor_required(&self) -> bool {
         self.second_factor_required
+    }
+    pub fn sso_required(&self) -> bool {
+        self.sso_required
     }
 
     /// The organization's home. Short names are unique per region, so both are in the URL.
@@ -94,6 +101,9 @@ pub struct MembershipRow {
     pub role: Role,
     /// The organization requires a second factor of this person (for their role).
     pub second_factor_required: bool,
+    /// The organization requires this person to sign in through its provider (their
+    /// address is on its verified domains, they are not an OWNER), and the session did not.
+    pub sso_required: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -106,6 +116,7 @@ impl From<MembershipRow> for Membership {
             region: m.region,
             role: m.role,
             second_factor_required: m.second_factor_required,
+            sso_required: m.sso_required,
         }
     }
 }

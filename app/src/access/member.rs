@@ -141,6 +141,15 @@ impl Member {
                 org: m.name().to_owned(),
             });
         }
+        // An organization that requires single sign-on of this person (not an OWNER, an
+        // address on its verified domains) has no member behind a session that did not
+        // come through its provider.
+        if m.sso_required() {
+            return Err(AppError::SsoRequired {
+                org: m.name().to_owned(),
+                email: identity.principal().email().to_owned(),
+            });
+        }
         Ok(Member {
             org_id: m.org_id(),
             org_name: m.name().to_owned(),

@@ -100,6 +100,10 @@ async fn finish_step(
         service::SignInStep::SecondFactor { challenge } => {
             return Ok(to_second_factor(state, &challenge));
         }
+        service::SignInStep::Provider { to } => {
+            request::redirect_form_post(&to);
+            return Ok(to);
+        }
     };
     set_device_cookie(state, &signed_in);
     // Rotate: the session from before sign-in (if any) stops working.

@@ -21,6 +21,10 @@ pub struct ShellData {
     pub pending: Vec<crate::notifications::types::PendingInvitation>,
 }
 
+/// Where a sign-in through an organization's own OpenID provider starts (home-realm
+/// discovery: `?email=…&next=…`).
+pub const SSO_START_PATH: &str = "/sso/start";
+
 /// An email address that has been checked and normalised (trimmed, lowercased).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);

@@ -75,23 +75,52 @@ pub fn SignInPage() -> impl IntoView {
     follow_success(action);
     let verified = query("verified");
     let reset = query("reset");
+    // The address, once given: the password step (an address whose organization signs in
+    // through its own provider went there instead, from /sso/start).
+    let email = query("email");
+    // What went wrong on the way back from an organization's provider.
+    let sso_problem = query("sso");
     // Where to go afterwards (a page that asked the visitor to sign in), if it is ours.
     let next = query("next")
         .get_untracked()
         .filter(|n| super::types::is_local_path(n));
+    let next_again = next.clone();
     view! {
         <section class="card auth-card">
             <LanguageSelect id="signin-language" />
             <h1>{i18n.t("auth.sign_in_title")}</h1>
             {move || verified.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.verified_notice")}</div> })}
             {move || reset.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.reset_notice")}</div> })}
-            <FormAlert action=action />
-            <ActionForm action=action>
-                {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
-                <Field name="email" label="auth.email" kind="email" autocomplete="username webauthn" errors=field_errors(action, "email") check=check_email />
-                <Field name="password" label="auth.password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
-                <Submit action=action label="auth.sign_in" />
-            </ActionForm>
+            {move || sso_problem.get().and_then(|code| crate::sso::types::Problem::from_code(&code)).map(|p| view! {
+                <div class="alert alert-error" role="alert" data-testid="sso-problem">{move || tr(i18n.locale(), p.message_key())}</div>
+            })}
+            {move || match email.get() {
+                // First the address: /sso/start sends it to its organization's provider, or
+                // back here for the password.
+                None => view! {
+                    <form method="get" action="/sso/start">
+                        {next.clone().map(|next| view! { <input type="hidden" name="next" value=next /> })}
+                        <Field name="email" label="auth.email" kind="email" autocomplete="username webauthn" errors=Signal::derive(Vec::new) check=check_email />
+                        <div class="row-actions">
+                            <button type="submit" class="btn btn-primary">{i18n.t("auth.continue")}</button>
+                            <button type="submit" class="btn" name="password" value="1">{i18n.t("auth.use_password")}</button>
+                        </div>
+                    </form>
+                }.into_any(),
+                Some(address) => {
+                    let next = next_again.clone();
+                    view! {
+                    <FormAlert action=action />
+                    <ActionForm action=action>
+                        {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
+                        <Field name="email" label="auth.email" kind="email" autocomplete="username" value=address errors=field_errors(action, "email") check=check_email />
+                        <Field name="password" label="auth.password" kind="password" autocomplete="current-password" errors=field_errors(action, "password") />
+                        <Submit action=action label="auth.sign_in" />
+                    </ActionForm>
+                    <p class="switch"><a href="/signin">{i18n.t("auth.other_address")}</a></p>
+                }.into_any()
+                }
+            }}
             <PasskeySignIn second_factor=false />
             <p class="switch"><a href="/forgot-password">{i18n.t("auth.forgot_link")}</a></p>
             <p class="switch">

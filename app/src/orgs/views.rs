@@ -149,6 +149,22 @@ pub fn OrgProblem(err: AppError) -> impl IntoView {
             }
             .into_any()
         }
+        // Led through the organization's own provider; their other organizations are open.
+        AppError::SsoRequired { ref email, .. } => {
+            let message = err.form_message(i18n.locale());
+            let start = format!(
+                "{}?email={}",
+                crate::auth::types::SSO_START_PATH,
+                crate::url::encode(email)
+            );
+            view! {
+                <section class="card" data-testid="sso-required">
+                    <div class="alert alert-info" role="status">{message}</div>
+                    <p><a class="btn btn-primary" href=start rel="external">{i18n.t("sso.continue")}</a></p>
+                </section>
+            }
+            .into_any()
+        }
         // Not Muster's fault and not the person's: say what happened, no "not found".
         err @ (AppError::Unavailable | AppError::Internal) => {
             let message = err.form_message(i18n.locale());

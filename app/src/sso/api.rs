@@ -30,11 +30,20 @@ pub async fn save_sso(
     intent: Option<String>,
 ) -> Result<String, AppError> {
     let save = intent.as_deref() != Some("test");
-    let done = if save { "saved" } else { "tested" };
+    // After a test the page shows what was tested (all but the secret), ready to save.
+    let done = if save {
+        "saved".to_owned()
+    } else {
+        format!(
+            "tested&issuer={}&client_id={}",
+            crate::url::encode(issuer.trim()),
+            crate::url::encode(client_id.trim())
+        )
+    };
     request::org_action(
         &region,
         &short_name,
-        back(&region, &short_name, done),
+        back(&region, &short_name, &done),
         async |state, member| {
             let form = service::SsoForm {
                 issuer: &issuer,

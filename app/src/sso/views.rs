@@ -21,7 +21,8 @@ pub fn SsoSection(sso: SsoSettings, region: String, short_name: String) -> impl 
     follow_success(save);
     follow_success(require);
     follow_success(remove);
-    let done = use_query_map().with_untracked(|q| q.get("sso"));
+    let (done, tested_issuer, tested_client) =
+        use_query_map().with_untracked(|q| (q.get("sso"), q.get("issuer"), q.get("client_id")));
     let done_key = match done.as_deref() {
         Some("saved") => Some("sso.saved"),
         Some("tested") => Some("sso.tested"),
@@ -60,8 +61,8 @@ pub fn SsoSection(sso: SsoSettings, region: String, short_name: String) -> impl 
             <FormAlert action=save />
             <ActionForm action=save>
                 <OrgInputs region=region short_name=short_name />
-                <Field name="issuer" label="sso.issuer" kind="url" autocomplete="off" hint="sso.issuer_hint" value=sso.issuer.clone().unwrap_or_default() errors=field_errors(save, "issuer") />
-                <Field name="client_id" label="sso.client_id" autocomplete="off" value=sso.client_id.clone().unwrap_or_default() errors=field_errors(save, "client_id") />
+                <Field name="issuer" label="sso.issuer" kind="url" autocomplete="off" hint="sso.issuer_hint" value=tested_issuer.or(sso.issuer.clone()).unwrap_or_default() errors=field_errors(save, "issuer") />
+                <Field name="client_id" label="sso.client_id" autocomplete="off" value=tested_client.or(sso.client_id.clone()).unwrap_or_default() errors=field_errors(save, "client_id") />
                 <Field name="client_secret" label="sso.client_secret" kind="password" autocomplete="off" hint=if configured { "sso.client_secret_kept" } else { "" } errors=field_errors(save, "client_secret") />
                 <div class="row-actions">
                     <Submit action=save label="sso.save" />

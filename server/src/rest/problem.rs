@@ -39,7 +39,8 @@ impl Problem {
             AppError::Unauthenticated => ("unauthenticated", "Missing or invalid API key"),
             AppError::Forbidden
             | AppError::NotPermitted { .. }
-            | AppError::SecondFactorRequired { .. } => ("forbidden", "Not permitted"),
+            | AppError::SecondFactorRequired { .. }
+            | AppError::SsoRequired { .. } => ("forbidden", "Not permitted"),
             AppError::NotFound => ("not-found", "Not found"),
             AppError::Gone(_) => ("gone", "No longer available"),
             AppError::Conflict(_) => ("conflict", "Conflict"),

@@ -29,9 +29,17 @@ async fn pages_are_server_rendered_in_the_browsers_language(pool: PgPool) {
             "{lang}"
         );
         assert!(html.contains(label), "{lang}: {label}");
+        // The address first (to its organization's provider, or on to the password), by
+        // plain forms that work without JavaScript.
         assert!(
-            html.contains(&format!("action=\"{}\"", SignIn::PATH)),
-            "the form posts without JavaScript"
+            html.contains("action=\"/sso/start\""),
+            "the address form works without JavaScript"
+        );
+        let (_, html) = app.get(&app.client, "/signin?email=jo%40example.com").await;
+        assert!(
+            html.contains(&format!("action=\"{}\"", SignIn::PATH))
+                && html.contains("value=\"jo@example.com\""),
+            "the password form posts without JavaScript"
         );
     }
 }
@@ -116,7 +124,7 @@ async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
         .client
         .post(app.url(SignIn::PATH))
         .header("accept", "text/html")
-        .header("referer", app.url("/signin"))
+        .header("referer", app.url("/signin?email=jo%40example.com"))
         .form(&[("email", "jo@example.com"), ("password", "wrong password!")])
         .send()
         .await
@@ -139,7 +147,7 @@ async fn a_plain_form_post_signs_in_and_redirects(pool: PgPool) {
         .client
         .post(app.url(SignIn::PATH))
         .header("accept", "text/html")
-        .header("referer", app.url("/signin"))
+        .header("referer", app.url("/signin?email=jo%40example.com"))
         .form(&[("email", "jo@example.com"), ("password", PASSWORD)])
         .send()
         .await

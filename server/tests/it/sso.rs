@@ -119,9 +119,18 @@ async fn sign_in_via(
         .send()
         .await
         .unwrap();
-    assert_eq!(start.status(), 303);
-    let mut to = location(&start);
-    assert!(!to.starts_with("/signin"), "sent to the provider: {to}");
+    // A page that moves on to the provider by itself (forms may not redirect off-site).
+    assert_eq!(start.status(), 200, "sent to the provider");
+    let page = start.text().await.unwrap();
+    let mut to = page
+        .split_once("content=\"0;url=")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(url, _)| url.replace("&amp;", "&"))
+        .unwrap_or_else(|| panic!("the page names the provider: {page}"));
+    assert!(
+        page.contains(&format!("<a href=\"{}", to.replace('&', "&amp;"))),
+        "{page}"
+    );
     for _ in 0..10 {
         if to.contains("/sso/callback") {
             let back = c.get(absolute(app, &tamper(to))).send().await.unwrap();
@@ -207,6 +216,13 @@ async fn a_new_person_at_a_verified_domain_signs_in_through_the_provider_and_joi
         .await
         .unwrap();
     assert_eq!(location(&elsewhere), "/signin?email=bo%40elsewhere.test");
+    // "Use my password" goes to the password step, even for an address of Acme.
+    let password = new_client()
+        .get(app.url("/sso/start?email=it@acme.test&password=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&password), "/signin?email=it%40acme.test");
 
     // Someone new at acme.test signs in through the provider and is a member at once.
     let ann = new_client();
@@ -376,4 +392,58 @@ async fn just_in_time_membership_respects_the_plans_seats(pool: PgPool) {
             .await,
         1
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn require_sso_sends_members_to_the_provider_and_keeps_owners_a_password_way_in(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[
+            ("dana@acme.test", "EDITOR"),
+            ("eve@elsewhere.test", "VIEWER"),
+        ],
+    )
+    .await;
+    verify_domain(&app, "acme.test").await;
+    ok(save_sso(&app, &owner, &provider.issuer, CLIENT_SECRET, "save").await).await;
+    let dana = accept(&app, "dana@acme.test").await;
+    let eve = accept(&app, "eve@elsewhere.test").await;
+    assert_eq!(app.call::<GetOrgOverview>(&dana, &ACME).await.status, 200);
+
+    let mut form = ACME.to_vec();
+    form.push(("required", "on"));
+    ok(app.call::<RequireSso>(&owner, &form).await).await;
+
+    // Dana's session from before did not come through the provider: Acme asks for it.
+    let refused = app.call::<GetOrgOverview>(&dana, &ACME).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        matches!(refused.result, Err(app::error::AppError::SsoRequired { ref email, .. }) if email == "dana@acme.test")
+    );
+    // Her password sign-in goes on to the provider instead of opening a session.
+    let laptop = new_client();
+    let to = sign_in_to(&app, &laptop, "dana@acme.test", PASSWORD).await;
+    assert_eq!(to, "/sso/start?email=dana%40acme.test");
+    assert_eq!(signed_in_as(&app, &laptop).await, None);
+    let to = sign_in_via(&app, &laptop, "dana@acme.test", "dana@acme.test", |u| u).await;
+    assert_eq!(to, "/o/eu-central-1/acme");
+    let overview = ok(app.call::<GetOrgOverview>(&laptop, &ACME).await).await;
+    assert_eq!(overview["my_role"], "EDITOR", "the role an admin gave her");
+
+    // The OWNER keeps a password way in, and so does an address on another domain.
+    let desk = new_client();
+    assert_eq!(sign_in_to(&app, &desk, "it@acme.test", PASSWORD).await, "/");
+    assert_eq!(app.call::<GetOrgOverview>(&desk, &ACME).await.status, 200);
+    assert_eq!(app.call::<GetOrgOverview>(&eve, &ACME).await.status, 200);
+
+    // Turned off, passwords work for everyone again.
+    // (An unchecked box sends nothing.)
+    ok(app.call::<RequireSso>(&owner, &ACME).await).await;
+    assert_eq!(app.call::<GetOrgOverview>(&dana, &ACME).await.status, 200);
 }

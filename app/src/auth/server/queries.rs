@@ -211,7 +211,11 @@ pub async fn identity(
                               'second_factor_required',
                                   o.require_second_factor = 'everyone'
                                   OR (o.require_second_factor = 'admins'
-                                      AND p.role IN ('OWNER', 'ADMIN')))
+                                      AND p.role IN ('OWNER', 'ADMIN')),
+                              'sso_required',
+                                  p.role <> 'OWNER'
+                                  AND s.sso_org_id IS DISTINCT FROM o.id
+                                  AND sso_required_of(o.id, u.email))
                               ORDER BY lower(o.name), o.region), '[]'::json)
                    FROM memberships m JOIN organizations o ON o.id = m.org_id
                    JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
@@ -234,6 +238,58 @@ pub async fn identity(
     )
     .fetch_optional(db)
     .await
+}
+
+/// Whether an organization the account is an active member of (not as OWNER) requires
+/// it to sign in through the organization's own provider.
+pub async fn sso_required_somewhere(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (
+               SELECT 1 FROM memberships m
+               JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+               JOIN users u ON u.id = m.user_id
+               WHERE m.user_id = $1 AND p.status = 'active' AND p.role <> 'OWNER'
+                 AND sso_required_of(m.org_id, u.email)) AS "required!""#,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Marks the sign-in step as begun through the organization's own provider.
+pub async fn mark_challenge_sso(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    org_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sign_in_challenges SET sso_org_id = $2 WHERE token_hash = $1",
+        token_hash,
+        org_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks the session as opened through the organization's own provider (it then meets
+/// that organization's "require single sign-on").
+pub async fn mark_session_sso(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    org_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET sso_org_id = $2 WHERE token_hash = $1",
+        token_hash,
+        org_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Records a use of the session, from this browser and address.
@@ -661,6 +717,8 @@ pub async fn insert_challenge(
 pub struct ChallengeRow {
     pub user_id: i64,
     pub next: String,
+    /// Begun by a sign-in through this organization's provider.
+    pub sso_org_id: Option<i64>,
 }
 
 /// The sign-in step behind `token_hash`, if it has not expired.
@@ -670,7 +728,7 @@ pub async fn find_challenge(
 ) -> Result<Option<ChallengeRow>, sqlx::Error> {
     sqlx::query_as!(
         ChallengeRow,
-        r#"SELECT user_id, next FROM sign_in_challenges
+        r#"SELECT user_id, next, sso_org_id FROM sign_in_challenges
            WHERE token_hash = $1 AND expires_at > now()"#,
         token_hash
     )

@@ -248,6 +248,11 @@ pub enum SignInStep {
     SecondFactor {
         challenge: String,
     },
+    /// An organization of the person requires them to sign in through its own provider:
+    /// on to it (`to`, the start of that sign-in), however right the password was.
+    Provider {
+        to: String,
+    },
 }
 
 /// How long the step between password and second factor lasts.
@@ -331,6 +336,17 @@ pub async fn sign_in(
     }
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
+    if queries::sso_required_somewhere(&state.pool, user.id).await? {
+        let mut to = format!(
+            "{}?email={}",
+            crate::auth::types::SSO_START_PATH,
+            crate::url::encode(&user.email)
+        );
+        if crate::auth::types::is_local_path(next) && next != "/" {
+            to.push_str(&format!("&next={}", crate::url::encode(next)));
+        }
+        return Ok(SignInStep::Provider { to });
+    }
     if second_factor::required_at_sign_in(state, user.id).await? {
         let challenge = begin_challenge(&state.pool, user.id, next).await?;
         return Ok(SignInStep::SecondFactor { challenge });
@@ -387,6 +403,10 @@ pub async fn complete_sign_in(
         return Err(expired());
     }
     let signed_in = open_after_second_factor(state, tx, step.user_id, device).await?;
+    if let Some(org_id) = step.sso_org_id {
+        queries::mark_session_sso(&state.pool, &tokens::hash(&signed_in.session_token), org_id)
+            .await?;
+    }
     Ok((signed_in, step.next))
 }
 
@@ -459,6 +479,27 @@ pub async fn open_session(
 pub enum Entry {
     Session(String),
     SecondFactor { challenge: String },
+}
+
+/// `enter`, for a person who came through the organization `org_id`'s own provider: the
+/// session (now, or after the second factor) counts as opened through it.
+pub async fn enter_through_provider(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    user_id: i64,
+    next: &str,
+    org_id: i64,
+) -> Result<Entry, AppError> {
+    let entry = enter(&mut *tx, state, user_id, next).await?;
+    match &entry {
+        Entry::Session(token) => {
+            queries::mark_session_sso(&mut *tx, &tokens::hash(token), org_id).await?
+        }
+        Entry::SecondFactor { challenge } => {
+            queries::mark_challenge_sso(&mut *tx, &tokens::hash(challenge), org_id).await?
+        }
+    }
+    Ok(entry)
 }
 
 pub async fn enter(

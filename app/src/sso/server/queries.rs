@@ -172,19 +172,3 @@ pub async fn is_member(
     .fetch_one(db)
     .await
 }
-
-/// Marks the session as opened through the organization's provider.
-pub async fn mark_session(
-    db: impl PgExecutor<'_>,
-    token_hash: &[u8],
-    org_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE sessions SET sso_org_id = $2 WHERE token_hash = $1",
-        token_hash,
-        org_id
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}

@@ -348,86 +348,101 @@ pub async fn finish(state: &AppState, back: Callback<'_>) -> Result<Finished, Pr
     )
     .await
     .map_err(problem)?;
-    let fail = |e: AppError| {
-        tracing::error!(error = %e, "a single sign-on could not be saved");
-        Problem::Unreachable
-    };
-    let email = claims.email.clone().ok_or(Problem::Domain)?;
-    let domain = email
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_owned())
-        .unwrap_or_default();
-    let verified = queries::verified_domains(&state.pool, row.org_id)
+    let next = pending.next;
+    come_in(state, &row, &claims, &next, back.locale)
         .await
-        .map_err(|e| fail(e.into()))?;
-    if !verified.contains(&domain) {
-        return Err(Problem::Domain);
+        .map_err(|refusal| match refusal {
+            Refusal::Problem(problem) => problem,
+            Refusal::Failed(err) => {
+                tracing::error!(error = %err, "a single sign-on could not be saved");
+                Problem::Unreachable
+            }
+        })
+}
+
+/// Why someone the provider vouched for does not come in: a rule (shown on the sign-in
+/// page), or a failure of Muster's (logged; "try again").
+enum Refusal {
+    Problem(Problem),
+    Failed(AppError),
+}
+
+impl From<AppError> for Refusal {
+    fn from(err: AppError) -> Self {
+        Refusal::Failed(err)
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(err: sqlx::Error) -> Self {
+        Refusal::Failed(err.into())
+    }
+}
+
+impl From<Problem> for Refusal {
+    fn from(problem: Problem) -> Self {
+        Refusal::Problem(problem)
+    }
+}
+
+/// The person the provider vouched for comes in: an address on a verified domain, not
+/// deactivated; their account (found, linked or made) and membership (just in time: a
+/// seat, the audit log, the welcome mail) in one transaction; then a session.
+async fn come_in(
+    state: &AppState,
+    row: &queries::SsoRow,
+    claims: &provider::Claims,
+    next: &str,
+    locale: Locale,
+) -> Result<Finished, Refusal> {
+    let email = claims.email.clone().ok_or(Problem::Domain)?;
+    let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+    if !queries::verified_domains(&state.pool, row.org_id)
+        .await?
+        .iter()
+        .any(|d| d == domain)
+    {
+        return Err(Problem::Domain.into());
     }
     let org = queries::org(&state.pool, row.org_id)
-        .await
-        .map_err(|e| fail(e.into()))?
+        .await?
         .ok_or(Problem::Provider)?;
     if queries::person_status(&state.pool, row.org_id, &email)
-        .await
-        .map_err(|e| fail(e.into()))?
+        .await?
         .as_deref()
         == Some("inactive")
     {
-        return Err(Problem::Deactivated);
+        return Err(Problem::Deactivated.into());
     }
-    let user_id = account(state, &row, &claims, &email, back.locale).await?;
     let home = org_home(&org.region, &org.short_name);
-    let to = if pending.next.is_empty() {
+    let to = if next.is_empty() {
         home.clone()
     } else {
-        pending.next.clone()
+        next.to_owned()
     };
-    let mut tx = state.pool.begin().await.map_err(|e| fail(e.into()))?;
     let name = claims.name.clone().unwrap_or_else(|| local_part(&email));
-    let joined = !queries::is_member(&mut *tx, row.org_id, user_id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    if joined {
-        match joining::admit(
-            &mut tx,
-            row.org_id,
-            &name,
-            &email,
-            user_id,
-            Some("single sign-on"),
-        )
-        .await
-        {
-            Ok(_) => {}
+    let mut tx = state.pool.begin().await?;
+    let user_id = account(&mut tx, state, row.org_id, claims, &email, &name, locale).await?;
+    if !queries::is_member(&mut *tx, row.org_id, user_id).await? {
+        let how = Some("single sign-on");
+        match joining::admit(&mut tx, row.org_id, &name, &email, user_id, how).await {
             Err(AppError::Validation(errors))
                 if errors.iter().any(|e| e.key == "errors.seats_full") =>
             {
-                return Err(Problem::Seats);
+                return Err(Problem::Seats.into());
             }
-            Err(e) => return Err(fail(e)),
-        }
+            other => other?,
+        };
         let locale = accounts::account_locale(&mut *tx, &email)
-            .await
-            .map_err(|e| fail(e.into()))?
+            .await?
             .as_deref()
             .and_then(Locale::from_code)
-            .unwrap_or(back.locale);
+            .unwrap_or(locale);
         let mail = templates::sso_welcome(locale, &name, &org.name, &state.settings.link(&home));
-        outbox::enqueue(&mut *tx, &state.settings.secret_key, &email, &mail)
-            .await
-            .map_err(|e| fail(e.into()))?;
+        outbox::enqueue(&mut *tx, &state.settings.secret_key, &email, &mail).await?;
     }
-    let entry = accounts::enter(&mut tx, state, user_id, &to)
-        .await
-        .map_err(fail)?;
-    if let accounts::Entry::Session(token) = &entry {
-        queries::mark_session(&mut *tx, &tokens::hash(token), row.org_id)
-            .await
-            .map_err(|e| fail(e.into()))?;
-    }
-    outbox::commit_and_send(tx, state)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let entry = accounts::enter_through_provider(&mut tx, state, user_id, &to, row.org_id).await?;
+    outbox::commit_and_send(tx, state).await?;
     Ok(Finished { entry, to })
 }
 
@@ -439,53 +454,33 @@ fn local_part(email: &str) -> String {
 /// one with their address (linked only when the provider verified the address), else a
 /// new one (its address proven by the provider on a verified domain; no password).
 async fn account(
+    tx: &mut sqlx::PgConnection,
     state: &AppState,
-    row: &queries::SsoRow,
+    org_id: i64,
     claims: &provider::Claims,
     email: &str,
+    name: &str,
     locale: Locale,
-) -> Result<i64, Problem> {
-    let fail = |e: AppError| {
-        tracing::error!(error = %e, "a single sign-on account could not be saved");
-        Problem::Unreachable
-    };
-    if let Some(user_id) = queries::identity(&state.pool, row.org_id, &claims.subject)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
+) -> Result<i64, Refusal> {
+    if let Some(user_id) = queries::identity(&mut *tx, org_id, &claims.subject).await? {
         return Ok(user_id);
     }
-    if let Some(user) = accounts::find_user_by_email(&state.pool, email)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
+    if let Some(user) = accounts::find_user_by_email(&mut *tx, email).await? {
         if !claims.email_verified {
-            return Err(Problem::Unverified);
+            return Err(Problem::Unverified.into());
         }
-        queries::link(&state.pool, row.org_id, &claims.subject, user.id)
-            .await
-            .map_err(|e| fail(e.into()))?;
+        queries::link(&mut *tx, org_id, &claims.subject, user.id).await?;
         return Ok(user.id);
     }
     // No password anyone knows: the account signs in through the provider (or sets a
     // password with "Forgot password").
     let mut random = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut random);
-    let unusable = password::hash_password(state, &URL_SAFE_NO_PAD.encode(random))
-        .await
-        .map_err(fail)?;
-    let name = claims.name.clone().unwrap_or_else(|| local_part(email));
-    let mut tx = state.pool.begin().await.map_err(|e| fail(e.into()))?;
-    let user_id = accounts::insert_user(&mut *tx, email, &name, &unusable.0, locale.code())
-        .await
-        .map_err(|e| fail(e.into()))?
+    let unusable = password::hash_password(state, &URL_SAFE_NO_PAD.encode(random)).await?;
+    let user_id = accounts::insert_user(&mut *tx, email, name, &unusable.0, locale.code())
+        .await?
         .ok_or(Problem::State)?;
-    accounts::mark_email_verified(&mut *tx, user_id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    queries::link(&mut *tx, row.org_id, &claims.subject, user_id)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    tx.commit().await.map_err(|e| fail(e.into()))?;
+    accounts::mark_email_verified(&mut *tx, user_id).await?;
+    queries::link(&mut *tx, org_id, &claims.subject, user_id).await?;
     Ok(user_id)
 }
