@@ -39,7 +39,7 @@ fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
     res
 }
 
-fn signin_with(problem: app::sso::types::Problem) -> String {
+fn signin_with(problem: app::auth::types::SsoProblem) -> String {
     format!("/signin?sso={}", problem.code())
 }
 
@@ -98,7 +98,12 @@ async fn start(
     };
     let org = match org {
         Ok(org) => org,
-        Err(_) => return see_other(&signin_with(app::sso::types::Problem::Unreachable), vec![]),
+        Err(_) => {
+            return see_other(
+                &signin_with(app::auth::types::SsoProblem::Unreachable),
+                vec![],
+            );
+        }
     };
     let Some(org) = org else {
         // Not an address of an organization with single sign-on: the password step.

@@ -349,3 +349,70 @@ pub fn browser_name(user_agent: &str) -> String {
         (None, None) => user_agent.chars().take(60).collect(),
     }
 }
+
+/// Why a sign-in through an organization's own provider did not sign anyone in, as the
+/// sign-in page's `?sso=` names it (and says in words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SsoProblem {
+    /// The sign-in was not started in this browser, was used already, or took too long.
+    State,
+    /// The provider answered with an error (the person cancelled, or it refused).
+    Provider,
+    /// The provider's answer did not hold up: its token's issuer, audience, nonce or
+    /// signature was wrong.
+    Token,
+    /// The address is not on a verified domain of the organization.
+    Domain,
+    /// The provider did not verify the address, and an account has it: not linked.
+    Unverified,
+    /// The organization has no free seat.
+    Seats,
+    /// The person was deactivated in the organization.
+    Deactivated,
+    /// The provider could not be reached.
+    Unreachable,
+}
+
+impl SsoProblem {
+    pub const ALL: [SsoProblem; 8] = [
+        SsoProblem::State,
+        SsoProblem::Provider,
+        SsoProblem::Token,
+        SsoProblem::Domain,
+        SsoProblem::Unverified,
+        SsoProblem::Seats,
+        SsoProblem::Deactivated,
+        SsoProblem::Unreachable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SsoProblem::State => "state",
+            SsoProblem::Provider => "provider",
+            SsoProblem::Token => "token",
+            SsoProblem::Domain => "domain",
+            SsoProblem::Unverified => "unverified",
+            SsoProblem::Seats => "seats",
+            SsoProblem::Deactivated => "deactivated",
+            SsoProblem::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SsoProblem> {
+        SsoProblem::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// What the sign-in page says.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            SsoProblem::State => "sso.problem_state",
+            SsoProblem::Provider => "sso.problem_provider",
+            SsoProblem::Token => "sso.problem_token",
+            SsoProblem::Domain => "sso.problem_domain",
+            SsoProblem::Unverified => "sso.problem_unverified",
+            SsoProblem::Seats => "sso.problem_seats",
+            SsoProblem::Deactivated => "sso.problem_deactivated",
+            SsoProblem::Unreachable => "sso.problem_unreachable",
+        }
+    }
+}

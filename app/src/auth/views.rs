@@ -91,7 +91,7 @@ pub fn SignInPage() -> impl IntoView {
             <h1>{i18n.t("auth.sign_in_title")}</h1>
             {move || verified.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.verified_notice")}</div> })}
             {move || reset.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.reset_notice")}</div> })}
-            {move || sso_problem.get().and_then(|code| crate::sso::types::Problem::from_code(&code)).map(|p| view! {
+            {move || sso_problem.get().and_then(|code| super::types::SsoProblem::from_code(&code)).map(|p| view! {
                 <div class="alert alert-error" role="alert" data-testid="sso-problem">{move || tr(i18n.locale(), p.message_key())}</div>
             })}
             {move || match email.get() {

@@ -14,13 +14,14 @@ use crate::access::{Member, org_home};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::{password, service as accounts, tokens};
+use crate::auth::types::SsoProblem as Problem;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::joining::server::service as joining;
 use crate::mail::seal::{self, Purpose};
 use crate::mail::{outbox, templates};
 use crate::roles::Role;
-use crate::sso::types::{CALLBACK_PATH, Problem, SsoSettings};
+use crate::sso::types::{CALLBACK_PATH, SsoSettings};
 use crate::state::AppState;
 
 /// A sign-in through the provider may take this long.
