@@ -80,10 +80,14 @@ async fn shown(
     state: &app::state::AppState,
     p: &Person,
 ) -> Result<Value, ScimError> {
-    let groups = service::groups_of(state, &caller.member, p.id)
+    let groups = service::groups_of(state, &caller.member, &[p.id])
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(user(&caller.base, p, &groups))
+    Ok(user(
+        &caller.base,
+        p,
+        groups.get(&p.id).map_or(&[], Vec::as_slice),
+    ))
 }
 
 fn id_of(raw: &str) -> Result<i64, ScimError> {
@@ -193,10 +197,18 @@ async fn page(
     let (total, people) = service::list(state, &caller.member, &wanted, start, count)
         .await
         .map_err(|e| caller.fail(e))?;
-    let mut resources = Vec::with_capacity(people.len());
-    for p in &people {
-        resources.push(query.project(shown(caller, state, p).await?));
-    }
+    // The provider's groups of the whole page in one query.
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let groups = service::groups_of(state, &caller.member, &ids)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    let resources = people
+        .iter()
+        .map(|p| {
+            let theirs = groups.get(&p.id).map_or(&[][..], Vec::as_slice);
+            query.project(user(&caller.base, p, theirs))
+        })
+        .collect();
     Ok(ok(discovery::list(resources, total, start)))
 }
 

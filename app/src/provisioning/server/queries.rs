@@ -387,22 +387,23 @@ pub async fn group_members(
     .await
 }
 
-/// The provider's groups a person is in: id and name.
+/// The provider's groups these people are in: (person id, group id, group name), in one
+/// query for a whole page.
 pub async fn groups_of(
     db: impl PgExecutor<'_>,
     org_id: i64,
-    person_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    people: &[i64],
+) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
     Ok(sqlx::query!(
-        "SELECT g.id, g.display_name FROM scim_group_members m
+        "SELECT m.person_id, g.id, g.display_name FROM scim_group_members m
          JOIN scim_groups g ON g.id = m.group_id
-         WHERE g.org_id = $1 AND m.person_id = $2 ORDER BY g.id",
+         WHERE g.org_id = $1 AND m.person_id = ANY($2) ORDER BY g.id",
         org_id,
-        person_id
+        people
     )
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| (r.id, r.display_name))
+    .map(|r| (r.person_id, r.id, r.display_name))
     .collect())
 }

@@ -306,13 +306,17 @@ pub async fn group_members(
     Ok(queries::group_members(&state.pool, member.org_id, id).await?)
 }
 
-/// The provider's groups a person is in.
+/// The provider's groups each of these people is in (id, name), by person.
 pub async fn groups_of(
     state: &AppState,
     member: &Member,
-    person_id: i64,
-) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(queries::groups_of(&state.pool, member.org_id, person_id).await?)
+    people: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<(i64, String)>>, AppError> {
+    let mut by_person = std::collections::HashMap::<i64, Vec<(i64, String)>>::new();
+    for (person, group, name) in queries::groups_of(&state.pool, member.org_id, people).await? {
+        by_person.entry(person).or_default().push((group, name));
+    }
+    Ok(by_person)
 }
 
 /// A group as the provider describes it.
