@@ -23,16 +23,20 @@ pub enum Cookie {
     /// A sign-in through an organization's OpenID provider, from leaving for it to coming
     /// back (see `sso::server::service`): sealed, ten minutes, this browser only.
     SsoLogin,
+    /// The browser that signed in at a provider with an address of an existing account:
+    /// only it may confirm the link mailed to that account (30 minutes).
+    SsoLink,
 }
 
 impl Cookie {
-    pub const ALL: [Cookie; 6] = [
+    pub const ALL: [Cookie; 7] = [
         Cookie::Session,
         Cookie::Wizard,
         Cookie::Device,
         Cookie::NewKey,
         Cookie::SignInStep,
         Cookie::SsoLogin,
+        Cookie::SsoLink,
     ];
 
     pub const fn name(self, secure: bool) -> &'static str {
@@ -49,6 +53,8 @@ impl Cookie {
             (Cookie::SignInStep, true) => "__Host-muster_sign_in",
             (Cookie::SsoLogin, false) => "muster_sso",
             (Cookie::SsoLogin, true) => "__Host-muster_sso",
+            (Cookie::SsoLink, false) => "muster_sso_link",
+            (Cookie::SsoLink, true) => "__Host-muster_sso_link",
         }
     }
 }
@@ -130,6 +136,16 @@ pub fn sso_login_cookie(value: &str, secure: bool) -> HeaderValue {
 
 pub fn clear_sso_login_cookie(secure: bool) -> HeaderValue {
     let name = Cookie::SsoLogin.name(secure);
+    cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
+}
+
+pub fn sso_link_cookie(value: &str, secure: bool) -> HeaderValue {
+    let name = Cookie::SsoLink.name(secure);
+    cookie(name, value, "/", SESSION_ATTRIBUTES, 30 * 60, secure)
+}
+
+pub fn clear_sso_link_cookie(secure: bool) -> HeaderValue {
+    let name = Cookie::SsoLink.name(secure);
     cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 

@@ -49,6 +49,11 @@ pub struct Settings {
     pub invite_daily_quota: i32,
     /// Where verified domains' TXT records are looked up; `None`: the system's DNS.
     pub dns_server: Option<std::net::SocketAddr>,
+    /// Hosts an organization's OpenID provider may be reached at although they are not on
+    /// the public internet (`host` or `host:port`).
+    pub sso_allowed_hosts: Vec<String>,
+    /// Just-in-time accounts one organization's provider may create in an hour.
+    pub sso_new_accounts_per_hour: i64,
     /// Server key that self-join links are derived from (see `joining`).
     pub secret_key: SecretKey,
 }

@@ -14,6 +14,10 @@
 // (another issuer), "tamper-audience..." (another client), "tamper-nonce..." (another
 // sign-in's nonce), and "tamper-signature..." (signed by a key the provider never
 // published).
+//
+// A test may make the provider misbehave as a hostile organization's would: POST a JSON
+// object to /__test/discovery and its fields replace those of the discovery document
+// from then on (e.g. {"authorization_endpoint": "javascript:..."}); {} restores it.
 
 import http from 'node:http';
 import * as jose from 'jose';
@@ -98,6 +102,15 @@ provider.use(async (ctx, next) => {
   };
 });
 
+// What a test asked the discovery document to say instead (see above).
+let discoveryOverrides = {};
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+    ctx.body = { ...ctx.body, ...discoveryOverrides };
+  }
+});
+
 const escape = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(res, status, body) {
@@ -139,6 +152,14 @@ server.on('request', (req, res) => {
   if (req.url === '/favicon.ico') {
     res.writeHead(204);
     res.end();
+  } else if (req.url === '/__test/discovery' && req.method === 'POST') {
+    let raw = '';
+    req.on('data', (chunk) => { raw += chunk; });
+    req.on('end', () => {
+      discoveryOverrides = JSON.parse(raw || '{}');
+      res.writeHead(204);
+      res.end();
+    });
   } else if (req.url.startsWith('/interaction/')) {
     interaction(req, res).catch((err) => page(res, 400, `<p role="alert">${escape(err.message)}</p>`));
   } else {

@@ -36,6 +36,24 @@ export async function expectAccessible(page: Page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(bad, `axe on ${page.url()}`).toEqual([]);
+  // Two fields of one page with the same accessible name cannot be told apart by a
+  // screen reader's list of fields, nor by voice control (axe does not check this).
+  const names = await page.evaluate(() => {
+    const text = (el: Element | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    const fields = [...document.querySelectorAll<HTMLElement>(
+      'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=radio]), select, textarea',
+    )].filter((el) => el.getClientRects().length > 0);
+    return fields.map((el) => {
+      const labelledBy = el.getAttribute('aria-labelledby');
+      if (labelledBy) return labelledBy.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ');
+      const aria = el.getAttribute('aria-label');
+      if (aria) return aria.trim();
+      const labels = (el as HTMLInputElement).labels;
+      return labels && labels.length ? text(labels[0]) : '';
+    }).filter((name) => name !== '');
+  });
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  expect(twice, `fields that share an accessible name on ${page.url()}`).toEqual([]);
 }
 
 /** Opens the dev mailbox in a new page of the same context and returns the link in the newest mail to `email`. */

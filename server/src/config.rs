@@ -188,6 +188,19 @@ pub struct Config {
     #[arg(long, env = "MUSTER_DNS_SERVER")]
     pub dns_server: Option<std::net::SocketAddr>,
 
+    /// Hosts (`host` or `host:port`, comma-separated) that an organization's OpenID
+    /// provider may be reached at although they are not on the public internet (a private
+    /// provider, or tests). Every other loopback, private, link-local or metadata address
+    /// is refused. Unset: none in production; this machine (127.0.0.1, localhost, ::1)
+    /// in development.
+    #[arg(long, env = "MUSTER_SSO_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub sso_allowed_hosts: Option<Vec<String>>,
+
+    /// New accounts that one organization's provider may create in an hour (just-in-time
+    /// sign-ups); more are refused until the hour has passed.
+    #[arg(long, env = "MUSTER_SSO_NEW_ACCOUNTS_PER_HOUR", default_value_t = 200)]
+    pub sso_new_accounts_per_hour: i64,
+
     /// Seconds between background look-ups of domains waiting for their TXT record
     /// (verified domains are looked up again once a day).
     #[arg(long, env = "MUSTER_DOMAIN_RECHECK_SECONDS", default_value_t = 300)]

@@ -164,6 +164,14 @@ pub async fn launch(
                 .map(|(step, times)| (step, Arc::new(std::sync::atomic::AtomicI32::new(times)))),
             invite_daily_quota: config.invite_daily_quota,
             dns_server,
+            sso_allowed_hosts: config.sso_allowed_hosts.clone().unwrap_or_else(|| {
+                if dev_mode {
+                    vec!["127.0.0.1".into(), "localhost".into(), "[::1]".into()]
+                } else {
+                    Vec::new()
+                }
+            }),
+            sso_new_accounts_per_hour: config.sso_new_accounts_per_hour.max(1),
             secret_key: app::state::SecretKey(match &config.secret_key {
                 Some(key) => key.as_bytes().to_vec(),
                 None => {

@@ -7,13 +7,17 @@
 //!   password step of the sign-in page.
 //! - `GET /sso/callback?code=…&state=…`: the provider sends the browser back here; the
 //!   sign-in finishes (see `app::sso::server::service::finish`), and the person lands in
-//!   the organization, or on the sign-in page with what went wrong.
+//!   the organization, or on the sign-in page with what went wrong. An address that
+//!   already has an account is linked only by its holder: a link is mailed to it.
+//! - `GET /sso/link?token=…`: the mailed link's page, which names the organization and
+//!   the account; `POST /sso/link` links them, in the browser that signed in at the
+//!   provider only.
 
 use app::cookies::{self, Cookie};
 use app::sso::server::service::{self, Callback};
 use app::state::AppState;
 use axum::Router;
-use axum::extract::{FromRef, Query, State};
+use axum::extract::{Form, FromRef, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,6 +31,7 @@ where
     Router::new()
         .route(app::auth::types::SSO_START_PATH, get(start))
         .route(app::sso::types::CALLBACK_PATH, get(callback))
+        .route(service::LINK_PATH, get(link_page).post(link_confirm))
 }
 
 fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
@@ -55,12 +60,6 @@ struct StartQuery {
 /// a form's redirects may only stay on this site (`form-action 'self'`); a page that moves
 /// on by itself (and offers a link) may leave it.
 fn leave_for(provider: &str, locale: app::i18n::Locale, cookie: HeaderValue) -> Response {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     let url = escape(provider);
     let words = escape(&app::i18n::tr(locale, "sso.continue_to_provider"));
     let body = format!(
@@ -147,24 +146,143 @@ async fn callback(
     // The sign-in's cookie is used once, whatever happens.
     let mut set = vec![cookies::clear_sso_login_cookie(secure)];
     match service::finish(&state, back).await {
-        Ok(done) => match done.entry {
-            app::auth::server::service::Entry::Session(token) => {
-                // The session from before, if any, ends.
-                if let Some(old) = cookies::read_cookie(&headers, Cookie::Session.name(secure)) {
-                    let _ = app::auth::server::service::sign_out(&state, &old).await;
-                }
-                set.push(cookies::session_cookie(
-                    &token,
-                    secure,
-                    state.settings.session_days,
-                ));
-                see_other(&done.to, set)
+        Ok(service::Outcome::Finished(done)) => enter(&state, &headers, done, set).await,
+        Ok(service::Outcome::ConfirmByMail { browser }) => {
+            set.push(cookies::sso_link_cookie(&browser, secure));
+            see_other(&signin_with(app::auth::types::SsoProblem::ConfirmLink), set)
+        }
+        Err(problem) => see_other(&signin_with(problem), set),
+    }
+}
+
+/// A person the provider signed in comes in: with a session (the one from before ends),
+/// or by the step that asks for their second factor.
+async fn enter(
+    state: &AppState,
+    headers: &HeaderMap,
+    done: service::Finished,
+    mut set: Vec<HeaderValue>,
+) -> Response {
+    let secure = state.settings.secure_cookies;
+    match done.entry {
+        app::auth::server::service::Entry::Session(token) => {
+            // The session from before, if any, ends.
+            if let Some(old) = cookies::read_cookie(headers, Cookie::Session.name(secure)) {
+                let _ = app::auth::server::service::sign_out(state, &old).await;
             }
-            app::auth::server::service::Entry::SecondFactor { challenge } => {
-                set.push(cookies::sign_in_step_cookie(&challenge, secure));
-                see_other(app::auth::api::SECOND_FACTOR_PATH, set)
-            }
-        },
+            set.push(cookies::session_cookie(
+                &token,
+                secure,
+                state.settings.session_days,
+            ));
+            see_other(&done.to, set)
+        }
+        app::auth::server::service::Entry::SecondFactor { challenge } => {
+            set.push(cookies::sign_in_step_cookie(&challenge, secure));
+            see_other(app::auth::api::SECOND_FACTOR_PATH, set)
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A small page of Muster's own, outside Leptos (it runs no script).
+fn page(state: &AppState, locale: app::i18n::Locale, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body>\
+         <header class=\"topbar\"><a class=\"brand\" href=\"/\">Muster</a></header>\
+         <main id=\"main\"><section class=\"card auth-card\"><h1>{title}</h1>{body}</section></main></body></html>",
+        lang = locale.code(),
+        title = escape(title),
+        css = app::stylesheet_href(&state.leptos_options),
+    );
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    token: Option<String>,
+}
+
+/// The mailed link's page: opening it changes nothing (mail scanners open links too); its
+/// button links the account.
+async fn link_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LinkForm>,
+) -> Response {
+    let locale = app::request::locale_from_headers(&headers);
+    let t = |key: &str| app::i18n::tr(locale, key);
+    let browser = cookies::read_cookie(
+        &headers,
+        Cookie::SsoLink.name(state.settings.secure_cookies),
+    );
+    let token = q.token.unwrap_or_default();
+    let found = service::link_page(&state, &token, browser.as_deref())
+        .await
+        .ok()
+        .flatten();
+    let Some(found) = found else {
+        return page(
+            &state,
+            locale,
+            &t("sso.continue"),
+            &format!(
+                "<div class=\"alert alert-error\" role=\"alert\">{}</div>",
+                escape(&t("sso.link_gone"))
+            ),
+        );
+    };
+    let args = [
+        ("org", found.org_name.as_str()),
+        ("email", found.email.as_str()),
+    ];
+    let body = format!(
+        "<p>{intro}</p><form method=\"post\" action=\"{path}\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <button type=\"submit\" class=\"btn btn-primary\">{confirm}</button></form>",
+        intro = escape(&app::i18n::tr_args(locale, "sso.link_intro", &args)),
+        path = service::LINK_PATH,
+        token = escape(&token),
+        confirm = escape(&t("sso.link_confirm")),
+    );
+    page(
+        &state,
+        locale,
+        &app::i18n::tr_args(locale, "sso.link_title", &args),
+        &body,
+    )
+}
+
+/// "Link and sign in": only in the browser that signed in at the provider.
+async fn link_confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    let secure = state.settings.secure_cookies;
+    let browser = cookies::read_cookie(&headers, Cookie::SsoLink.name(secure));
+    let locale = app::request::locale_from_headers(&headers);
+    let token = form.token.unwrap_or_default();
+    let set = vec![cookies::clear_sso_link_cookie(secure)];
+    match service::confirm_link(&state, &token, browser.as_deref(), locale).await {
+        Ok(done) => enter(&state, &headers, done, set).await,
         Err(problem) => see_other(&signin_with(problem), set),
     }
 }

@@ -324,11 +324,27 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
     )
 }
 
-/// Sets the new password and signs in (every other session ends).
+/// The factors the reset link's account gained since its last sign-in with the password.
 #[server]
-pub async fn reset_password(token: String, password: String) -> Result<String, AppError> {
+pub async fn factors_to_review(
+    token: String,
+) -> Result<Vec<crate::auth::types::NewFactor>, AppError> {
     let state = AppState::current();
-    let step = request::respond(service::reset_password(&state, &token, &password).await)?;
+    request::respond(service::factors_to_review(&state, &token).await)
+}
+
+/// Sets the new password and signs in (every other session ends); with
+/// `remove_new_factors` ticked, the factors added since the last sign-in with the
+/// password go.
+#[server]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    remove_new_factors: Option<String>,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let remove = request::checkbox(&remove_new_factors);
+    let step = request::respond(service::reset_password(&state, &token, &password, remove).await)?;
     finish_step(&state, step, "/?reset=1".to_owned()).await
 }
 

@@ -266,10 +266,26 @@ pub struct SecurityView {
     pub recovery_codes_left: i64,
     /// This session passed a second factor.
     pub session_passed: bool,
+    /// This session's holder proved who they are in the last minutes: they may add or
+    /// remove a way in.
+    pub proven: bool,
+    /// The account has a password (one made by a provider has none).
+    pub has_password: bool,
     pub passkeys: Vec<PasskeyView>,
     /// The origin where passkeys work (a browser refuses them on a bare IP address, so a
     /// server reached at 127.0.0.1 has them at localhost).
     pub passkeys_at: Option<String>,
+}
+
+/// A factor added since the account's last sign-in with its password, as the password
+/// reset page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFactor {
+    /// A passkey (named), or else the authenticator app.
+    pub passkey: bool,
+    pub name: String,
+    /// When it was added (RFC 3339).
+    pub added: String,
 }
 
 /// One of the person's passkeys, as the Security page lists it.
@@ -371,10 +387,14 @@ pub enum SsoProblem {
     Deactivated,
     /// The provider could not be reached.
     Unreachable,
+    /// The provider made more new accounts in the last hour than one organization may.
+    TooMany,
+    /// An account already has the address: its holder was mailed a link to link it.
+    ConfirmLink,
 }
 
 impl SsoProblem {
-    pub const ALL: [SsoProblem; 8] = [
+    pub const ALL: [SsoProblem; 10] = [
         SsoProblem::State,
         SsoProblem::Provider,
         SsoProblem::Token,
@@ -383,6 +403,8 @@ impl SsoProblem {
         SsoProblem::Seats,
         SsoProblem::Deactivated,
         SsoProblem::Unreachable,
+        SsoProblem::TooMany,
+        SsoProblem::ConfirmLink,
     ];
 
     pub fn code(self) -> &'static str {
@@ -395,6 +417,8 @@ impl SsoProblem {
             SsoProblem::Seats => "seats",
             SsoProblem::Deactivated => "deactivated",
             SsoProblem::Unreachable => "unreachable",
+            SsoProblem::TooMany => "too_many",
+            SsoProblem::ConfirmLink => "confirm_link",
         }
     }
 
@@ -413,6 +437,8 @@ impl SsoProblem {
             SsoProblem::Seats => "sso.problem_seats",
             SsoProblem::Deactivated => "sso.problem_deactivated",
             SsoProblem::Unreachable => "sso.problem_unreachable",
+            SsoProblem::TooMany => "sso.problem_too_many",
+            SsoProblem::ConfirmLink => "sso.confirm_link_sent",
         }
     }
 }

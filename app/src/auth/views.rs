@@ -91,8 +91,16 @@ pub fn SignInPage() -> impl IntoView {
             <h1>{i18n.t("auth.sign_in_title")}</h1>
             {move || verified.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.verified_notice")}</div> })}
             {move || reset.get().map(|_| view! { <div class="alert alert-success" role="status">{i18n.t("auth.reset_notice")}</div> })}
-            {move || sso_problem.get().and_then(|code| super::types::SsoProblem::from_code(&code)).map(|p| view! {
-                <div class="alert alert-error" role="alert" data-testid="sso-problem">{move || tr(i18n.locale(), p.message_key())}</div>
+            {move || sso_problem.get().and_then(|code| super::types::SsoProblem::from_code(&code)).map(|p| {
+                // "Check your mail" is news, not a failure.
+                let (class, role) = if p == super::types::SsoProblem::ConfirmLink {
+                    ("alert alert-info", "status")
+                } else {
+                    ("alert alert-error", "alert")
+                };
+                view! {
+                    <div class=class role=role data-testid="sso-problem">{move || tr(i18n.locale(), p.message_key())}</div>
+                }
             })}
             {move || match email.get() {
                 // First the address: /sso/start sends it to its organization's provider, or
@@ -289,6 +297,49 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     }
 }
 
+/// The factors added since the last sign-in with the password, with a box to remove
+/// them along with the reset (someone who got in may have added one to keep a way back).
+#[component]
+fn NewFactors() -> impl IntoView {
+    let i18n = use_i18n();
+    let token = query("token");
+    let factors = Resource::new(
+        move || token.get().unwrap_or_default(),
+        super::api::factors_to_review,
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let factors = factors.await.unwrap_or_default();
+                (!factors.is_empty()).then(|| {
+                    let items = factors
+                        .into_iter()
+                        .map(|f| {
+                            let added = f.added.get(..10).unwrap_or_default().to_owned();
+                            let what = if f.passkey {
+                                tr_args(i18n.locale(), "auth.new_factor_passkey", &[("name", &f.name), ("added", &added)])
+                            } else {
+                                tr_args(i18n.locale(), "auth.new_factor_app", &[("added", &added)])
+                            };
+                            view! { <li class="long-value">{what}</li> }
+                        })
+                        .collect_view();
+                    view! {
+                        <fieldset class="new-factors" data-testid="new-factors">
+                            <legend>{i18n.t("auth.new_factors_title")}</legend>
+                            <ul>{items}</ul>
+                            <div class="checkbox">
+                                <input type="checkbox" id="remove-new-factors" name="remove_new_factors" value="on" />
+                                <label for="remove-new-factors">{i18n.t("auth.remove_new_factors")}</label>
+                            </div>
+                        </fieldset>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -303,6 +354,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <ActionForm action=action>
                     <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
                     <NewPasswordField label="auth.new_password" hint="auth.password_hint" errors=field_errors(action, "password") />
+                    <NewFactors />
                     <Submit action=action label="auth.reset_button" />
                 </ActionForm>
             </LinkGate>

@@ -232,6 +232,54 @@ pub fn sso_welcome(locale: Locale, name: &str, org: &str, home: &str) -> Email {
     )
 }
 
+/// A provider answered with this account's address: the holder links the two, or not.
+pub fn sso_link(locale: Locale, name: &str, org: &str, link: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr_args(locale, "email.sso_link.subject", &args),
+        name,
+        &[
+            tr_args(locale, "email.sso_link.intro", &args),
+            tr(locale, "email.sso_link.browser"),
+        ],
+        &[(tr(locale, "email.sso_link.action"), link)],
+        tr(locale, "email.sso_link.footer"),
+    )
+}
+
+/// A provider was linked to the account: it now signs the account in.
+pub fn sso_linked(locale: Locale, name: &str, org: &str) -> Email {
+    let args = [("org", org)];
+    compose(
+        locale,
+        tr_args(locale, "email.sso_linked.subject", &args),
+        name,
+        &[tr_args(locale, "email.sso_linked.intro", &args)],
+        &[],
+        tr(locale, "email.sso_linked.footer"),
+    )
+}
+
+/// A way in (authenticator app, passkey, recovery codes) was added or removed: `change`
+/// names which (a key of `email.factor_changed`), `name` the passkey's name.
+pub fn factor_changed(
+    locale: Locale,
+    name: &str,
+    change: &str,
+    passkey: &str,
+    reset: &str,
+) -> Email {
+    compose(
+        locale,
+        tr(locale, "email.factor_changed.subject"),
+        name,
+        &[tr_args(locale, change, &[("name", passkey)])],
+        &[(tr(locale, "email.factor_changed.action"), reset)],
+        tr(locale, "email.factor_changed.footer"),
+    )
+}
+
 /// "Thank you for Activating Your Features": the activation finished.
 pub fn thank_you(locale: Locale, name: &str, org: &str, home: &str) -> Email {
     let args = [("org", org)];

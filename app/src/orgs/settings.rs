@@ -309,7 +309,7 @@ fn ApiKeys(
             <table class="table api-key-table" hidden=move || rows.with(Vec::is_empty)>
                 <thead>
                     <tr>
-                        <th>{i18n.t("settings.key_name")}</th>
+                        <th>{text("settings.key_name", "provisioning.token_name")}</th>
                         <th>{i18n.t("activation.role")}</th>
                         <th>{i18n.t("settings.key")}</th>
                         <th>{i18n.t("settings.created")}</th>
@@ -327,7 +327,7 @@ fn ApiKeys(
             <ActionForm action=create node_ref=form>
                 <OrgInputs region=region short_name=short_name />
                 <input type="hidden" name="purpose" value=purpose.code() />
-                <Field name="name" label="settings.key_name" autocomplete="off" errors=field_errors(create, "name") id=if scim { "field-token-name" } else { "field-name" } />
+                <Field name="name" label=if scim { "provisioning.token_name" } else { "settings.key_name" } autocomplete="off" errors=field_errors(create, "name") id=if scim { "field-token-name" } else { "field-name" } />
                 {if scim {
                     view! { <input type="hidden" name="role" value=Role::Owner.code() /> }.into_any()
                 } else {

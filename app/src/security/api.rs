@@ -7,7 +7,7 @@ use crate::auth::types::{PasskeyCeremony, SecurityView};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::server::{passkeys, second_factor},
+    auth::server::{passkeys, proof, second_factor},
     cookies, request,
     state::AppState,
 };
@@ -42,7 +42,8 @@ pub async fn get_security() -> Result<SecurityPage, AppError> {
                 state.settings.secure_cookies,
             ));
         }
-        let view = passkeys::security_view(&state, &me).await?;
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        let view = passkeys::security_view(&state, &me, &token).await?;
         Ok(SecurityPage { view, new_codes })
     }
     .await;
@@ -77,7 +78,8 @@ pub async fn start_totp() -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
         let me = request::require_identity(&state).await?;
-        second_factor::start_totp(&state, &me).await
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        second_factor::start_totp(&state, &me, &token).await
     }
     .await;
     request::respond(result.map(|()| back("#totp")))
@@ -126,7 +128,8 @@ pub async fn start_passkey() -> Result<PasskeyCeremony, AppError> {
     let state = AppState::current();
     let result = async {
         let me = request::require_identity(&state).await?;
-        passkeys::start_registration(&state, &me).await
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        passkeys::start_registration(&state, &me, &token).await
     }
     .await;
     request::respond(result)
@@ -156,8 +159,23 @@ pub async fn remove_passkey(id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
         let me = request::require_identity(&state).await?;
-        passkeys::remove(&state, &me, id).await
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        passkeys::remove(&state, &me, &token, id).await
     }
     .await;
     request::respond(result.map(|()| back("#passkeys")))
+}
+
+/// "Confirm it's you" with the password: for the next minutes, this session may add or
+/// remove a way in.
+#[server]
+pub async fn confirm_its_you(password: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let me = request::require_identity(&state).await?;
+        let token = request::session_token().ok_or(AppError::Unauthenticated)?;
+        proof::confirm_with_password(&state, &me, &token, &password).await
+    }
+    .await;
+    request::respond(result.map(|()| back("#proof")))
 }

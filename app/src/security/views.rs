@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::api::{
-    ConfirmTotp, NewRecoveryCodes, RemovePasskey, SecurityPage, StartTotp, TurnOffTotp,
-    add_passkey, get_security, start_passkey,
+    ConfirmItsYou, ConfirmTotp, NewRecoveryCodes, RemovePasskey, SecurityPage, StartTotp,
+    TurnOffTotp, add_passkey, get_security, start_passkey,
 };
 use crate::auth::api::CompleteSignIn;
 use crate::auth::types::PasskeyView;
@@ -55,6 +55,8 @@ pub fn SecurityPageView() -> impl IntoView {
     let renew = ServerAction::<NewRecoveryCodes>::new();
     let off = ServerAction::<TurnOffTotp>::new();
     let remove = ServerAction::<RemovePasskey>::new();
+    let prove = ServerAction::<ConfirmItsYou>::new();
+    refetch_after(prove, page);
     // Codes made with a first passkey (with JavaScript: passkeys need it).
     let passkey_codes = RwSignal::new(None::<Vec<String>>);
     // The app's QR code is on this page: read it again rather than load the page anew.
@@ -92,6 +94,26 @@ pub fn SecurityPageView() -> impl IntoView {
                         }
                     };
                     let shown = (!new_codes.is_empty()).then(|| view! { <RecoveryCodes codes=new_codes /> });
+                    let proof = match (view.proven, view.has_password) {
+                        (true, _) => None,
+                        (false, true) => Some(view! {
+                            <section class="proof" id="proof" aria-labelledby="proof-title">
+                                <h2 id="proof-title">{i18n.t("security.proof_title")}</h2>
+                                <p class="muted">{i18n.t("security.proof_hint")}</p>
+                                <FormAlert action=prove />
+                                <ActionForm action=prove>
+                                    <Field name="password" label="auth.password" kind="password" autocomplete="current-password" id="proof-password" errors=field_errors(prove, "password") />
+                                    <Submit action=prove label="security.proof_confirm" />
+                                </ActionForm>
+                            </section>
+                        }.into_any()),
+                        (false, false) => Some(view! {
+                            <section class="proof" id="proof">
+                                <h2>{i18n.t("security.proof_title")}</h2>
+                                <p class="muted">{i18n.t("security.proof_no_password")}</p>
+                            </section>
+                        }.into_any()),
+                    };
                     let body = if view.totp {
                         let left = view.recovery_codes_left.to_string();
                         view! {
@@ -146,6 +168,7 @@ pub fn SecurityPageView() -> impl IntoView {
                         <Passkeys list=view.passkeys at=view.passkeys_at remove=remove added=added />
                     };
                     view! {
+                        {proof}
                         {shown}
                         {move || fresh().map(|codes| view! { <RecoveryCodes codes=codes /> })}
                         {body}

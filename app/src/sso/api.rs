@@ -27,6 +27,7 @@ pub async fn save_sso(
     issuer: String,
     client_id: String,
     client_secret: String,
+    sign_in_host: Option<String>,
     intent: Option<String>,
 ) -> Result<String, AppError> {
     let save = intent.as_deref() != Some("test");
@@ -49,6 +50,7 @@ pub async fn save_sso(
                 issuer: &issuer,
                 client_id: &client_id,
                 client_secret: &client_secret,
+                sign_in_host: sign_in_host.as_deref().unwrap_or_default(),
             };
             service::test_or_save(state, member, form, save).await
         },

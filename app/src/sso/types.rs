@@ -8,6 +8,8 @@ pub struct SsoSettings {
     /// Set up: the issuer and client id (the secret is never shown again).
     pub issuer: Option<String>,
     pub client_id: Option<String>,
+    /// A host other than the issuer's that the OWNER confirmed for the sign-in page.
+    pub sign_in_host: Option<String>,
     pub required: bool,
     /// The address the provider sends people back to (to register at the provider).
     pub redirect_url: String,

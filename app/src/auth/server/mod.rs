@@ -2,6 +2,7 @@
 pub mod device;
 pub mod passkeys;
 pub mod password;
+pub mod proof;
 mod queries;
 pub mod second_factor;
 pub mod service;

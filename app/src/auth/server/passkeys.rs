@@ -22,6 +22,7 @@ use webauthn_rs::prelude::{
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::proof::FactorChange;
 use super::service::{self, SignedIn};
 use super::{queries, tokens};
 use crate::access::Identity;
@@ -106,8 +107,16 @@ async fn begin<S: serde::Serialize, O: serde::Serialize>(
 }
 
 /// What the Security page shows: the app and recovery codes, and the passkeys.
-pub async fn security_view(state: &AppState, me: &Identity) -> Result<SecurityView, AppError> {
+pub async fn security_view(
+    state: &AppState,
+    me: &Identity,
+    session_token: &str,
+) -> Result<SecurityView, AppError> {
     let mut view = super::second_factor::status(state, me).await?;
+    view.proven = super::proof::is_recent(state, session_token).await?;
+    view.has_password = queries::find_user_by_id(&state.pool, me.principal().id())
+        .await?
+        .is_some_and(|u| u.password_hash != super::password::NO_PASSWORD);
     view.passkeys = list(state, me.principal().id()).await?;
     view.passkeys_at = origin(state);
     Ok(view)
@@ -141,7 +150,9 @@ async fn passkeys_of(state: &AppState, user_id: i64) -> Result<Vec<Passkey>, App
 pub async fn start_registration(
     state: &AppState,
     me: &Identity,
+    session_token: &str,
 ) -> Result<PasskeyCeremony, AppError> {
+    super::proof::require_recent(state, session_token).await?;
     let rp = relying_party(state)?;
     let user = me.principal();
     let mut fresh = [0u8; 16];
@@ -191,6 +202,7 @@ pub async fn finish_registration(
     credential: &str,
     name: &str,
 ) -> Result<Vec<String>, AppError> {
+    super::proof::require_recent(state, session_token).await?;
     let name = clean_name(name)?;
     let credential: RegisterPublicKeyCredential =
         serde_json::from_str(credential).map_err(|_| failed())?;
@@ -220,18 +232,27 @@ pub async fn finish_registration(
         _ => Vec::new(),
     };
     queries::mark_session_second_factor(&mut *tx, &tokens::hash(session_token)).await?;
-    tx.commit().await?;
+    super::proof::tell(&mut tx, state, me, FactorChange::PasskeyAdded(&name)).await?;
+    crate::mail::outbox::commit_and_send(tx, state).await?;
     Ok(codes)
 }
 
 /// Removes one of the person's passkeys (the recovery codes go with the last factor).
-pub async fn remove(state: &AppState, me: &Identity, id: i64) -> Result<(), AppError> {
+/// Needs a recent proof; the person is mailed.
+pub async fn remove(
+    state: &AppState,
+    me: &Identity,
+    session_token: &str,
+    id: i64,
+) -> Result<(), AppError> {
+    super::proof::require_recent(state, session_token).await?;
     let mut tx = state.pool.begin().await?;
-    if !queries::delete_passkey(&mut tx, me.principal().id(), id).await? {
+    let Some(name) = queries::delete_passkey(&mut tx, me.principal().id(), id).await? else {
         return Err(AppError::NotFound);
-    }
+    };
     queries::drop_codes_without_factor(&mut tx, me.principal().id()).await?;
-    tx.commit().await?;
+    super::proof::tell(&mut tx, state, me, FactorChange::PasskeyRemoved(&name)).await?;
+    crate::mail::outbox::commit_and_send(tx, state).await?;
     Ok(())
 }
 

@@ -55,9 +55,10 @@ pub async fn verify_password(
     let password = password.to_owned();
     with_hasher(state, move |hasher| {
         let (stored, real) = match stored {
-            Some(s) => (s, true),
-            // A fixed, valid Argon2id hash of a random string nobody knows.
-            None => (UNKNOWN_ACCOUNT_HASH.to_owned(), false),
+            Some(s) if s != NO_PASSWORD => (s, true),
+            // A fixed, valid Argon2id hash of a random string nobody knows: an account
+            // without a password takes as long to refuse as a wrong password.
+            _ => (UNKNOWN_ACCOUNT_HASH.to_owned(), false),
         };
         let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
         let ok = hasher.verify_password(password.as_bytes(), &parsed).is_ok();
@@ -65,5 +66,9 @@ pub async fn verify_password(
     })
     .await
 }
+
+/// What an account without a password stores instead of a hash (one made by an
+/// organization's provider): no password verifies against it, and making it costs nothing.
+pub const NO_PASSWORD: &str = "!no-password";
 
 const UNKNOWN_ACCOUNT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$WmwdrnR6Yd0YkTq7zv2Sl3uDXk0XHfWbWeX2SeHqHl0";

@@ -686,7 +686,7 @@ pub async fn mark_session_second_factor(
     token_hash: &[u8],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE sessions SET second_factor = true WHERE token_hash = $1",
+        "UPDATE sessions SET second_factor = true, proven_at = now() WHERE token_hash = $1",
         token_hash
     )
     .execute(db)
@@ -864,19 +864,19 @@ pub async fn passkey_used(
 }
 
 /// Removes one of the person's own passkeys; false if there is no such passkey of theirs.
+/// Deletes one of the person's passkeys; its name, if it was theirs.
 pub async fn delete_passkey(
     db: &mut sqlx::PgConnection,
     user_id: i64,
     id: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name",
         id,
         user_id
     )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() > 0)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn insert_ceremony(
@@ -943,4 +943,116 @@ pub async fn take_ceremony(
     )
     .fetch_optional(db)
     .await
+}
+
+/// Ends every sign-in step of the account still waiting for its second factor.
+pub async fn delete_user_challenges(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether the session's holder proved who they are in the last `minutes`.
+pub async fn session_proven_within(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    minutes: i32,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT proven_at > now() - make_interval(mins => $2) AS "recent!"
+           FROM sessions WHERE token_hash = $1"#,
+        token_hash,
+        minutes
+    )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(false))
+}
+
+/// The session's holder proved who they are just now ("Confirm it's you").
+pub async fn mark_session_proven(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET proven_at = now() WHERE token_hash = $1",
+        token_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The account was just signed in to with its password.
+pub async fn mark_password_sign_in(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET password_signed_in_at = now() WHERE id = $1",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A factor added since the account's last sign-in with its password (or ever, if it
+/// never signed in with one): what a password reset offers to remove.
+pub struct NewFactorRow {
+    /// `app` or `passkey`.
+    pub kind: String,
+    pub name: String,
+    pub added_at: DateTime<Utc>,
+}
+
+pub async fn factors_since_password_sign_in(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<NewFactorRow>, sqlx::Error> {
+    sqlx::query_as!(
+        NewFactorRow,
+        r#"SELECT kind AS "kind!", name AS "name!", added_at AS "added_at!" FROM (
+             SELECT 'app' AS kind, '' AS name, t.confirmed_at AS added_at
+             FROM totp_factors t WHERE t.user_id = $1 AND t.confirmed_at IS NOT NULL
+             UNION ALL
+             SELECT 'passkey', p.name, p.created_at FROM passkeys p WHERE p.user_id = $1
+           ) f
+           WHERE f.added_at > COALESCE(
+             (SELECT password_signed_in_at FROM users WHERE id = $1), '-infinity')
+           ORDER BY f.added_at"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Removes the factors added since the account's last sign-in with its password (and
+/// the recovery codes, when no factor is left).
+pub async fn delete_factors_since_password_sign_in(
+    conn: &mut sqlx::PgConnection,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM totp_factors t USING users u
+         WHERE t.user_id = $1 AND u.id = $1
+           AND (t.confirmed_at IS NULL
+                OR t.confirmed_at > COALESCE(u.password_signed_in_at, '-infinity'))",
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM passkeys p USING users u
+         WHERE p.user_id = $1 AND u.id = $1
+           AND p.created_at > COALESCE(u.password_signed_in_at, '-infinity')",
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    drop_codes_without_factor(conn, user_id).await
 }

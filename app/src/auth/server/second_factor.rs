@@ -17,11 +17,13 @@ use base64::Engine;
 use rand::RngCore;
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use super::proof::{self, FactorChange};
 use super::throttle::{self, Kind, Scope};
 use super::{queries, tokens};
 use crate::access::Identity;
 use crate::auth::types::{SecurityView, TotpEnrolment};
 use crate::error::AppError;
+use crate::mail::outbox;
 use crate::mail::seal::{self, Purpose};
 use crate::state::AppState;
 
@@ -94,6 +96,9 @@ pub async fn status(state: &AppState, me: &Identity) -> Result<SecurityView, App
         enrolment,
         recovery_codes_left: queries::recovery_codes_left(&state.pool, user).await?,
         session_passed: me.second_factor(),
+        // The caller knows the session (see `passkeys::security_view`).
+        proven: false,
+        has_password: true,
         // The caller adds the passkeys (`passkeys` composes this module, not the reverse).
         passkeys: Vec::new(),
         passkeys_at: None,
@@ -144,7 +149,13 @@ fn percent(text: &str) -> String {
 }
 
 /// "Set up an authenticator app": a new secret, not in force until a code confirms it.
-pub async fn start_totp(state: &AppState, me: &Identity) -> Result<(), AppError> {
+/// Needs a recent proof (see `proof`).
+pub async fn start_totp(
+    state: &AppState,
+    me: &Identity,
+    session_token: &str,
+) -> Result<(), AppError> {
+    proof::require_recent(state, session_token).await?;
     let mut secret = vec![0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let sealed = seal::seal_bytes(&state.settings.secret_key, Purpose::Totp, &secret);
@@ -155,13 +166,15 @@ pub async fn start_totp(state: &AppState, me: &Identity) -> Result<(), AppError>
 }
 
 /// The first code from the app turns it on: this session counts as having passed it, and
-/// the person gets ten recovery codes (returned, to be shown once).
+/// the person gets ten recovery codes (returned, to be shown once), and a mail. Needs a
+/// recent proof.
 pub async fn confirm_totp(
     state: &AppState,
     me: &Identity,
     session_token: &str,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
+    proof::require_recent(state, session_token).await?;
     let user = me.principal().id();
     let row = queries::totp_factor(&state.pool, user)
         .await?
@@ -179,7 +192,8 @@ pub async fn confirm_totp(
     }
     let codes = new_recovery_codes(&mut tx, user).await?;
     queries::mark_session_second_factor(&mut *tx, &tokens::hash(session_token)).await?;
-    tx.commit().await?;
+    proof::tell(&mut tx, state, me, FactorChange::AppOn).await?;
+    outbox::commit_and_send(tx, state).await?;
     ticket.forgive(&state.pool).await?;
     Ok(codes)
 }
@@ -191,7 +205,8 @@ pub async fn turn_off(state: &AppState, me: &Identity, code: &str) -> Result<(),
     let mut tx = state.pool.begin().await?;
     queries::delete_totp(&mut tx, me.principal().id()).await?;
     queries::drop_codes_without_factor(&mut tx, me.principal().id()).await?;
-    tx.commit().await?;
+    proof::tell(&mut tx, state, me, FactorChange::AppOff).await?;
+    outbox::commit_and_send(tx, state).await?;
     Ok(())
 }
 
@@ -204,7 +219,8 @@ pub async fn new_codes(
     check(state, me.principal().id(), code).await?;
     let mut tx = state.pool.begin().await?;
     let codes = new_recovery_codes(&mut tx, me.principal().id()).await?;
-    tx.commit().await?;
+    proof::tell(&mut tx, state, me, FactorChange::NewCodes).await?;
+    outbox::commit_and_send(tx, state).await?;
     Ok(codes)
 }
 
@@ -282,8 +298,9 @@ pub async fn required_at_sign_in(state: &AppState, user: i64) -> Result<bool, Ap
 }
 
 /// The operator's help for someone who lost every factor and every code (`server
-/// second-factor-reset --email ...`): removes them, ends every session and known device,
-/// records it in the audit log of each organization the person belongs to, and tells
+/// second-factor-reset --email ...`): removes them, ends every session, known device,
+/// API key and sign-in step waiting for a factor (whoever held the lost factor may have
+/// made keys or be half-way in), records it in the audit log of each organization the person belongs to, and tells
 /// the person by mail, in one transaction. False if the address has no account.
 pub async fn operator_reset(
     pool: &sqlx::PgPool,
@@ -292,11 +309,15 @@ pub async fn operator_reset(
     email: &str,
 ) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
-    let Some(user) = queries::find_user_by_email(&mut *tx, email.trim()).await? else {
+    // Addresses are stored as typed at sign-up, lower-cased.
+    let email = email.trim().to_lowercase();
+    let Some(user) = queries::find_user_by_email(&mut *tx, &email).await? else {
         return Ok(false);
     };
     queries::delete_second_factors(&mut tx, user.id).await?;
     queries::delete_user_sessions(&mut *tx, user.id).await?;
+    queries::delete_user_challenges(&mut *tx, user.id).await?;
+    crate::api_keys::server::service::revoke_all_made_by(&mut tx, user.id).await?;
     queries::bump_device_epoch(&mut *tx, user.id).await?;
     for org_id in queries::member_org_ids(&mut *tx, user.id).await? {
         crate::audit::server::service::record(

@@ -318,24 +318,19 @@ pub async fn sign_in(
     if !verified {
         // Right password, address not confirmed: the same answer as a wrong one. The
         // mail goes to the address, so only its holder learns more; past the mail limit
-        // no new link is sent, and the answer is still the same.
-        if limit_mail(state, client, &user.email).await.is_ok() {
-            let mut tx = state.pool.begin().await?;
-            queue_verification(
-                &mut tx,
-                state,
-                locale_of(&user.locale),
-                user.id,
-                &user.name,
-                &user.email,
-            )
-            .await?;
-            outbox::commit_and_send(tx, state).await?;
-        }
+        // no new link is sent, and the answer is still the same. In the same time, too:
+        // the mail is queued after the answer, so its work cannot tell the two apart.
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(err) = verify_again(&state, client, &user).await {
+                tracing::error!(error = %err, "a verification mail could not be queued");
+            }
+        });
         return Err(AppError::field("form", "errors.bad_credentials"));
     }
 
     queries::clear_failures(&state.pool, &throttle::account_scope(&user.email)).await?;
+    queries::mark_password_sign_in(&state.pool, user.id).await?;
     if queries::sso_required_somewhere(&state.pool, user.id).await? {
         let mut to = format!(
             "{}?email={}",
@@ -365,6 +360,30 @@ pub async fn sign_in(
         device,
         ..SignedIn::new(session_token, user)
     }))
+}
+
+/// A new verification link for an account whose address is not confirmed yet, within
+/// the mail limits (past them, nothing is sent).
+async fn verify_again(
+    state: &AppState,
+    client: Option<IpAddr>,
+    user: &queries::UserRow,
+) -> Result<(), AppError> {
+    if limit_mail(state, client, &user.email).await.is_err() {
+        return Ok(());
+    }
+    let mut tx = state.pool.begin().await?;
+    queue_verification(
+        &mut tx,
+        state,
+        locale_of(&user.locale),
+        user.id,
+        &user.name,
+        &user.email,
+    )
+    .await?;
+    outbox::commit_and_send(tx, state).await?;
+    Ok(())
 }
 
 /// The step between a right password and the second factor (single use, short-lived).
@@ -815,6 +834,30 @@ async fn queue_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The factors a reset link's account gained since its last sign-in with the password,
+/// for the reset page to offer removing them (none for a link that does not work).
+pub async fn factors_to_review(
+    state: &AppState,
+    token: &str,
+) -> Result<Vec<crate::auth::types::NewFactor>, AppError> {
+    let row = queries::find_email_token(&state.pool, &tokens::hash(token), RESET_PURPOSE).await?;
+    let Some(row) = row.filter(|r| classify(Some(r)) == LinkState::Valid) else {
+        return Ok(Vec::new());
+    };
+    let user_id = row.user_id;
+    Ok(
+        queries::factors_since_password_sign_in(&state.pool, user_id)
+            .await?
+            .into_iter()
+            .map(|f| crate::auth::types::NewFactor {
+                passkey: f.kind == "passkey",
+                name: f.name,
+                added: f.added_at.to_rfc3339(),
+            })
+            .collect(),
+    )
+}
+
 /// Sets a new password from a reset link and signs the person in, ending every other
 /// session, API key of theirs, known device and sign-in lockout of the account. Since the
 /// link proves the address, the email counts as verified. This is the rightful owner's
@@ -825,6 +868,7 @@ pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
+    remove_new_factors: bool,
 ) -> Result<SignInStep, AppError> {
     let new_password =
         NewPassword::parse("password", new_password).map_err(|e| AppError::Validation(vec![e]))?;
@@ -844,6 +888,11 @@ pub async fn reset_password(
     queries::consume_email_tokens(&mut *tx, row.user_id, VERIFY_PURPOSE).await?;
     queries::set_password_hash(&mut *tx, row.user_id, &hash.0).await?;
     queries::mark_email_verified(&mut *tx, row.user_id).await?;
+    // Whoever got in may have added a factor to keep a way back: the holder, who proves
+    // the address now, removes those added since their last sign-in with the password.
+    if remove_new_factors {
+        queries::delete_factors_since_password_sign_in(&mut tx, row.user_id).await?;
+    }
     queries::delete_user_sessions(&mut *tx, row.user_id).await?;
     queries::bump_device_epoch(&mut *tx, row.user_id).await?;
     crate::api_keys::server::service::revoke_all_made_by(&mut tx, row.user_id).await?;

@@ -8,12 +8,13 @@ pub struct SsoRow {
     pub client_id: String,
     pub client_secret_sealed: Vec<u8>,
     pub required: bool,
+    pub sign_in_host: Option<String>,
 }
 
 pub async fn config(db: impl PgExecutor<'_>, org_id: i64) -> Result<Option<SsoRow>, sqlx::Error> {
     sqlx::query_as!(
         SsoRow,
-        "SELECT org_id, issuer, client_id, client_secret_sealed, required
+        "SELECT org_id, issuer, client_id, client_secret_sealed, required, sign_in_host
          FROM org_sso WHERE org_id = $1",
         org_id
     )
@@ -27,18 +28,46 @@ pub async fn save(
     issuer: &str,
     client_id: &str,
     client_secret_sealed: &[u8],
+    sign_in_host: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO org_sso (org_id, issuer, client_id, client_secret_sealed)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO org_sso (org_id, issuer, client_id, client_secret_sealed, sign_in_host)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (org_id) DO UPDATE
-           SET issuer = $2, client_id = $3, client_secret_sealed = $4, updated_at = now()",
+           SET issuer = $2, client_id = $3, client_secret_sealed = $4, sign_in_host = $5,
+               updated_at = now()",
         org_id,
         issuer,
         client_id,
-        client_secret_sealed
+        client_secret_sealed,
+        sign_in_host
     )
     .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends the organization's links to people, and its unconfirmed link requests, of every
+/// issuer but `keep` (all of them with `None`): a new issuer, or single sign-on turned
+/// off, speaks for nobody the old one linked.
+pub async fn forget_links(
+    conn: &mut sqlx::PgConnection,
+    org_id: i64,
+    keep: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM sso_identities WHERE org_id = $1 AND issuer IS DISTINCT FROM $2",
+        org_id,
+        keep
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM sso_link_requests WHERE org_id = $1 AND issuer IS DISTINCT FROM $2",
+        org_id,
+        keep
+    )
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -110,15 +139,26 @@ pub async fn org(db: impl PgExecutor<'_>, org_id: i64) -> Result<Option<OrgRow>,
     .await
 }
 
-/// The account the provider's `subject` signs in.
+pub struct Linked {
+    pub user_id: i64,
+    /// The account's own address (which the provider's claim may no longer match).
+    pub email: String,
+}
+
+/// The account the provider's `subject` signs in, linked while `issuer` was the
+/// organization's.
 pub async fn identity(
     db: impl PgExecutor<'_>,
     org_id: i64,
+    issuer: &str,
     subject: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT user_id FROM sso_identities WHERE org_id = $1 AND subject = $2",
+) -> Result<Option<Linked>, sqlx::Error> {
+    sqlx::query_as!(
+        Linked,
+        "SELECT i.user_id, u.email FROM sso_identities i JOIN users u ON u.id = i.user_id
+         WHERE i.org_id = $1 AND i.issuer = $2 AND i.subject = $3",
         org_id,
+        issuer,
         subject
     )
     .fetch_optional(db)
@@ -128,19 +168,107 @@ pub async fn identity(
 pub async fn link(
     db: impl PgExecutor<'_>,
     org_id: i64,
+    issuer: &str,
     subject: &str,
     user_id: i64,
+    created_account: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO sso_identities (org_id, subject, user_id) VALUES ($1, $2, $3)
-         ON CONFLICT (org_id, subject) DO NOTHING",
+        "INSERT INTO sso_identities (org_id, issuer, subject, user_id, created_account)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, issuer, subject) DO NOTHING",
         org_id,
+        issuer,
         subject,
-        user_id
+        user_id,
+        created_account
     )
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Accounts the organization's provider created in the last hour.
+pub async fn new_accounts_last_hour(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM sso_identities
+           WHERE org_id = $1 AND created_account AND created_at > now() - interval '1 hour'"#,
+        org_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct LinkRequest {
+    pub org_id: i64,
+    pub issuer: String,
+    pub subject: String,
+    pub user_id: i64,
+    pub name: String,
+    pub next: String,
+    pub browser_hash: Vec<u8>,
+}
+
+/// A link waiting for its account's holder; expires in `minutes`.
+pub async fn request_link(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    request: &LinkRequest,
+    minutes: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO sso_link_requests
+           (token_hash, browser_hash, org_id, issuer, subject, user_id, name, next, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(mins => $9))",
+        token_hash,
+        request.browser_hash,
+        request.org_id,
+        request.issuer,
+        request.subject,
+        request.user_id,
+        request.name,
+        request.next,
+        minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The link request a mailed token names, if unused and not expired (not used up).
+pub async fn link_request(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<LinkRequest>, sqlx::Error> {
+    sqlx::query_as!(
+        LinkRequest,
+        "SELECT org_id, issuer, subject, user_id, name, next, browser_hash
+         FROM sso_link_requests
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()",
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses the link request up, if it still may be (single use, not expired); the one that
+/// uses it gets it.
+pub async fn take_link_request(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<Option<LinkRequest>, sqlx::Error> {
+    sqlx::query_as!(
+        LinkRequest,
+        "UPDATE sso_link_requests SET used_at = now()
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+         RETURNING org_id, issuer, subject, user_id, name, next, browser_hash",
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// The person's status in the organization's directory, if listed.
