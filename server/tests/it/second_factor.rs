@@ -475,3 +475,55 @@ async fn m7_adding_a_factor_needs_a_recent_proof_and_every_change_is_mailed(pool
     }
     panic!("no mail about the app turned off");
 }
+
+/// Someone who got in adds an authenticator app to keep a way back; the holder resets
+/// the password, sees the app listed as added since their last password sign-in, and
+/// removes it with the reset.
+#[sqlx::test(migrations = false)]
+async fn m7_a_reset_removes_the_factors_added_since_the_last_password_sign_in(pool: PgPool) {
+    use app::auth::api::FactorsToReview;
+    let app = spawn_app(pool).await;
+    signed_in_person(&app, "ann@example.com").await;
+    // Ann signs in with her password; later someone with her session adds an app.
+    let thief = new_client();
+    sign_in_to(&app, &thief, "ann@example.com", PASSWORD).await;
+    sqlx::query("UPDATE users SET password_signed_in_at = now() - interval '1 day'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    enrol(&app, &thief).await;
+    let ann = new_client();
+    ok(app
+        .call::<RequestPasswordReset>(&ann, &[("email", "ann@example.com")])
+        .await)
+    .await;
+    let mail = mail_with_subject(&app, "ann@example.com", "Reset your Muster password").await;
+    let token = token_of(&link_in(&mail));
+    let listed = ok(app
+        .call::<FactorsToReview>(&ann, &[("token", &token)])
+        .await)
+    .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["passkey"], false);
+    // A link that does not work lists nothing.
+    let none = ok(app
+        .call::<FactorsToReview>(&ann, &[("token", "forged")])
+        .await)
+    .await;
+    assert_eq!(none, serde_json::json!([]));
+    let to = ok(app
+        .call::<ResetPassword>(
+            &ann,
+            &[
+                ("token", token.as_str()),
+                ("password", "a brand new password"),
+                ("remove_new_factors", "on"),
+            ],
+        )
+        .await)
+    .await;
+    assert_eq!(to, "/?reset=1", "no factor left to ask for");
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 0);
+    assert_eq!(signed_in_as(&app, &thief).await, None);
+}
