@@ -26,10 +26,13 @@ pub enum Cookie {
     /// The browser that signed in at a provider with an address of an existing account:
     /// only it may confirm the link mailed to that account (30 minutes).
     SsoLink,
+    /// A session a provider just opened, held while the browser's person decides whether
+    /// it replaces the one they are signed in with (10 minutes).
+    SsoSwitch,
 }
 
 impl Cookie {
-    pub const ALL: [Cookie; 7] = [
+    pub const ALL: [Cookie; 8] = [
         Cookie::Session,
         Cookie::Wizard,
         Cookie::Device,
@@ -37,6 +40,7 @@ impl Cookie {
         Cookie::SignInStep,
         Cookie::SsoLogin,
         Cookie::SsoLink,
+        Cookie::SsoSwitch,
     ];
 
     pub const fn name(self, secure: bool) -> &'static str {
@@ -55,6 +59,8 @@ impl Cookie {
             (Cookie::SsoLogin, true) => "__Host-muster_sso",
             (Cookie::SsoLink, false) => "muster_sso_link",
             (Cookie::SsoLink, true) => "__Host-muster_sso_link",
+            (Cookie::SsoSwitch, false) => "muster_sso_switch",
+            (Cookie::SsoSwitch, true) => "__Host-muster_sso_switch",
         }
     }
 }
@@ -146,6 +152,16 @@ pub fn sso_link_cookie(value: &str, secure: bool) -> HeaderValue {
 
 pub fn clear_sso_link_cookie(secure: bool) -> HeaderValue {
     let name = Cookie::SsoLink.name(secure);
+    cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
+}
+
+pub fn sso_switch_cookie(value: &str, secure: bool) -> HeaderValue {
+    let name = Cookie::SsoSwitch.name(secure);
+    cookie(name, value, "/", SESSION_ATTRIBUTES, 10 * 60, secure)
+}
+
+pub fn clear_sso_switch_cookie(secure: bool) -> HeaderValue {
+    let name = Cookie::SsoSwitch.name(secure);
     cookie(name, "", "/", SESSION_ATTRIBUTES, 0, secure)
 }
 

@@ -36,6 +36,8 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Bell streams (`/events`) one session may hold open on one server.
     pub max_streams_per_session: usize,
+    /// Bell streams one person may hold open on one server, all sessions together.
+    pub max_streams_per_person: usize,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies); empty: nobody's.
     pub trusted_proxies: Vec<crate::net::IpNet>,
     /// First retry delay of a failed activation step; it doubles on every attempt.

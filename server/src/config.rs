@@ -117,6 +117,11 @@ pub struct Config {
     #[arg(long, env = "MAX_STREAMS_PER_SESSION", default_value_t = 8)]
     pub max_streams_per_session: usize,
 
+    /// Bell streams one person may keep open on one server, all their sessions together
+    /// (signing in again and again does not open more).
+    #[arg(long, env = "MAX_STREAMS_PER_PERSON", default_value_t = 24)]
+    pub max_streams_per_person: usize,
+
     /// Days after which an account whose address was never confirmed, and which belongs
     /// to no organization, is deleted.
     #[arg(long, env = "UNCONFIRMED_ACCOUNT_DAYS", default_value_t = 7)]

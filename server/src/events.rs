@@ -72,33 +72,47 @@ pub async fn listen(pool: PgPool, events: broadcast::Sender<i64>) {
     }
 }
 
-/// The bell streams open on this server, per session (by the hash of its token).
-static OPEN_PER_SESSION: std::sync::LazyLock<std::sync::Mutex<HashMap<Vec<u8>, usize>>> =
+/// Who holds bell streams open on this server: a session (by the hash of its token) or
+/// a person (all their sessions together).
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Holder {
+    Session(Vec<u8>),
+    Person(i64),
+}
+
+/// The bell streams open on this server, per holder.
+static OPEN: std::sync::LazyLock<std::sync::Mutex<HashMap<Holder, usize>>> =
     std::sync::LazyLock::new(Default::default);
 
-/// One session's place among its open streams, given back when the stream ends.
-struct SessionStream(Vec<u8>);
+/// One stream's places (its session's and its person's), given back when it ends.
+struct StreamPlace(Vec<Holder>);
 
-impl SessionStream {
-    /// A place for one more stream of this session, if it has fewer than `max` open.
-    fn open(session_hash: Vec<u8>, max: usize) -> Option<SessionStream> {
-        let mut open = OPEN_PER_SESSION.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(session_hash.clone()).or_default();
-        if *count >= max {
+impl StreamPlace {
+    /// A place for one more stream, if every holder has fewer than its limit open.
+    fn open(limits: Vec<(Holder, usize)>) -> Option<StreamPlace> {
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        if limits
+            .iter()
+            .any(|(holder, max)| open.get(holder).copied().unwrap_or(0) >= *max)
+        {
             return None;
         }
-        *count += 1;
-        Some(SessionStream(session_hash))
+        for (holder, _) in &limits {
+            *open.entry(holder.clone()).or_default() += 1;
+        }
+        Some(StreamPlace(limits.into_iter().map(|(h, _)| h).collect()))
     }
 }
 
-impl Drop for SessionStream {
+impl Drop for StreamPlace {
     fn drop(&mut self) {
-        let mut open = OPEN_PER_SESSION.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.0) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.0);
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        for holder in &self.0 {
+            if let Some(count) = open.get_mut(holder) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(holder);
+                }
             }
         }
     }
@@ -114,7 +128,8 @@ fn signed_out() -> Response {
 }
 
 /// `GET /events`: an `invitations` event whenever the person's invitations change. One
-/// session keeps at most `max_streams_per_session` open on this server (429 past that:
+/// session keeps at most `max_streams_per_session` open on this server, one person
+/// `max_streams_per_person` over all their sessions (429 past that:
 /// the page then falls back to asking now and then). Without a session (a page whose
 /// session ended while it loaded, or expired while it stayed open) the stream is only
 /// `signed_out`: the page says so and stops, where a refusal would be logged as an error
@@ -132,8 +147,16 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let session_hash = app::auth::server::tokens::hash(&token);
-    let Some(place) = SessionStream::open(session_hash, state.settings.max_streams_per_session)
-    else {
+    let Some(place) = StreamPlace::open(vec![
+        (
+            Holder::Session(session_hash),
+            state.settings.max_streams_per_session,
+        ),
+        (
+            Holder::Person(user_id),
+            state.settings.max_streams_per_person,
+        ),
+    ]) else {
         return StatusCode::TOO_MANY_REQUESTS.into_response();
     };
     let receiver = state.user_events.subscribe();

@@ -153,6 +153,7 @@ pub async fn launch(
             max_failures_per_known_devices: config.max_failures_per_known_devices,
             max_invitations_per_recipient: config.max_invitations_per_recipient,
             max_streams_per_session: config.max_streams_per_session.max(1),
+            max_streams_per_person: config.max_streams_per_person.max(1),
             session_days: config.session_days.clamp(1, 3650),
             session_idle_minutes: config.session_idle_minutes.max(1),
             trusted_proxies: config.trusted_proxies.clone(),

@@ -9,6 +9,9 @@
 //!   sign-in finishes (see `app::sso::server::service::finish`), and the person lands in
 //!   the organization, or on the sign-in page with what went wrong. An address that
 //!   already has an account is linked only by its holder: a link is mailed to it.
+//! - A browser already signed in to another account is asked before a provider's
+//!   sign-in replaces it (`POST /sso/switch`): a hostile page cannot silently sign a
+//!   visitor in to an account of its choosing (login CSRF).
 //! - `GET /sso/link?token=…`: the mailed link's page, which names the organization and
 //!   the account; `POST /sso/link` links them, in the browser that signed in at the
 //!   provider only.
@@ -32,7 +35,10 @@ where
         .route(app::auth::types::SSO_START_PATH, get(start))
         .route(app::sso::types::CALLBACK_PATH, get(callback))
         .route(service::LINK_PATH, get(link_page).post(link_confirm))
+        .route(SWITCH_PATH, axum::routing::post(switch))
 }
+
+const SWITCH_PATH: &str = "/sso/switch";
 
 fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
@@ -155,8 +161,8 @@ async fn callback(
     }
 }
 
-/// A person the provider signed in comes in: with a session (the one from before ends),
-/// or by the step that asks for their second factor.
+/// A person the provider signed in comes in: with a session, or by the step that asks
+/// for their second factor. A browser signed in to another account is asked first.
 async fn enter(
     state: &AppState,
     headers: &HeaderMap,
@@ -166,9 +172,23 @@ async fn enter(
     let secure = state.settings.secure_cookies;
     match done.entry {
         app::auth::server::service::Entry::Session(token) => {
-            // The session from before, if any, ends.
             if let Some(old) = cookies::read_cookie(headers, Cookie::Session.name(secure)) {
-                let _ = app::auth::server::service::sign_out(state, &old).await;
+                match service::signed_in(state, &old).await {
+                    Some((id, current)) if id != done.user_id => {
+                        let held = format!("{token}.{}", app::url::encode(&done.to));
+                        set.push(cookies::sso_switch_cookie(&held, secure));
+                        let locale = app::request::locale_from_headers(headers);
+                        let mut res = switch_page(state, locale, &current, &done.email);
+                        for cookie in set {
+                            res.headers_mut().append(header::SET_COOKIE, cookie);
+                        }
+                        return res;
+                    }
+                    // The same person (or a session that ended): the old one ends.
+                    _ => {
+                        let _ = app::auth::server::service::sign_out(state, &old).await;
+                    }
+                }
             }
             set.push(cookies::session_cookie(
                 &token,
@@ -182,6 +202,61 @@ async fn enter(
             see_other(app::auth::api::SECOND_FACTOR_PATH, set)
         }
     }
+}
+
+/// "You are signed in as … Continue as …?": names both accounts.
+fn switch_page(state: &AppState, locale: app::i18n::Locale, current: &str, new: &str) -> Response {
+    let args = [("current", current), ("new", new)];
+    let t = |key: &str| escape(&app::i18n::tr_args(locale, key, &args));
+    let body = format!(
+        "<p>{intro}</p><form method=\"post\" action=\"{SWITCH_PATH}\" class=\"row-actions\">\
+         <button type=\"submit\" class=\"btn btn-primary\" name=\"choice\" value=\"switch\">{go}</button>\
+         <button type=\"submit\" class=\"btn\" name=\"choice\" value=\"stay\">{stay}</button></form>",
+        intro = t("sso.switch_intro"),
+        go = t("sso.switch_continue"),
+        stay = t("sso.switch_stay"),
+    );
+    page(
+        state,
+        locale,
+        &app::i18n::tr(locale, "sso.switch_title"),
+        &body,
+    )
+}
+
+#[derive(Deserialize)]
+struct SwitchForm {
+    choice: Option<String>,
+}
+
+/// The answer to the switch page: the held session replaces the open one, or ends.
+async fn switch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SwitchForm>,
+) -> Response {
+    let secure = state.settings.secure_cookies;
+    let mut set = vec![cookies::clear_sso_switch_cookie(secure)];
+    let held = cookies::read_cookie(&headers, Cookie::SsoSwitch.name(secure)).unwrap_or_default();
+    let Some((token, to)) = held.split_once('.') else {
+        return see_other("/", set);
+    };
+    let to = app::url::decode(to)
+        .filter(|to| app::auth::types::is_local_path(to))
+        .unwrap_or_else(|| "/".to_owned());
+    if form.choice.as_deref() != Some("switch") {
+        let _ = app::auth::server::service::sign_out(&state, token).await;
+        return see_other("/", set);
+    }
+    if let Some(old) = cookies::read_cookie(&headers, Cookie::Session.name(secure)) {
+        let _ = app::auth::server::service::sign_out(&state, &old).await;
+    }
+    set.push(cookies::session_cookie(
+        token,
+        secure,
+        state.settings.session_days,
+    ));
+    see_other(&to, set)
 }
 
 fn escape(s: &str) -> String {

@@ -58,6 +58,31 @@ pub struct Granted<P: Capability> {
     permission: PhantomData<P>,
 }
 
+/// Proof that this member is an OWNER of this organization, for the settings only OWNERs
+/// change (verified domains, single sign-on, SCIM tokens, the second-factor
+/// requirement): the services and queries of those settings take it, so that a path
+/// that skips the check does not compile. Only [`Member::require_owner`] and
+/// [`Member::owner`] make one.
+#[derive(Debug)]
+pub struct Owner {
+    org_id: i64,
+    user_id: i64,
+    name: String,
+}
+
+impl Owner {
+    pub fn org_id(&self) -> i64 {
+        self.org_id
+    }
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    /// The name the audit log shows.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// What an API key's request acts as, as `api_keys` reads it from the key's row.
 pub struct KeyFacts {
     pub key_id: i64,
@@ -237,6 +262,25 @@ impl Member {
             user_id: self.actor.user_id,
             role: self.role,
             permission: PhantomData,
+        })
+    }
+
+    /// The grant of the owner-only settings, if this member is an OWNER (a page shows
+    /// those sections to OWNERs only).
+    pub fn owner(&self) -> Option<Owner> {
+        (self.role == Role::Owner).then(|| Owner {
+            org_id: self.org_id,
+            user_id: self.actor.user_id,
+            name: self.actor.name.clone(),
+        })
+    }
+
+    /// The grant of the owner-only settings, or a refusal that says only an owner does
+    /// this (`refusal`: the message key).
+    pub fn require_owner(&self, refusal: &'static str) -> Result<Owner, AppError> {
+        self.owner().ok_or_else(|| AppError::NotPermitted {
+            key: refusal.into(),
+            contacts: Vec::new(),
         })
     }
 

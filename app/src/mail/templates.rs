@@ -280,6 +280,26 @@ pub fn factor_changed(
     )
 }
 
+/// A domain that an organization requiring single sign-on depends on is no longer
+/// verified (its record was gone for the days of grace).
+pub fn sso_domain_lost(
+    locale: Locale,
+    name: &str,
+    org: &str,
+    domain: &str,
+    settings: &str,
+) -> Email {
+    let args = [("org", org), ("domain", domain)];
+    compose(
+        locale,
+        tr_args(locale, "email.sso_domain_lost.subject", &args),
+        name,
+        &[tr_args(locale, "email.sso_domain_lost.intro", &args)],
+        &[(tr(locale, "email.sso_domain_lost.action"), settings)],
+        tr(locale, "email.sso_domain_lost.footer"),
+    )
+}
+
 /// "Thank you for Activating Your Features": the activation finished.
 pub fn thank_you(locale: Locale, name: &str, org: &str, home: &str) -> Email {
     let args = [("org", org)];

@@ -123,14 +123,14 @@ pub fn SecurityPageView() -> impl IntoView {
                             <h3>{i18n.t("security.new_codes_title")}</h3>
                             <FormAlert action=renew />
                             <ActionForm action=renew>
-                                <Field name="code" label="security.code" autocomplete="one-time-code" hint="security.code_hint" errors=field_errors(renew, "code") />
+                                <Field name="code" label="security.renew_code" autocomplete="one-time-code" hint="security.code_hint" errors=field_errors(renew, "code") />
                                 <Submit action=renew label="security.new_codes" />
                             </ActionForm>
                             <h3>{i18n.t("security.off_title")}</h3>
                             <p class="muted">{i18n.t("security.off_hint")}</p>
                             <FormAlert action=off />
                             <ActionForm action=off>
-                                <Field name="code" id="field-off-code" label="security.code" autocomplete="one-time-code" errors=field_errors(off, "code") />
+                                <Field name="code" id="field-off-code" label="security.off_code" autocomplete="one-time-code" errors=field_errors(off, "code") />
                                 <button type="submit" class="btn btn-danger">{i18n.t("security.turn_off")}</button>
                             </ActionForm>
                         }

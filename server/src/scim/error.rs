@@ -38,6 +38,12 @@ impl ScimError {
         Self::new(400, Some("invalidValue"), detail)
     }
 
+    /// A text over `max` characters (or a body part over `max` bytes, for `what` that
+    /// says so) is refused, never stored.
+    pub fn too_long(what: &str, max: usize) -> Self {
+        Self::invalid_value(format!("{what} is longer than {max} characters."))
+    }
+
     pub fn invalid_path(detail: impl Into<String>) -> Self {
         Self::new(400, Some("invalidPath"), detail)
     }

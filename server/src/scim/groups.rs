@@ -189,7 +189,18 @@ fn member_ids(value: &Value) -> Result<Vec<i64>, ScimError> {
     Ok(ids)
 }
 
+/// The longest group name and `externalId` kept.
+const TEXT_MAX: usize = 256;
+
 fn fields_of(body: &Value) -> Result<GroupFields, ScimError> {
+    for what in ["displayName", "externalId"] {
+        if body[what]
+            .as_str()
+            .is_some_and(|t| t.chars().count() > TEXT_MAX)
+        {
+            return Err(ScimError::too_long(what, TEXT_MAX));
+        }
+    }
     Ok(GroupFields {
         display_name: body["displayName"].as_str().unwrap_or_default().to_owned(),
         external_id: body["externalId"]

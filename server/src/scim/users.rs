@@ -123,8 +123,23 @@ fn boolean(value: &Value) -> Result<bool, ScimError> {
     }
 }
 
+/// The longest `userName`, `externalId`, `displayName` and name part kept.
+const TEXT_MAX: usize = 256;
+/// The most addresses a person's `emails` may list.
+const EMAILS_MAX: usize = 20;
+/// The largest stored profile (names, addresses, display name), as JSON.
+const PROFILE_MAX: usize = 16 * 1024;
+
+fn at_most(what: &str, text: Option<&str>, max: usize) -> Result<(), ScimError> {
+    match text {
+        Some(t) if t.chars().count() > max => Err(ScimError::too_long(what, max)),
+        _ => Ok(()),
+    }
+}
+
 /// A User body as the service's fields. Without `userName`, the address is the user
-/// name; without `emails`, the user name is the address.
+/// name; without `emails`, the user name is the address. Texts have length limits; a
+/// provider cannot store an unbounded profile.
 fn fields_of(body: &Value) -> Result<Fields, ScimError> {
     let email = email_of(body);
     let user_name = text(&body["userName"])
@@ -149,6 +164,33 @@ fn fields_of(body: &Value) -> Result<Fields, ScimError> {
     }
     if profile.get("displayName").is_some_and(|d| !d.is_string()) {
         return Err(ScimError::invalid_value("displayName is a string."));
+    }
+    at_most("userName", Some(&user_name), TEXT_MAX)?;
+    at_most("externalId", body["externalId"].as_str(), TEXT_MAX)?;
+    at_most(
+        "displayName",
+        profile.get("displayName").and_then(Value::as_str),
+        TEXT_MAX,
+    )?;
+    if let Some(parts) = profile.get("name").and_then(Value::as_object) {
+        for (part, value) in parts {
+            at_most(&format!("name.{part}"), value.as_str(), TEXT_MAX)?;
+        }
+    }
+    if let Some(emails) = profile.get("emails").and_then(Value::as_array) {
+        if emails.len() > EMAILS_MAX {
+            return Err(ScimError::invalid_value(format!(
+                "emails lists more than {EMAILS_MAX} addresses."
+            )));
+        }
+        for email in emails {
+            at_most("emails.value", email["value"].as_str(), 254)?;
+        }
+    }
+    if profile.to_string().len() > PROFILE_MAX {
+        return Err(ScimError::invalid_value(format!(
+            "The user's names and addresses are longer than {PROFILE_MAX} bytes together."
+        )));
     }
     Ok(Fields {
         user_name,
@@ -304,4 +346,25 @@ pub async fn delete(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields_of;
+    use serde_json::json;
+
+    #[test]
+    fn user_names_names_and_profiles_have_length_limits() {
+        let long = "x".repeat(257);
+        for body in [
+            json!({ "userName": long }),
+            json!({ "userName": "a@b.test", "externalId": long }),
+            json!({ "userName": "a@b.test", "displayName": long }),
+            json!({ "userName": "a@b.test", "name": { "givenName": long } }),
+            json!({ "userName": "a@b.test", "emails": vec![json!({ "value": "a@b.test" }); 21] }),
+        ] {
+            assert!(fields_of(&body).is_err(), "{body}");
+        }
+        assert!(fields_of(&json!({ "userName": "x".repeat(256) })).is_ok());
+    }
 }

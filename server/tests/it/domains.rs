@@ -350,3 +350,85 @@ async fn the_development_server_has_a_dns_page_to_publish_records_on(pool: PgPoo
     assert!(page.contains(shown["record_value"].as_str().unwrap()));
     assert!(verify(&app, &owner, &ACME, "acme.test").await["verified_at"].is_string());
 }
+
+/// A DNS server that does not answer says nothing about a verified domain's record: the
+/// look-ups it fails do not count toward the days of grace.
+#[sqlx::test(migrations = false)]
+async fn unanswered_look_ups_do_not_unverify_a_domain(pool: PgPool) {
+    let options = Options {
+        // Nothing listens there: every look-up fails unanswered.
+        extra_args: vec![
+            "--dns-server".into(),
+            "127.0.0.1:9".into(),
+            "--domain-recheck-seconds".into(),
+            "1".into(),
+        ],
+        ..Default::default()
+    };
+    let app = spawn_app_with(pool, options).await;
+    org(&app, "Acme", "it@acme.test", &[]).await;
+    sqlx::query(
+        "INSERT INTO org_domains (org_id, domain, token, verified_at, checked_at)
+         SELECT id, 'acme.test', 'test', now() - interval '30 days', now() - interval '2 days'
+         FROM organizations WHERE short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for _ in 0..200 {
+        if app
+            .count("SELECT count(*) FROM org_domains WHERE problem = 'unreachable'")
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM org_domains
+             WHERE problem = 'unreachable' AND failing_since IS NULL AND verified_at IS NOT NULL"
+        )
+        .await,
+        1,
+        "looked up, unanswered, still verified, no grace started"
+    );
+}
+
+/// When a domain that "Require single sign-on" depends on is no longer verified, the
+/// organization's OWNERs are told by mail.
+#[sqlx::test(migrations = false)]
+async fn owners_are_mailed_when_a_domain_single_sign_on_needs_is_unverified(pool: PgPool) {
+    let (app, _zone) = spawn_with_dns(pool, &["--domain-recheck-seconds", "1"]).await;
+    org(&app, "Acme", "it@acme.test", &[]).await;
+    sqlx::query(
+        "INSERT INTO org_domains (org_id, domain, token, verified_at, checked_at, failing_since, problem)
+         SELECT id, 'acme.test', 'test', now() - interval '30 days', now() - interval '2 days',
+                now() - interval '8 days', 'missing'
+         FROM organizations WHERE short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO org_sso (org_id, issuer, client_id, client_secret_sealed, required)
+         SELECT id, 'https://login.acme.test', 'muster', '\\x00', true
+         FROM organizations WHERE short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mail = mail_with_subject(
+        &app,
+        "it@acme.test",
+        "acme.test is no longer verified for Acme",
+    )
+    .await;
+    assert!(mail.text.contains("single sign-on"), "{}", mail.text);
+    assert!(
+        mail.text.contains("/o/eu-central-1/acme/settings#domains"),
+        "{}",
+        mail.text
+    );
+}

@@ -309,3 +309,42 @@ async fn passwordless_sign_ins_started_by_a_visitor_write_nothing(pool: PgPool) 
     }
     assert_eq!(signed_in_as(&app, &visitor).await, None);
 }
+
+/// A sign-in through an organization's provider that the person finishes with a passkey
+/// (their second factor) opens a session marked as coming through that provider, as one
+/// finished with an app's code does.
+#[sqlx::test(migrations = false)]
+async fn a_passkey_that_finishes_a_single_sign_on_keeps_its_mark(pool: PgPool) {
+    use crate::sso::{acme_with_sso, link_by_mail, sign_in_via, start_provider};
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    acme_with_sso(&app, &provider).await;
+    verified_user(&app, "dee@acme.test").await;
+    let desk = new_client();
+    sign_in_to(&app, &desk, "dee@acme.test", PASSWORD).await;
+    let mut laptop = authenticator();
+    add(&app, &desk, &mut laptop, "Laptop").await;
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "dee@acme.test", "dee@acme.test", |u| u).await;
+    assert_eq!(to, "/signin?sso=confirm_link");
+    assert_eq!(
+        link_by_mail(&app, &c, "dee@acme.test").await,
+        "/signin/second-factor"
+    );
+    let (ceremony, options) = start_step(&app, &c).await;
+    let credential = answer(&app, &mut laptop, options);
+    ok(finish_step(&app, &c, &ceremony, &credential).await).await;
+    assert_eq!(
+        signed_in_as(&app, &c).await.as_deref(),
+        Some("dee@acme.test")
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM sessions s JOIN organizations o ON o.id = s.sso_org_id
+             WHERE o.short_name = 'acme'"
+        )
+        .await,
+        1,
+        "the session came through Acme's provider"
+    );
+}

@@ -579,6 +579,28 @@ async fn bell_streams_per_session_are_capped(pool: PgPool) {
     assert_eq!(res.status(), 200);
 }
 
+/// Signing in again and again does not open more streams: one person's are capped over
+/// all their sessions.
+#[sqlx::test(migrations = false)]
+async fn bell_streams_per_person_are_capped_over_all_sessions(pool: PgPool) {
+    let options = Options {
+        extra_args: vec!["--max-streams-per-person".into(), "3".into()],
+        ..Default::default()
+    };
+    let app = spawn_app_with(pool, options).await;
+    org(&app, "Acme", "olga@acme.test", &[]).await;
+    let mut open = Vec::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let c = new_client();
+        sign_in_to(&app, &c, "olga@acme.test", PASSWORD).await;
+        let res = c.get(app.url("/events")).send().await.unwrap();
+        statuses.push(res.status().as_u16());
+        open.push(res);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+}
+
 /// Finding 10: accounts opened with an address that is never confirmed are deleted
 /// after a week; confirmed accounts and recent ones stay.
 #[sqlx::test(migrations = false)]

@@ -527,3 +527,31 @@ async fn m7_a_reset_removes_the_factors_added_since_the_last_password_sign_in(po
     assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 0);
     assert_eq!(signed_in_as(&app, &thief).await, None);
 }
+
+/// Someone guessing codes on the Security page of a session left open cannot use up the
+/// wrong codes the person has for signing in.
+#[sqlx::test(migrations = false)]
+async fn wrong_codes_on_the_security_page_leave_the_sign_in_budget_alone(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let c = signed_in_person(&app, "ann@example.com").await;
+    let (_, codes) = enrol(&app, &c).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(
+            app.call::<TurnOffTotp>(&c, &[("code", "000000")])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let b = new_client();
+    assert_eq!(
+        sign_in_to(&app, &b, "ann@example.com", PASSWORD).await,
+        "/signin/second-factor"
+    );
+    ok(app.call::<CompleteSignIn>(&b, &[("code", &codes[1])]).await).await;
+    assert_eq!(
+        signed_in_as(&app, &b).await.as_deref(),
+        Some("ann@example.com")
+    );
+}

@@ -18,7 +18,7 @@ const CLIENT_SECRET: &str = "muster-test-secret";
 const PROVIDER_PASSWORD: &str = "provider password";
 
 /// The test provider, stopped when dropped.
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
     issuer: String,
 }
@@ -30,7 +30,7 @@ impl Drop for Provider {
     }
 }
 
-fn start_provider(app: &TestApp) -> Provider {
+pub(crate) fn start_provider(app: &TestApp) -> Provider {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/oidc/provider.mjs");
     let mut child = Command::new("node")
         .arg(script)
@@ -53,7 +53,7 @@ fn start_provider(app: &TestApp) -> Provider {
 }
 
 /// Acme (OWNER it@acme.test) with acme.test verified, and single sign-on set up.
-async fn acme_with_sso(app: &TestApp, provider: &Provider) -> reqwest::Client {
+pub(crate) async fn acme_with_sso(app: &TestApp, provider: &Provider) -> reqwest::Client {
     let owner = org(app, "Acme", "it@acme.test", &[]).await;
     verify_domain(app, "acme.test").await;
     ok(save_sso(app, &owner, &provider.issuer, CLIENT_SECRET, "save").await).await;
@@ -89,7 +89,7 @@ async fn save_sso(
     app.call::<SaveSso>(owner, &form).await
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get(LOCATION)
         .map(|l| l.to_str().unwrap().to_owned())
@@ -107,13 +107,26 @@ fn absolute(app: &TestApp, to: &str) -> String {
 /// Follows a sign-in from `/sso/start` through the provider (signing in there as `who`)
 /// back to Muster's callback; `tamper` may change the callback's address first. Returns
 /// where Muster's callback sends the browser.
-async fn sign_in_via(
+pub(crate) async fn sign_in_via(
     app: &TestApp,
     c: &reqwest::Client,
     email: &str,
     who: &str,
     tamper: impl Fn(String) -> String,
 ) -> String {
+    let back = callback_answer(app, c, email, who, tamper).await;
+    assert_eq!(back.status(), 303);
+    location(&back)
+}
+
+/// `sign_in_via`, up to the callback's answer itself.
+async fn callback_answer(
+    app: &TestApp,
+    c: &reqwest::Client,
+    email: &str,
+    who: &str,
+    tamper: impl Fn(String) -> String,
+) -> reqwest::Response {
     let start = c
         .get(app.url(&format!("/sso/start?email={email}")))
         .send()
@@ -133,9 +146,7 @@ async fn sign_in_via(
     );
     for _ in 0..10 {
         if to.contains("/sso/callback") {
-            let back = c.get(absolute(app, &tamper(to))).send().await.unwrap();
-            assert_eq!(back.status(), 303);
-            return location(&back);
+            return c.get(absolute(app, &tamper(to))).send().await.unwrap();
         }
         let res = if to.contains("/interaction/") {
             // The provider's sign-in page, then its form.
@@ -164,7 +175,7 @@ async fn sign_in_via(
 
 /// The holder of `email` opens the mailed "link your account" link in `c` and confirms;
 /// returns where Muster sends the browser then.
-async fn link_by_mail(app: &TestApp, c: &reqwest::Client, email: &str) -> String {
+pub(crate) async fn link_by_mail(app: &TestApp, c: &reqwest::Client, email: &str) -> String {
     let mail = mail_with_subject(app, email, "sign-in to your Muster account").await;
     let link = link_in(&mail);
     let page = c.get(&link).send().await.unwrap();
@@ -960,4 +971,113 @@ async fn m6_just_in_time_accounts_hash_nothing_and_are_limited_per_organization(
         .await;
     assert!(res.result.is_err());
     assert_eq!(signed_in_as(&app, &c).await, None);
+}
+
+async fn callback_of(app: &TestApp, c: &reqwest::Client, who: &str) -> reqwest::Response {
+    callback_answer(app, c, who, who, |u| u).await
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_browser_signed_in_to_another_account_is_asked_before_a_provider_replaces_it(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    let owner = acme_with_sso(&app, &provider).await;
+    // A page makes the OWNER's browser sign in at the provider as someone else.
+    let res = callback_of(&app, &owner, "ann@acme.test").await;
+    assert_eq!(res.status(), 200, "a page, not a silent switch");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("it@acme.test") && page.contains("ann@acme.test"),
+        "{page}"
+    );
+    assert_eq!(
+        signed_in_as(&app, &owner).await.as_deref(),
+        Some("it@acme.test")
+    );
+    // "Stay": the provider's session ends, the OWNER's stays.
+    let stay = owner
+        .post(app.url("/sso/switch"))
+        .form(&[("choice", "stay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&stay), "/");
+    assert_eq!(
+        signed_in_as(&app, &owner).await.as_deref(),
+        Some("it@acme.test")
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE u.email = 'ann@acme.test'"
+        )
+        .await,
+        0
+    );
+    // Asked again, the person chooses to continue as Ann.
+    let res = callback_of(&app, &owner, "ann@acme.test").await;
+    assert_eq!(res.status(), 200);
+    let go = owner
+        .post(app.url("/sso/switch"))
+        .form(&[("choice", "switch")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&go), "/o/eu-central-1/acme");
+    assert_eq!(
+        signed_in_as(&app, &owner).await.as_deref(),
+        Some("ann@acme.test")
+    );
+    // The same person signing in again is not asked.
+    let res = callback_of(&app, &owner, "ann@acme.test").await;
+    assert_eq!(res.status(), 303);
+}
+
+/// Someone signed up with an address of acme.test before its holder did (and never
+/// confirmed it). When the holder links the account through Acme's provider, the
+/// squatter's password and confirmation link stop working.
+#[sqlx::test(migrations = false)]
+async fn a_squatted_account_linked_by_its_holder_loses_the_squatters_password(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let provider = start_provider(&app);
+    acme_with_sso(&app, &provider).await;
+    ok(sign_up(&app, "Squatter", "sam@acme.test").await).await;
+    let confirm = mail_with_subject(&app, "sam@acme.test", "Confirm").await;
+    let c = new_client();
+    let to = sign_in_via(&app, &c, "sam@acme.test", "sam@acme.test", |u| u).await;
+    assert_eq!(to, "/signin?sso=confirm_link");
+    assert_eq!(
+        link_by_mail(&app, &c, "sam@acme.test").await,
+        "/o/eu-central-1/acme"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = 'sam@acme.test'
+             AND email_verified_at IS NOT NULL AND password_hash = '!no-password'"
+        )
+        .await,
+        1
+    );
+    // The squatter's password opens nothing, nor does the confirmation link.
+    let squatter = new_client();
+    let res = app
+        .call::<app::auth::api::SignIn>(
+            &squatter,
+            &[("email", "sam@acme.test"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(res.result.is_err());
+    let res = app
+        .call::<app::auth::api::VerifyEmail>(
+            &squatter,
+            &[
+                ("token", token_of(&link_in(&confirm)).as_str()),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(res.result.is_err());
+    assert_eq!(signed_in_as(&app, &squatter).await, None);
 }

@@ -16,11 +16,8 @@ const NAME_MAX: usize = 80;
 
 /// SCIM tokens open the organization's whole directory: only OWNERs make and see them.
 fn may_manage(member: &Member, purpose: KeyPurpose) -> Result<(), AppError> {
-    if purpose == KeyPurpose::Scim && member.role != Role::Owner {
-        return Err(AppError::NotPermitted {
-            key: "errors.only_owner_scim".into(),
-            contacts: Vec::new(),
-        });
+    if purpose == KeyPurpose::Scim {
+        member.require_owner("errors.only_owner_scim")?;
     }
     Ok(())
 }

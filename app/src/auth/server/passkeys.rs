@@ -345,7 +345,7 @@ pub async fn finish_sign_in(
                 .map_err(|_| failed())?;
             let passkey: Passkey = from_json(stored.passkey)?;
             (
-                Some((challenge, step.next)),
+                Some((challenge, step.next, step.sso_org_id)),
                 stored.id,
                 step.user_id,
                 passkey,
@@ -371,7 +371,7 @@ pub async fn finish_sign_in(
     };
     let moved = passkey.update_credential(&result) == Some(true);
     let mut tx = state.pool.begin().await?;
-    if let Some((challenge, _)) = &next
+    if let Some((challenge, _, _)) = &next
         && !queries::take_challenge(&mut *tx, &tokens::hash(challenge)).await?
     {
         return Err(expired());
@@ -389,6 +389,18 @@ pub async fn finish_sign_in(
     };
     queries::passkey_used(&mut *tx, passkey_id, stored_now.as_ref()).await?;
     let signed_in = service::open_after_second_factor(state, tx, user_id, device).await?;
-    let next = next.map(|(_, next)| next).unwrap_or_else(|| "/".to_owned());
+    // A sign-in that came through an organization's provider keeps that mark, whichever
+    // factor finished it.
+    if let Some((_, _, Some(org_id))) = &next {
+        queries::mark_session_sso(
+            &state.pool,
+            &tokens::hash(&signed_in.session_token),
+            *org_id,
+        )
+        .await?;
+    }
+    let next = next
+        .map(|(_, next, _)| next)
+        .unwrap_or_else(|| "/".to_owned());
     Ok((signed_in, next))
 }

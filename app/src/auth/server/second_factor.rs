@@ -181,7 +181,7 @@ pub async fn confirm_totp(
         .filter(|r| r.confirmed_at.is_none())
         .ok_or_else(|| AppError::Conflict("errors.second_factor_not_started".into()))?;
     let secret = secret_of(state, &row)?;
-    let ticket = take_attempt(state, user).await?;
+    let ticket = take_attempt(state, user, Budget::Security).await?;
     let code = normalize(code);
     let Some(step) = matching_step(secret, &code, now())? else {
         return Err(wrong_code());
@@ -201,7 +201,7 @@ pub async fn confirm_totp(
 /// "Turn off", with a current code (or a recovery code). The recovery codes stay while
 /// a passkey does.
 pub async fn turn_off(state: &AppState, me: &Identity, code: &str) -> Result<(), AppError> {
-    check(state, me.principal().id(), code).await?;
+    check(state, me.principal().id(), code, Budget::Security).await?;
     let mut tx = state.pool.begin().await?;
     queries::delete_totp(&mut tx, me.principal().id()).await?;
     queries::drop_codes_without_factor(&mut tx, me.principal().id()).await?;
@@ -216,7 +216,7 @@ pub async fn new_codes(
     me: &Identity,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
-    check(state, me.principal().id(), code).await?;
+    check(state, me.principal().id(), code, Budget::Security).await?;
     let mut tx = state.pool.begin().await?;
     let codes = new_recovery_codes(&mut tx, me.principal().id()).await?;
     proof::tell(&mut tx, state, me, FactorChange::NewCodes).await?;
@@ -245,12 +245,28 @@ pub(super) async fn new_recovery_codes(
     Ok(codes)
 }
 
+/// Where a code is typed: each place has a budget of wrong codes of its own, so that
+/// someone guessing on the Security page of an open session cannot use up the budget the
+/// person needs to sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// The sign-in step after the password (or a provider).
+    SignIn,
+    /// The Security page: setting an app up, turning it off, new recovery codes.
+    Security,
+}
+
 /// One attempt at a code of `user`'s, counted before it is checked.
-async fn take_attempt(state: &AppState, user: i64) -> Result<throttle::Ticket, AppError> {
-    let scope = Scope::new(
-        format!("second-factor:{user}"),
-        state.settings.max_failures_per_account,
-    );
+async fn take_attempt(
+    state: &AppState,
+    user: i64,
+    budget: Budget,
+) -> Result<throttle::Ticket, AppError> {
+    let name = match budget {
+        Budget::SignIn => format!("second-factor:{user}"),
+        Budget::Security => format!("second-factor-settings:{user}"),
+    };
+    let scope = Scope::new(name, state.settings.max_failures_per_account);
     throttle::take(
         &state.pool,
         Kind::Password,
@@ -261,8 +277,13 @@ async fn take_attempt(state: &AppState, user: i64) -> Result<throttle::Ticket, A
 }
 
 /// Checks a code from the app, or a recovery code, and uses it up. Limited like
-/// passwords; a right code gives its attempt back.
-pub async fn check(state: &AppState, user: i64, code: &str) -> Result<(), AppError> {
+/// passwords, per `budget`; a right code gives its attempt back.
+pub async fn check(
+    state: &AppState,
+    user: i64,
+    code: &str,
+    budget: Budget,
+) -> Result<(), AppError> {
     let code = normalize(code);
     if code.is_empty() {
         return Err(AppError::field(
@@ -270,7 +291,7 @@ pub async fn check(state: &AppState, user: i64, code: &str) -> Result<(), AppErr
             "errors.second_factor_code_required",
         ));
     }
-    let ticket = take_attempt(state, user).await?;
+    let ticket = take_attempt(state, user, budget).await?;
     let right = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         match queries::totp_factor(&state.pool, user)
             .await?

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
+use crate::access::Owner;
+
 pub struct DomainRow {
     pub id: i64,
     pub org_id: i64,
@@ -13,7 +15,8 @@ pub struct DomainRow {
     pub problem: Option<String>,
 }
 
-pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<DomainRow>, sqlx::Error> {
+pub async fn list(db: impl PgExecutor<'_>, owner: &Owner) -> Result<Vec<DomainRow>, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_as!(
         DomainRow,
         "SELECT id, org_id, domain, token, verified_at, checked_at, problem
@@ -26,9 +29,10 @@ pub async fn list(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<DomainRow>
 
 pub async fn one(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &Owner,
     id: i64,
 ) -> Result<Option<DomainRow>, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_as!(
         DomainRow,
         "SELECT id, org_id, domain, token, verified_at, checked_at, problem
@@ -59,10 +63,11 @@ pub async fn verified_elsewhere(
 /// Adds `domain`; `None` if the organization has it already.
 pub async fn insert(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &Owner,
     domain: &str,
     token: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_scalar!(
         "INSERT INTO org_domains (org_id, domain, token) VALUES ($1, $2, $3)
          ON CONFLICT (org_id, domain) DO NOTHING RETURNING id",
@@ -74,7 +79,8 @@ pub async fn insert(
     .await
 }
 
-pub async fn count(db: impl PgExecutor<'_>, org_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn count(db: impl PgExecutor<'_>, owner: &Owner) -> Result<i64, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM org_domains WHERE org_id = $1"#,
         org_id
@@ -85,9 +91,10 @@ pub async fn count(db: impl PgExecutor<'_>, org_id: i64) -> Result<i64, sqlx::Er
 
 pub async fn delete(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &Owner,
     id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_scalar!(
         "DELETE FROM org_domains WHERE org_id = $1 AND id = $2 RETURNING domain",
         org_id,
@@ -139,6 +146,53 @@ pub async fn mark_failed(
     .fetch_optional(db)
     .await
     .map(|unverified| unverified.unwrap_or(false))
+}
+
+/// A look-up the DNS did not answer: the time and the problem are recorded, but it says
+/// nothing about the record, so it neither starts nor ends the days of grace.
+pub async fn mark_unanswered(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    problem: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE org_domains SET checked_at = now(), problem = $2 WHERE id = $1",
+        id,
+        problem
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct OwnerRow {
+    pub email: String,
+    pub name: String,
+    pub locale: String,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+}
+
+/// The active OWNERs of an organization that requires single sign-on (none otherwise):
+/// who is told when a domain it depends on is no longer verified.
+pub async fn owners_if_sso_required(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Vec<OwnerRow>, sqlx::Error> {
+    sqlx::query_as!(
+        OwnerRow,
+        r#"SELECT u.email, u.name, u.locale, o.name AS org_name, o.region, o.short_name
+           FROM org_sso s JOIN organizations o ON o.id = s.org_id
+           JOIN memberships m ON m.org_id = s.org_id
+           JOIN users u ON u.id = m.user_id
+           JOIN people p ON p.org_id = m.org_id AND p.user_id = m.user_id
+           WHERE s.org_id = $1 AND s.required AND p.role = 'OWNER' AND p.status = 'active'
+           ORDER BY u.email"#,
+        org_id
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Domains due a background look-up, claimed for this round (other instances skip them):

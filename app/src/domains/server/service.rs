@@ -4,29 +4,21 @@
 use rand::RngCore;
 
 use super::{dns, queries};
-use crate::access::Member;
+use crate::access::{Member, Owner};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::domains::types::{
     DomainView, DomainsSettings, MAX_DOMAINS, Problem, parse_domain, record_name, record_value,
 };
 use crate::error::AppError;
-use crate::roles::Role;
 use crate::state::AppState;
 
 /// Days a verified domain may fail its look-ups before it is verified no longer: a
 /// passing DNS fault does not take sign-in away from an organization.
 pub const GRACE_DAYS: i32 = 7;
 
-fn owner_only(member: &Member) -> Result<(), AppError> {
-    if member.role == Role::Owner {
-        Ok(())
-    } else {
-        Err(AppError::NotPermitted {
-            key: "errors.only_owner_domains".into(),
-            contacts: Vec::new(),
-        })
-    }
+fn owner_only(member: &Member) -> Result<Owner, AppError> {
+    member.require_owner("errors.only_owner_domains")
 }
 
 fn day(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -50,10 +42,10 @@ pub async fn settings(
     state: &AppState,
     member: &Member,
 ) -> Result<Option<DomainsSettings>, AppError> {
-    if member.role != Role::Owner {
+    let Some(owner) = member.owner() else {
         return Ok(None);
-    }
-    let domains = queries::list(&state.pool, member.org_id).await?;
+    };
+    let domains = queries::list(&state.pool, &owner).await?;
     Ok(Some(DomainsSettings {
         domains: domains.into_iter().map(view).collect(),
     }))
@@ -61,7 +53,7 @@ pub async fn settings(
 
 /// "Add domain": the domain waits for its record to be published.
 pub async fn add(state: &AppState, member: &Member, raw: &str) -> Result<DomainView, AppError> {
-    owner_only(member)?;
+    let owner = owner_only(member)?;
     let domain = parse_domain(raw).ok_or_else(|| {
         AppError::Validation(vec![
             crate::error::FieldError::new("domain", "errors.verified_domain_invalid")
@@ -72,29 +64,29 @@ pub async fn add(state: &AppState, member: &Member, raw: &str) -> Result<DomainV
     rand::rngs::OsRng.fill_bytes(&mut token);
     let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
     let mut tx = state.pool.begin().await?;
-    crate::access::lock_org(&mut tx, member.org_id).await?;
-    if queries::count(&mut *tx, member.org_id).await? >= MAX_DOMAINS as i64 {
+    crate::access::lock_org(&mut tx, owner.org_id()).await?;
+    if queries::count(&mut *tx, &owner).await? >= MAX_DOMAINS as i64 {
         return Err(AppError::field(
             "domain",
             "errors.verified_domains_too_many",
         ));
     }
-    if queries::verified_elsewhere(&mut *tx, member.org_id, &domain).await? {
+    if queries::verified_elsewhere(&mut *tx, owner.org_id(), &domain).await? {
         return Err(AppError::field("domain", "errors.domain_taken"));
     }
-    let id = queries::insert(&mut *tx, member.org_id, &domain, &token)
+    let id = queries::insert(&mut *tx, &owner, &domain, &token)
         .await?
         .ok_or_else(|| AppError::field("domain", "errors.domain_added_already"))?;
     audit(
         &mut *tx,
-        member.org_id,
-        Some((member.actor.user_id, &member.actor.name)),
+        owner.org_id(),
+        Some((owner.user_id(), owner.name())),
         AuditAction::DomainAdded,
         Some(&domain),
         None,
     )
     .await?;
-    let row = queries::one(&mut *tx, member.org_id, id)
+    let row = queries::one(&mut *tx, &owner, id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -104,14 +96,14 @@ pub async fn add(state: &AppState, member: &Member, raw: &str) -> Result<DomainV
 /// "Verify": looks the record up now. Answers the domain as it is after the look-up
 /// (verified, or with what was found instead).
 pub async fn verify(state: &AppState, member: &Member, id: i64) -> Result<DomainView, AppError> {
-    owner_only(member)?;
-    let row = queries::one(&state.pool, member.org_id, id)
+    let owner = owner_only(member)?;
+    let row = queries::one(&state.pool, &owner, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let found = dns::check(&state.settings, &row.domain, &row.token).await;
-    let actor = (member.actor.user_id, member.actor.name.as_str());
+    let actor = (owner.user_id(), owner.name());
     record(state, &row, found, Some(actor)).await?;
-    let row = queries::one(&state.pool, member.org_id, id)
+    let row = queries::one(&state.pool, &owner, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(view(row))
@@ -159,6 +151,11 @@ pub async fn record(
                 .await?;
             }
         }
+        // The DNS did not answer: nothing is known of the record, and a verified domain
+        // does not count the look-up toward losing its verification.
+        Err(Problem::Unreachable) if row.verified_at.is_some() => {
+            queries::mark_unanswered(&mut *tx, row.id, Problem::Unreachable.code()).await?;
+        }
         Err(problem) => {
             let unverified =
                 queries::mark_failed(&mut *tx, row.id, problem.code(), GRACE_DAYS).await?;
@@ -172,24 +169,51 @@ pub async fn record(
                     Some(problem.code()),
                 )
                 .await?;
+                tell_owners_of_lost_sso_domain(&mut tx, state, row).await?;
             }
         }
     }
-    tx.commit().await?;
+    crate::mail::outbox::commit_and_send(tx, state).await?;
+    Ok(())
+}
+
+/// An organization that requires single sign-on lost a verified domain: its people at
+/// that domain no longer sign in through the provider. Its OWNERs are mailed.
+async fn tell_owners_of_lost_sso_domain(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    row: &queries::DomainRow,
+) -> Result<(), AppError> {
+    for owner in queries::owners_if_sso_required(&mut *tx, row.org_id).await? {
+        let locale = crate::i18n::Locale::from_code(&owner.locale).unwrap_or_default();
+        let settings = state.settings.link(&format!(
+            "{}/settings#domains",
+            crate::access::org_home(&owner.region, &owner.short_name)
+        ));
+        let mail = crate::mail::templates::sso_domain_lost(
+            locale,
+            &owner.name,
+            &owner.org_name,
+            &row.domain,
+            &settings,
+        );
+        crate::mail::outbox::enqueue(&mut *tx, &state.settings.secret_key, &owner.email, &mail)
+            .await?;
+    }
     Ok(())
 }
 
 /// "Remove": the domain leaves the organization (and is free for another to verify).
 pub async fn remove(state: &AppState, member: &Member, id: i64) -> Result<(), AppError> {
-    owner_only(member)?;
+    let owner = owner_only(member)?;
     let mut tx = state.pool.begin().await?;
-    let domain = queries::delete(&mut *tx, member.org_id, id)
+    let domain = queries::delete(&mut *tx, &owner, id)
         .await?
         .ok_or(AppError::NotFound)?;
     audit(
         &mut *tx,
-        member.org_id,
-        Some((member.actor.user_id, &member.actor.name)),
+        owner.org_id(),
+        Some((owner.user_id(), owner.name())),
         AuditAction::DomainRemoved,
         Some(&domain),
         None,

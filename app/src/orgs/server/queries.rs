@@ -124,8 +124,9 @@ pub async fn open_invitation(
 /// (OWNERs and ADMINs) or "everyone".
 pub async fn second_factor_policy(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &crate::access::Owner,
 ) -> Result<String, sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query_scalar!(
         "SELECT require_second_factor FROM organizations WHERE id = $1",
         org_id
@@ -136,9 +137,10 @@ pub async fn second_factor_policy(
 
 pub async fn set_second_factor_policy(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &crate::access::Owner,
     policy: &str,
 ) -> Result<(), sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query!(
         "UPDATE organizations SET require_second_factor = $2 WHERE id = $1",
         org_id,

@@ -4,7 +4,7 @@ use super::queries;
 use crate::access::Member;
 use crate::error::AppError;
 use crate::orgs::types::{InvitationRow, MemberRow, OrgOverview, OrgSettings};
-use crate::roles::{Decision, Denial, Permission, Role};
+use crate::roles::{Decision, Denial, Permission};
 use crate::state::AppState;
 
 /// The home page of an organization, for one of its members. To anyone else it does
@@ -156,8 +156,8 @@ pub async fn settings(
         None
     };
     // SCIM tokens: OWNERs see them (Settings → Provisioning).
-    let scim_tokens = match member.role {
-        Role::Owner => Some(
+    let scim_tokens = match member.owner() {
+        Some(_) => Some(
             crate::api_keys::server::service::list(
                 state,
                 member,
@@ -165,7 +165,7 @@ pub async fn settings(
             )
             .await?,
         ),
-        _ => None,
+        None => None,
     };
     // A key or token just made without JavaScript, shown this once where it is listed.
     let new_key = match new_key {
@@ -198,9 +198,9 @@ pub async fn settings(
         api_keys,
         new_key,
         signup_link: state.settings.link("/signup"),
-        second_factor_policy: match member.role {
-            Role::Owner => Some(queries::second_factor_policy(&state.pool, member.org_id).await?),
-            _ => None,
+        second_factor_policy: match member.owner() {
+            Some(owner) => Some(queries::second_factor_policy(&state.pool, &owner).await?),
+            None => None,
         },
         domains: crate::domains::server::service::settings(state, member).await?,
         scim_url: state.settings.link("/scim/v2"),
@@ -216,12 +216,7 @@ pub async fn save_second_factor_policy(
     member: &Member,
     policy: &str,
 ) -> Result<(), AppError> {
-    if member.role != Role::Owner {
-        return Err(AppError::NotPermitted {
-            key: "errors.only_owner_second_factor".into(),
-            contacts: Vec::new(),
-        });
-    }
+    let owner = member.require_owner("errors.only_owner_second_factor")?;
     if !crate::orgs::types::SECOND_FACTOR_POLICIES.contains(&policy) {
         return Err(AppError::field(
             "policy",
@@ -235,11 +230,11 @@ pub async fn save_second_factor_policy(
         ));
     }
     let mut tx = state.pool.begin().await?;
-    queries::set_second_factor_policy(&mut *tx, member.org_id, policy).await?;
+    queries::set_second_factor_policy(&mut *tx, &owner, policy).await?;
     crate::audit::server::service::record(
         &mut *tx,
-        member.org_id,
-        Some((member.actor.user_id, &member.actor.name)),
+        owner.org_id(),
+        Some((owner.user_id(), owner.name())),
         crate::audit::types::AuditAction::SecondFactorPolicyChanged,
         None,
         Some(policy),

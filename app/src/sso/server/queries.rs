@@ -2,6 +2,8 @@
 
 use sqlx::PgExecutor;
 
+use crate::access::Owner;
+
 pub struct SsoRow {
     pub org_id: i64,
     pub issuer: String,
@@ -24,12 +26,13 @@ pub async fn config(db: impl PgExecutor<'_>, org_id: i64) -> Result<Option<SsoRo
 
 pub async fn save(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &Owner,
     issuer: &str,
     client_id: &str,
     client_secret_sealed: &[u8],
     sign_in_host: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query!(
         "INSERT INTO org_sso (org_id, issuer, client_id, client_secret_sealed, sign_in_host)
          VALUES ($1, $2, $3, $4, $5)
@@ -52,9 +55,10 @@ pub async fn save(
 /// off, speaks for nobody the old one linked.
 pub async fn forget_links(
     conn: &mut sqlx::PgConnection,
-    org_id: i64,
+    owner: &Owner,
     keep: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let org_id = owner.org_id();
     sqlx::query!(
         "DELETE FROM sso_identities WHERE org_id = $1 AND issuer IS DISTINCT FROM $2",
         org_id,
@@ -74,9 +78,10 @@ pub async fn forget_links(
 
 pub async fn set_required(
     db: impl PgExecutor<'_>,
-    org_id: i64,
+    owner: &Owner,
     required: bool,
 ) -> Result<bool, sqlx::Error> {
+    let org_id = owner.org_id();
     let done = sqlx::query!(
         "UPDATE org_sso SET required = $2, updated_at = now() WHERE org_id = $1",
         org_id,
@@ -87,7 +92,8 @@ pub async fn set_required(
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn remove(db: impl PgExecutor<'_>, org_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn remove(db: impl PgExecutor<'_>, owner: &Owner) -> Result<bool, sqlx::Error> {
+    let org_id = owner.org_id();
     let done = sqlx::query!("DELETE FROM org_sso WHERE org_id = $1", org_id)
         .execute(db)
         .await?;

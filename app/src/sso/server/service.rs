@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::provider::{self, Failure};
 use super::queries;
-use crate::access::{Member, org_home};
+use crate::access::{Member, Owner, org_home};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
 use crate::auth::server::{password, service as accounts, tokens};
@@ -19,22 +19,14 @@ use crate::i18n::Locale;
 use crate::joining::server::service as joining;
 use crate::mail::seal::{self, Purpose};
 use crate::mail::{outbox, templates};
-use crate::roles::Role;
 use crate::sso::types::{CALLBACK_PATH, SsoSettings};
 use crate::state::AppState;
 
 /// A sign-in through the provider may take this long.
 const LOGIN_SECONDS: i64 = 10 * 60;
 
-fn owner_only(member: &Member) -> Result<(), AppError> {
-    if member.role == Role::Owner {
-        Ok(())
-    } else {
-        Err(AppError::NotPermitted {
-            key: "errors.only_owner_sso".into(),
-            contacts: Vec::new(),
-        })
-    }
+fn owner_only(member: &Member) -> Result<Owner, AppError> {
+    member.require_owner("errors.only_owner_sso")
 }
 
 fn redirect_url(state: &AppState) -> String {
@@ -43,17 +35,17 @@ fn redirect_url(state: &AppState) -> String {
 
 /// The "Single sign-on" section, for OWNERs (others get `None`).
 pub async fn settings(state: &AppState, member: &Member) -> Result<Option<SsoSettings>, AppError> {
-    if member.role != Role::Owner {
+    let Some(owner) = member.owner() else {
         return Ok(None);
-    }
-    let config = queries::config(&state.pool, member.org_id).await?;
+    };
+    let config = queries::config(&state.pool, owner.org_id()).await?;
     Ok(Some(SsoSettings {
         issuer: config.as_ref().map(|c| c.issuer.clone()),
         client_id: config.as_ref().map(|c| c.client_id.clone()),
         sign_in_host: config.as_ref().and_then(|c| c.sign_in_host.clone()),
         required: config.as_ref().is_some_and(|c| c.required),
         redirect_url: redirect_url(state),
-        verified_domains: queries::verified_domains(&state.pool, member.org_id).await?,
+        verified_domains: queries::verified_domains(&state.pool, owner.org_id()).await?,
     }))
 }
 
@@ -149,7 +141,7 @@ pub async fn test_or_save(
     form: SsoForm<'_>,
     save: bool,
 ) -> Result<(), AppError> {
-    owner_only(member)?;
+    let owner = owner_only(member)?;
     let issuer = parse_issuer(state, form.issuer)?;
     let sign_in_host = parse_host(form.sign_in_host)?;
     let client_id = form.client_id.trim();
@@ -160,7 +152,7 @@ pub async fn test_or_save(
             "errors.sso_client_id_required",
         ));
     }
-    let saved = queries::config(&state.pool, member.org_id).await?;
+    let saved = queries::config(&state.pool, owner.org_id()).await?;
     let secret = match (form.client_secret.trim(), &saved) {
         ("", Some(saved)) if saved.issuer == issuer && saved.client_id == client_id => {
             seal::open_bytes(
@@ -204,7 +196,7 @@ pub async fn test_or_save(
     );
     if !save || outcome.is_err() {
         let mut tx = state.pool.begin().await?;
-        record(&mut tx, member, &detail).await?;
+        record(&mut tx, &owner, &detail).await?;
         tx.commit().await?;
         return outcome.map_err(|f| failure(f, &issuer));
     }
@@ -216,29 +208,25 @@ pub async fn test_or_save(
     let mut tx = state.pool.begin().await?;
     queries::save(
         &mut *tx,
-        member.org_id,
+        &owner,
         &issuer,
         client_id,
         &sealed,
         sign_in_host.as_deref(),
     )
     .await?;
-    queries::forget_links(&mut tx, member.org_id, Some(&issuer)).await?;
-    record(&mut tx, member, &detail).await?;
+    queries::forget_links(&mut tx, &owner, Some(&issuer)).await?;
+    record(&mut tx, &owner, &detail).await?;
     tx.commit().await?;
     provider::forget(&issuer);
     Ok(())
 }
 
-async fn record(
-    tx: &mut sqlx::PgConnection,
-    member: &Member,
-    detail: &str,
-) -> Result<(), AppError> {
+async fn record(tx: &mut sqlx::PgConnection, owner: &Owner, detail: &str) -> Result<(), AppError> {
     audit(
         &mut *tx,
-        member.org_id,
-        Some((member.actor.user_id, &member.actor.name)),
+        owner.org_id(),
+        Some((owner.user_id(), owner.name())),
         AuditAction::SsoChanged,
         None,
         Some(detail),
@@ -253,14 +241,14 @@ pub async fn set_required(
     member: &Member,
     required: bool,
 ) -> Result<(), AppError> {
-    owner_only(member)?;
+    let owner = owner_only(member)?;
     let mut tx = state.pool.begin().await?;
-    if !queries::set_required(&mut *tx, member.org_id, required).await? {
+    if !queries::set_required(&mut *tx, &owner, required).await? {
         return Err(AppError::Conflict("errors.sso_not_configured".into()));
     }
     record(
         &mut tx,
-        member,
+        &owner,
         if required { "required" } else { "not required" },
     )
     .await?;
@@ -270,13 +258,13 @@ pub async fn set_required(
 
 /// "Turn off single sign-on": people sign in with passwords again.
 pub async fn remove(state: &AppState, member: &Member) -> Result<(), AppError> {
-    owner_only(member)?;
+    let owner = owner_only(member)?;
     let mut tx = state.pool.begin().await?;
-    if !queries::remove(&mut *tx, member.org_id).await? {
+    if !queries::remove(&mut *tx, &owner).await? {
         return Err(AppError::Conflict("errors.sso_not_configured".into()));
     }
-    queries::forget_links(&mut tx, member.org_id, None).await?;
-    record(&mut tx, member, "removed").await?;
+    queries::forget_links(&mut tx, &owner, None).await?;
+    record(&mut tx, &owner, "removed").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -415,6 +403,9 @@ pub struct Callback<'a> {
 pub struct Finished {
     pub entry: accounts::Entry,
     pub to: String,
+    /// The account that comes in.
+    pub user_id: i64,
+    pub email: String,
 }
 
 /// How a sign-in through the provider ends well.
@@ -600,7 +591,12 @@ async fn admit_and_enter(
     }
     let entry = accounts::enter_through_provider(&mut tx, state, user_id, &to, org_id).await?;
     outbox::commit_and_send(tx, state).await?;
-    Ok(Finished { entry, to })
+    Ok(Finished {
+        entry,
+        to,
+        user_id,
+        email: email.to_owned(),
+    })
 }
 
 fn local_part(email: &str) -> String {
@@ -686,6 +682,15 @@ async fn request_link(
     Ok(browser.plain)
 }
 
+/// Who a session cookie signs in now, if it is open: the account's id and address.
+pub async fn signed_in(state: &AppState, session_token: &str) -> Option<(i64, String)> {
+    let caller = accounts::identity(state, session_token, false, None)
+        .await
+        .ok()??;
+    let who = caller.identity.principal();
+    Some((who.id(), who.email().to_owned()))
+}
+
 /// Where the mailed link to link an account to a provider leads.
 pub const LINK_PATH: &str = "/sso/link";
 
@@ -762,6 +767,7 @@ async fn confirm(
     if !verified.iter().any(|d| d == domain_of(&user.email)) {
         return Err(Problem::Domain.into());
     }
+    accounts::claim_unconfirmed(&mut tx, &user).await?;
     queries::link(
         &mut *tx,
         row.org_id,
