@@ -40,9 +40,10 @@ export async function expectAccessible(page: Page) {
   // screen reader's list of fields, nor by voice control (axe does not check this).
   const names = await page.evaluate(() => {
     const text = (el: Element | null) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    // Shown fields only: a closed menu's content (the user menu's language) does not count.
     const fields = [...document.querySelectorAll<HTMLElement>(
       'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=radio]), select, textarea',
-    )].filter((el) => el.getClientRects().length > 0);
+    )].filter((el) => el.checkVisibility());
     return fields.map((el) => {
       const labelledBy = el.getAttribute('aria-labelledby');
       if (labelledBy) return labelledBy.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ');
