@@ -87,6 +87,18 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     drop(open_streams);
+    // The target for 5,000 streams (BENCH_STREAMS_MAX_MB): the server's whole memory.
+    let max_mb: f64 = std::env::var("BENCH_STREAMS_MAX_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150.0);
+    if with as f64 / 1024.0 >= max_mb {
+        println!(
+            "  MISSED: {:.1} MB with the streams, target under {max_mb} MB",
+            with as f64 / 1024.0
+        );
+        std::process::exit(1);
+    }
     if failed > 0 {
         std::process::exit(1);
     }

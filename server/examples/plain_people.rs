@@ -4,13 +4,15 @@
 //! and the HTML is written into one string. It measures, in the same run and on the same
 //! database as Muster's People page, what that page costs with no framework (issue 15's
 //! "side by side"). It serves only `GET /o/{region}/{short_name}/people`, the first page
-//! sorted by name; it is not part of Muster.
+//! sorted by name, and with `?q=` the first page of a search written the same way (every
+//! word must begin a word of the name or address, over the same index as Muster's
+//! search); it is not part of Muster.
 
 use std::fmt::Write;
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -54,12 +56,19 @@ struct Row {
     member: bool,
 }
 
+#[derive(serde::Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
 async fn people(
     State(pool): State<PgPool>,
     Path((region, short_name)): Path<(String, String)>,
+    Query(search): Query<Search>,
     headers: HeaderMap,
 ) -> Response {
-    match page(&pool, &region, &short_name, &headers).await {
+    match page(&pool, &region, &short_name, &search.q, &headers).await {
         Ok(Some(html)) => Html(html).into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
@@ -70,6 +79,7 @@ async fn page(
     pool: &PgPool,
     region: &str,
     short_name: &str,
+    q: &str,
     headers: &HeaderMap,
 ) -> Result<Option<String>, sqlx::Error> {
     let Some(token) = session_cookie(headers) else {
@@ -92,22 +102,37 @@ async fn page(
     let Some((org_id, org_name, my_name, my_role)) = member else {
         return Ok(None);
     };
-    let rows: Vec<Row> = sqlx::query_as(
+    // A search: each word as a prefix of the organization's words (`42:anna`:*), the
+    // same full-text index Muster's search reads, planned for its own words.
+    let words: Vec<String> = q
+        .to_lowercase()
+        .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("'{org_id}:{w}':*"))
+        .collect();
+    let filter = if words.is_empty() {
+        ""
+    } else {
+        " AND search_words @@ $2::tsquery"
+    };
+    let sql = format!(
         "SELECT p.id, p.name, p.email, p.role, p.status, p.welcome_sent_at,
                 i.accepted_at, i.revoked_at, i.expires_at, i.undelivered_at,
                 EXISTS (SELECT 1 FROM memberships m
                         WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS member
-         FROM (SELECT * FROM people WHERE org_id = $1
+         FROM (SELECT * FROM people WHERE org_id = $1{filter}
                ORDER BY lower(name), email LIMIT 51) p
          LEFT JOIN LATERAL (
              SELECT accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
              WHERE org_id = p.org_id AND email = p.email ORDER BY created_at DESC LIMIT 1
          ) i ON true
-         ORDER BY lower(p.name), p.email",
-    )
-    .bind(org_id)
-    .fetch_all(pool)
-    .await?;
+         ORDER BY lower(p.name), p.email"
+    );
+    let mut query = sqlx::query_as(&sql).bind(org_id);
+    if !words.is_empty() {
+        query = query.bind(words.join(" & "));
+    }
+    let rows: Vec<Row> = query.persistent(words.is_empty()).fetch_all(pool).await?;
     Ok(Some(render(&org_name, &my_name, &my_role, &rows)))
 }
 
