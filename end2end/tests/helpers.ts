@@ -196,7 +196,7 @@ export async function secondInstance(env: Record<string, string> = {}): Promise<
     env: {
       ...process.env,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_ROOT: process.env.MUSTER_SITE_ROOT ?? 'target/site',
       LEPTOS_OUTPUT_NAME: 'muster',
       RUST_LOG: 'warn',
       ...env,
