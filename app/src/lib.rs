@@ -47,7 +47,7 @@ pub mod worker;
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, path};
 
 use crate::activation::views::ActivatePage;
 use crate::audit::views::AuditLogPage;
@@ -143,17 +143,81 @@ pub fn stylesheet_href(options: &LeptosOptions) -> &'static str {
 }
 
 /// Leptos's hydration scripts, without the `<link rel="preload">` per wasm chunk of the
-/// page. leptos_integration_utils 0.8.9 (`lib.rs` 60-72) adds those after the render, and
-/// looks the chunk manifest up outside the request's reactive owner: through whichever
-/// owner the worker thread entered last. So a page got its own links, another request's,
+/// page that leptos_integration_utils 0.8.9 (`lib.rs` 60-72) adds after the render: it
+/// looks the chunk manifest up outside the request's reactive owner, through whichever
+/// owner the worker thread entered last, so a page got its own links, another request's,
 /// or none (the People page was 39,817 or 56,240 B from one request to the next), with
-/// the CSP nonce as their `crossorigin`. Without the manifest in context, no page gets
-/// them: the browser asks for a route's chunks when hydration reaches it, all at once.
+/// the CSP nonce as their `crossorigin`. Muster keeps the manifest for the process and
+/// names each page's files itself (`parts`).
 #[component]
 fn Scripts(options: LeptosOptions) -> impl IntoView {
     let scripts = view! { <HydrationScripts options /> };
-    _ = take_context::<leptos::WasmSplitManifest>();
+    let _manifest = take_context::<leptos::WasmSplitManifest>();
+    #[cfg(feature = "ssr")]
+    if let Some(manifest) = _manifest {
+        parts::keep(manifest);
+    }
     scripts
+}
+
+/// The files of a page's part of the browser bundle, named in the page's head so that the
+/// browser fetches them beside the app's frame instead of after it has started: one wave
+/// of requests, not three.
+#[cfg(feature = "ssr")]
+mod parts {
+    use std::sync::OnceLock;
+
+    use leptos::prelude::*;
+    use leptos_meta::Link;
+
+    /// The pkg path, the files of each part (from the split manifest) and the loader.
+    struct Manifest {
+        pkg: String,
+        files: std::collections::HashMap<String, Vec<String>>,
+        loader: String,
+    }
+
+    static MANIFEST: OnceLock<Manifest> = OnceLock::new();
+
+    /// Kept once per process: the bundle cannot change under a running server.
+    pub fn keep(manifest: leptos::WasmSplitManifest) {
+        if MANIFEST.get().is_none()
+            && let Some(read) = manifest.0.try_read_value()
+        {
+            let (pkg, files, loader) = &*read;
+            let _ = MANIFEST.set(Manifest {
+                pkg: pkg.clone(),
+                files: files.clone(),
+                loader: loader.clone(),
+            });
+        }
+    }
+
+    /// Adds the part's files to the head of the page being rendered: the split loader as a
+    /// module, each wasm file as the fetch the loader makes (same mode and credentials, so
+    /// the browser uses the preloaded answer).
+    pub fn preload(part: &str) {
+        let Some(manifest) = MANIFEST.get() else {
+            return;
+        };
+        let pkg = &manifest.pkg;
+        let _ = view! {
+            <Link rel="modulepreload" href=format!("{pkg}/{}", manifest.loader) />
+        }
+        .to_html();
+        for file in manifest.files.get(part).into_iter().flatten() {
+            let _ = view! {
+                <Link
+                    rel="preload"
+                    href=format!("{pkg}/{file}.wasm")
+                    as_="fetch"
+                    type_="application/wasm"
+                    crossorigin="anonymous"
+                />
+            }
+            .to_html();
+        }
+    }
 }
 
 /// Marks the page as live once its own part is hydrated, for people and for the browser
@@ -171,49 +235,95 @@ fn mark_hydrated() {
     });
 }
 
-/// Every page is its own lazily loaded part of the browser bundle (`cargo leptos build
-/// --split`): a first visit downloads the app's frame and that page's code, not all of it.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:path;)*) => {$(
+/// The browser bundle is the app's frame (the main wasm) and one part per group of pages
+/// (`cargo leptos build --split`): a first visit downloads the frame and its page's part,
+/// not all of it. Every function given one part's name goes into that part, so the pages
+/// people visit together (the public pages, the wizard, a member's pages, the settings of
+/// the organization and of one's own account)
+/// come in one file, and code two parts share goes into a file per combination of parts:
+/// with a part per page (22), a first visit fetched 56 to 149 files in dependent waves;
+/// with four parts, a part needs at most eight such files.
+/// `parts::preload_links` names a page's files in its head, so they come in one wave.
+macro_rules! page_parts {
+    ($($part:ident: [$($route:ident, $view:ident => $page:path;)*])*) => {$($(
         struct $route;
 
-        #[lazy_route]
+        // A module per page, so that each page's loader of its part can be named `load`.
+        mod $view {
+            use super::*;
+
+            #[cfg_attr(
+                feature = "hydrate",
+                ::leptos::wasm_split::wasm_split(
+                    $part,
+                    wasm_split_path = ::leptos::wasm_split,
+                    preload(load)
+                )
+            )]
+            pub fn $view(_this: super::$route) -> AnyView {
+                mark_hydrated();
+                $page().into_any()
+            }
+        }
+
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
-            fn view(_this: Self) -> AnyView {
-                mark_hydrated();
-                $page().into_any()
+            async fn view(this: Self) -> AnyView {
+                #[cfg(feature = "hydrate")]
+                let view = $view::$view(this).await;
+                #[cfg(not(feature = "hydrate"))]
+                let view = {
+                    #[cfg(feature = "ssr")]
+                    parts::preload(stringify!($part));
+                    $view::$view(this)
+                };
+                view
+            }
+
+            // The router loads a page's part before it hydrates the page: the page's view
+            // is then ready at once, as the markup the server sent expects.
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $view::load().await;
             }
         }
-    )*};
+    )*)*};
 }
 
-lazy_pages! {
-    HomeRoute => home::HomePage;
-    SignUpRoute => SignUpPage;
-    CheckEmailRoute => CheckEmailPage;
-    SignInRoute => SignInPage;
-    VerifyEmailRoute => VerifyEmailPage;
-    ForgotPasswordRoute => ForgotPasswordPage;
-    ResetPasswordRoute => ResetPasswordPage;
-    ActivateRoute => ActivatePage;
-    OrgHomeRoute => OrgHomePage;
-    PeopleRoute => PeoplePage;
-    OrgSettingsRoute => crate::orgs::settings::OrgSettingsPage;
-    AuditLogRoute => AuditLogPage;
-    JoinSentRoute => JoinSentPage;
-    ConfirmJoinRoute => ConfirmJoinPage;
-    JoinRoute => JoinPage;
-    ResourcesRoute => ResourcesPage;
-    NotificationsRoute => crate::notifications::views::NotificationsPage;
-    AppsRoute => AppsPage;
-    AcceptInvitationRoute => AcceptInvitationPage;
-    SessionsRoute => crate::sessions::views::SessionsPage;
-    SecurityRoute => crate::security::views::SecurityPageView;
-    SecondFactorRoute => crate::security::views::SecondFactorPage;
+page_parts! {
+    public: [
+        HomeRoute, home_view => home::HomePage;
+        SignUpRoute, sign_up_view => SignUpPage;
+        CheckEmailRoute, check_email_view => CheckEmailPage;
+        SignInRoute, sign_in_view => SignInPage;
+        VerifyEmailRoute, verify_email_view => VerifyEmailPage;
+        ForgotPasswordRoute, forgot_password_view => ForgotPasswordPage;
+        ResetPasswordRoute, reset_password_view => ResetPasswordPage;
+        SecondFactorRoute, second_factor_view => crate::security::views::SecondFactorPage;
+        ResourcesRoute, resources_view => ResourcesPage;
+        AppsRoute, apps_view => AppsPage;
+        JoinSentRoute, join_sent_view => JoinSentPage;
+        ConfirmJoinRoute, confirm_join_view => ConfirmJoinPage;
+        JoinRoute, join_view => JoinPage;
+        AcceptInvitationRoute, accept_invitation_view => AcceptInvitationPage;
+    ]
+    activation: [
+        ActivateRoute, activate_view => ActivatePage;
+    ]
+    organization: [
+        OrgHomeRoute, org_home_view => OrgHomePage;
+        PeopleRoute, people_view => PeoplePage;
+        AuditLogRoute, audit_log_view => AuditLogPage;
+        NotificationsRoute, notifications_view => crate::notifications::views::NotificationsPage;
+    ]
+    settings: [
+        OrgSettingsRoute, org_settings_view => crate::orgs::settings::OrgSettingsPage;
+        SessionsRoute, sessions_view => crate::sessions::views::SessionsPage;
+        SecurityRoute, security_view => crate::security::views::SecurityPageView;
+    ]
 }
 
 /// The page's language: on the server the request's, in the browser the one the server

@@ -178,3 +178,39 @@ test('de: "Alle einladen" after "Ja" invites exactly the people never invited, o
   for (const email of later) expect((await subjectsFor(page, email, 1)).length).toBe(1);
 });
 });
+
+/**
+ * What a first visit asks for, cache off: the page names its part of the browser bundle in
+ * its head (so the files come in one wave, beside the app's frame), the browser fetches
+ * only files it was told of, and the whole visit stays within 20 requests. Counts, not
+ * times: the same on any machine.
+ */
+test('a first visit names its bundle files in the head and asks for at most 20 files', async ({ browser, page }) => {
+  const home = await activateOrganization(page, 'en', 'Wave Works', uniqueEmail('waves'));
+  const cookies = await page.context().cookies();
+  for (const [path, signedIn] of [['/signin', false], [`${home}/people`, true], [`${home}/settings`, true]] as const) {
+    const context = await browser.newContext();
+    if (signedIn) await context.addCookies(cookies);
+    const visit = await context.newPage();
+    const requested: string[] = [];
+    const errors: string[] = [];
+    visit.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    visit.on('pageerror', (e) => errors.push(String(e)));
+    await visit.goto(path);
+    await expect(visit.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+    const untilHydrated = [...requested];
+    const named = await visit.evaluate(() =>
+      [...document.head.querySelectorAll('link[rel="preload"][type="application/wasm"], link[rel="modulepreload"]')].map(
+        (l) => new URL((l as HTMLLinkElement).href).pathname,
+      ),
+    );
+    const parts = untilHydrated.filter((p) => p.startsWith('/pkg/') && (p.endsWith('.wasm') || p.includes('__wasm_split')));
+    const frame = parts.filter((p) => /\/pkg\/muster[._]/.test(p));
+    const unnamed = parts.filter((p) => !frame.includes(p) && !named.includes(p));
+    expect(errors, `${path}: page errors`).toEqual([]);
+    expect(named.some((p) => p.endsWith('.wasm')), `${path}: its part is named in the head`).toBe(true);
+    expect(unnamed, `${path}: bundle files fetched without being named in the head`).toEqual([]);
+    expect(untilHydrated.length, `${path}: requests until hydrated: ${untilHydrated.join(' ')}`).toBeLessThanOrEqual(20);
+    await context.close();
+  }
+});
