@@ -102,13 +102,7 @@ pub async fn confirm_link(
 ) -> Result<Finished, Problem> {
     confirm(state, token, browser, locale)
         .await
-        .map_err(|refusal| match refusal {
-            Refusal::Problem(problem) => problem,
-            Refusal::Failed(err) => {
-                tracing::error!(error = %err, "a provider link could not be saved");
-                Problem::Unreachable
-            }
-        })
+        .map_err(|refusal| refusal.shown("a provider link could not be saved"))
 }
 
 pub(super) async fn confirm(

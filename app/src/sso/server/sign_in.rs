@@ -202,13 +202,7 @@ pub async fn finish(state: &AppState, back: Callback<'_>) -> Result<Outcome, Pro
     .map_err(problem)?;
     come_in(state, &row, &claims, &pending.next, back.locale)
         .await
-        .map_err(|refusal| match refusal {
-            Refusal::Problem(problem) => problem,
-            Refusal::Failed(err) => {
-                tracing::error!(error = %err, "a single sign-on could not be saved");
-                Problem::Unreachable
-            }
-        })
+        .map_err(|refusal| refusal.shown("a single sign-on could not be saved"))
 }
 
 /// Why someone the provider vouched for does not come in: a rule (shown on the sign-in
@@ -216,6 +210,20 @@ pub async fn finish(state: &AppState, back: Callback<'_>) -> Result<Outcome, Pro
 pub(super) enum Refusal {
     Problem(Problem),
     Failed(AppError),
+}
+
+impl Refusal {
+    /// What the sign-in page shows: the rule, or "try again" for a failure of Muster's,
+    /// which is logged as `what`.
+    pub(super) fn shown(self, what: &'static str) -> Problem {
+        match self {
+            Refusal::Problem(problem) => problem,
+            Refusal::Failed(err) => {
+                tracing::error!(error = %err, "{what}");
+                Problem::Unreachable
+            }
+        }
+    }
 }
 
 impl From<AppError> for Refusal {
