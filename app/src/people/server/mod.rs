@@ -1,3 +1,4 @@
 //! Server-only half of people: SQL, the rules and the Invite All worker.
+mod list;
 mod queries;
 pub mod service;

@@ -1,7 +1,8 @@
 //! People rules: members see the list; adding, inviting and changing people need the
 //! Invite permission (OWNER, ADMIN); only an OWNER grants or removes OWNER; an
 //! organization keeps at least one active OWNER. Every change is audited in its own
-//! transaction, and every invitation counts against the daily quota.
+//! transaction, and every invitation counts against the daily quota. The list itself is
+//! read in `list`.
 
 use super::queries::{self, PersonForAction};
 use crate::access::{Actor, GrantableRole, Granted, Member, can, take_seats};
@@ -11,93 +12,12 @@ use crate::auth::server::throttle::{self, Kind, Scope};
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::invitations::server::service::{self as invitations, Invite, issue, renew, take_quota};
-use crate::invite_all::server::service as invite_all;
-use crate::joining::server::service as joining;
 use crate::mail::outbox;
-use crate::people::types::{
-    AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow, PersonStatus,
-};
-use crate::roles::Permission;
+use crate::people::types::PersonStatus;
 use crate::roles::Role;
 use crate::state::AppState;
 
-/// People shown per page.
-pub const PAGE_SIZE: i64 = 50;
-
-pub async fn page(
-    state: &AppState,
-    member: &Member,
-    query: ListQuery,
-) -> Result<PeoplePage, AppError> {
-    let now = chrono::Utc::now();
-    let can_invite = member.can(Permission::Invite);
-    // Before the page takes its connection: a page never waits for a second connection
-    // while holding one (ten such pages at once would hold the whole pool and wait).
-    let contacts = member.contacts_unless(state, can_invite).await?;
-    // One connection for the whole page (see `AppState::pool`).
-    let mut db = state.pool.acquire().await?;
-    let mut rows = queries::list(&mut *db, member.org_id, &query, PAGE_SIZE).await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let people: Vec<PersonRow> = rows
-        .into_iter()
-        .map(|p| PersonRow {
-            invitation: match (p.accepted_at, p.revoked_at, p.expires_at) {
-                _ if p.member => InvitationStatus::Accepted,
-                (Some(_), _, _) => InvitationStatus::Accepted,
-                _ if p.undelivered_at.is_some() => InvitationStatus::NotDelivered,
-                (_, Some(_), _) => InvitationStatus::Revoked,
-                (_, _, Some(e)) if e <= now => InvitationStatus::Expired,
-                (_, _, Some(_)) => InvitationStatus::Pending,
-                _ => InvitationStatus::NotInvited,
-            },
-            id: p.id,
-            role: p.role,
-            active: p.status == PersonStatus::Active,
-            welcome_sent: p.welcome_sent_at.map(|t| t.format("%Y-%m-%d").to_string()),
-            name: p.name,
-            email: p.email,
-        })
-        .collect();
-    // Going forward, "more" means a next page; going back, it means a previous one.
-    let (first, last) = (people.first().map(|p| p.id), people.last().map(|p| p.id));
-    let (next, prev) = if query.before.is_some() {
-        (last, if more { first } else { None })
-    } else {
-        (if more { last } else { None }, query.after.and(first))
-    };
-    let admin = if can_invite {
-        Some(admin_view(&mut db, state, member).await?)
-    } else {
-        None
-    };
-    Ok(PeoplePage {
-        org_name: member.org_name.clone(),
-        org_home: member.home(),
-        my_role: member.role,
-        can_invite,
-        contacts,
-        people,
-        query,
-        next,
-        prev,
-        admin,
-    })
-}
-
-async fn admin_view(
-    db: &mut sqlx::PgConnection,
-    state: &AppState,
-    member: &Member,
-) -> Result<AdminView, AppError> {
-    let bar = invite_all::admin_bar(&mut *db, state, member.org_id).await?;
-    Ok(AdminView {
-        quota: bar.quota,
-        quota_left: bar.quota_left,
-        batch: bar.batch,
-        link: joining::settings(db, state, member.org_id).await?,
-    })
-}
+pub use super::list::{PAGE_SIZE, page};
 
 pub struct NewPerson<'a> {
     pub name: &'a str,
