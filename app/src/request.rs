@@ -98,6 +98,11 @@ pub struct IdentityCache {
     page: bool,
 }
 
+/// The caller of a page request as the server read it before rendering (with what the
+/// shell shows): the page is rendered from this read, not a second one.
+#[derive(Clone)]
+pub struct KnownCaller(pub service::Caller);
+
 /// What every request carries in its reactive context: the app state and the
 /// per-request identity cache. `page`: the request renders a page (not a server
 /// function call or a REST request).
@@ -139,7 +144,14 @@ async fn with_caller<T>(
     Ok(match use_context::<IdentityCache>() {
         Some(cache) => cache
             .identity
-            .get_or_try_init(|| service::identity(state, &token, cache.page, seen))
+            .get_or_try_init(|| async {
+                // A page the server read before rendering (see `server::page_cache`) is
+                // rendered from that very read.
+                match extension::<KnownCaller>().filter(|_| cache.page) {
+                    Some(KnownCaller(caller)) => Ok(Some(caller)),
+                    None => service::identity(state, &token, cache.page, seen).await,
+                }
+            })
             .await?
             .as_ref()
             .map(read),

@@ -342,6 +342,10 @@ fn router(
             page_cache::PageCache::new(state.clone()),
             page_cache::serve,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PeopleCache::new(state.clone()),
+            page_cache::serve_people,
+        ))
         .layer(axum::middleware::from_fn(guard::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             site,

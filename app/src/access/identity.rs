@@ -124,7 +124,7 @@ impl From<MembershipRow> for Membership {
 /// Who is calling, and the organizations they are an active member of: what access
 /// checks need, loaded once per request (see `request::identity`).
 #[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     principal: Principal,
     orgs: Vec<Membership>,

@@ -299,8 +299,16 @@ impl Member {
 
     /// The owners and admins, to be named in "ask them" messages.
     pub async fn contacts(&self, state: &AppState) -> Result<Vec<String>, AppError> {
+        self.contacts_on(&state.pool).await
+    }
+
+    /// `contacts`, read on `db` (a page that reads everything on one connection).
+    pub async fn contacts_on(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+    ) -> Result<Vec<String>, AppError> {
         let roles = [Role::Owner.code().to_owned(), Role::Admin.code().to_owned()];
-        Ok(queries::members_with_roles(&state.pool, self.org_id, &roles).await?)
+        Ok(queries::members_with_roles(db, self.org_id, &roles).await?)
     }
 }
 

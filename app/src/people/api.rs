@@ -30,6 +30,12 @@ pub async fn get_people(
     before: Option<String>,
 ) -> Result<PeoplePage, AppError> {
     let query = super::types::ListQuery::from_params(q, sort, after, before);
+    // The server may have read this very page before rendering it (`Preloaded`).
+    if let Some(page) = request::extension::<super::server::Preloaded>()
+        .and_then(|read| read.take_for(&region, &short_name, &query))
+    {
+        return request::page(Ok(page));
+    }
     request::org_page(&region, &short_name, async |state, member| {
         service::page(state, member, query).await
     })

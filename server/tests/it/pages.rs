@@ -337,3 +337,65 @@ async fn bundle_files_are_never_answered_with_another_pages_status(pool: PgPool)
         &wrong[..wrong.len().min(5)]
     );
 }
+
+/// A member's People page is kept between changes (`server::page_cache::people`): each
+/// view still shows what is there now, however it was changed, in the viewer's
+/// language, and one person's copy never stands in for another's page.
+#[sqlx::test(migrations = false)]
+async fn a_kept_people_page_always_shows_what_is_there_now(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[("vic@acme.test", "VIEWER")]).await;
+    let viewer = accept(&app, "vic@acme.test").await;
+    let path = "/o/eu-central-1/acme/people";
+    let mut nonces = Vec::new();
+    for _ in 0..3 {
+        let res = owner.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let nonce = csp_nonce(res.headers());
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Vic Viewer") && html.contains("Invite All"));
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            html.matches("<script").count(),
+            "every script carries the nonce its CSP names"
+        );
+        assert!(!nonces.contains(&nonce), "a nonce was served twice");
+        nonces.push(nonce);
+    }
+    // Changed behind this server's back (another server, psql): the next view shows it.
+    let change = async |sql: &str| {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        app.get(&owner, path).await.1
+    };
+    let html =
+        change("UPDATE people SET name = 'Victoria Viewer' WHERE email = 'vic@acme.test'").await;
+    assert!(html.contains("Victoria Viewer") && !html.contains("Vic Viewer"));
+    // What the shell shows is part of the read: the person's own name.
+    let html = change("UPDATE users SET name = 'Ida Owner' WHERE email = 'it@acme.test'").await;
+    assert!(html.contains("Ida Owner"));
+    // And the admin bar: the day's invitation quota.
+    let html =
+        change("UPDATE organizations SET invite_daily_quota = 77 WHERE short_name = 'acme'").await;
+    assert!(html.contains("77"), "the new quota");
+    // Someone else at the same address gets their own page: a viewer has no admin bar.
+    let (status, html) = app.get(&viewer, path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Victoria Viewer") && !html.contains("Invite All"));
+    // The language one chooses: the page follows it, there and back.
+    for (code, lang, invite_all) in [("fr", "fr", "Inviter tous"), ("en", "en", "Invite All")] {
+        ok(app
+            .call::<app::auth::api::SetLocale>(&owner, &[("locale", code)])
+            .await)
+        .await;
+        let (_, html) = app.get(&owner, path).await;
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{code}");
+        assert!(html.contains(invite_all), "{code}");
+    }
+    // A member who left is not shown the copy of when they were one.
+    sqlx::query("UPDATE people SET status = 'inactive' WHERE email = 'vic@acme.test'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, html) = app.get(&viewer, path).await;
+    assert_ne!(status, 200, "{}", &html[..300.min(html.len())]);
+}

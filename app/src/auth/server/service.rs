@@ -15,7 +15,7 @@ pub use super::links::{
 };
 pub use super::sessions::{
     Caller, Entry, Seen, end_other_sessions, end_session, enter, enter_through_provider, identity,
-    open_session, session_open, sessions, sign_out,
+    identity_on, open_session, session_open, sessions, sign_out,
 };
 pub(super) use super::sign_in::open_after_second_factor;
 pub(crate) use super::sign_in::queue_verification;

@@ -96,7 +96,7 @@ pub struct Seen {
 }
 
 /// Who is calling, as a request learns it from its session cookie.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub identity: Identity,
     /// On page loads only: the invitations waiting for the person, which the shell shows
@@ -114,9 +114,27 @@ pub async fn identity(
     for_page: bool,
     seen: Option<Seen>,
 ) -> Result<Option<Caller>, AppError> {
+    identity_on(
+        &mut *state.pool.acquire().await?,
+        state,
+        session_token,
+        for_page,
+        seen,
+    )
+    .await
+}
+
+/// `identity`, read on `db` (a page that reads everything on one connection).
+pub async fn identity_on(
+    db: &mut sqlx::PgConnection,
+    state: &AppState,
+    session_token: &str,
+    for_page: bool,
+    seen: Option<Seen>,
+) -> Result<Option<Caller>, AppError> {
     let hash = tokens::hash(session_token);
     let idle = idle_minutes(state);
-    let Some(row) = queries::identity(&state.pool, &hash, for_page, idle).await? else {
+    let Some(row) = queries::identity(db, &hash, for_page, idle).await? else {
         return Ok(None);
     };
     if row.stale

@@ -1,8 +1,12 @@
 //! The People page's read: one page of the list (search, sort, keyset paging) with each
 //! person's invitation state, and for people who may invite, the admin bar.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::queries;
 use crate::access::Member;
+use crate::auth::server::service::{self as auth, Caller, Seen};
 use crate::error::AppError;
 use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
@@ -20,13 +24,26 @@ pub async fn page(
     member: &Member,
     query: ListQuery,
 ) -> Result<PeoplePage, AppError> {
+    // One connection for the whole page (see `AppState::pool`): a page never waits for a
+    // second connection while holding one (ten such pages at once would hold the whole
+    // pool and wait).
+    let mut db = state.pool.acquire().await?;
+    page_on(&mut db, state, member, query).await
+}
+
+async fn page_on(
+    db: &mut sqlx::PgConnection,
+    state: &AppState,
+    member: &Member,
+    query: ListQuery,
+) -> Result<PeoplePage, AppError> {
     let now = chrono::Utc::now();
     let can_invite = member.can(Permission::Invite);
-    // Before the page takes its connection: a page never waits for a second connection
-    // while holding one (ten such pages at once would hold the whole pool and wait).
-    let contacts = member.contacts_unless(state, can_invite).await?;
-    // One connection for the whole page (see `AppState::pool`).
-    let mut db = state.pool.acquire().await?;
+    let contacts = if can_invite {
+        Vec::new()
+    } else {
+        member.contacts_on(&mut *db).await?
+    };
     let mut rows = queries::list(&mut *db, member.org_id, &query, PAGE_SIZE).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
@@ -58,7 +75,7 @@ pub async fn page(
         (if more { last } else { None }, query.after.and(first))
     };
     let admin = if can_invite {
-        Some(admin_view(&mut db, state, member).await?)
+        Some(admin_view(db, state, member).await?)
     } else {
         None
     };
@@ -88,4 +105,72 @@ async fn admin_view(
         batch: bar.batch,
         link: joining::settings(db, state, member.org_id).await?,
     })
+}
+
+/// A People page the server read before rendering it (see `server::page_cache`): the
+/// render uses this read instead of making its own, and says so (`used`), so that the
+/// server keeps a copy only of a page made from the read it compares.
+#[derive(Clone)]
+pub struct Preloaded {
+    region: String,
+    short_name: String,
+    query: ListQuery,
+    page: PeoplePage,
+    used: Arc<AtomicBool>,
+}
+
+impl Preloaded {
+    /// Who is asking (with what the shell shows) and, if they are a member of
+    /// `region/short_name`, its People page as `get_people` reads it: both on one
+    /// connection. None for a session that is not open; no page for someone who is not
+    /// a member there, or a read that failed (the render then shows why).
+    pub async fn read(
+        state: &AppState,
+        session_token: &str,
+        seen: Seen,
+        (region, short_name): (&str, &str),
+        query: ListQuery,
+    ) -> Result<Option<(Caller, Option<Preloaded>)>, AppError> {
+        let mut db = state.pool.acquire().await?;
+        let Some(caller) =
+            auth::identity_on(&mut db, state, session_token, true, Some(seen)).await?
+        else {
+            return Ok(None);
+        };
+        let page = match Member::find(&caller.identity, region, short_name) {
+            Ok(member) => page_on(&mut db, state, &member, query.clone()).await.ok(),
+            Err(_) => None,
+        };
+        let read = page.map(|page| Preloaded {
+            region: region.to_owned(),
+            short_name: short_name.to_owned(),
+            query,
+            page,
+            used: Arc::default(),
+        });
+        Ok(Some((caller, read)))
+    }
+
+    pub fn page(&self) -> &PeoplePage {
+        &self.page
+    }
+
+    /// The page, if it is the one asked for (same organization and list).
+    pub fn take_for(
+        &self,
+        region: &str,
+        short_name: &str,
+        query: &ListQuery,
+    ) -> Option<PeoplePage> {
+        let fits = self.region == region && self.short_name == short_name && self.query == *query;
+        fits.then(|| {
+            self.used.store(true, Ordering::Relaxed);
+            self.page.clone()
+        })
+    }
+
+    /// Whether the render took the page from this read.
+    pub fn used(&self) -> bool {
+        self.used.load(Ordering::Relaxed)
+    }
 }

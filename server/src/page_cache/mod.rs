@@ -34,6 +34,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 
+mod people;
+pub use people::{PeopleCache, serve as serve_people};
+
 /// Pages whose signed-out HTML depends on nothing but the language.
 const PAGES: [&str; 6] = [
     "/",
@@ -215,30 +218,8 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
         let (token, wizard) = (token.clone(), wizard.clone());
         req.extensions_mut().insert(Preloaded { token, wizard });
     }
-    let res = next.run(req).await;
-    let keep = res.status() == StatusCode::OK
-        && !res.headers().contains_key(header::SET_COOKIE)
-        && res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("text/html"));
-    let Some(nonce) = nonce_of(res.headers()).filter(|_| keep) else {
-        return res;
-    };
-    let (parts, body) = res.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            tracing::error!(%err, "a public page could not be read for the page cache");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    let mut headers = parts.headers.clone();
-    headers.remove(header::CONTENT_SECURITY_POLICY);
-    headers.remove(header::DATE);
-    headers.remove(header::CONTENT_LENGTH);
-    if let Some(page) = Rendered::new(headers, &bytes, &nonce)
+    let (res, rendered) = keep_response(next.run(req).await).await;
+    if let Some(page) = rendered
         && let Ok(mut map) = cache.0.pages.write()
     {
         if matches!(key.0, Page::Activation(_)) {
@@ -249,5 +230,34 @@ pub async fn serve(State(cache): State<PageCache>, mut req: Request, next: Next)
         }
         map.insert(key, Arc::new(Kept { page, made_from }));
     }
-    Response::from_parts(parts, Body::from(bytes))
+    res
+}
+
+/// A rendered page and, if it may be kept (a 200 HTML page that sets no cookie and has
+/// a nonce), its copy cut where the nonce was.
+async fn keep_response(res: Response) -> (Response, Option<Rendered>) {
+    let keep = res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::SET_COOKIE)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+    let Some(nonce) = nonce_of(res.headers()).filter(|_| keep) else {
+        return (res, None);
+    };
+    let (parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(%err, "a page could not be read for the page cache");
+            return (StatusCode::INTERNAL_SERVER_ERROR.into_response(), None);
+        }
+    };
+    let mut headers = parts.headers.clone();
+    headers.remove(header::CONTENT_SECURITY_POLICY);
+    headers.remove(header::DATE);
+    headers.remove(header::CONTENT_LENGTH);
+    let rendered = Rendered::new(headers, &bytes, &nonce);
+    (Response::from_parts(parts, Body::from(bytes)), rendered)
 }
