@@ -457,6 +457,33 @@ async fn the_list_pages_sorts_and_searches(pool: PgPool) {
         let found = get(vec![("q", q.into())]).await;
         assert_eq!(emails(&found), ["zoe@acme.test"], "searching {q:?}");
     }
+    // A search walks only the first few thousand people in the list's order before it
+    // reads its matches alone: matches beyond that stretch are found all the same, in
+    // order, page by page.
+    sqlx::query(
+        "INSERT INTO people (org_id, name, email, role)
+         SELECT o.id, 'Aab Filler ' || lpad(g::text, 4, '0') || CASE WHEN g > 5100 THEN ' Late' ELSE '' END,
+                'f' || lpad(g::text, 4, '0') || '@acme.test', 'VIEWER'
+         FROM organizations o, generate_series(1, 5160) g WHERE o.short_name = 'acme'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let late = get(vec![("q", "late".into())]).await;
+    let expected: Vec<String> = (5101..=5160).map(|i| format!("f{i}@acme.test")).collect();
+    assert_eq!(emails(&late), expected[..50]);
+    let rest = get(vec![
+        ("q", "late".into()),
+        ("after", late["next"].to_string()),
+    ])
+    .await;
+    assert_eq!(emails(&rest), expected[50..]);
+    assert!(rest["next"].is_null());
+    let needle = get(vec![("q", "zoé".into()), ("sort", "-email".into())]).await;
+    assert_eq!(emails(&needle), ["zoe@acme.test"]);
+    let filler = get(vec![("q", "filler".into())]).await;
+    assert_eq!(emails(&filler)[0], "f0001@acme.test");
+    assert_eq!(emails(&filler).len(), 50);
 }
 
 #[sqlx::test(migrations = false)]
