@@ -457,7 +457,7 @@ async fn the_list_pages_sorts_and_searches(pool: PgPool) {
         let found = get(vec![("q", q.into())]).await;
         assert_eq!(emails(&found), ["zoe@acme.test"], "searching {q:?}");
     }
-    // A search walks only the first few thousand people in the list's order before it
+    // A one-word search walks only the first 2,000 people in the list's order before it
     // reads its matches alone: matches beyond that stretch are found all the same, in
     // order, page by page.
     sqlx::query(
