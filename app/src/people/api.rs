@@ -31,7 +31,7 @@ pub async fn get_people(
 ) -> Result<PeoplePage, AppError> {
     let query = super::types::ListQuery::from_params(q, sort, after, before);
     // The server may have read this very page before rendering it (`Preloaded`).
-    if let Some(page) = request::extension::<super::server::Preloaded>()
+    if let Some(page) = request::extension::<service::Preloaded>()
         .and_then(|read| read.take_for(&region, &short_name, &query))
     {
         return request::page(Ok(page));

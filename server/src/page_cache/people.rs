@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock};
 use app::auth::server::service::{Caller, Seen};
 use app::cookies::{Cookie, LOCALE_COOKIE};
 use app::i18n::Locale;
-use app::people::server::Preloaded;
+use app::people::server::service::Preloaded;
 use app::people::types::ListQuery;
 use app::request::{KnownCaller, client_ip_from, locale_from_headers};
 use app::state::AppState;

@@ -17,7 +17,7 @@ use crate::people::types::PersonStatus;
 use crate::roles::Role;
 use crate::state::AppState;
 
-pub use super::list::{PAGE_SIZE, page};
+pub use super::list::{PAGE_SIZE, Preloaded, page};
 
 pub struct NewPerson<'a> {
     pub name: &'a str,
