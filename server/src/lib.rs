@@ -311,14 +311,19 @@ fn router(
     // Development without SMTP_URL: the built-in sink's mail is shown here.
     if state.settings.dev_mode {
         let public = dev_mailbox_public;
-        router = router.route(
-            "/dev/mailbox",
-            get(mailbox_page::show).layer(axum::middleware::from_fn(
-                move |req: Request<Body>, next: axum::middleware::Next| {
-                    mailbox_page::loopback_only(public, req, next)
-                },
-            )),
-        );
+        let loopback =
+            axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| {
+                mailbox_page::loopback_only(public, req, next)
+            });
+        router = router
+            .route(
+                "/dev/mailbox",
+                get(mailbox_page::show).layer(loopback.clone()),
+            )
+            .route(
+                "/dev/mailbox/{number}",
+                get(mailbox_page::html_part).layer(loopback),
+            );
     }
     if dev_dns {
         let public = dev_mailbox_public;

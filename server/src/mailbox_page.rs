@@ -3,9 +3,9 @@
 
 use app::i18n::{Locale, tr};
 use app::request::locale_from_headers;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Html;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse};
 use leptos::config::LeptosOptions;
 
 use crate::mailsink::Mailbox;
@@ -81,9 +81,19 @@ pub async fn show(
     if mails.is_empty() {
         body.push_str(&format!("<p>{}</p>", escape(&tr(locale, "mailbox.empty"))));
     }
-    for mail in &mails {
+    let count = mails.len();
+    for (newest_first, mail) in mails.iter().enumerate() {
+        // The mail's HTML part, as a mail client shows it (numbered from the first mail).
+        let html_link = match mail.html {
+            Some(_) => format!(
+                "<p><a class=\"mail-html\" href=\"/dev/mailbox/{}\">{}</a></p>",
+                count - 1 - newest_first,
+                escape(&tr(locale, "mailbox.html_part"))
+            ),
+            None => String::new(),
+        };
         body.push_str(&format!(
-            "<article class=\"card mail\"><h2>{subject}</h2><dl><dt>{to_l}</dt><dd class=\"mail-to\">{to}</dd><dt>{rec_l}</dt><dd>{at}</dd></dl><pre class=\"mail-body\">{text}</pre></article>",
+            "<article class=\"card mail\"><h2>{subject}</h2><dl><dt>{to_l}</dt><dd class=\"mail-to\">{to}</dd><dt>{rec_l}</dt><dd>{at}</dd></dl><pre class=\"mail-body\">{text}</pre>{html_link}</article>",
             subject = escape(&mail.subject),
             to_l = escape(&tr(locale, "mailbox.to")),
             to = escape(&mail.to.join(", ")),
@@ -99,6 +109,26 @@ pub async fn show(
         title = escape(&tr(locale, "mailbox.title")),
         intro = escape(&tr(locale, "mailbox.intro")),
     ))
+}
+
+/// `/dev/mailbox/{number}`: the HTML part of the mail received `number`th (from 0), as
+/// sent, for a look at it at a phone's width. Nothing in it runs or loads: its own inline
+/// styles only.
+pub async fn html_part(
+    State(mailbox): State<Mailbox>,
+    Path(number): Path<usize>,
+) -> axum::response::Response {
+    match mailbox.all().into_iter().nth(number).and_then(|m| m.html) {
+        Some(html) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            )],
+            Html(html),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,12 @@ fn compose(
     };
     let mut text = format!("{greeting}\n\n");
     let mut html = format!(
-        "<!DOCTYPE html><html lang=\"{}\"><body style=\"font-family:sans-serif\"><p>{}</p>",
+        // A phone's width (320 px and up): long names, addresses and organization names
+        // wrap instead of widening the mail.
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body style=\"margin:0\"><div style=\"font-family:sans-serif;max-width:600px;\
+         padding:12px;overflow-wrap:anywhere;word-break:break-word\"><p>{}</p>",
         locale.code(),
         escape(&greeting)
     );
@@ -54,7 +59,7 @@ fn compose(
     }
     text.push_str(&format!("{footer}\n"));
     html.push_str(&format!(
-        "<p style=\"color:#555\">{}</p></body></html>",
+        "<p style=\"color:#555\">{}</p></div></body></html>",
         escape(&footer)
     ));
     Email {
