@@ -150,28 +150,38 @@ export async function subjectsFor(page: Page, email: string, expected: number): 
 
 /**
  * Activates a new organization for `company` through the wizard (region eu-central-1, no
- * invitations) and signs its owner in; returns the organization's home path.
+ * invitations) and signs its owner in; returns the organization's home path. `atStep` is
+ * called on each of the wizard's pages, named, before it is filled in.
  */
-export async function activateOrganization(page: Page, lang: string, company: string, owner: string, name = 'Olivia Owner'): Promise<string> {
+export async function activateOrganization(
+  page: Page, lang: string, company: string, owner: string, name = 'Olivia Owner',
+  atStep: (step: string) => Promise<void> = async () => {},
+): Promise<string> {
   const t = messages(lang);
   await page.goto(createSubscription(company, owner, lang));
   await hydrated(page);
+  await atStep('region');
   await page.getByLabel(t('activation.region')).selectOption('eu-central-1');
   await page.getByRole('button', { name: t('activation.sign_up') }).click();
   await expect(page.getByRole('heading', { name: t('activation.account_title') })).toBeVisible();
   await hydrated(page);
+  await atStep('account');
   await page.getByLabel(t('auth.name'), { exact: true }).fill(name);
   await page.getByLabel(t('auth.password')).fill(PASSWORD);
   await page.getByRole('button', { name: t('activation.next') }).click();
   await expect(page.getByRole('heading', { name: t('activation.invite_title') })).toBeVisible();
+  await atStep('invite');
   await page.getByRole('button', { name: t('activation.skip'), exact: true }).click();
   await expect(page.getByRole('heading', { name: t('activation.review_title') })).toBeVisible();
+  await atStep('review');
   await page.getByRole('button', { name: t('activation.activate_now') }).click();
   await expect(page.getByTestId('org-ready')).toBeVisible({ timeout: 30_000 });
   await hydrated(page);
+  await atStep('progress');
   await page.getByLabel(t('auth.password')).fill(PASSWORD);
   await page.getByRole('button', { name: t('activation.log_in') }).click();
   await expect(page.getByRole('heading', { name: t('activation.setup_complete') })).toBeVisible({ timeout: 30_000 });
+  await atStep('complete');
   await page.getByRole('link', { name: t('activation.continue') }).click();
   await expect(page).toHaveURL(/\/o\/eu-central-1\/[a-z0-9-]+$/);
   return new URL(page.url()).pathname;

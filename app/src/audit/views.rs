@@ -6,6 +6,7 @@ use super::api::get_audit_log;
 use super::types::AuditPage;
 use crate::i18n::{tr, use_i18n};
 use crate::orgs::views::{org_page, use_org_params};
+use crate::ui::table::TableFrame;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -25,10 +26,10 @@ fn AuditLog(page: AuditPage) -> impl IntoView {
             view! {
                 <tr>
                     <td>{e.when}</td>
-                    <td>{e.actor}</td>
+                    <td class="long">{e.actor}</td>
                     <td data-action=key>{move || tr(i18n.locale(), key)}</td>
-                    <td>{e.subject.unwrap_or_default()}</td>
-                    <td>{e.detail.unwrap_or_default()}</td>
+                    <td class="long">{e.subject.unwrap_or_default()}</td>
+                    <td class="long">{e.detail.unwrap_or_default()}</td>
                 </tr>
             }
         })
@@ -38,6 +39,7 @@ fn AuditLog(page: AuditPage) -> impl IntoView {
             <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
             <h1>{i18n.t("audit.title")}</h1>
             <p><a href=format!("{}/people", page.org_home)>{i18n.t("people.title")}</a></p>
+            <TableFrame label=i18n.t("audit.title")>
             <table class="table audit">
                 <thead>
                     <tr>
@@ -50,6 +52,7 @@ fn AuditLog(page: AuditPage) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            </TableFrame>
         </section>
     }
     .into_any()

@@ -10,6 +10,7 @@ use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };
+use crate::ui::table::breakable;
 
 #[component]
 pub fn DomainsSection(
@@ -81,7 +82,7 @@ fn DomainRow(
     view! {
         <li class="domain" data-domain=d.domain.clone()>
             <p>
-                <strong>{d.domain.clone()}</strong> " "
+                <strong>{breakable(d.domain.clone())}</strong> " "
                 <span class=badge data-testid="domain-state">{move || tr_args(i18n.locale(), state_key, &[("date", &since)])}</span>
             </p>
             <p class="field-error" data-testid="domain-problem" hidden=problem.is_none()>
@@ -91,7 +92,7 @@ fn DomainRow(
                 <dt>{i18n.t("domains.record_type")}</dt>
                 <dd><code>"TXT"</code></dd>
                 <dt>{i18n.t("domains.record_name")}</dt>
-                <dd><code data-testid="record-name">{d.record_name.clone()}</code>
+                <dd><code data-testid="record-name">{breakable(d.record_name.clone())}</code>
                     " " <button type="button" class="btn btn-small" on:click=move |_| copy_to_clipboard(&name)>{i18n.t("people.copy")}</button></dd>
                 <dt>{i18n.t("domains.record_value")}</dt>
                 <dd><code data-testid="record-value">{d.record_value.clone()}</code>

@@ -19,6 +19,7 @@ use crate::sso::views::SsoSection;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };
+use crate::ui::table::TableFrame;
 
 #[component]
 pub fn OrgSettingsPage() -> impl IntoView {
@@ -259,10 +260,10 @@ fn ApiKeys(
         let name = k.name.clone();
         view! {
             <tr data-testid="api-key-row">
-                <td>{k.name.clone()}</td>
+                <td class="long">{k.name.clone()}</td>
                 <td>{move || tr(i18n.locale(), role.label_key())}</td>
                 <td><code>{k.prefix.clone()}</code></td>
-                <td>{format!("{} · {}", k.created_on, k.created_by)}</td>
+                <td class="long">{format!("{} · {}", k.created_on, k.created_by)}</td>
                 <td>{match k.last_used.clone() { Some(t) => t.into_any(), None => i18n.t("settings.never_used").into_any() }}</td>
                 <td>
                     <ActionForm action=revoke>
@@ -306,6 +307,7 @@ fn ApiKeys(
                 }
             })}
             {move || rows.with(Vec::is_empty).then(|| view! { <p class="muted">{text("settings.no_keys", "provisioning.no_tokens")}</p> })}
+            <TableFrame label=text("settings.api_keys", "provisioning.title")>
             <table class="table api-key-table" hidden=move || rows.with(Vec::is_empty)>
                 <thead>
                     <tr>
@@ -321,6 +323,7 @@ fn ApiKeys(
                     <For each=move || rows.get() key=|k| k.id children=key_row />
                 </tbody>
             </table>
+            </TableFrame>
             <FormAlert action=revoke />
             <h3>{text("settings.create_key", "provisioning.create_token")}</h3>
             <FormAlert action=create />

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::regions::region;
 use crate::ui::prompt::SignInPrompt;
+use crate::ui::table::{TableFrame, breakable};
 
 #[component]
 pub fn OrgHomePage() -> impl IntoView {
@@ -52,15 +53,17 @@ pub fn OrgHomePage() -> impl IntoView {
             </section>
             <section class="card">
                 <h2>{i18n.t("org.members")}</h2>
+                <TableFrame label=i18n.t("org.members")>
                 <table class="table">
                     <thead><tr><th>{i18n.t("auth.name")}</th><th>{i18n.t("auth.email")}</th><th>{i18n.t("activation.role")}</th></tr></thead>
                     <tbody>
                         {org.members.into_iter().map(|m| {
                             let role = m.role;
-                            view! { <tr><td>{m.name}</td><td>{m.email}</td><td>{move || tr(i18n.locale(), role.label_key())}</td></tr> }
+                            view! { <tr><td class="long">{m.name}</td><td class="long">{breakable(m.email)}</td><td>{move || tr(i18n.locale(), role.label_key())}</td></tr> }
                         }).collect_view()}
                     </tbody>
                 </table>
+                </TableFrame>
             </section>
             <section class="card" id="invite">
                 <h2>{i18n.t("org.invitations")}</h2>
@@ -71,7 +74,7 @@ pub fn OrgHomePage() -> impl IntoView {
                         let expires_on = inv.expires_on().to_owned();
                         view! {
                             <li class="invite-row">
-                                <span class="invite-email">{inv.email}</span>
+                                <span class="invite-email">{breakable(inv.email)}</span>
                                 <span class="badge-role">{move || tr(i18n.locale(), role.label_key())}</span>
                                 <span class="muted">{move || tr_args(i18n.locale(), "org.expires_on", &[("date", &expires_on)])}</span>
                             </li>

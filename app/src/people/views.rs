@@ -20,6 +20,7 @@ use crate::roles::Role;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, RoleSelect, Submit, field_errors, follow_success,
 };
+use crate::ui::table::{TableFrame, breakable};
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -102,6 +103,22 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
         .collect_view();
     let empty = page.people.is_empty();
     let query = page.query.clone();
+    let table = view! {
+        <table class="table people">
+            <thead>
+                <tr>
+                    <SortHeader query=query.clone() base=base.clone() key=SortKey::Name label="auth.name" />
+                    <SortHeader query=query.clone() base=base.clone() key=SortKey::Email label="auth.email" />
+                    <th>{i18n.t("activation.role")}</th>
+                    <th>{i18n.t("people.status")}</th>
+                    <th>{i18n.t("people.welcome_sent")}</th>
+                    <th>{i18n.t("people.invitation")}</th>
+                    <th><span class="sr-only">{i18n.t("people.more_options")}</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    };
     view! {
         <section class="card people-page">
             <p class="eyebrow"><a href=page.org_home.clone()>{page.org_name.clone()}</a></p>
@@ -121,20 +138,7 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
                 </div>
             })}
             <SearchForm query=query.clone() base=base.clone() />
-            <table class="table people">
-                <thead>
-                    <tr>
-                        <SortHeader query=query.clone() base=base.clone() key=SortKey::Name label="auth.name" />
-                        <SortHeader query=query.clone() base=base.clone() key=SortKey::Email label="auth.email" />
-                        <th>{i18n.t("activation.role")}</th>
-                        <th>{i18n.t("people.status")}</th>
-                        <th>{i18n.t("people.welcome_sent")}</th>
-                        <th>{i18n.t("people.invitation")}</th>
-                        <th><span class="sr-only">{i18n.t("people.more_options")}</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <TableFrame label=i18n.t("people.title")>{table}</TableFrame>
             {empty.then(|| view! { <p class="empty" data-testid="no-people">{i18n.t("people.none_found")}</p> })}
             <nav class="pager" aria-label=i18n.t("people.pages")>
                 {page.prev.map(|before| view! {
@@ -252,8 +256,8 @@ fn PersonLine(
             data-status=status.code()
             data-invitation=invitation.code()
         >
-            <td>{p.name.clone()}</td>
-            <td>{p.email.clone()}</td>
+            <td class="long">{p.name.clone()}</td>
+            <td class="long">{breakable(p.email.clone())}</td>
             <td>{move || tr(i18n.locale(), role.label_key())}</td>
             <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
             <td class="welcome-sent" data-date=p.welcome_sent.clone()>{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>

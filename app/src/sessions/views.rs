@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::i18n::{tr, use_i18n};
 use crate::ui::form::{FormAlert, follow_success};
 use crate::ui::prompt::SignInPrompt;
+use crate::ui::table::TableFrame;
 
 /// "2026-12-04T09:44:49Z" as "2026-12-04 09:44 UTC": the same on the server and in the
 /// browser, so the page hydrates as it was rendered.
@@ -51,6 +52,7 @@ pub fn SessionsPage() -> impl IntoView {
                     let others = list.iter().filter(|s| !s.current).count();
                     let rows = list.into_iter().map(|s| session_row(s, end)).collect_view();
                     view! {
+                        <TableFrame label=i18n.t("sessions.title")>
                         <table class="table sessions-table">
                             <thead>
                                 <tr>
@@ -63,6 +65,7 @@ pub fn SessionsPage() -> impl IntoView {
                             </thead>
                             <tbody>{rows}</tbody>
                         </table>
+                        </TableFrame>
                         <Show when=move || { others > 0 }>
                             <ActionForm action=end_others>
                                 <button type="submit" class="btn">{i18n.t("sessions.end_others")}</button>
@@ -103,7 +106,7 @@ fn session_row(s: SessionView, end: ServerAction<EndSession>) -> impl IntoView {
     };
     view! {
         <tr data-testid="session" class:current=s.current>
-            <td>{browser}</td>
+            <td class="long">{browser}</td>
             <td>{s.address.clone()}</td>
             <td>{when(&s.started)}</td>
             <td>{when(&s.last_seen)}</td>

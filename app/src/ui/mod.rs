@@ -1,4 +1,5 @@
-//! Shared building blocks: form fields with their errors, alerts, and the app shell.
+//! Shared building blocks: form fields with their errors, alerts, the app shell, and
+//! tables' frames.
 
 pub mod form;
 pub mod language;
@@ -6,3 +7,4 @@ pub mod passkey;
 pub mod prompt;
 pub mod reference;
 pub mod shell;
+pub mod table;

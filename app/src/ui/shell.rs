@@ -10,6 +10,7 @@ use crate::i18n::use_i18n;
 use crate::notifications::views::Bell;
 use crate::ui::form::follow_success;
 use crate::ui::language::LanguageSelect;
+use crate::ui::table::breakable;
 
 /// The signed-in person for the page being shown (loaded once per page).
 #[derive(Clone, Copy)]
@@ -77,7 +78,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
     let label = move || format!("{} — {}", shown(), i18n.t("nav.org_switcher")());
     view! {
         <details class="menu org-switcher">
-            <summary aria-label=label>
+            <summary aria-label=label title=shown>
                 <span class="org-name">{shown}</span>
             </summary>
             <div class="menu-panel" role="group" aria-label=i18n.t("nav.org_switcher")>
@@ -130,7 +131,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                     <p class="menu-user">
                         <strong>{user.principal.name().to_owned()}</strong>
                         <br />
-                        <span class="muted">{user.principal.email().to_owned()}</span>
+                        <span class="muted">{breakable(user.principal.email().to_owned())}</span>
                     </p>
                     <a class="menu-item" href="/account/security">{i18n.t("nav.security")}</a>
                     <a class="menu-item" href="/account/sessions">{i18n.t("nav.sessions")}</a>

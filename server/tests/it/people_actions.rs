@@ -600,7 +600,9 @@ fn rendered_rows(html: &str) -> Vec<(std::collections::HashMap<String, String>, 
                 .filter_map(|a| a.trim().split_once("=\""))
                 .map(|(k, v)| (k.to_owned(), unescape(v.trim_end_matches('"'))))
                 .collect();
-            let name = rest.strip_prefix("<td>")?.split_once("</td>")?.0;
+            // The first cell, whatever its attributes: the name, as the browser reads it.
+            let cell = rest.strip_prefix("<td")?.split_once('>')?.1;
+            let name = cell.split_once("</td>")?.0;
             let name = name.replace("<!>", "");
             attrs
                 .contains_key(RowAttrs::ID)

@@ -181,7 +181,7 @@ pub(super) fn InviteStep(wizard: Wizard, token: String) -> impl IntoView {
         <FormAlert action=add />
         <ActionForm action=add attr:class="invite-form">
             <input type="hidden" name="token" value=add_token />
-            <Field name="email" label="auth.email" kind="email" errors=field_errors(add, "email") check=check_email />
+            <Field name="email" label="auth.email" kind="email" autocomplete="off" errors=field_errors(add, "email") check=check_email />
             <RoleSelect errors=role_errors />
             <button type="submit" class="btn">{i18n.t("activation.add_invite")}</button>
         </ActionForm>
