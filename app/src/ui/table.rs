@@ -1,6 +1,5 @@
 //! Tables and long values on any screen: a table's frame, and addresses that break well.
 
-use leptos::either::Either;
 use leptos::prelude::*;
 
 /// A table's frame. On a narrow screen the table scrolls inside it, with its first column
@@ -23,14 +22,15 @@ pub fn TableFrame(
 const BREAK_AFTER: usize = 24;
 
 /// An address, a domain or a host name: where it is long, a `<wbr>` after its `@` and each
-/// dot lets it wrap there rather than anywhere (the text, copied, stays the same).
-pub fn breakable(text: String) -> impl IntoView {
+/// dot lets it wrap there rather than anywhere (the text, copied, stays the same). Erased
+/// to `AnyView`: pages that show several (settings) would otherwise have types too deep
+/// for the compiler to lay out.
+pub fn breakable(text: String) -> AnyView {
     if text.len() <= BREAK_AFTER {
-        return Either::Left(text);
+        return text.into_any();
     }
-    Either::Right(
-        text.split_inclusive(['@', '.'])
-            .map(|part| view! { {part.to_owned()}<wbr /> })
-            .collect_view(),
-    )
+    text.split_inclusive(['@', '.'])
+        .map(|part| view! { {part.to_owned()}<wbr /> })
+        .collect_view()
+        .into_any()
 }
