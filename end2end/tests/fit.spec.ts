@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect, Page } from './fixtures';
 import {
   PASSWORD, activateOrganization, confirmEmail, hydrated, inviteSomeone, linkFromMailbox, messages, screenshot,
@@ -93,7 +94,17 @@ async function expectMenusFit(page: Page, what: string) {
   }
 }
 
-/** Visits each path at each width: it hydrates, passes axe, and fits. */
+/**
+ * Every control can be hit by a finger: axe's target-size (WCAG 2.2, 2.5.8: at least
+ * 24 × 24 px, or that much room around it), which axe leaves off unless asked.
+ */
+async function expectTargets(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withRules(['target-size']).analyze();
+  const small = results.violations.flatMap((v) => v.nodes.map((n) => n.target.join(' ')));
+  expect.soft(small, `targets under 24 × 24 px on ${what}`).toEqual([]);
+}
+
+/** Visits each path at each width: it hydrates, passes axe, fits, and its targets are big enough. */
 async function look(page: Page, who: string, paths: string[]) {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 900 });
@@ -101,6 +112,7 @@ async function look(page: Page, who: string, paths: string[]) {
       await page.goto(path);
       await hydrated(page);
       await expectFits(page, `${who} ${path}`);
+      await expectTargets(page, `${who} ${path} at ${width} px`);
     }
   }
 }

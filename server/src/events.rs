@@ -181,7 +181,10 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
             // Sign-out and password resets delete sessions, which notifies this person:
             // a stream whose session has ended says so and stops, and the page stops
             // asking (a plain end would make the browser reconnect, to be refused).
-            match app::auth::server::service::session_open(&state, &token).await {
+            // Boxed: a stream waits on `recv` nearly all its life, and an async block is as
+            // large as its largest waiting point, so the query's future, inline, would be
+            // kept in every open stream.
+            match Box::pin(app::auth::server::service::session_open(&state, &token)).await {
                 Ok(true) => {}
                 Ok(false) => {
                     let event = Event::default().event(SIGNED_OUT).data(SIGNED_OUT);
