@@ -308,13 +308,14 @@ fn router(
         .route("/events", get(events_stream))
         .route("/texts/{file}", get(page_texts))
         .merge(pages);
+    // The development pages (mailbox, DNS zone) answer this machine only, unless asked.
+    let public = dev_mailbox_public;
+    let loopback =
+        axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| {
+            mailbox_page::loopback_only(public, req, next)
+        });
     // Development without SMTP_URL: the built-in sink's mail is shown here.
     if state.settings.dev_mode {
-        let public = dev_mailbox_public;
-        let loopback =
-            axum::middleware::from_fn(move |req: Request<Body>, next: axum::middleware::Next| {
-                mailbox_page::loopback_only(public, req, next)
-            });
         router = router
             .route(
                 "/dev/mailbox",
@@ -322,20 +323,13 @@ fn router(
             )
             .route(
                 "/dev/mailbox/{number}",
-                get(mailbox_page::html_part).layer(loopback),
+                get(mailbox_page::html_part).layer(loopback.clone()),
             );
     }
     if dev_dns {
-        let public = dev_mailbox_public;
         router = router.route(
             "/dev/dns",
-            get(dns_page::show)
-                .post(dns_page::publish)
-                .layer(axum::middleware::from_fn(
-                    move |req: Request<Body>, next: axum::middleware::Next| {
-                        mailbox_page::loopback_only(public, req, next)
-                    },
-                )),
+            get(dns_page::show).post(dns_page::publish).layer(loopback),
         );
     }
     let site = guard::SiteOrigin::from_base_url(&state.settings.base_url);
