@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::auth::types::ShellData;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::notifications::views::invited_text;
-use crate::ui::shell::use_user;
+use crate::shell::use_user;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

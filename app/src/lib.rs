@@ -10,6 +10,8 @@ pub mod auth;
 pub mod cookies;
 pub mod domains;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod exchange;
 pub mod home;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
@@ -25,6 +27,7 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod ops;
 pub mod orgs;
+pub mod paths;
 pub mod people;
 pub mod provisioning;
 pub mod regions;
@@ -34,11 +37,14 @@ pub mod resources;
 pub mod roles;
 pub mod security;
 pub mod sessions;
+pub mod shell;
 pub mod sso;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 mod stored;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 pub mod ui;
 pub mod url;
 #[cfg(feature = "ssr")]
@@ -51,7 +57,6 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, path};
 
 use crate::activation::views::ActivatePage;
 use crate::audit::views::AuditLogPage;
-use crate::auth::api::get_shell;
 use crate::auth::views::{
     CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyEmailPage,
 };
@@ -61,7 +66,8 @@ use crate::joining::views::{ConfirmJoinPage, JoinPage, JoinSentPage};
 use crate::orgs::views::{AppsPage, OrgHomePage};
 use crate::people::views::PeoplePage;
 use crate::resources::ResourcesPage;
-use crate::ui::shell::{TopBar, UserResource};
+use crate::shell::api::get_shell;
+use crate::shell::{TopBar, UserResource};
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {

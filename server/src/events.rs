@@ -146,7 +146,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(None) => return signed_out(),
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
-    let session_hash = app::auth::server::tokens::hash(&token);
+    let session_hash = app::tokens::hash(&token);
     let Some(place) = StreamPlace::open(vec![
         (
             Holder::Session(session_hash),

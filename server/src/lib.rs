@@ -179,7 +179,7 @@ pub async fn launch(
                     tracing::warn!(
                         "MUSTER_SECRET_KEY is not set: self-join links change when the server restarts"
                     );
-                    app::auth::server::tokens::generate().plain.into_bytes()
+                    app::tokens::generate().plain.into_bytes()
                 }
             }),
         }),

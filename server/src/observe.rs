@@ -87,7 +87,7 @@ pub async fn name_route(request: Request, next: Next) -> Response {
 /// Outermost: gives the request its id and span, counts and times it, logs it.
 pub async fn track(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id = app::auth::server::tokens::short_id();
+    let id = app::tokens::short_id();
     request.extensions_mut().insert(RequestId(id.clone()));
     let method = request.method().clone();
     let span =
@@ -142,7 +142,7 @@ pub async fn metrics_with_token(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !app::auth::server::tokens::same_secret(given, token) {
+    if !app::tokens::same_secret(given, token) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

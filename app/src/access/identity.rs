@@ -85,10 +85,7 @@ impl Membership {
     }
 }
 
-/// An organization's home page.
-pub fn org_home(region: &str, short_name: &str) -> String {
-    format!("/o/{region}/{short_name}")
-}
+pub use crate::paths::org_home;
 
 /// One of the person's memberships as the identity query reads it (JSON).
 #[cfg(feature = "ssr")]

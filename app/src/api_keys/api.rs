@@ -28,7 +28,7 @@ pub async fn create_api_key(
     if let Ok(created) = &result
         && request::is_form_post()
     {
-        let page = crate::orgs::types::settings_path(&region, &short_name);
+        let page = crate::paths::settings_path(&region, &short_name);
         request::set_cookie(crate::cookies::new_key_cookie(
             &created.key,
             &page,
@@ -50,7 +50,7 @@ pub async fn revoke_api_key(
     let purpose = super::types::KeyPurpose::from_form(purpose.as_deref());
     let to = format!(
         "{}#{}",
-        crate::orgs::types::settings_path(&region, &short_name),
+        crate::paths::settings_path(&region, &short_name),
         purpose.section()
     );
     let result = async {

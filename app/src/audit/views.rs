@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::api::get_audit_log;
 use super::types::AuditPage;
 use crate::i18n::{tr, use_i18n};
-use crate::orgs::views::{org_page, use_org_params};
+use crate::ui::org_page::{org_page, use_org_params};
 use crate::ui::table::TableFrame;
 
 #[component]

@@ -4,42 +4,13 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::server::service;
-use super::types::{LinkState, PasskeyCeremony, ShellData};
+use super::types::{LinkState, PasskeyCeremony};
 #[cfg(feature = "ssr")]
 use crate::cookies;
 use crate::error::AppError;
 use crate::i18n::Locale;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
-
-/// What the app shell shows the signed-in person (nothing for visitors): the one place
-/// that loads their organizations for the switcher and the invitations for the bell.
-#[server]
-pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
-    let state = AppState::current();
-    let result = async {
-        let Some(caller) = request::caller(&state).await? else {
-            return Ok(None);
-        };
-        // A page load read them with the identity; a call asks the bell's own query.
-        let pending = match caller.shell_pending {
-            Some(pending) => pending,
-            None => {
-                crate::notifications::server::service::list(&state, caller.identity.principal())
-                    .await?
-                    .invitations
-            }
-        };
-        let (principal, orgs) = caller.identity.into_parts();
-        Ok(Some(ShellData {
-            principal,
-            orgs,
-            pending,
-        }))
-    }
-    .await;
-    request::respond(result)
-}
 
 #[server]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<String, AppError> {

@@ -18,12 +18,22 @@ pub const MAX_NAME_CHARS: usize = 120;
 pub struct ShellData {
     pub principal: Principal,
     pub orgs: Vec<Membership>,
-    pub pending: Vec<crate::notifications::types::PendingInvitation>,
+    pub pending: Vec<PendingInvitation>,
 }
 
-/// Where a sign-in through an organization's own OpenID provider starts (home-realm
-/// discovery: `?email=…&next=…`).
-pub const SSO_START_PATH: &str = "/sso/start";
+/// "<org> invited you as <role>": an open invitation to the signed-in person's verified
+/// address, from an organization they are not in yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: i64,
+    pub org_name: String,
+    pub role: crate::roles::Role,
+    pub inviter: Option<String>,
+    /// As YYYY-MM-DD (UTC).
+    pub expires: String,
+}
+
+pub use crate::paths::SSO_START_PATH;
 
 /// An email address that has been checked and normalised (trimmed, lowercased).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

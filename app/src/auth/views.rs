@@ -9,9 +9,10 @@ use super::api::{
     dev_mailbox_enabled, finish_passkey_sign_in, start_passkey_sign_in,
 };
 use super::types::{LinkState, check_email, check_name};
+use crate::auth::language::LanguageSelect;
+use crate::error::FieldError;
 use crate::i18n::{tr, tr_args, use_i18n};
-use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
-use crate::ui::language::LanguageSelect;
+use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
 
 fn query(key: &'static str) -> Memo<Option<String>> {
     let q = use_query_map();
@@ -359,5 +360,25 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 </ActionForm>
             </LinkGate>
         </section>
+    }
+}
+
+/// A "choose a password" field (`name="password"`), checked live with the server's rules.
+#[component]
+pub fn NewPasswordField(
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
+    #[prop(default = "auth.password")] label: &'static str,
+    #[prop(default = "auth.password_hint")] hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <Field
+            name="password"
+            label=label
+            kind="password"
+            autocomplete="new-password"
+            hint=hint
+            errors=errors
+            check=super::types::check_new_password
+        />
     }
 }

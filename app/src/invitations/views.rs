@@ -6,9 +6,10 @@ use leptos_router::hooks::use_query_map;
 use super::api::{AcceptInvitation, get_invitation};
 use super::types::{InvitationState, InvitationView};
 use crate::auth::types::check_name;
+use crate::auth::views::NewPasswordField;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
-use crate::ui::form::{Field, FormAlert, NewPasswordField, Submit, field_errors, follow_success};
+use crate::ui::form::{Field, FormAlert, Submit, field_errors, follow_success};
 
 #[component]
 pub fn AcceptInvitationPage() -> impl IntoView {

@@ -12,7 +12,7 @@ use crate::{request, state::AppState};
 /// "Invite All" after "Yes".
 #[server]
 pub async fn invite_all(region: String, short_name: String) -> Result<String, AppError> {
-    let back_to = crate::orgs::types::people_path(&region, &short_name);
+    let back_to = crate::paths::people_path(&region, &short_name);
     request::org_action(&region, &short_name, back_to, async |state, member| {
         service::invite_all(state, member).await.map(|_| ())
     })

@@ -70,7 +70,7 @@ pub async fn save_join_link(
     enabled: Option<String>,
     domains: String,
 ) -> Result<String, AppError> {
-    let back_to = crate::orgs::types::people_path(&region, &short_name);
+    let back_to = crate::paths::people_path(&region, &short_name);
     request::org_action(&region, &short_name, back_to, async |state, member| {
         service::update_settings(state, member, request::checkbox(&enabled), &domains).await
     })

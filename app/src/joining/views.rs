@@ -6,11 +6,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{ConfirmJoin, RequestJoin, SaveJoinLink, get_join_confirmation, get_join_link};
 use super::types::{JoinLinkSettings, JoinView, LinkState};
 use crate::auth::types::{check_email, check_name};
+use crate::auth::views::NewPasswordField;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::ui::form::{
-    Field, FormAlert, NewPasswordField, OrgInputs, Submit, copy_to_clipboard, field_errors,
-    follow_success,
+    Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };
 
 /// A refusal in a card: the message for `err`, with `unknown` for a link that never existed.

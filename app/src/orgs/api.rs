@@ -25,7 +25,7 @@ pub async fn get_org_settings(
 ) -> Result<super::types::OrgSettings, AppError> {
     // A key made by a plain form post comes in its page-scoped cookie: shown once.
     let new_key = request::cookie(cookies::Cookie::NewKey).filter(|k| !k.is_empty());
-    let path = super::types::settings_path(&region, &short_name);
+    let path = crate::paths::settings_path(&region, &short_name);
     request::org_page(&region, &short_name, async |state, member| {
         // Only now are region and short name known to be real (and safe in a cookie path).
         if new_key.is_some() {
@@ -64,7 +64,7 @@ pub async fn invite_member(
     request::respond(result.map(|_| {
         let to = format!(
             "{}?invited={}",
-            super::types::settings_path(&region, &short_name),
+            crate::paths::settings_path(&region, &short_name),
             crate::url::encode(email.trim())
         );
         request::redirect_form_post(&to);
@@ -88,7 +88,7 @@ pub async fn save_second_factor_policy(
     request::respond(result.map(|()| {
         let to = format!(
             "{}?second_factor=saved#second-factor",
-            super::types::settings_path(&region, &short_name)
+            crate::paths::settings_path(&region, &short_name)
         );
         request::redirect_form_post(&to);
         to

@@ -7,7 +7,6 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{InviteMember, SaveSecondFactorPolicy, get_org_settings};
 use super::types::OrgSettings;
-use super::views::{org_page, use_org_params};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KeyPurpose};
 use crate::auth::types::check_email;
@@ -19,6 +18,7 @@ use crate::sso::views::SsoSection;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, Submit, copy_to_clipboard, field_errors, follow_success,
 };
+use crate::ui::org_page::{org_page, use_org_params};
 use crate::ui::table::TableFrame;
 
 #[component]

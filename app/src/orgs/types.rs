@@ -2,18 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::org_home;
 use crate::roles::Role;
-
-/// The organization's People page.
-pub fn people_path(region: &str, short_name: &str) -> String {
-    format!("{}/people", org_home(region, short_name))
-}
-
-/// The organization settings page ("+" → "Invite member" leads here).
-pub fn settings_path(region: &str, short_name: &str) -> String {
-    format!("{}/settings", org_home(region, short_name))
-}
 
 /// What an organization's home page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

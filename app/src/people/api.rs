@@ -16,7 +16,7 @@ async fn people_action<F>(region: &str, short_name: &str, run: F) -> Result<Stri
 where
     F: AsyncFnOnce(&AppState, &Member) -> Result<(), AppError>,
 {
-    let back_to = crate::orgs::types::people_path(region, short_name);
+    let back_to = crate::paths::people_path(region, short_name);
     request::org_action(region, short_name, back_to, run).await
 }
 

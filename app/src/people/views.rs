@@ -15,11 +15,11 @@ use crate::i18n::{tr, tr_args, use_i18n};
 use crate::invite_all::views::{BatchProgressBar, InviteAllButton};
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::views::LinkTab;
-use crate::orgs::views::{org_page, use_org_params};
 use crate::roles::Role;
 use crate::ui::form::{
     Field, FormAlert, OrgInputs, RoleSelect, Submit, field_errors, follow_success,
 };
+use crate::ui::org_page::{org_page, use_org_params};
 use crate::ui::table::{TableFrame, breakable};
 
 #[component]

@@ -80,26 +80,6 @@ pub fn Field(
     }
 }
 
-/// A "choose a password" field (`name="password"`), checked live with the server's rules.
-#[component]
-pub fn NewPasswordField(
-    #[prop(into)] errors: Signal<Vec<FieldError>>,
-    #[prop(default = "auth.password")] label: &'static str,
-    #[prop(default = "auth.password_hint")] hint: &'static str,
-) -> impl IntoView {
-    view! {
-        <Field
-            name="password"
-            label=label
-            kind="password"
-            autocomplete="new-password"
-            hint=hint
-            errors=errors
-            check=crate::auth::types::check_new_password
-        />
-    }
-}
-
 /// The role picker (`name="role"`), VIEWER first chosen: least privilege by default.
 #[component]
 pub fn RoleSelect(#[prop(into)] errors: Signal<Vec<FieldError>>) -> impl IntoView {

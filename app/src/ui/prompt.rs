@@ -9,7 +9,7 @@ use crate::i18n::use_i18n;
 #[component]
 pub fn SignInPrompt() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::request::set_page_status(401);
+    crate::exchange::set_page_status(401);
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
     let here = format!(

@@ -12,7 +12,7 @@ pub fn RequestReference() -> impl IntoView {
     let i18n = use_i18n();
     let id = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
-        let id = crate::request::request_id();
+        let id = crate::exchange::request_id();
         #[cfg(not(feature = "ssr"))]
         let id: Option<String> = None;
         id

@@ -2,10 +2,10 @@
 
 use crate::common::*;
 use app::auth::api::{
-    CheckLink, GetShell, RequestPasswordReset, ResetPassword, SetLocale, SignIn, SignOut, SignUp,
-    VerifyEmail,
+    CheckLink, RequestPasswordReset, ResetPassword, SetLocale, SignIn, SignOut, SignUp, VerifyEmail,
 };
 use app::error::AppError;
+use app::shell::api::GetShell;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 

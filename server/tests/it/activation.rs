@@ -9,10 +9,11 @@ use app::activation::api::{
     PreviewShortName, RetryActivation, SaveAccount, SignOutForActivation,
 };
 use app::activation::server::service::create_subscription;
-use app::auth::api::{GetShell, SignIn};
+use app::auth::api::SignIn;
 use app::error::AppError;
 use app::i18n::Locale;
 use app::orgs::api::GetOrgOverview;
+use app::shell::api::GetShell;
 use futures::future::join_all;
 use sqlx::PgPool;
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::common::*;
-use app::auth::api::GetShell;
 use app::housekeeping::{Policy, sweep};
+use app::shell::api::GetShell;
 use sqlx::PgPool;
 
 async fn exec(app: &TestApp, sql: &str) {

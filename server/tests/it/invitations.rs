@@ -3,9 +3,9 @@
 //! expired and unknown links are refused clearly.
 
 use crate::common::*;
-use app::auth::api::GetShell;
 use app::error::AppError;
 use app::invitations::api::{AcceptInvitation, GetInvitation};
+use app::shell::api::GetShell;
 use sqlx::PgPool;
 
 /// Activates "Acme" owned by it@acme.test, inviting `invites` (email, role); returns

@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use app::auth::api::GetShell;
 use app::error::AppError;
 use app::notifications::api::{DeclineInvitation, GetNotifications, JoinOrganization};
 use app::people::api::AddPerson;
+use app::shell::api::GetShell;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 

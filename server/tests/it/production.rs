@@ -3,8 +3,9 @@
 //! proxy; the test talks to it over plain http on loopback, as that proxy would.
 
 use crate::common::*;
-use app::auth::api::{GetShell, VerifyEmail};
+use app::auth::api::VerifyEmail;
 use app::error::AppError;
+use app::shell::api::GetShell;
 use sqlx::PgPool;
 
 async fn production(pool: PgPool) -> TestApp {

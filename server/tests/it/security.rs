@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use crate::common::*;
-use app::auth::api::{
-    GetShell, RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
-};
+use app::auth::api::{RequestPasswordReset, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail};
 use app::error::AppError;
 use app::joining::api::{ConfirmJoin, RequestJoin};
+use app::shell::api::GetShell;
 use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 

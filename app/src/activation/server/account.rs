@@ -6,12 +6,13 @@ use super::wizard::{advance, guard_editable, has_owner, open, open_locked};
 use crate::access::Principal;
 use crate::activation::types::wizard_path;
 use crate::activation::types::{WizardStep, parse_company_name};
-use crate::auth::server::{password, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 /// "Basic information": creates the account that will own the organization, and saves
 /// the company name.

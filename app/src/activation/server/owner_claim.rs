@@ -3,9 +3,10 @@
 use super::queries::{self, SubscriptionRow};
 use super::wizard::{open, open_locked};
 use crate::activation::types::OwnerClaimView;
-use crate::auth::server::{service as accounts, tokens};
+use crate::auth::server::service as accounts;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tokens;
 
 /// The wizard page the owner-claim mail links to.
 pub const OWNER_PAGE: &str = "owner";

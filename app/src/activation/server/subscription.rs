@@ -3,12 +3,12 @@
 
 use super::queries::{self, NewSubscription};
 use crate::activation::types::{PREMIUM_PRODUCTS, PRODUCTS, WizardStep, parse_company_name};
-use crate::auth::server::tokens;
 use crate::auth::types::EmailAddress;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::state::SecretKey;
+use crate::tokens;
 
 /// An activation link works for 30 days (until the organization is active).
 pub const ACTIVATION_LINK_DAYS: i32 = 30;

@@ -11,12 +11,13 @@ use crate::activation::types::{
     CreatedOrg, InviteRow, JobStatus, JobStep, JobView, OwnerView, SessionMatch, ShortNamePreview,
     StepState, Wizard, WizardStep, first_free_short_name, parse_company_name,
 };
-use crate::auth::server::{service as accounts, tokens};
+use crate::auth::server::service as accounts;
 use crate::auth::types::EmailAddress;
 use crate::error::{AppError, FieldError};
 use crate::regions::parse_region;
 use crate::roles::Role;
 use crate::state::AppState;
+use crate::tokens;
 
 /// People invited from the wizard; more can be invited later from the organization.
 pub const MAX_WIZARD_INVITES: i64 = 50;

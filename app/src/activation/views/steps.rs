@@ -10,12 +10,11 @@ use crate::activation::api::{
 };
 use crate::activation::types::{Wizard, check_company_name, wizard_path};
 use crate::auth::types::{check_email, check_name};
+use crate::auth::views::NewPasswordField;
 use crate::error::AppError;
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::regions::{REGIONS, region};
-use crate::ui::form::{
-    Field, FormAlert, NewPasswordField, RoleSelect, Submit, field_errors, follow_success,
-};
+use crate::ui::form::{Field, FormAlert, RoleSelect, Submit, field_errors, follow_success};
 
 #[component]
 pub(super) fn RegionStep(wizard: Wizard, token: String) -> impl IntoView {

@@ -7,10 +7,10 @@ use crate::access::{KeyHolder, Member, can};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KEY_PREFIX, KeyPurpose};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
-use crate::auth::server::tokens;
 use crate::error::AppError;
 use crate::roles::Role;
 use crate::state::AppState;
+use crate::tokens;
 
 const NAME_MAX: usize = 80;
 

@@ -6,11 +6,12 @@ use super::service::locale_of;
 use super::sessions::{open_session, second_factor_first};
 use super::sign_in::{MAIL_WINDOW_MINUTES, SignInStep, SignedIn, check_password};
 use super::throttle::{self, Kind, Scope};
-use super::{device, password, queries, tokens};
+use super::{device, password, queries};
 use crate::auth::types::{EmailAddress, LinkState, NewPassword};
 use crate::error::AppError;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 pub const VERIFY_PURPOSE: &str = "verify_email";
 pub const RESET_PURPOSE: &str = "reset_password";

@@ -23,13 +23,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::proof::FactorChange;
+use super::queries;
 use super::service::{self, SignedIn};
-use super::{queries, tokens};
 use crate::access::Identity;
 use crate::auth::types::{PasskeyCeremony, PasskeyView, SecurityView};
 use crate::error::AppError;
 use crate::mail::seal::{self, Purpose};
 use crate::state::AppState;
+use crate::tokens;
 
 /// How long a page has to answer a ceremony.
 pub const CEREMONY_MINUTES: i32 = 5;

@@ -4,12 +4,13 @@
 //! back in that survives a password reset, and the account's holder hears of every change.
 
 use super::password::{self, NO_PASSWORD};
+use super::queries;
 use super::throttle::{self, Kind, Scope};
-use super::{queries, tokens};
 use crate::access::Identity;
 use crate::error::AppError;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 /// A proof (sign-in, second factor, "Confirm it's you") counts this long.
 pub const PROOF_MINUTES: i32 = 10;

@@ -18,14 +18,15 @@ use rand::RngCore;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::proof::{self, FactorChange};
+use super::queries;
 use super::throttle::{self, Kind, Scope};
-use super::{queries, tokens};
 use crate::access::Identity;
 use crate::auth::types::{SecurityView, TotpEnrolment};
 use crate::error::AppError;
 use crate::mail::outbox;
 use crate::mail::seal::{self, Purpose};
 use crate::state::AppState;
+use crate::tokens;
 
 /// How many recovery codes a person gets at a time.
 pub const RECOVERY_CODES: usize = 10;

@@ -5,12 +5,13 @@ use std::net::IpAddr;
 
 use super::service::locale_of;
 use super::sign_in::begin_challenge;
-use super::{device, queries, tokens};
+use super::{device, queries};
 use crate::access::{Identity, Principal};
+use crate::auth::types::PendingInvitation;
 use crate::auth::types::{SessionView, browser_name};
 use crate::error::AppError;
-use crate::notifications::types::PendingInvitation;
 use crate::state::AppState;
+use crate::tokens;
 
 /// Opens a session for `user_id` (its identity already proven) that lasts `days` at most
 /// (`Settings::session_days`); returns the cookie value.
@@ -164,7 +165,7 @@ pub async fn identity_on(
         identity: Identity::from_session(principal, orgs, row.session_id, row.second_factor),
         shell_pending: row.pending.map(|p| {
             p.0.into_iter()
-                .map(crate::notifications::server::pending::pending_view)
+                .map(crate::auth::server::pending::pending_view)
                 .collect()
         }),
     }))

@@ -7,13 +7,14 @@ use super::links::{VERIFY_MINUTES, VERIFY_PURPOSE};
 use super::service::locale_of;
 use super::sessions::open_session;
 use super::throttle::{self, Kind, Scope};
-use super::{device, password, queries, second_factor, tokens};
+use super::{device, password, queries, second_factor};
 use crate::access::Principal;
 use crate::auth::types::{EmailAddress, SignUpForm};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 /// Creates an unverified account and queues its verification mail, atomically.
 /// Anyone may call it. The answer is the same whether or not the address has an

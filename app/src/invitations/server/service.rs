@@ -4,7 +4,7 @@
 
 use super::queries::{self, InvitationRow};
 use crate::access::org_home;
-use crate::auth::server::{password, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts};
 use crate::auth::types::{NewPassword, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
@@ -12,6 +12,7 @@ use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
 use crate::roles::Role;
 use crate::state::{AppState, Settings};
+use crate::tokens;
 
 /// Invitations expire 30 days after they are sent.
 pub const INVITATION_DAYS: i32 = 30;

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use super::queries;
-use crate::auth::server::tokens;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
 use crate::mail::{outbox, seal};
 use crate::state::AppState;
+use crate::tokens;
 
 /// People prepared per transaction.
 pub const CHUNK: i64 = 1_000;

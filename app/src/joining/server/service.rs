@@ -14,7 +14,7 @@ use crate::access::org_home;
 use crate::access::{Member, can, plan_facts};
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
-use crate::auth::server::{password, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -22,6 +22,7 @@ use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
 use crate::state::{AppState, Settings};
+use crate::tokens;
 
 /// A confirmation link is valid this long.
 pub const CONFIRM_HOURS: i32 = 24;

@@ -1,4 +1,3 @@
 //! Server-only half of notifications.
-pub mod pending;
 mod queries;
 pub mod service;

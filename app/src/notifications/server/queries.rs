@@ -1,22 +1,8 @@
 //! Every SQL statement about a person's notifications. Each filters by the person.
 
-use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
-/// An invitation waiting for the person's answer, with what the bell shows of it. Also
-/// read as JSON, when a page load reads it with the caller's identity.
-#[derive(serde::Deserialize)]
-pub struct PendingRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub email: String,
-    pub role: crate::roles::Role,
-    pub expires_at: DateTime<Utc>,
-    pub org_name: String,
-    pub region: String,
-    pub short_name: String,
-    pub inviter: Option<String>,
-}
+pub use crate::auth::server::pending::PendingRow;
 
 /// The invitations waiting for `user_id`'s answer (SQL `invitations_waiting_for`, newest
 /// first); `only` narrows to one. Nothing is locked: the bell reads this on every page and

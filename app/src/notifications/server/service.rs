@@ -1,12 +1,12 @@
 //! Notification rules: a person sees, joins and declines only invitations to their own
 //! verified address. Joining gives the invited role; both answers are audited.
 
-use super::pending::{PendingRow, pending_view};
 use super::queries;
 use crate::access::Principal;
 use crate::access::org_home;
 use crate::audit::server::service::record as audit;
 use crate::audit::types::AuditAction;
+use crate::auth::server::pending::{PendingRow, pending_view};
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
 use crate::notifications::types::Notifications;

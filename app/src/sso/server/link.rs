@@ -4,12 +4,13 @@
 use super::provider;
 use super::queries;
 use super::sign_in::{Finished, Refusal, admit_and_enter, domain_of};
-use crate::auth::server::{service as accounts, tokens};
+use crate::auth::server::service as accounts;
 use crate::auth::types::SsoProblem as Problem;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 /// A mailed link may be opened this long after the provider's sign-in.
 pub(super) const LINK_MINUTES: i32 = 30;

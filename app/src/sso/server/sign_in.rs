@@ -11,7 +11,7 @@ use super::provider::{self, Failure};
 use super::queries;
 use super::service::{LOGIN_SECONDS, provider as provider_of, redirect_url};
 use crate::access::org_home;
-use crate::auth::server::{password, service as accounts, tokens};
+use crate::auth::server::{password, service as accounts};
 use crate::auth::types::SsoProblem as Problem;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -19,6 +19,7 @@ use crate::joining::server::service as joining;
 use crate::mail::seal::{self, Purpose};
 use crate::mail::{outbox, templates};
 use crate::state::AppState;
+use crate::tokens;
 
 /// Home-realm discovery: the organization whose provider signs in `email`, if any.
 pub async fn org_for_email(state: &AppState, email: &str) -> Result<Option<i64>, AppError> {

@@ -701,7 +701,7 @@ pub async fn sign_in_to(app: &TestApp, c: &reqwest::Client, email: &str, passwor
 
 /// Who is signed in on `c`, if anyone.
 pub async fn signed_in_as(app: &TestApp, c: &reqwest::Client) -> Option<String> {
-    let shell = ok(app.call::<app::auth::api::GetShell>(c, &[]).await).await;
+    let shell = ok(app.call::<app::shell::api::GetShell>(c, &[]).await).await;
     shell["principal"]["email"].as_str().map(str::to_owned)
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 
 type Orgs = sqlx::types::Json<Vec<crate::access::MembershipRow>>;
-type Pending = sqlx::types::Json<Vec<crate::notifications::server::pending::PendingRow>>;
+type Pending = sqlx::types::Json<Vec<crate::auth::server::pending::PendingRow>>;
 
 pub async fn insert_session(
     db: impl PgExecutor<'_>,

@@ -1,15 +1,17 @@
-//! The top bar: organization switcher on the left; "+", notifications and the user menu
+//! The app's frame, above every feature: the top bar, with the organization switcher on the left; "+", notifications and the user menu
 //! on the right. Menus are `<details>` elements: they open with Enter or Space, work
 //! without JavaScript, and need no focus trickery.
 
 use leptos::prelude::*;
 
+pub mod api;
+
 use crate::auth::api::SignOut;
+use crate::auth::language::LanguageSelect;
 use crate::auth::types::ShellData;
 use crate::i18n::use_i18n;
 use crate::notifications::views::Bell;
 use crate::ui::form::follow_success;
-use crate::ui::language::LanguageSelect;
 use crate::ui::table::breakable;
 
 /// The signed-in person for the page being shown (loaded once per page).
@@ -117,7 +119,7 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                         let target = current.get().or_else(|| orgs.with_value(|o| o.first().cloned()));
                         match target {
                             Some(m) => view! {
-                                <a class="menu-item" href=format!("{}#invite", crate::orgs::types::settings_path(m.region(), m.short_name()))>{i18n.t("nav.invite_member")}</a>
+                                <a class="menu-item" href=format!("{}#invite", crate::paths::settings_path(m.region(), m.short_name()))>{i18n.t("nav.invite_member")}</a>
                             }.into_any(),
                             None => view! { <p class="menu-note">{i18n.t("nav.no_org_hint")}</p> }.into_any(),
                         }

@@ -1,0 +1,37 @@
+//! The app frame's one server function: what the top bar shows.
+
+use leptos::prelude::*;
+
+use crate::auth::types::ShellData;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{request, state::AppState};
+
+/// What the app shell shows the signed-in person (nothing for visitors): the one place
+/// that loads their organizations for the switcher and the invitations for the bell.
+#[server]
+pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let Some(caller) = request::caller(&state).await? else {
+            return Ok(None);
+        };
+        // A page load read them with the identity; a call asks the bell's own query.
+        let pending = match caller.shell_pending {
+            Some(pending) => pending,
+            None => {
+                crate::notifications::server::service::list(&state, caller.identity.principal())
+                    .await?
+                    .invitations
+            }
+        };
+        let (principal, orgs) = caller.identity.into_parts();
+        Ok(Some(ShellData {
+            principal,
+            orgs,
+            pending,
+        }))
+    }
+    .await;
+    request::respond(result)
+}
