@@ -35,6 +35,7 @@ pub mod regions;
 pub mod request;
 pub mod resources;
 pub mod roles;
+pub mod roster;
 pub mod security;
 pub mod sessions;
 pub mod shell;

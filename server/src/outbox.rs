@@ -195,7 +195,7 @@ pub async fn drain_once(
             }
             Err((id, why)) => {
                 tracing::error!(id, why, "outbox: no server opened the mail in time");
-                outbox::give_up(&mut *tx, id, why).await?;
+                end_for_good(&mut tx, id, why).await?;
             }
         }
     }
@@ -227,7 +227,7 @@ pub async fn drain_once(
                 metrics::counter!("muster_mail_send_failures_total", "kind" => "transient")
                     .increment(1);
                 if give_up {
-                    outbox::give_up(&mut *tx, mail.id, &e).await?;
+                    end_for_good(&mut tx, mail.id, &e).await?;
                 } else {
                     let wait = backoff_seconds(attempts);
                     outbox::mark_attempt_failed(&mut *tx, mail.id, &e, wait).await?;
@@ -237,7 +237,7 @@ pub async fn drain_once(
                 tracing::error!(id = mail.id, error = %e, "outbox: mail cannot be delivered");
                 metrics::counter!("muster_mail_send_failures_total", "kind" => "permanent")
                     .increment(1);
-                outbox::give_up(&mut *tx, mail.id, &e).await?;
+                end_for_good(&mut tx, mail.id, &e).await?;
             }
         }
     }
@@ -245,6 +245,14 @@ pub async fn drain_once(
     tx.commit().await?;
     metrics::counter!("muster_mail_sent_total").increment(sent.len() as u64);
     Ok(claimed)
+}
+
+/// A mail given up for good; the invitation it carried ends as not delivered.
+async fn end_for_good(tx: &mut sqlx::PgConnection, id: i64, why: &str) -> Result<(), sqlx::Error> {
+    if let Some(invitation_id) = outbox::give_up(&mut *tx, id, why).await? {
+        app::roster::server::service::end_undelivered(&mut *tx, invitation_id, id).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -115,35 +115,24 @@ pub async fn mark_attempt_failed(
     Ok(())
 }
 
-/// Gives up on a mail for good (status `failed`, body erased). If it carried an
-/// invitation's latest link, that invitation ends as not delivered: it holds no seat, its link stops,
-/// and the person's Welcome Sent is cleared, so the row offers to send it again.
-pub async fn give_up(db: impl PgExecutor<'_>, id: i64, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"WITH failed AS (
-               UPDATE outbox_emails
-               SET status = 'failed', attempts = attempts + 1, last_error = $2,
-                   body_sealed = NULL, body_text = NULL, body_html = NULL
-               WHERE id = $1
-               RETURNING invitation_id
-           ), ended AS (
-               UPDATE invitations i
-               SET undelivered_at = now(), revoked_at = COALESCE(i.revoked_at, now())
-               FROM failed f
-               WHERE i.id = f.invitation_id AND i.accepted_at IS NULL
-                 -- Not when it was sent again since: the newer mail decides.
-                 AND NOT EXISTS (SELECT 1 FROM outbox_emails n
-                                 WHERE n.invitation_id = i.id AND n.id > $1)
-               RETURNING i.org_id, i.email
-           )
-           UPDATE people p SET welcome_sent_at = NULL
-           FROM ended e WHERE p.org_id = e.org_id AND p.email = e.email"#,
+/// Gives up on a mail for good (status `failed`, body erased). Answers the invitation
+/// it carried, if any: the caller ends it as not delivered (`roster`).
+pub async fn give_up(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    error: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE outbox_emails
+           SET status = 'failed', attempts = attempts + 1, last_error = $2,
+               body_sealed = NULL, body_text = NULL, body_html = NULL
+           WHERE id = $1
+           RETURNING invitation_id"#,
         id,
         error
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await
 }
 
 /// Commits the transaction that queued mail, then wakes the outbox worker so the mail

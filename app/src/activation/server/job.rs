@@ -16,9 +16,10 @@ use crate::access::org_home;
 use crate::activation::types::{JobStep, first_free_short_name, parse_company_name};
 use crate::auth::server::service as accounts;
 use crate::i18n::Locale;
-use crate::invitations::server::service::{self as invitations, Invite, issue};
+use crate::invitations::server::service::{Invite, issue};
 use crate::mail::{outbox, templates};
 use crate::roles::Role;
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 /// How often an idle worker looks for due jobs (it is also woken by "Activate Now").
@@ -145,7 +146,7 @@ async fn step_body(
             .await?
             .ok_or(StepError::Missing("its owner"))?;
         // The person record holds the role; the membership says they joined.
-        invitations::insert_person(
+        roster::insert_person(
             &mut *db,
             org_id,
             &owner.name,
@@ -174,7 +175,7 @@ async fn step_body(
             for invite in queries::list_invites(&mut *db, job.subscription_id).await? {
                 let role = invite.role;
                 let name = invite.email.split('@').next().unwrap_or_default();
-                invitations::insert_person(
+                roster::insert_person(
                     &mut *db,
                     org_id,
                     name,
@@ -217,7 +218,7 @@ async fn step_body(
                 },
             );
             outbox::enqueue(&mut *db, &settings.secret_key, &owner.email, &welcome).await?;
-            invitations::mark_welcome_sent(&mut *db, org_id, &owner.email).await?;
+            roster::mark_welcome_sent(&mut *db, org_id, &owner.email).await?;
         }
     }
     Ok(())

@@ -144,3 +144,22 @@ pub async fn revoke_all_made_by(db: impl PgExecutor<'_>, user_id: i64) -> Result
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Revokes the keys the person made in this organization (they were deactivated).
+pub async fn revoke_keys_of(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    person_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE api_keys k SET revoked_at = now()
+         FROM people p
+         WHERE p.org_id = $1 AND p.id = $2 AND k.org_id = $1 AND k.created_by = p.user_id
+           AND k.revoked_at IS NULL",
+        org_id,
+        person_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

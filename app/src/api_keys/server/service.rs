@@ -197,3 +197,13 @@ pub async fn revoke_all_made_by(tx: &mut sqlx::PgConnection, user_id: i64) -> Re
     queries::revoke_all_made_by(&mut *tx, user_id).await?;
     Ok(())
 }
+
+/// Ends the keys a person of the organization made there (they were deactivated).
+pub async fn revoke_keys_of(
+    db: impl sqlx::PgExecutor<'_>,
+    org_id: i64,
+    person_id: i64,
+) -> Result<(), AppError> {
+    queries::revoke_keys_of(db, org_id, person_id).await?;
+    Ok(())
+}

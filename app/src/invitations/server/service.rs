@@ -11,6 +11,7 @@ use crate::i18n::Locale;
 use crate::invitations::types::{InvitationState, InvitationView};
 use crate::mail::{outbox, templates};
 use crate::roles::Role;
+use crate::roster::server::service as roster;
 use crate::state::{AppState, Settings};
 use crate::tokens;
 
@@ -38,7 +39,7 @@ pub async fn issue(
     invite: &Invite<'_>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let token = tokens::generate();
-    let invitation_id = queries::insert_invitation(
+    let invitation_id = roster::insert_invitation(
         &mut *db,
         invite.org_id,
         invite.email,
@@ -63,7 +64,7 @@ pub async fn renew(
     invitation_id: i64,
 ) -> Result<(), sqlx::Error> {
     let token = tokens::generate();
-    queries::renew_invitation(
+    roster::renew_invitation(
         &mut *db,
         invitation_id,
         &token.hash,
@@ -103,7 +104,7 @@ async fn mail(
         Some(invitation_id),
     )
     .await?;
-    queries::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await
+    roster::mark_welcome_sent(&mut *db, invite.org_id, invite.email).await
 }
 
 /// The invitation email: a link to set a password and sign in (`token`), and one to the
@@ -170,7 +171,7 @@ pub async fn view(state: &AppState, token: &str) -> Result<InvitationView, AppEr
 
 /// What other features use of invitations: the directory record an invitation is for,
 /// a person's unended invitation, and the welcome mail's mark.
-pub use super::queries::{OpenInvitation, insert_person, lock_unended, mark_welcome_sent};
+pub use super::queries::{OpenInvitation, lock_unended};
 
 /// The bell's "Join": accepts the open invitation `id` for the signed-in account and
 /// makes it a member; the role it joined with, or `None` when the invitation was no
@@ -183,7 +184,7 @@ pub async fn accept_by_id(
     user_id: i64,
     name: &str,
 ) -> Result<Option<Role>, AppError> {
-    let Some(role) = queries::mark_accepted(&mut *tx, id, None).await? else {
+    let Some(role) = roster::mark_accepted(&mut *tx, id, None).await? else {
         return Ok(None);
     };
     join_as_invited(tx, org_id, email, user_id, name).await?;
@@ -200,7 +201,7 @@ async fn join_as_invited(
     name: &str,
 ) -> Result<(), AppError> {
     crate::access::insert_membership(&mut *tx, org_id, user_id).await?;
-    queries::link_person(&mut *tx, org_id, email, user_id, name).await?;
+    roster::link_person(&mut *tx, org_id, email, user_id, name).await?;
     Ok(())
 }
 
@@ -260,7 +261,7 @@ pub async fn accept(
 
     let mut tx = state.pool.begin().await?;
     queries::lock(&mut *tx, row.id).await?;
-    let Some(_role) = queries::mark_accepted(&mut *tx, row.id, Some(&tokens::hash(token))).await?
+    let Some(_role) = roster::mark_accepted(&mut *tx, row.id, Some(&tokens::hash(token))).await?
     else {
         // Accepted, revoked or sent again while the password was being checked.
         let now = find(state, token).await.map(|r| state_of(&r));

@@ -73,9 +73,6 @@ pub async fn queue_never_invited(
                                  WHERE m.org_id = p.org_id AND m.user_id = p.user_id)
                ON CONFLICT (person_id) DO NOTHING
                RETURNING person_id
-           ), woken AS (
-               UPDATE people SET status = 'active'
-               WHERE org_id = $1 AND status = 'inactive' AND id IN (SELECT person_id FROM picked)
            )
            SELECT count(*) AS "picked!" FROM picked"#,
         org_id,
@@ -206,34 +203,6 @@ pub async fn batch_chunk(
     .await
 }
 
-/// Creates a chunk's invitations in one statement; returns the emails that got one (a
-/// person invited meanwhile by hand keeps that invitation).
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_invitations(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    invited_by: Option<i64>,
-    emails: &[String],
-    token_hashes: &[Vec<u8>],
-    valid_days: i32,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"INSERT INTO invitations (org_id, email, token_hash, invited_by, sent_at, expires_at)
-           SELECT $1, e, h, $2, now(), now() + make_interval(days => $5)
-           FROM unnest($3::text[], $4::bytea[]) AS t (e, h)
-           ON CONFLICT DO NOTHING
-           RETURNING id, email"#,
-        org_id,
-        invited_by,
-        emails,
-        token_hashes as &[Vec<u8>],
-        valid_days
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
-}
-
 /// Queues a chunk's mails in one statement, tagged with the batch for its progress and
 /// each with its invitation; `sealed` bodies come from `mail::seal`.
 pub async fn enqueue_batch_mails(
@@ -253,19 +222,6 @@ pub async fn enqueue_batch_mails(
         subjects,
         sealed as &[Vec<u8>],
         invitation_ids
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn mark_chunk_done(
-    db: impl PgExecutor<'_>,
-    person_ids: &[i64],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE people SET welcome_sent_at = now() WHERE id = ANY($1)",
-        person_ids
     )
     .execute(db)
     .await?;

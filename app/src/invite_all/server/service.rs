@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::invitations::server::service::{daily_quota, take_quota};
 use crate::invite_all::types::{BatchProgress, InviteAllPreview};
 use crate::roles::Role;
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 /// "Invite All" after "Yes": one statement puts everyone never invited into a batch (at
@@ -30,6 +31,7 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
     let include_owners = granted.may_grant(Role::Owner).is_ok();
     let queued =
         queries::queue_never_invited(&mut *tx, granted.org_id(), batch_id, include_owners).await?;
+    roster::wake_batch(&mut *tx, granted.org_id(), batch_id).await?;
     let left_out_owners = if include_owners {
         0
     } else {

@@ -8,6 +8,7 @@ use super::queries;
 use crate::i18n::Locale;
 use crate::invitations::server::service::{INVITATION_DAYS, invitation_mail};
 use crate::mail::{outbox, seal};
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 use crate::tokens;
 
@@ -51,7 +52,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
             .unwrap_or(inviter_locale);
         links.insert(person.email.clone(), (token.plain, person.role, locale));
     }
-    let invited = queries::insert_invitations(
+    let invited = roster::insert_invitations(
         &mut *tx,
         batch.org_id,
         batch.requested_by,
@@ -85,7 +86,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, sqlx::Error> {
     }
     queries::enqueue_batch_mails(&mut *tx, batch.id, &to, &subjects, &sealed, &ids).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    queries::mark_chunk_done(&mut *tx, &ids).await?;
+    roster::mark_chunk_done(&mut *tx, &ids).await?;
     // People invited by hand meanwhile keep that invitation and leave the batch's total.
     let skipped = (chunk_len - to.len()) as i32;
     let age = queries::advance_batch(

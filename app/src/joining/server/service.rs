@@ -21,6 +21,7 @@ use crate::i18n::Locale;
 use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
 use crate::mail::{outbox, templates};
+use crate::roster::server::service as roster;
 use crate::state::{AppState, Settings};
 use crate::tokens;
 
@@ -352,7 +353,7 @@ pub async fn admit(
     how: Option<&str>,
 ) -> Result<String, AppError> {
     crate::access::take_seats(&mut *tx, org_id, 1).await?;
-    let role = queries::upsert_person(&mut *tx, org_id, name, email, user_id).await?;
+    let role = roster::upsert_person(&mut *tx, org_id, name, email, user_id).await?;
     crate::access::insert_membership(&mut *tx, org_id, user_id).await?;
     let detail = match how {
         Some(how) => format!("{role}, {how}"),

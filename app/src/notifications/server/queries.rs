@@ -28,15 +28,3 @@ pub async fn pending(
     .fetch_all(db)
     .await
 }
-
-/// "Decline": the invitation ends (its emailed link too). `false` when it was no longer
-/// pending (accepted or ended meanwhile).
-pub async fn decline(db: impl PgExecutor<'_>, invitation_id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "UPDATE invitations i SET revoked_at = now() WHERE i.id = $1 AND invitation_is_pending(i)",
-        invitation_id
-    )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}

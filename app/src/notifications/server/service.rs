@@ -10,6 +10,7 @@ use crate::auth::server::pending::{PendingRow, pending_view};
 use crate::error::AppError;
 use crate::invitations::server::service as invitations;
 use crate::notifications::types::Notifications;
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, AppError> {
@@ -64,7 +65,7 @@ pub async fn join(state: &AppState, user: &Principal, id: i64) -> Result<String,
 pub async fn decline(state: &AppState, user: &Principal, id: i64) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let row = take(&mut tx, user, id).await?;
-    if !queries::decline(&mut *tx, row.id).await? {
+    if !roster::decline(&mut *tx, row.id).await? {
         return Err(AppError::Gone("errors.notification_gone".into()));
     }
     audit(

@@ -15,6 +15,7 @@ use crate::invitations::server::service::{self as invitations, Invite, issue, re
 use crate::mail::outbox;
 use crate::people::types::PersonStatus;
 use crate::roles::Role;
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 pub use super::list::{PAGE_SIZE, Preloaded, page};
@@ -46,7 +47,7 @@ pub async fn add_person(
     };
     let grantable = granted.may_grant(*role)?;
     let mut tx = state.pool.begin().await?;
-    let inserted = invitations::insert_person(
+    let inserted = roster::insert_person(
         &mut *tx,
         granted.org_id(),
         name.as_str(),
@@ -137,7 +138,7 @@ pub async fn invite_member(
         Some(id) => id,
         None => {
             let name = email.as_str().split('@').next().unwrap_or(email.as_str());
-            let inserted = invitations::insert_person(
+            let inserted = roster::insert_person(
                 &mut *tx,
                 granted.org_id(),
                 name,
@@ -177,7 +178,7 @@ pub async fn invite_member(
     let old_role = person.role;
     if old_role != *role {
         granted.may_grant(old_role)?;
-        queries::set_role(&mut *tx, &granted, &person, role.code()).await?;
+        roster::set_role(&mut *tx, &granted, person.id, role.code()).await?;
     }
     let invitation = replace_invitation(
         &mut tx,
@@ -280,7 +281,7 @@ pub async fn revoke_invite(
     let mut tx = state.pool.begin().await?;
     let person = require_person(&mut tx, &granted, person_id).await?;
     granted.may_grant(person.role)?;
-    if !queries::end_open_invitation(&mut *tx, &granted, &person.email, false).await? {
+    if !roster::end_open_invitation(&mut *tx, &granted, &person.email, false).await? {
         return Err(AppError::Conflict("errors.no_open_invitation".into()));
     }
     audit(
@@ -320,7 +321,7 @@ pub async fn set_active(
     if person.status == status {
         return Ok(());
     }
-    queries::set_status(&mut *tx, &granted, person.id, status).await?;
+    roster::set_status(&mut *tx, &granted, person.id, status.code()).await?;
     let action = if active {
         AuditAction::PersonActivated
     } else {
@@ -355,9 +356,8 @@ pub async fn change_email(
         return Ok(());
     }
     let role = granted.may_grant(person.role)?;
-    let was_invited =
-        queries::end_open_invitation(&mut *tx, &granted, &person.email, false).await?;
-    if !queries::set_email(&mut *tx, &granted, person.id, email.as_str()).await? {
+    let was_invited = roster::end_open_invitation(&mut *tx, &granted, &person.email, false).await?;
+    if !roster::set_email(&mut *tx, &granted, person.id, email.as_str()).await? {
         return Err(AppError::field("email", "errors.person_exists"));
     }
     audit(
@@ -406,7 +406,7 @@ pub async fn change_role(
     if old_role == Role::Owner && owners == [person.id] {
         return Err(AppError::Conflict("errors.last_owner".into()));
     }
-    queries::set_role(&mut *tx, &granted, &person, new_role.code()).await?;
+    roster::set_role(&mut *tx, &granted, person.id, new_role.code()).await?;
     let detail = format!("{} → {}", old_role.code(), new_role.code());
     audit(
         &mut tx,

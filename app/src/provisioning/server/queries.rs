@@ -140,25 +140,6 @@ pub async fn user_name_taken(
     .await
 }
 
-/// Whether the provider deleted the person (they stay in the directory, deactivated).
-pub async fn set_removed(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    id: i64,
-    removed: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE people SET scim_removed_at = CASE WHEN $3 THEN now() END
-         WHERE org_id = $1 AND id = $2",
-        org_id,
-        id,
-        removed
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// The ids of the people with `role`.
 pub async fn with_role(
     db: impl PgExecutor<'_>,
@@ -173,51 +154,6 @@ pub async fn with_role(
     )
     .fetch_all(db)
     .await
-}
-
-/// What the provider keeps about a person, besides address, role and status: the name
-/// the People page shows, and `userName`, `displayName`/`name` and `externalId`.
-pub async fn set_details(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    id: i64,
-    name: &str,
-    user_name: &str,
-    profile: &Value,
-    external_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE people SET name = $3, scim_user_name = $4, scim_profile = $5, external_id = $6
-         WHERE org_id = $1 AND id = $2",
-        org_id,
-        id,
-        name,
-        user_name,
-        profile,
-        external_id
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Revokes the keys the person made in this organization (they were deactivated).
-pub async fn revoke_keys_of(
-    db: impl PgExecutor<'_>,
-    org_id: i64,
-    person_id: i64,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!(
-        "UPDATE api_keys k SET revoked_at = now()
-         FROM people p
-         WHERE p.org_id = $1 AND p.id = $2 AND k.org_id = $1 AND k.created_by = p.user_id
-           AND k.revoked_at IS NULL",
-        org_id,
-        person_id
-    )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected())
 }
 
 pub struct GroupRow {

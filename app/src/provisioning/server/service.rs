@@ -14,6 +14,7 @@ use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::AppError;
 use crate::people::server::service as people;
 use crate::roles::Role;
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 pub use super::queries::Filter;
@@ -124,7 +125,7 @@ pub async fn create(state: &AppState, member: &Member, fields: Fields) -> Result
         queries::person_by_email(&state.pool, member.org_id, email.as_str()).await?
     {
         require_free_user_name(state, member, Some(id), user_name).await?;
-        queries::set_removed(&state.pool, member.org_id, id, false).await?;
+        roster::set_removed(&state.pool, member.org_id, id, false).await?;
         let active = Some(fields.active.unwrap_or(true));
         return update(state, member, id, Fields { active, ..fields }).await;
     }
@@ -190,7 +191,7 @@ pub async fn update(
     }
     if !changed.is_empty() {
         let mut tx = state.pool.begin().await?;
-        queries::set_details(
+        roster::set_details(
             &mut *tx,
             granted.org_id(),
             id,
@@ -235,7 +236,7 @@ pub async fn set_active(
 ) -> Result<(), AppError> {
     people::set_active(state, member, id, active).await?;
     if !active {
-        queries::revoke_keys_of(&state.pool, member.org_id, id).await?;
+        crate::api_keys::server::service::revoke_keys_of(&state.pool, member.org_id, id).await?;
     }
     Ok(())
 }
@@ -245,7 +246,7 @@ pub async fn set_active(
 pub async fn remove(state: &AppState, member: &Member, id: i64) -> Result<(), AppError> {
     get(state, member, id).await?;
     set_active(state, member, id, false).await?;
-    queries::set_removed(&state.pool, member.org_id, id, true).await?;
+    roster::set_removed(&state.pool, member.org_id, id, true).await?;
     Ok(())
 }
 

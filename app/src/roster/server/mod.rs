@@ -1,0 +1,3 @@
+//! Server-only half of the roster.
+mod queries;
+pub mod service;

@@ -1,0 +1,393 @@
+//! Every statement that writes `people` or `invitations` (and `invitation_old_links`):
+//! the one place where their rows change. The features that add, invite, accept, join,
+//! provision and deliver call these through `service.rs`.
+
+use serde_json::Value;
+use sqlx::PgExecutor;
+
+use crate::access::{Granted, can};
+
+/// Marks the invitation accepted and returns the role its person has (the person record
+/// owns it); `None` if it was accepted, revoked, expired or, when accepted by link, sent
+/// again (`token_hash` is no longer its link) meanwhile. The bell accepts by id (`None`).
+pub async fn mark_accepted(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    token_hash: Option<&[u8]>,
+) -> Result<Option<crate::roles::Role>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE invitations i SET accepted_at = now()
+           FROM people p
+           WHERE i.id = $1 AND ($2::bytea IS NULL OR i.token_hash = $2)
+             AND invitation_is_open(i)
+             AND p.org_id = i.org_id AND p.email = i.email
+           RETURNING p.role AS "role: crate::roles::Role""#,
+        id,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Inserts an invitation; `false` when the person already has an open one.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitation(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    token_hash: &[u8],
+    invited_by: i64,
+    valid_days: i32,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO invitations (org_id, email, token_hash, invited_by, sent_at, expires_at)
+           VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))
+           ON CONFLICT DO NOTHING
+           RETURNING id"#,
+        org_id,
+        email,
+        token_hash,
+        invited_by,
+        valid_days
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Sends an invitation again in place: its current link is kept as an old link (which
+/// then says it was replaced), and it gets `token_hash` and `valid_days` more.
+pub async fn renew_invitation(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    token_hash: &[u8],
+    invited_by: i64,
+    valid_days: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH old AS (
+               INSERT INTO invitation_old_links (token_hash, invitation_id)
+               SELECT token_hash, id FROM invitations WHERE id = $1
+           )
+           UPDATE invitations
+           SET token_hash = $2, invited_by = $3, sent_at = now(),
+               expires_at = now() + make_interval(days => $4)
+           WHERE id = $1"#,
+        id,
+        token_hash,
+        invited_by,
+        valid_days
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that `email` was sent its welcome (invitation) email, which makes an inactive
+/// person active again.
+pub async fn mark_welcome_sent(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE people SET welcome_sent_at = now(), status = 'active'
+           WHERE org_id = $1 AND email = $2"#,
+        org_id,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a person; `None` when the email is already in the organization.
+pub async fn insert_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    name: &str,
+    email: &str,
+    role: &str,
+    user_id: Option<i64>,
+    added_by: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO people (org_id, name, email, role, user_id, added_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (org_id, email) DO NOTHING
+           RETURNING id"#,
+        org_id,
+        name,
+        email,
+        role,
+        user_id,
+        added_by
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The person behind an accepted invitation now has an account.
+pub async fn link_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    email: &str,
+    user_id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET user_id = $3, name = $4 WHERE org_id = $1 AND email = $2",
+        org_id,
+        email,
+        user_id,
+        name
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Creates a chunk's invitations in one statement; returns the emails that got one (a
+/// person invited meanwhile by hand keeps that invitation).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitations(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    invited_by: Option<i64>,
+    emails: &[String],
+    token_hashes: &[Vec<u8>],
+    valid_days: i32,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"INSERT INTO invitations (org_id, email, token_hash, invited_by, sent_at, expires_at)
+           SELECT $1, e, h, $2, now(), now() + make_interval(days => $5)
+           FROM unnest($3::text[], $4::bytea[]) AS t (e, h)
+           ON CONFLICT DO NOTHING
+           RETURNING id, email"#,
+        org_id,
+        invited_by,
+        emails,
+        token_hashes as &[Vec<u8>],
+        valid_days
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
+}
+
+pub async fn mark_chunk_done(
+    db: impl PgExecutor<'_>,
+    person_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET welcome_sent_at = now() WHERE id = ANY($1)",
+        person_ids
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The joiner in the people list: added as VIEWER, or linked if an admin added them.
+/// Returns their role in the organization.
+pub async fn upsert_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    name: &str,
+    email: &str,
+    user_id: i64,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO people (org_id, name, email, role, user_id, status)
+           VALUES ($1, $2, $3, 'VIEWER', $4, 'active')
+           ON CONFLICT (org_id, email) DO UPDATE SET user_id = $4
+           RETURNING role"#,
+        org_id,
+        name,
+        email,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Ends the person's open invitation. `replaced`: a new one is being sent (Resend).
+pub async fn end_open_invitation(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    email: &str,
+    replaced: bool,
+) -> Result<bool, sqlx::Error> {
+    let org_id = granted.org_id();
+    let done = sqlx::query!(
+        r#"UPDATE invitations i
+           SET revoked_at = now(), replaced_at = CASE WHEN $3 THEN now() END
+           WHERE i.org_id = $1 AND i.email = $2 AND invitation_is_pending(i)"#,
+        org_id,
+        email,
+        replaced
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The person's new address; `false` when another person of the organization has it.
+pub async fn set_email(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    person_id: i64,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let org_id = granted.org_id();
+    let done = sqlx::query!(
+        "UPDATE people SET email = $3 WHERE org_id = $1 AND id = $2
+           AND NOT EXISTS (SELECT 1 FROM people o WHERE o.org_id = $1 AND o.email = $3)",
+        org_id,
+        person_id,
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    person_id: i64,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
+    sqlx::query!(
+        "UPDATE people SET status = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        person_id,
+        status
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The person's role: the one column that holds it, for their membership and for an
+/// invitation they have not answered yet.
+pub async fn set_role(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    person_id: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
+    sqlx::query!(
+        "UPDATE people SET role = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        person_id,
+        role
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether the provider deleted the person (they stay in the directory, deactivated).
+pub async fn set_removed(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    id: i64,
+    removed: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET scim_removed_at = CASE WHEN $3 THEN now() END
+         WHERE org_id = $1 AND id = $2",
+        org_id,
+        id,
+        removed
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What the provider keeps about a person, besides address, role and status: the name
+/// the People page shows, and `userName`, `displayName`/`name` and `externalId`.
+pub async fn set_details(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    id: i64,
+    name: &str,
+    user_name: &str,
+    profile: &Value,
+    external_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE people SET name = $3, scim_user_name = $4, scim_profile = $5, external_id = $6
+         WHERE org_id = $1 AND id = $2",
+        org_id,
+        id,
+        name,
+        user_name,
+        profile,
+        external_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// "Decline": the invitation ends (its emailed link too). `false` when it was no longer
+/// pending (accepted or ended meanwhile).
+pub async fn decline(db: impl PgExecutor<'_>, invitation_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE invitations i SET revoked_at = now() WHERE i.id = $1 AND invitation_is_pending(i)",
+        invitation_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Invite All's chosen people who were Inactive are Active again (they are being invited).
+pub async fn wake_batch(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    batch_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE people SET status = 'active'
+           WHERE org_id = $1 AND status = 'inactive'
+             AND id IN (SELECT person_id FROM invite_batch_people WHERE batch_id = $2)"#,
+        org_id,
+        batch_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The invitation whose mail `mail_id` could not be delivered ends as not delivered,
+/// unless it was accepted or sent again since (the newer mail decides): it holds no
+/// seat, its link stops, and the person's Welcome Sent is cleared, so the row offers to
+/// send it again.
+pub async fn end_undelivered(
+    db: impl PgExecutor<'_>,
+    invitation_id: i64,
+    mail_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH ended AS (
+               UPDATE invitations i
+               SET undelivered_at = now(), revoked_at = COALESCE(i.revoked_at, now())
+               WHERE i.id = $1 AND i.accepted_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM outbox_emails n
+                                 WHERE n.invitation_id = i.id AND n.id > $2)
+               RETURNING i.org_id, i.email
+           )
+           UPDATE people p SET welcome_sent_at = NULL
+           FROM ended e WHERE p.org_id = e.org_id AND p.email = e.email"#,
+        invitation_id,
+        mail_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
