@@ -149,6 +149,10 @@ pub struct Config {
     #[arg(long, env = "HOUSEKEEPING_INTERVAL_SECONDS", default_value_t = 600)]
     pub housekeeping_interval_seconds: u64,
 
+    /// How often pending invitations are checked for a reminder that is due.
+    #[arg(long, env = "REMINDER_INTERVAL_SECONDS", default_value_t = 300)]
+    pub reminder_interval_seconds: u64,
+
     /// Days sent and undeliverable mail stays in the outbox before housekeeping deletes it.
     #[arg(long, env = "SENT_MAIL_DAYS", default_value_t = 30)]
     pub sent_mail_days: i64,

@@ -215,6 +215,10 @@ pub async fn launch(
         },
         std::time::Duration::from_secs(config.housekeeping_interval_seconds.max(1)),
     ));
+    tokio::spawn(app::invitations::server::reminders::run(
+        state.clone(),
+        std::time::Duration::from_secs(config.reminder_interval_seconds.max(1)),
+    ));
     tokio::spawn(app::domains::server::recheck::run(
         state.clone(),
         std::time::Duration::from_secs(config.domain_recheck_seconds.max(1)),

@@ -1,12 +1,17 @@
 //! A small, real SMTP server that keeps what it receives in memory. It is the
 //! development default (shown at /dev/mailbox) and the sink integration tests read.
-//! It speaks enough SMTP for lettre: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+//! It speaks enough SMTP for lettre: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, and
+//! refuses recipients at [`UNDELIVERABLE`].
 
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+
+/// Mail to this domain is refused, as a mail server refuses an address it does not know
+/// ("550 5.1.1"): what an invitation to a mistyped address meets, to try in development.
+pub const UNDELIVERABLE: &str = "@undeliverable.test";
 
 #[derive(Debug, Clone)]
 pub struct ReceivedMail {
@@ -100,8 +105,13 @@ async fn session(stream: TcpStream, inbox: Mailbox) -> std::io::Result<()> {
             to.clear();
             b"250 OK\r\n"
         } else if upper.starts_with("RCPT TO:") {
-            to.push(address(&command[8..]));
-            b"250 OK\r\n"
+            let recipient = address(&command[8..]);
+            if recipient.ends_with(UNDELIVERABLE) {
+                b"550 5.1.1 No such mailbox here\r\n"
+            } else {
+                to.push(recipient);
+                b"250 OK\r\n"
+            }
         } else if upper == "DATA" {
             write
                 .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")

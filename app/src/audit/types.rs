@@ -33,10 +33,13 @@ pub enum AuditAction {
     PersonUpdated,
     GroupChanged,
     SsoChanged,
+    InvitationReminded,
+    InvitationExtended,
+    RemindersChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -63,6 +66,9 @@ impl AuditAction {
         AuditAction::PersonUpdated,
         AuditAction::GroupChanged,
         AuditAction::SsoChanged,
+        AuditAction::InvitationReminded,
+        AuditAction::InvitationExtended,
+        AuditAction::RemindersChanged,
     ];
 
     /// As stored.
@@ -94,6 +100,9 @@ impl AuditAction {
             AuditAction::PersonUpdated => "person_updated",
             AuditAction::GroupChanged => "group_changed",
             AuditAction::SsoChanged => "sso_changed",
+            AuditAction::InvitationReminded => "invitation_reminded",
+            AuditAction::InvitationExtended => "invitation_extended",
+            AuditAction::RemindersChanged => "reminders_changed",
         }
     }
 
@@ -126,6 +135,9 @@ impl AuditAction {
             AuditAction::PersonUpdated => "audit.person_updated",
             AuditAction::GroupChanged => "audit.group_changed",
             AuditAction::SsoChanged => "audit.sso_changed",
+            AuditAction::InvitationReminded => "audit.invitation_reminded",
+            AuditAction::InvitationExtended => "audit.invitation_extended",
+            AuditAction::RemindersChanged => "audit.reminders_changed",
         }
     }
 }

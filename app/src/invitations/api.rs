@@ -42,3 +42,22 @@ pub async fn accept_invitation(
     )?;
     crate::auth::api::enter(&state, accepted.entry, accepted.home).await
 }
+
+/// "Invitation reminders" on the settings page (OWNERs and ADMINs).
+#[server]
+pub async fn save_reminders(
+    region: String,
+    short_name: String,
+    reminders: Option<String>,
+    reminder_days: String,
+) -> Result<String, AppError> {
+    let back_to = format!(
+        "{}?reminders=saved#reminders",
+        crate::paths::settings_path(&region, &short_name)
+    );
+    request::org_action(&region, &short_name, back_to, async |state, member| {
+        let on = request::checkbox(&reminders);
+        service::save_reminders(state, member, on, &reminder_days).await
+    })
+    .await
+}

@@ -101,3 +101,46 @@ fn Invitation(inv: InvitationView, token: String) -> impl IntoView {
         {body}
     }
 }
+
+/// "Invitation reminders" on the settings page: on or off, and the days before expiry.
+#[component]
+pub fn RemindersSection(
+    reminders: super::types::ReminderSettings,
+    region: String,
+    short_name: String,
+) -> impl IntoView {
+    use crate::ui::form::OrgInputs;
+    let i18n = use_i18n();
+    let action = ServerAction::<super::api::SaveReminders>::new();
+    follow_success(action);
+    let saved = use_query_map().with_untracked(|q| q.get("reminders").is_some());
+    let on = reminders.on();
+    view! {
+        <section class="card" id="reminders" data-testid="reminders">
+            <h2>{i18n.t("invitations.reminders_title")}</h2>
+            <p class="muted">{i18n.t("invitations.reminders_hint")}</p>
+            {saved.then(|| view! { <div class="alert alert-success" role="status">{i18n.t("invitations.reminders_saved")}</div> })}
+            {(!on).then(|| view! { <p data-testid="reminders-off">{i18n.t("invitations.reminders_off")}</p> })}
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <OrgInputs region=region short_name=short_name />
+                <div class="field checkbox">
+                    <label><input type="checkbox" id="reminders-on" name="reminders" value="on" checked=on /> " " {i18n.t("invitations.reminders_on")}</label>
+                </div>
+                <Field
+                    name="reminder_days"
+                    label="invitations.reminder_days"
+                    hint="invitations.reminder_days_hint"
+                    value=reminders.days_text()
+                    errors=field_errors(action, "reminder_days")
+                    check=check_reminder_days
+                />
+                <Submit action=action label="invitations.reminders_save" />
+            </ActionForm>
+        </section>
+    }
+}
+
+fn check_reminder_days(v: &str) -> Option<crate::error::FieldError> {
+    super::types::parse_reminder_days(v).err()
+}

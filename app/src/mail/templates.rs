@@ -223,6 +223,35 @@ pub fn invitation(
     )
 }
 
+/// A reminder of an invitation not answered yet: the same organization, role and
+/// inviter, when it expires, and a link of its own.
+pub fn invitation_reminder(
+    locale: Locale,
+    inviter: &str,
+    org: &str,
+    role: Role,
+    expires: &str,
+    link: &str,
+) -> Email {
+    let role = tr(locale, role.label_key());
+    let args = [("inviter", inviter), ("org", org), ("role", role.as_str())];
+    compose(
+        locale,
+        tr_args(locale, "email.invitation_reminder.subject", &args),
+        "",
+        &[
+            tr_args(locale, "email.invitation_reminder.intro", &args),
+            tr_args(
+                locale,
+                "email.invitation_reminder.expiry",
+                &[("date", expires)],
+            ),
+        ],
+        &[(tr(locale, "email.invitation_reminder.action"), link)],
+        tr(locale, "email.invitation_reminder.ignore"),
+    )
+}
+
 /// Someone signed in through their organization's OpenID provider for the first time and
 /// became a member.
 pub fn sso_welcome(locale: Locale, name: &str, org: &str, home: &str) -> Email {

@@ -12,6 +12,7 @@ use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KeyPurpose};
 use crate::auth::types::check_email;
 use crate::domains::views::DomainsSection;
 use crate::i18n::{tr, tr_args, use_i18n};
+use crate::invitations::views::RemindersSection;
 use crate::roles::Role;
 use crate::roles::{Decision, Permission};
 use crate::sso::views::SsoSection;
@@ -56,6 +57,7 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         <InviteSomeone s=s.clone() />
         <YourPermissions decisions=s.decisions.clone() />
         {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Rest /> })}
+        {s.reminders.clone().map(|reminders| view! { <RemindersSection reminders=reminders region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.domains.clone().map(|domains| view! { <DomainsSection domains=domains region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.sso.clone().map(|sso| view! { <SsoSection sso=sso region=s.region.clone() short_name=s.short_name.clone() /> })}

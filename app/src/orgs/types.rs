@@ -88,6 +88,8 @@ pub struct OrgSettings {
     pub scim_tokens: Option<Vec<crate::api_keys::types::ApiKeyView>>,
     /// The "Single sign-on" section: OWNERs see it.
     pub sso: Option<crate::sso::types::SsoSettings>,
+    /// "Invitation reminders": those who may invite see it.
+    pub reminders: Option<crate::invitations::types::ReminderSettings>,
 }
 
 /// The choices of "require a second factor", as stored.

@@ -91,6 +91,35 @@ pub async fn revoke_invite(
     .await
 }
 
+/// "Correct and resend": a not delivered invitation goes to the corrected address.
+#[server]
+pub async fn correct_address(
+    region: String,
+    short_name: String,
+    person_id: i64,
+    email: String,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, member| {
+        service::correct_address(state, member, person_id, &email)
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+/// "Extend": an expired invitation works again for 30 days, with the same link.
+#[server]
+pub async fn extend_invite(
+    region: String,
+    short_name: String,
+    person_id: i64,
+) -> Result<String, AppError> {
+    people_action(&region, &short_name, async |state, member| {
+        service::extend_invite(state, member, person_id).await
+    })
+    .await
+}
+
 /// "Deactivate" (`active` = "false") and "Activate" (`active` = "true").
 #[server]
 pub async fn set_person_active(

@@ -29,6 +29,11 @@ impl RowAttrs {
     pub const INVITATION: &'static str = "data-invitation";
     /// On the Welcome Sent cell, when the mail went out (YYYY-MM-DD).
     pub const WELCOME: &'static str = "data-date";
+    /// On the invitation cell's `.delivery` line: the latest mail's state, since when,
+    /// and the mail server's reason.
+    pub const DELIVERY: &'static str = "data-delivery";
+    pub const DELIVERY_AT: &'static str = "data-at";
+    pub const DELIVERY_REASON: &'static str = "data-reason";
 }
 
 /// The codec of the People page resource: rows in the markup, the rest as JSON.
@@ -85,7 +90,9 @@ mod read {
     use web_sys::Element;
 
     use super::RowAttrs;
-    use crate::people::types::{InvitationStatus, PersonRow, PersonStatus};
+    use crate::people::types::{
+        Delivery, DeliveryState, InvitationStatus, PersonRow, PersonStatus,
+    };
     use crate::roles::Role;
 
     /// The rows of the People table in the document, as the server rendered them.
@@ -121,6 +128,19 @@ mod read {
             active: tr.get_attribute(RowAttrs::STATUS)? == PersonStatus::Active.code(),
             welcome_sent: welcome,
             invitation: InvitationStatus::from_code(&tr.get_attribute(RowAttrs::INVITATION)?)?,
+            delivery: delivery(tr),
+        })
+    }
+
+    fn delivery(tr: &Element) -> Option<Delivery> {
+        let line = tr
+            .query_selector(&format!("[{}]", RowAttrs::DELIVERY))
+            .ok()
+            .flatten()?;
+        Some(Delivery {
+            state: DeliveryState::from_code(&line.get_attribute(RowAttrs::DELIVERY)?)?,
+            at: line.get_attribute(RowAttrs::DELIVERY_AT)?,
+            reason: line.get_attribute(RowAttrs::DELIVERY_REASON)?,
         })
     }
 }
@@ -157,6 +177,7 @@ mod tests {
                 active: true,
                 welcome_sent: None,
                 invitation: InvitationStatus::Pending,
+                delivery: None,
             }],
             query: ListQuery::default(),
             next: None,

@@ -78,6 +78,61 @@ impl InvitationStatus {
     }
 }
 
+/// Where the latest mail of a person's invitation (the invitation or a reminder) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryState {
+    /// Waiting for its first attempt.
+    Queued,
+    /// The mail server did not take it yet; Muster tries again (for 72 hours).
+    Retrying,
+    /// The mail server took it.
+    Sent,
+    /// The mail server refused it, or no attempt succeeded in time.
+    NotDelivered,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 4] = [
+        DeliveryState::Queued,
+        DeliveryState::Retrying,
+        DeliveryState::Sent,
+        DeliveryState::NotDelivered,
+    ];
+
+    /// As written in the People page's markup (`data-delivery`).
+    pub fn code(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Sent => "sent",
+            DeliveryState::NotDelivered => "failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Its words, with `%{at}` (and `%{reason}` where the mail server gave one).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "people.delivery_queued",
+            DeliveryState::Retrying => "people.delivery_retrying",
+            DeliveryState::Sent => "people.delivery_sent",
+            DeliveryState::NotDelivered => "people.delivery_failed",
+        }
+    }
+}
+
+/// The delivery of a pending invitation's latest mail: its state, since when (UTC,
+/// "YYYY-MM-DD HH:MM") and the mail server's reason when it did not take it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub state: DeliveryState,
+    pub at: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRow {
     pub id: i64,
@@ -88,6 +143,8 @@ pub struct PersonRow {
     /// When the welcome (invitation) email was sent, as YYYY-MM-DD.
     pub welcome_sent: Option<String>,
     pub invitation: InvitationStatus,
+    /// For an invitation not accepted: where its latest mail is, while the outbox keeps it.
+    pub delivery: Option<Delivery>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{AddPerson, ChangeRole, RevokeInvite, SendInvite, SetPersonActive, get_people};
+use super::api::{
+    AddPerson, ChangeRole, CorrectAddress, ExtendInvite, RevokeInvite, SendInvite, SetPersonActive,
+    get_people,
+};
 use super::markup::{Loaded, RowsInMarkup};
 use super::types::{
     AdminView, InvitationStatus, ListQuery, PeoplePage as Page, PersonRow, PersonStatus, SortKey,
@@ -60,6 +63,8 @@ pub fn PeoplePage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct RowActions {
     send: ServerAction<SendInvite>,
+    extend: ServerAction<ExtendInvite>,
+    correct: ServerAction<CorrectAddress>,
     revoke: ServerAction<RevokeInvite>,
     active: ServerAction<SetPersonActive>,
     role: ServerAction<ChangeRole>,
@@ -70,11 +75,15 @@ fn People(page: Page, region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
     let actions = RowActions {
         send: ServerAction::new(),
+        extend: ServerAction::new(),
+        correct: ServerAction::new(),
         revoke: ServerAction::new(),
         active: ServerAction::new(),
         role: ServerAction::new(),
     };
     follow_success(actions.send);
+    follow_success(actions.extend);
+    follow_success(actions.correct);
     follow_success(actions.revoke);
     follow_success(actions.active);
     follow_success(actions.role);
@@ -222,6 +231,7 @@ fn PersonLine(
     let invitation = p.invitation;
     let active = p.active;
     let welcome = p.welcome_sent.clone();
+    let delivery = p.delivery.clone();
     let id = p.id;
     let status = if active {
         PersonStatus::Active
@@ -261,7 +271,17 @@ fn PersonLine(
             <td>{move || tr(i18n.locale(), role.label_key())}</td>
             <td>{move || tr(i18n.locale(), if active { "people.active" } else { "people.inactive" })}</td>
             <td class="welcome-sent" data-date=p.welcome_sent.clone()>{move || welcome.clone().unwrap_or_else(|| tr(i18n.locale(), "people.not_yet"))}</td>
-            <td class="invitation-state">{move || tr(i18n.locale(), invitation.label_key())}</td>
+            <td class="invitation-state">
+                {move || tr(i18n.locale(), invitation.label_key())}
+                {delivery.map(|d| {
+                    let (at, reason) = (d.at.clone(), d.reason.clone());
+                    view! {
+                        <small class="delivery" data-delivery=d.state.code() data-at=d.at data-reason=d.reason>
+                            {move || tr_args(i18n.locale(), d.state.label_key(), &[("at", &at), ("reason", &reason)])}
+                        </small>
+                    }
+                })}
+            </td>
             <td>{options}</td>
         </tr>
     }
@@ -313,6 +333,29 @@ fn MoreOptions(
             </ActionForm>
         }
     });
+    let extend_form = (p.invitation == InvitationStatus::Expired).then(|| {
+        let (org, id) = (org.clone(), id.clone());
+        view! {
+            <ActionForm action=actions.extend attr:class="menu-item">
+                {org()}
+                <input type="hidden" name="person_id" value=id />
+                <button type="submit" class="btn btn-small" data-action="extend">{i18n.t("people.extend")}</button>
+            </ActionForm>
+        }
+    });
+    let correct_form = (p.invitation == InvitationStatus::NotDelivered).then(|| {
+        let (org, id) = (org.clone(), id.clone());
+        let field = format!("address-{id}");
+        view! {
+            <ActionForm action=actions.correct attr:class="menu-item correct-address">
+                {org()}
+                <input type="hidden" name="person_id" value=id />
+                <label for=field.clone()>{i18n.t("people.address")}</label>
+                <input type="email" id=field name="email" value=p.email.clone() autocomplete="off" required=true />
+                <button type="submit" class="btn btn-small" data-action="correct-address">{i18n.t("people.correct_and_resend")}</button>
+            </ActionForm>
+        }
+    });
     let revoke_form = pending.then(|| {
         let (org, id) = (org.clone(), id.clone());
         view! {
@@ -334,6 +377,8 @@ fn MoreOptions(
     let (org_r, id_r) = (org, id);
     view! {
             <div class="menu-panel" data-testid="more-options">
+                {extend_form}
+                {correct_form}
                 {send_form}
                 {revoke_form}
                 <ActionForm action=actions.active attr:class="menu-item">

@@ -21,6 +21,7 @@ mod people;
 mod people_actions;
 mod plans;
 mod production;
+mod reminders;
 mod rest_api;
 mod rest_contract;
 mod review;

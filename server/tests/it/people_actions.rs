@@ -32,21 +32,6 @@ fn id_of(page: &serde_json::Value, email: &str) -> String {
     row(page, email)["id"].to_string()
 }
 
-async fn act<S>(
-    app: &TestApp,
-    c: &reqwest::Client,
-    id: &str,
-    extra: &[(&str, &str)],
-) -> Reply<serde_json::Value>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError>,
-{
-    let mut form = ACME.to_vec();
-    form.push(("person_id", id));
-    form.extend_from_slice(extra);
-    app.call::<S>(c, &form).await
-}
-
 async fn accept_token(app: &TestApp, token: &str) -> Reply<serde_json::Value> {
     app.call::<AcceptInvitation>(
         &new_client(),

@@ -4,11 +4,14 @@
 
 use super::queries::{self, InvitationRow};
 use crate::access::org_home;
+use crate::access::{Member, can};
 use crate::auth::server::{password, service as accounts};
 use crate::auth::types::{NewPassword, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
-use crate::invitations::types::{InvitationState, InvitationView};
+use crate::invitations::types::{
+    DEFAULT_REMINDER_DAYS, InvitationState, InvitationView, ReminderSettings, parse_reminder_days,
+};
 use crate::mail::{outbox, templates};
 use crate::roles::Role;
 use crate::roster::server::service as roster;
@@ -314,5 +317,53 @@ pub async fn take_quota(
                 .with_arg("wanted", n),
         ]));
     }
+    Ok(())
+}
+
+/// "Invitation reminders" as the settings page shows them, to those who may invite.
+pub async fn reminder_settings(
+    state: &AppState,
+    member: &Member,
+) -> Result<Option<ReminderSettings>, AppError> {
+    if !member.can(crate::roles::Permission::Invite) {
+        return Ok(None);
+    }
+    let days = queries::reminder_days(&state.pool, member.org_id)
+        .await?
+        .unwrap_or_else(|| DEFAULT_REMINDER_DAYS.to_vec());
+    Ok(Some(ReminderSettings { days }))
+}
+
+/// Turns reminders on (on the days given) or off, for OWNERs and ADMINs; audited.
+pub async fn save_reminders(
+    state: &AppState,
+    member: &Member,
+    on: bool,
+    days: &str,
+) -> Result<(), AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let days = if on {
+        parse_reminder_days(days).map_err(|e| AppError::Validation(vec![e]))?
+    } else {
+        Vec::new()
+    };
+    let settings = ReminderSettings { days };
+    let mut tx = state.pool.begin().await?;
+    queries::set_reminder_days(&mut *tx, &granted, &settings.days).await?;
+    let detail = if settings.on() {
+        settings.days_text()
+    } else {
+        "off".to_owned()
+    };
+    crate::audit::server::service::record(
+        &mut *tx,
+        granted.org_id(),
+        Some((member.actor.user_id, &member.actor.name)),
+        crate::audit::types::AuditAction::RemindersChanged,
+        None,
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

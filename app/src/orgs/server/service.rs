@@ -206,6 +206,7 @@ pub async fn settings(
         scim_url: state.settings.link("/scim/v2"),
         scim_tokens,
         sso: crate::sso::server::service::settings(state, member).await?,
+        reminders: crate::invitations::server::service::reminder_settings(state, member).await?,
     })
 }
 

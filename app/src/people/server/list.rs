@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::invite_all::server::service as invite_all;
 use crate::joining::server::service as joining;
 use crate::people::types::{
-    AdminView, InvitationStatus, ListQuery, PeoplePage, PersonRow, PersonStatus,
+    AdminView, Delivery, DeliveryState, InvitationStatus, ListQuery, PeoplePage, PersonRow,
+    PersonStatus,
 };
 use crate::roles::Permission;
 use crate::state::AppState;
@@ -63,6 +64,7 @@ async fn page_on(
             role: p.role,
             active: p.status == PersonStatus::Active,
             welcome_sent: p.welcome_sent_at.map(|t| t.format("%Y-%m-%d").to_string()),
+            delivery: delivery(&p),
             name: p.name,
             email: p.email,
         })
@@ -173,4 +175,25 @@ impl Preloaded {
     pub fn used(&self) -> bool {
         self.used.load(Ordering::Relaxed)
     }
+}
+
+/// Where the latest mail of the person's invitation is, as the outbox says.
+fn delivery(p: &queries::PersonRow) -> Option<Delivery> {
+    let minute = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let reason = p.mail_error.clone().unwrap_or_default();
+    let queued = p.mail_queued_at?;
+    let (state, at) = match p.mail_status.as_deref()? {
+        "sent" => (DeliveryState::Sent, p.mail_sent_at.unwrap_or(queued)),
+        "failed" => (
+            DeliveryState::NotDelivered,
+            p.undelivered_at.unwrap_or(queued),
+        ),
+        _ if p.mail_attempts.unwrap_or(0) > 0 => (DeliveryState::Retrying, queued),
+        _ => (DeliveryState::Queued, queued),
+    };
+    Some(Delivery {
+        state,
+        at: minute(at),
+        reason,
+    })
 }

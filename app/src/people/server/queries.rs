@@ -20,6 +20,13 @@ pub struct PersonRow {
     pub expires_at: Option<DateTime<Utc>>,
     pub undelivered_at: Option<DateTime<Utc>>,
     pub member: bool,
+    /// The invitation's latest mail: `pending`, `sent` or `failed`, with its attempts,
+    /// when it was queued and sent, and the mail server's last answer.
+    pub mail_status: Option<String>,
+    pub mail_attempts: Option<i32>,
+    pub mail_queued_at: Option<DateTime<Utc>>,
+    pub mail_sent_at: Option<DateTime<Utc>>,
+    pub mail_error: Option<String>,
 }
 
 /// A search's words, cut and lowercased as `people_search_words` (migration 0019) cuts
@@ -119,6 +126,9 @@ async fn list_read(
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(
         r#"SELECT p.id, p.name, p.email, p.role, p.status, p.welcome_sent_at,
                   i.accepted_at, i.revoked_at, i.expires_at, i.undelivered_at,
+                  e.status AS mail_status, e.attempts AS mail_attempts,
+                  e.created_at AS mail_queued_at, e.sent_at AS mail_sent_at,
+                  e.last_error AS mail_error,
                   EXISTS (SELECT 1 FROM memberships m
                           WHERE m.org_id = p.org_id AND m.user_id = p.user_id) AS member
            FROM ("#,
@@ -181,10 +191,15 @@ async fn list_read(
     sql.push(
         r#") p
            LEFT JOIN LATERAL (
-               SELECT accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
+               SELECT id, accepted_at, revoked_at, expires_at, undelivered_at FROM invitations
                WHERE org_id = p.org_id AND email = p.email
                ORDER BY created_at DESC LIMIT 1
-           ) i ON true"#,
+           ) i ON true
+           LEFT JOIN LATERAL (
+               SELECT status, attempts, created_at, sent_at, last_error FROM outbox_emails
+               WHERE invitation_id = i.id AND i.accepted_at IS NULL
+               ORDER BY id DESC LIMIT 1
+           ) e ON true"#,
     )
     .push(&order_by);
     // A search is planned for its own words (a word in every row, or in ten of a

@@ -297,6 +297,91 @@ pub async fn revoke_invite(
     Ok(())
 }
 
+/// "Correct and resend" for an invitation that was not delivered: the person's address
+/// is corrected and the invitation sent to it, in one transaction (both or neither).
+/// Not for members: their address is their account's.
+pub async fn correct_address(
+    state: &AppState,
+    member: &Member,
+    person_id: i64,
+    email: &str,
+) -> Result<i64, AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let email = EmailAddress::parse(email).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut tx = state.pool.begin().await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    if person.member {
+        return Err(AppError::Conflict("errors.person_already_member".into()));
+    }
+    let role = granted.may_grant(person.role)?;
+    if person.email != email.as_str() {
+        roster::end_open_invitation(&mut *tx, &granted, &person.email, false).await?;
+        if !roster::set_email(&mut *tx, &granted, person.id, email.as_str()).await? {
+            return Err(AppError::field("email", "errors.person_exists"));
+        }
+        audit(
+            &mut tx,
+            &granted,
+            &member.actor,
+            AuditAction::EmailChanged,
+            email.as_str(),
+            Some(&person.email),
+        )
+        .await?;
+    }
+    let invitation = replace_invitation(
+        &mut tx,
+        state,
+        member,
+        &granted,
+        email.as_str(),
+        role,
+        Sending::QUIET,
+    )
+    .await?;
+    outbox::commit_and_send(tx, state).await?;
+    Ok(invitation)
+}
+
+/// "Extend": the person's expired invitation is open again for 30 days with the same
+/// link (no mail: the one they have works again). It takes a seat again, as an open
+/// invitation does; only an OWNER extends an invitation to the OWNER role. Audited.
+pub async fn extend_invite(
+    state: &AppState,
+    member: &Member,
+    person_id: i64,
+) -> Result<(), AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let person = require_person(&mut tx, &granted, person_id).await?;
+    granted.may_grant(person.role)?;
+    let expired = invitations::lock_unended(&mut *tx, granted.org_id(), &person.email)
+        .await?
+        .is_some_and(|open| open.expired);
+    if !expired {
+        return Err(AppError::Conflict("errors.no_expired_invitation".into()));
+    }
+    take_seats(&mut tx, granted.org_id(), 1).await?;
+    roster::extend_expired(
+        &mut *tx,
+        &granted,
+        &person.email,
+        invitations::INVITATION_DAYS,
+    )
+    .await?;
+    audit(
+        &mut tx,
+        &granted,
+        &member.actor,
+        AuditAction::InvitationExtended,
+        &person.email,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// "Deactivate" / "Activate". An inactive member loses access to the organization; the
 /// last active OWNER cannot be deactivated, and only an OWNER changes an OWNER.
 pub async fn set_active(

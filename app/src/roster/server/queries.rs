@@ -2,6 +2,7 @@
 //! the one place where their rows change. The features that add, invite, accept, join,
 //! provision and deliver call these through `service.rs`.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgExecutor;
 
@@ -18,7 +19,10 @@ pub async fn mark_accepted(
     sqlx::query_scalar!(
         r#"UPDATE invitations i SET accepted_at = now()
            FROM people p
-           WHERE i.id = $1 AND ($2::bytea IS NULL OR i.token_hash = $2)
+           WHERE i.id = $1
+             AND ($2::bytea IS NULL OR i.token_hash = $2
+                  OR EXISTS (SELECT 1 FROM invitation_reminders r
+                             WHERE r.invitation_id = i.id AND r.token_hash = $2))
              AND invitation_is_open(i)
              AND p.org_id = i.org_id AND p.email = i.email
            RETURNING p.role AS "role: crate::roles::Role""#,
@@ -54,8 +58,9 @@ pub async fn insert_invitation(
     .await
 }
 
-/// Sends an invitation again in place: its current link is kept as an old link (which
-/// then says it was replaced), and it gets `token_hash` and `valid_days` more.
+/// Sends an invitation again in place: its current link, and its reminders' links, are
+/// kept as old links (which then say it was replaced), and it gets `token_hash` and
+/// `valid_days` more.
 pub async fn renew_invitation(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -67,6 +72,10 @@ pub async fn renew_invitation(
         r#"WITH old AS (
                INSERT INTO invitation_old_links (token_hash, invitation_id)
                SELECT token_hash, id FROM invitations WHERE id = $1
+               UNION ALL
+               SELECT token_hash, invitation_id FROM invitation_reminders WHERE invitation_id = $1
+           ), reminded AS (
+               DELETE FROM invitation_reminders WHERE invitation_id = $1
            )
            UPDATE invitations
            SET token_hash = $2, invited_by = $3, sent_at = now(),
@@ -390,4 +399,50 @@ pub async fn end_undelivered(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A reminder of invitation `invitation_id` (expiring at `expires_at`), planned
+/// `days_before` its expiry, with its own link. `false` when that reminder was already
+/// sent (at most one per planned time).
+pub async fn record_reminder(
+    db: impl PgExecutor<'_>,
+    invitation_id: i64,
+    expires_at: DateTime<Utc>,
+    days_before: i32,
+    token_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"INSERT INTO invitation_reminders (invitation_id, expires_at, days_before, token_hash)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING"#,
+        invitation_id,
+        expires_at,
+        days_before,
+        token_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// "Extend": the person's expired invitation (not accepted, revoked or undelivered) is
+/// open again for `valid_days`, with the same link. `false` when there is none.
+pub async fn extend_expired(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    email: &str,
+    valid_days: i32,
+) -> Result<bool, sqlx::Error> {
+    let org_id = granted.org_id();
+    let done = sqlx::query!(
+        r#"UPDATE invitations i SET expires_at = now() + make_interval(days => $3)
+           WHERE i.org_id = $1 AND i.email = $2 AND invitation_is_pending(i)
+             AND i.expires_at <= now()"#,
+        org_id,
+        email,
+        valid_days
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

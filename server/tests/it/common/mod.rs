@@ -22,6 +22,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub mailbox: Mailbox,
     pub pool: PgPool,
+    /// The running server's state, for background rounds a test runs at a time of its
+    /// choosing (the reminders' test clock); `None` for a server run as its own process.
+    pub state: Option<app::state::AppState>,
 }
 
 pub struct Options {
@@ -96,6 +99,7 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
         client: new_client(),
         mailbox,
         pool,
+        state: Some(running.state),
     }
 }
 
@@ -634,6 +638,7 @@ impl Process {
             client: new_client(),
             mailbox,
             pool: pool.clone(),
+            state: None,
         }
     }
 
@@ -723,4 +728,20 @@ pub async fn audit_actions(app: &TestApp, c: &reqwest::Client) -> Vec<String> {
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// A People row action (`S`) on person `id` of Acme (eu-central-1), with `extra` fields.
+pub async fn act<S>(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: &str,
+    extra: &[(&str, &str)],
+) -> Reply<serde_json::Value>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError>,
+{
+    let mut form = vec![("region", "eu-central-1"), ("short_name", "acme")];
+    form.push(("person_id", id));
+    form.extend_from_slice(extra);
+    app.call::<S>(c, &form).await
 }
