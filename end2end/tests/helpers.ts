@@ -309,3 +309,13 @@ export function totpCode(secret: string, steps = 0): string {
   const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return value.toString().padStart(6, '0');
 }
+
+/**
+ * Runs one SQL statement on the suite's database: for a journey that needs days to pass
+ * (an invitation near its expiry), the browser test's clock.
+ */
+export function sql(statement: string) {
+  const suite = process.env.DATABASE_URL;
+  expect(suite, 'DATABASE_URL names the suite database (set by ./muster test)').toBeTruthy();
+  execFileSync('psql', ['-q', '-d', suite!, '-c', statement], { stdio: 'inherit' });
+}
