@@ -27,6 +27,8 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod ops;
 pub mod orgs;
+#[cfg(feature = "ssr")]
+pub mod paging;
 pub mod paths;
 pub mod people;
 pub mod provisioning;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Everything the audit log records. Stored as `code()` in `audit_events.action`; its
 /// words are under `i18n_key()` in the three locale files. In JSON it is its code too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     PersonAdded,
@@ -145,8 +146,13 @@ impl AuditAction {
 #[cfg(feature = "ssr")]
 crate::stored::stored_as_code!(AuditAction, "audit action");
 
+/// One entry of the audit log (also what `GET /api/v1/audit` returns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339.
+    pub at: String,
     /// UTC, as "YYYY-MM-DD HH:MM".
     pub when: String,
     pub actor: String,
@@ -155,11 +161,42 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// Which entries the audit page shows, as in its address: a part of the actor's name,
+/// an action's code, and a time range (days `YYYY-MM-DD`, UTC, both included, or RFC
+/// 3339 times); empty strings filter nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl AuditFilter {
+    /// The filter's part of an address (`actor=…&action=…`), empty parts left out.
+    pub fn query(&self) -> String {
+        [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::url::encode(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub org_name: String,
     pub org_home: String,
     pub events: Vec<AuditEntry>,
+    pub filter: AuditFilter,
+    /// The cursor of the next (older) page, if there is one.
+    pub next: Option<String>,
 }
 
 #[cfg(test)]

@@ -53,6 +53,48 @@ pub(super) fn reply<T: Serialize>(
         .map_err(|err| Problem::new(&err, caller.locale))
 }
 
+/// A page of a list: the rows as a JSON array, and a `Link` header to the next page.
+pub(super) struct Paged<T>(Json<Vec<T>>, Option<String>);
+
+impl<T: Serialize> axum::response::IntoResponse for Paged<T> {
+    fn into_response(self) -> axum::response::Response {
+        let mut response = self.0.into_response();
+        if let Some(next) = self.1
+            && let Ok(value) = axum::http::HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, value);
+        }
+        response
+    }
+}
+
+/// A page's answer: its rows, and the address of the next page (`path` with the same
+/// `filters` and the page's cursor) when there is one.
+pub(super) fn paged<T: Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    path: &str,
+    filters: &[(&str, &Option<String>)],
+    page: Result<app::paging::Page<T>, AppError>,
+) -> Result<Paged<T>, Problem> {
+    let page = page.map_err(|err| Problem::new(&err, caller.locale))?;
+    let next = page.next.map(|cursor| {
+        let mut query: Vec<String> = filters
+            .iter()
+            .filter_map(|(name, value)| {
+                value
+                    .as_deref()
+                    .map(|v| format!("{name}={}", app::url::encode(v)))
+            })
+            .collect();
+        query.push(format!("cursor={}", app::url::encode(&cursor)));
+        state.settings.link(&format!("{path}?{}", query.join("&")))
+    });
+    Ok(Paged(Json(page.rows), next))
+}
+
 /// A JSON body, or a 400 problem saying what is wrong with it.
 pub(super) struct Body<T>(pub(super) T);
 
@@ -71,6 +113,26 @@ where
                 StatusCode::BAD_REQUEST,
                 locale,
                 "errors.api_bad_body",
+                &rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// A request's query parameters, or a 400 problem saying what is wrong with them.
+pub(super) struct Params<T>(pub(super) T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let locale = locale_from_headers(&parts.headers);
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Params(value)),
+            Err(rejection) => Err(Problem::malformed(
+                StatusCode::BAD_REQUEST,
+                locale,
+                "errors.api_bad_query",
                 &rejection.body_text(),
             )),
         }

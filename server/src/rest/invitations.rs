@@ -9,19 +9,56 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiResult, Body, Caller, Id, reply};
+use super::extract::{ApiResult, Body, Caller, Id, Paged, Params, paged, reply};
 use super::problem::Problem;
 
-/// The open invitations (at most 200, newest first).
-#[utoipa::path(get, path = "/api/v1/invitations", tag = "invitations",
-    responses((status = 200, body = Vec<InvitationRow>), (status = 401, body = Problem)))]
+/// What `GET /api/v1/invitations` takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct InvitationQuery {
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// The cursor of the `next` link of the page before (opaque).
+    #[param(pattern = "^([0-9a-f]{2})*$")]
+    cursor: Option<String>,
+    /// Only invitations to this role.
+    #[param(value_type = Option<Role>)]
+    role: Option<String>,
+    /// `open` (the default: not accepted, revoked or expired) or `expired`.
+    #[param(value_type = Option<InvitationState>)]
+    state: Option<String>,
+    /// Only invitations whose address contains this.
+    q: Option<String>,
+}
+
+/// The organization's invitations not yet answered, by address, a page at a time: when
+/// there are more, the `Link` header names the next page (`rel="next"`).
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "invitations", params(InvitationQuery),
+    responses((status = 200, body = Vec<InvitationRow>, headers(("link" = String, description = "`<…>; rel=\"next\"` when there are more rows"))),
+               (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn list_invitations(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<InvitationRow>>> {
-    reply(&caller, orgs::invitations(&state, &caller.member).await)
+    Params(query): Params<InvitationQuery>,
+) -> Result<Paged<InvitationRow>, Problem> {
+    let filter = orgs::ListFilter {
+        role: query.role.as_deref(),
+        state: query.state.as_deref(),
+        q: query.q.as_deref(),
+        cursor: query.cursor.as_deref(),
+        limit: query.limit.as_deref(),
+    };
+    let page = orgs::invitations_page(&state, &caller.member, &filter).await;
+    let more = [
+        ("limit", &query.limit),
+        ("role", &query.role),
+        ("state", &query.state),
+        ("q", &query.q),
+    ];
+    paged(&state, &caller, "/api/v1/invitations", &more, page)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,4 +139,13 @@ pub(super) async fn revoke_invitation(
     }
     .await;
     reply(&caller, result).map(|_| StatusCode::NO_CONTENT)
+}
+
+/// The states this list can be filtered by (for the OpenAPI document).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(super) enum InvitationState {
+    Open,
+    Expired,
 }

@@ -9,19 +9,57 @@ use app::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiResult, Body, Caller, Id, reply};
+use super::extract::{ApiResult, Body, Caller, Id, Paged, Params, paged, reply};
 use super::problem::Problem;
 
-/// The organization's members (at most 200, by name).
-#[utoipa::path(get, path = "/api/v1/members", tag = "members",
-    responses((status = 200, body = Vec<MemberRow>), (status = 401, body = Problem)))]
+/// What `GET /api/v1/members` takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct MemberQuery {
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// The cursor of the `next` link of the page before (opaque).
+    #[param(pattern = "^([0-9a-f]{2})*$")]
+    cursor: Option<String>,
+    /// Only members with this role.
+    #[param(value_type = Option<Role>)]
+    role: Option<String>,
+    /// `active` or `inactive`.
+    #[param(value_type = Option<MemberState>)]
+    state: Option<String>,
+    /// Only members whose name or address contains this.
+    q: Option<String>,
+}
+
+/// The organization's members, by name, a page at a time: when there are more, the
+/// `Link` header names the next page (`rel="next"`), whose rows continue after this
+/// page's last one however members come and go meanwhile.
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberQuery),
+    responses((status = 200, body = Vec<MemberRow>, headers(("link" = String, description = "`<…>; rel=\"next\"` when there are more rows"))),
+               (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub(super) async fn list_members(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<MemberRow>>> {
-    reply(&caller, orgs::members(&state, &caller.member, None).await)
+    Params(query): Params<MemberQuery>,
+) -> Result<Paged<MemberRow>, Problem> {
+    let filter = orgs::ListFilter {
+        role: query.role.as_deref(),
+        state: query.state.as_deref(),
+        q: query.q.as_deref(),
+        cursor: query.cursor.as_deref(),
+        limit: query.limit.as_deref(),
+    };
+    let page = orgs::members_page(&state, &caller.member, &filter).await;
+    let more = [
+        ("limit", &query.limit),
+        ("role", &query.role),
+        ("state", &query.state),
+        ("q", &query.q),
+    ];
+    paged(&state, &caller, "/api/v1/members", &more, page)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,4 +94,13 @@ pub(super) async fn change_role(
     }
     .await;
     reply(&caller, result)
+}
+
+/// The states this list can be filtered by (for the OpenAPI document).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(super) enum MemberState {
+    Active,
+    Inactive,
 }

@@ -6,6 +6,7 @@
 //! same permission, seat and quota rules apply), and answers JSON. Errors are RFC 9457
 //! problem details, their `detail` in the language of `Accept-Language`.
 
+mod audit;
 mod extract;
 mod invitations;
 mod members;
@@ -21,6 +22,7 @@ use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 
+use audit::*;
 use invitations::*;
 use members::*;
 use permissions::*;
@@ -46,6 +48,7 @@ where
             axum::routing::delete(revoke_invitation),
         )
         .route("/api/v1/invitations/{id}/resend", post(resend_invitation))
+        .route("/api/v1/audit", get(list_audit))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
 }

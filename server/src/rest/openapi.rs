@@ -1,11 +1,13 @@
 //! The OpenAPI document of the REST API, as `GET /api/v1/openapi.json` serves it.
 
+use app::audit::types::{AuditAction, AuditEntry};
 use app::orgs::types::{InvitationRow, MemberRow};
 use app::roles::Role;
 use app::roles::{Decision, Denial, Permission, PlanFacts};
 use axum::Json;
 use utoipa::OpenApi;
 
+use super::audit;
 use super::invitations::{self, NewInvitation};
 use super::members::{self, RoleChange};
 use super::permissions::{self, Answer, Permissions};
@@ -16,10 +18,13 @@ use super::problem::{Problem, ProblemField};
     info(
         title = "Muster API",
         version = "1",
-        description = "Members, invitations and permissions of one organization, for programs \
+        description = "Members, invitations, permissions and the audit log of one organization, for programs \
                        holding one of its API keys (created by an OWNER or ADMIN on the \
                        organization settings page). A key acts with its own role, never above \
                        its creator's current role. Errors are RFC 9457 problem details. \
+                       Lists come a page at a time (`limit`, at most 200): the `Link` \
+                       header of a page names the next one (`rel=\"next\"`), with an opaque \
+                       `cursor` that continues after the page's last row. \
                        SCIM 2.0 provisioning (/scim/v2, with a SCIM token) is not in this \
                        document: it follows RFC 7643 and RFC 7644, and describes itself at \
                        /scim/v2/ServiceProviderConfig, /scim/v2/ResourceTypes and \
@@ -33,7 +38,8 @@ use super::problem::{Problem, ProblemField};
         invitations::list_invitations,
         invitations::create_invitation,
         invitations::resend_invitation,
-        invitations::revoke_invitation
+        invitations::revoke_invitation,
+        audit::list_audit
     ),
     components(schemas(
         Problem,
@@ -48,7 +54,9 @@ use super::problem::{Problem, ProblemField};
         PlanFacts,
         Permissions,
         NewInvitation,
-        RoleChange
+        RoleChange,
+        AuditEntry,
+        AuditAction
     )),
     modifiers(&BearerKey, &ProblemResponses)
 )]

@@ -16,6 +16,7 @@ mod notifications;
 mod observe;
 mod outbox;
 mod pages;
+mod paging;
 mod passkeys;
 mod people;
 mod people_actions;

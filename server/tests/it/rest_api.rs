@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
 
-async fn create_key(
+pub(crate) async fn create_key(
     app: &TestApp,
     c: &reqwest::Client,
     name: &str,
@@ -23,7 +23,7 @@ async fn create_key(
 }
 
 /// The secret of a new ADMIN key of Acme, made on the settings page by `owner`.
-async fn admin_key(app: &TestApp, owner: &reqwest::Client, name: &str) -> String {
+pub(crate) async fn admin_key(app: &TestApp, owner: &reqwest::Client, name: &str) -> String {
     let created = create_key(app, owner, name, "ADMIN").await.unwrap();
     created["key"].as_str().unwrap().to_owned()
 }
@@ -253,6 +253,7 @@ async fn the_openapi_document_describes_every_endpoint(pool: PgPool) {
         "/api/v1/invitations",
         "/api/v1/invitations/{id}",
         "/api/v1/invitations/{id}/resend",
+        "/api/v1/audit",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }

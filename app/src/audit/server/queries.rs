@@ -6,6 +6,7 @@ use sqlx::PgExecutor;
 use crate::audit::types::AuditAction;
 
 pub struct AuditRow {
+    pub id: i64,
     pub actor_name: String,
     pub action: AuditAction,
     pub subject: Option<String>,
@@ -36,17 +37,36 @@ pub async fn insert(
     Ok(())
 }
 
-/// The newest `limit` events, newest first.
-pub async fn latest(
+/// Up to `limit` events older than the event `before` (newest first), filtered by a
+/// `LIKE` pattern over the actor's name, an action, and a time range `[from, to)`.
+#[allow(clippy::too_many_arguments)]
+pub async fn page(
     db: impl PgExecutor<'_>,
     org_id: i64,
+    actor: Option<&str>,
+    action: Option<AuditAction>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as!(
         AuditRow,
-        r#"SELECT actor_name, action AS "action: AuditAction", subject, detail, created_at
-           FROM audit_events WHERE org_id = $1 ORDER BY id DESC LIMIT $2"#,
+        r#"SELECT id, actor_name, action AS "action: AuditAction", subject, detail, created_at
+           FROM audit_events
+           WHERE org_id = $1 AND id < COALESCE($2, 9223372036854775807)
+             AND ($3::text IS NULL OR lower(actor_name) LIKE $3)
+             AND ($4::text IS NULL OR action = $4)
+             AND ($5::timestamptz IS NULL OR created_at >= $5)
+             AND ($6::timestamptz IS NULL OR created_at < $6)
+           ORDER BY id DESC
+           LIMIT $7"#,
         org_id,
+        before,
+        actor,
+        action.map(AuditAction::code),
+        from,
+        to,
         limit
     )
     .fetch_all(db)

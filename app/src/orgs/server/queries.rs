@@ -150,3 +150,89 @@ pub async fn set_second_factor_policy(
     .await?;
     Ok(())
 }
+
+/// A member as the paged list reads it: the row, and its sort key (the People page's
+/// order: name, then address).
+pub struct MemberPageRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub joined_at: DateTime<Utc>,
+    pub sort_name: String,
+    pub sort_email: String,
+}
+
+/// Up to `limit` members after the sort key `after` (name, address), filtered by role,
+/// active or not, and a `LIKE` pattern over name and address.
+#[allow(clippy::too_many_arguments)]
+pub async fn members_page(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    role: Option<&str>,
+    active: Option<bool>,
+    pattern: Option<&str>,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<MemberPageRow>, sqlx::Error> {
+    let (after_name, after_email) = after.unwrap_or(("", ""));
+    sqlx::query_as!(
+        MemberPageRow,
+        r#"SELECT p.id, u.name, u.email, p.role AS "role: Role",
+                  p.status = 'active' AS "active!", m.created_at AS joined_at,
+                  lower(p.name) AS "sort_name!", p.email AS sort_email
+           FROM people p
+           JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
+           JOIN users u ON u.id = m.user_id
+           WHERE p.org_id = $1
+             AND (lower(p.name), p.email) > ($2::text, $3::text)
+             AND ($4::text IS NULL OR p.role = $4)
+             AND ($5::bool IS NULL OR (p.status = 'active') = $5)
+             AND ($6::text IS NULL OR lower(p.name) LIKE $6 OR p.email LIKE $6)
+           ORDER BY lower(p.name), p.email
+           LIMIT $7"#,
+        org_id,
+        after_name,
+        after_email,
+        role,
+        active,
+        pattern,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Up to `limit` pending invitations after the address `after`, by address: open ones
+/// (`expired` false) or expired ones, filtered by role and a `LIKE` pattern.
+pub async fn invitations_page(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    expired: bool,
+    role: Option<&str>,
+    pattern: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
+    sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT i.id, i.email, p.role AS "role: Role", i.sent_at, i.expires_at
+           FROM invitations i JOIN people p ON p.org_id = i.org_id AND p.email = i.email
+           WHERE i.org_id = $1 AND invitation_is_pending(i)
+             AND (i.expires_at <= now()) = $2
+             AND i.email > $3::text
+             AND ($4::text IS NULL OR p.role = $4)
+             AND ($5::text IS NULL OR i.email LIKE $5)
+           ORDER BY i.email
+           LIMIT $6"#,
+        org_id,
+        expired,
+        after.unwrap_or(""),
+        role,
+        pattern,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

@@ -4,7 +4,8 @@ use super::queries;
 use crate::access::Member;
 use crate::error::AppError;
 use crate::orgs::types::{InvitationRow, MemberRow, OrgOverview, OrgSettings};
-use crate::roles::{Decision, Denial, Permission};
+use crate::paging::{self, Page};
+use crate::roles::{Decision, Denial, Permission, Role};
 use crate::state::AppState;
 
 /// The home page of an organization, for one of its members. To anyone else it does
@@ -243,4 +244,109 @@ pub async fn save_second_factor_policy(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What a program may ask of the member and invitation lists (`GET /api/v1/members`,
+/// `/invitations`): a role, a state (members: `active` or `inactive`; invitations: `open`
+/// or `expired`), a search over name and address, and the page.
+#[derive(Debug, Default)]
+pub struct ListFilter<'a> {
+    pub role: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: Option<&'a str>,
+}
+
+/// One page of the organization's members, by name, for any member.
+pub async fn members_page(
+    state: &AppState,
+    member: &Member,
+    filter: &ListFilter<'_>,
+) -> Result<Page<MemberRow>, AppError> {
+    let (role, limit) = checked(filter.role, filter.limit)?;
+    let active = match filter.state.map(str::trim) {
+        None => None,
+        Some("active") => Some(true),
+        Some("inactive") => Some(false),
+        Some(_) => return Err(AppError::field("state", "errors.member_state_unknown")),
+    };
+    let after = paging::decode(filter.cursor, 2)?;
+    let rows = queries::members_page(
+        &state.pool,
+        member.org_id,
+        role.map(Role::code),
+        active,
+        paging::contains(filter.q).as_deref(),
+        after.as_ref().map(|k| (k[0].as_str(), k[1].as_str())),
+        limit + 1,
+    )
+    .await?;
+    let page = paging::page(rows, limit, |m| {
+        vec![m.sort_name.clone(), m.sort_email.clone()]
+    });
+    Ok(Page {
+        next: page.next,
+        rows: page
+            .rows
+            .into_iter()
+            .map(|m| MemberRow {
+                id: m.id,
+                role: m.role,
+                name: m.name,
+                email: m.email,
+                active: m.active,
+                joined_at: rfc3339(m.joined_at),
+            })
+            .collect(),
+    })
+}
+
+/// One page of the organization's pending invitations, by address, for any member.
+pub async fn invitations_page(
+    state: &AppState,
+    member: &Member,
+    filter: &ListFilter<'_>,
+) -> Result<Page<InvitationRow>, AppError> {
+    let (role, limit) = checked(filter.role, filter.limit)?;
+    let expired = match filter.state.map(str::trim) {
+        None | Some("open") => false,
+        Some("expired") => true,
+        Some(_) => return Err(AppError::field("state", "errors.invitation_state_unknown")),
+    };
+    let after = paging::decode(filter.cursor, 1)?;
+    let rows = queries::invitations_page(
+        &state.pool,
+        member.org_id,
+        expired,
+        role.map(Role::code),
+        paging::contains(filter.q).as_deref(),
+        after.as_ref().map(|k| k[0].as_str()),
+        limit + 1,
+    )
+    .await?;
+    let page = paging::page(rows, limit, |i| vec![i.email.clone()]);
+    Ok(Page {
+        next: page.next,
+        rows: page.rows.into_iter().map(invitation_row).collect(),
+    })
+}
+
+/// A role filter (if any) and the page size, or the errors of both.
+fn checked(role: Option<&str>, limit: Option<&str>) -> Result<(Option<Role>, i64), AppError> {
+    let role = role.map(|r| Role::parse("role", r.trim()));
+    let limit = paging::limit(limit);
+    match (role.transpose(), limit) {
+        (Ok(role), Ok(limit)) => Ok((role, limit)),
+        (role, limit) => {
+            let mut errors = Vec::new();
+            if let Err(e) = role {
+                errors.push(e);
+            }
+            if let Err(AppError::Validation(mut more)) = limit {
+                errors.append(&mut more);
+            }
+            Err(AppError::Validation(errors))
+        }
+    }
 }
