@@ -76,3 +76,40 @@ pub async fn save_join_link(
     })
     .await
 }
+
+/// "New link" on the Link tab: a named link with its role, last day and number of joins.
+#[server]
+pub async fn create_limited_link(
+    region: String,
+    short_name: String,
+    name: String,
+    role: String,
+    expires: Option<String>,
+    max_joins: Option<String>,
+) -> Result<String, AppError> {
+    let back_to = format!("{}#link", crate::paths::people_path(&region, &short_name));
+    request::org_action(&region, &short_name, back_to, async |state, member| {
+        let form = service::NewLink {
+            name: &name,
+            role: &role,
+            expires: expires.as_deref().unwrap_or_default(),
+            max_joins: max_joins.as_deref().unwrap_or_default(),
+        };
+        service::create_limited_link(state, member, form).await
+    })
+    .await
+}
+
+/// "Disable" on a limited link.
+#[server]
+pub async fn disable_limited_link(
+    region: String,
+    short_name: String,
+    link_id: i64,
+) -> Result<String, AppError> {
+    let back_to = format!("{}#link", crate::paths::people_path(&region, &short_name));
+    request::org_action(&region, &short_name, back_to, async |state, member| {
+        service::disable_limited_link(state, member, link_id).await
+    })
+    .await
+}

@@ -3,8 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{ConfirmJoin, RequestJoin, SaveJoinLink, get_join_confirmation, get_join_link};
-use super::types::{JoinLinkSettings, JoinView, LinkState};
+use super::api::{
+    ConfirmJoin, CreateLimitedLink, DisableLimitedLink, RequestJoin, SaveJoinLink,
+    get_join_confirmation, get_join_link,
+};
+use super::types::{JoinLinkSettings, JoinView, LimitedLink, LinkState};
 use crate::auth::types::{check_email, check_name};
 use crate::auth::views::NewPasswordField;
 use crate::error::AppError;
@@ -52,16 +55,20 @@ fn JoinForm(view: JoinView, token: String) -> impl IntoView {
     let action = ServerAction::<RequestJoin>::new();
     follow_success(action);
     let org = view.org_name.clone();
+    let role = view.role;
     let domains = view.domains.join(", ");
     let refusal = match view.state {
         LinkState::Open => None,
         LinkState::Disabled => Some("errors.join_link_disabled"),
         LinkState::Replaced => Some("errors.join_link_replaced"),
+        LinkState::Expired => Some("errors.join_link_expired"),
+        LinkState::Full => Some("errors.join_link_full"),
     };
     let body = match refusal {
         Some(key) => view! { <div class="alert alert-error" role="alert">{i18n.t(key)}</div> }.into_any(),
         None => view! {
             <p class="lead">{move || tr_args(i18n.locale(), "join.intro", &[("domains", &domains)])}</p>
+            <p data-testid="join-role">{move || tr_args(i18n.locale(), "join.as_role", &[("role", &tr(i18n.locale(), role.label_key()))])}</p>
             <FormAlert action=action />
             <ActionForm action=action>
                 <input type="hidden" name="token" value=token />
@@ -133,6 +140,7 @@ pub fn ConfirmJoinPage() -> impl IntoView {
 #[component]
 pub fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
+    let (region2, short_name2) = (region.clone(), short_name.clone());
     let action = ServerAction::<SaveJoinLink>::new();
     follow_success(action);
     let joined = link.joined.to_string();
@@ -182,8 +190,79 @@ pub fn LinkTab(link: JoinLinkSettings, region: String, short_name: String) -> im
             })}
             <Submit action=action label="people.save_link" />
         </ActionForm>
+        <LimitedLinks links=link.links region=region2 short_name=short_name2 />
     }
     .into_any()
+}
+
+/// "Limited links": named links, each with its role, last day and number of joins, who
+/// made it and Disable; and the form that makes one.
+#[component]
+fn LimitedLinks(links: Vec<LimitedLink>, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateLimitedLink>::new();
+    let disable = ServerAction::<DisableLimitedLink>::new();
+    follow_success(create);
+    follow_success(disable);
+    let rows = links
+        .into_iter()
+        .map(|l| {
+            let (region, short_name) = (region.clone(), short_name.clone());
+            let role = l.role;
+            let left = l.left().map(|n| n.to_string());
+            let joined = l.joined.to_string();
+            let state = match l.state {
+                LinkState::Expired => Some("people.link_expired"),
+                LinkState::Full => Some("people.link_full"),
+                _ => None,
+            };
+            let expires = l.expires.clone();
+            let made_by = l.made_by.clone().unwrap_or_default();
+            view! {
+                <li class="limited-link" data-link=l.name.clone() data-state=format!("{:?}", l.state).to_lowercase()>
+                    <p><strong>{l.name.clone()}</strong> " · " {move || tr(i18n.locale(), role.label_key())}</p>
+                    <input type="text" readonly=true value=l.url.clone() aria-label=i18n.t("people.link") />
+                    <p class="field-hint">
+                        {move || match &left {
+                            Some(left) => tr_args(i18n.locale(), "people.link_joins_left", &[("left", left), ("joined", &joined)]),
+                            None => tr_args(i18n.locale(), "people.link_joined", &[("count", &joined)]),
+                        }}
+                        {expires.map(|day| view! { " · " {move || tr_args(i18n.locale(), "people.link_until", &[("day", &day)])} })}
+                        " · "
+                        {move || tr_args(i18n.locale(), "people.link_made_by", &[("name", &made_by)])}
+                    </p>
+                    {state.map(|key| view! { <p class="field-hint warn">{i18n.t(key)}</p> })}
+                    <ActionForm action=disable>
+                        <OrgInputs region=region short_name=short_name />
+                        <input type="hidden" name="link_id" value=l.id.to_string() />
+                        <button type="submit" class="btn btn-small" data-action="disable-link">{i18n.t("people.link_disable")}</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="limited-links" data-testid="limited-links">
+            <h3>{i18n.t("people.limited_links")}</h3>
+            <p class="field-hint">{i18n.t("people.limited_links_hint")}</p>
+            <ul class="plain">{rows}</ul>
+            <FormAlert action=create />
+            <ActionForm action=create attr:class="new-link">
+                <OrgInputs region=region short_name=short_name />
+                <Field name="name" id="link-name" label="people.link_name" errors=field_errors(create, "name") />
+                <div class="field">
+                    <label for="link-role">{i18n.t("activation.role")}</label>
+                    <select id="link-role" name="role">
+                        <option value="VIEWER" selected=true>{i18n.t("roles.viewer")}</option>
+                        <option value="EDITOR">{i18n.t("roles.editor")}</option>
+                    </select>
+                </div>
+                <Field name="expires" id="link-expires" kind="date" label="people.link_last_day" hint="people.optional" errors=field_errors(create, "expires") />
+                <Field name="max_joins" id="link-max-joins" kind="number" label="people.link_max_joins" hint="people.optional" errors=field_errors(create, "max_joins") />
+                <Submit action=create label="people.link_create" />
+            </ActionForm>
+        </div>
+    }
 }
 
 #[component]

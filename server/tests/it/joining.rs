@@ -206,3 +206,212 @@ async fn allowed_domains_are_validated_and_nothing_is_saved_on_error(pool: PgPoo
             .starts_with("Allowed Email Domain(s) : « acme »")
     );
 }
+
+/// Joins through `token` as `email` and confirms; the confirmation's answer.
+async fn join_and_confirm(app: &TestApp, token: &str, email: &str) -> Reply<serde_json::Value> {
+    ok(request(app, token, email).await).await;
+    let mail = mail_with_subject(app, email, "Confirm your email").await;
+    app.call::<ConfirmJoin>(
+        &new_client(),
+        &[
+            ("token", &token_of(&link_in(&mail))),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+async fn new_link(
+    app: &TestApp,
+    c: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> Reply<serde_json::Value> {
+    let mut form = ACME.to_vec();
+    form.extend_from_slice(fields);
+    app.call::<app::joining::api::CreateLimitedLink>(c, &form)
+        .await
+}
+
+/// A named link with two joins gives its role (EDITOR) and stops after the second: the
+/// third visitor is told it is full, in their language; the domains still apply; the
+/// tab lists it with who made it and how many joins are left; Disable stops it.
+#[sqlx::test(migrations = false)]
+async fn a_limited_link_gives_its_role_and_stops_after_its_last_join(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[]).await;
+    ok(save(&app, &owner, false, "acme.test").await).await;
+    ok(new_link(
+        &app,
+        &owner,
+        &[("name", "Summit"), ("role", "EDITOR"), ("max_joins", "2")],
+    )
+    .await)
+    .await;
+    let tab = link_tab(&app, &owner).await;
+    assert_eq!(
+        tab["enabled"], false,
+        "the organization's own link stays off"
+    );
+    let link = &tab["links"][0];
+    assert_eq!(
+        (link["name"].as_str(), link["role"].as_str()),
+        (Some("Summit"), Some("EDITOR"))
+    );
+    assert_eq!(link["made_by"], "Olivia Owner");
+    assert_eq!(
+        (link["max_joins"].as_i64(), link["joined"].as_i64()),
+        (Some(2), Some(0))
+    );
+    let token = link_token(link["url"].as_str().unwrap());
+
+    let view = ok(app
+        .call::<GetJoinLink>(&new_client(), &[("token", &token)])
+        .await)
+    .await;
+    assert_eq!(view["role"], "EDITOR");
+    let refused = request(&app, &token, "jo@other.test").await;
+    assert_eq!(
+        field_keys(&refused.result.unwrap_err())[0].1,
+        "errors.join_domain_not_allowed"
+    );
+    // Two ask at once; both confirm; then the link is full.
+    ok(request(&app, &token, "ann@acme.test").await).await;
+    ok(request(&app, &token, "bob@acme.test").await).await;
+    ok(request(&app, &token, "cy@acme.test").await).await;
+    let mut answers = Vec::new();
+    for email in ["ann@acme.test", "bob@acme.test", "cy@acme.test"] {
+        let mail = mail_with_subject(&app, email, "Confirm your email").await;
+        let c = new_client();
+        let answer = app
+            .call::<ConfirmJoin>(
+                &c,
+                &[
+                    ("token", &token_of(&link_in(&mail))),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        if answer.status == 200 {
+            let mine = ok(app.call::<GetPeople>(&c, &ACME).await).await;
+            assert_eq!(mine["my_role"], "EDITOR", "the link's role");
+        }
+        answers.push(answer.result.err());
+    }
+    assert_eq!(
+        answers,
+        [
+            None,
+            None,
+            Some(AppError::Gone("errors.join_link_full".into()))
+        ],
+        "the third confirmation finds the link full"
+    );
+    let tab = link_tab(&app, &owner).await;
+    assert_eq!(tab["links"][0]["joined"], 2);
+    assert_eq!(tab["links"][0]["state"], "Full");
+    // A visitor now: told at once, in German.
+    let html = app
+        .get_with_cookie(&new_client(), &format!("/join/{token}"), "muster_lang=de")
+        .await;
+    assert!(html.contains("so oft verwendet"), "{html}");
+    let late = request(&app, &token, "dee@acme.test").await;
+    assert_eq!(
+        late.result.unwrap_err(),
+        AppError::Gone("errors.join_link_full".into())
+    );
+
+    // Disable: gone from the list, and the link says it was turned off.
+    let id = tab["links"][0]["id"].to_string();
+    let mut form = ACME.to_vec();
+    form.push(("link_id", &id));
+    ok(app
+        .call::<app::joining::api::DisableLimitedLink>(&owner, &form)
+        .await)
+    .await;
+    assert_eq!(link_tab(&app, &owner).await["links"], serde_json::json!([]));
+    let gone = request(&app, &token, "eve@acme.test").await;
+    assert_eq!(
+        gone.result.unwrap_err(),
+        AppError::Gone("errors.join_link_disabled".into())
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action IN ('join_link_enabled', 'join_link_disabled') AND subject = 'Summit'").await,
+        2
+    );
+}
+
+/// A link past its last day says so; a link is never ADMIN or OWNER; mistakes are named
+/// together; a VIEWER makes no link; another organization's link cannot be disabled.
+#[sqlx::test(migrations = false)]
+async fn limited_links_expire_and_are_checked(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "it@acme.test", &[("vi@acme.test", "VIEWER")]).await;
+    ok(save(&app, &owner, false, "acme.test").await).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    ok(new_link(
+        &app,
+        &owner,
+        &[
+            ("name", "Today only"),
+            ("role", "VIEWER"),
+            ("expires", &today),
+        ],
+    )
+    .await)
+    .await;
+    let link = link_tab(&app, &owner).await["links"][0].clone();
+    assert_eq!(link["expires"], today.as_str());
+    let token = link_token(link["url"].as_str().unwrap());
+    ok(join_and_confirm(&app, &token, "ann@acme.test").await).await;
+    sqlx::query(
+        "UPDATE join_links SET expires_at = now() - interval '1 second' WHERE name = 'Today only'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let late = request(&app, &token, "bob@acme.test").await;
+    assert_eq!(
+        late.result.unwrap_err(),
+        AppError::Gone("errors.join_link_expired".into())
+    );
+    assert_eq!(link_tab(&app, &owner).await["links"][0]["state"], "Expired");
+
+    let bad = new_link(
+        &app,
+        &owner,
+        &[
+            ("name", ""),
+            ("role", "ADMIN"),
+            ("expires", "2001-01-01"),
+            ("max_joins", "-3"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    let fields: Vec<String> = field_keys(&bad.result.unwrap_err())
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(fields, ["name", "role", "expires", "max_joins"]);
+
+    let viewer = accept(&app, "vi@acme.test").await;
+    assert_eq!(
+        new_link(&app, &viewer, &[("name", "Mine"), ("role", "VIEWER")])
+            .await
+            .status,
+        403
+    );
+    let globex = org(&app, "Globex", "g@globex.test", &[]).await;
+    let id = link["id"].to_string();
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", "globex"),
+        ("link_id", id.as_str()),
+    ];
+    assert_eq!(
+        app.call::<app::joining::api::DisableLimitedLink>(&globex, &form)
+            .await
+            .status,
+        404
+    );
+}

@@ -29,7 +29,8 @@ pub async fn settings(
                   (SELECT count(*) FROM link_joins j
                    WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL) AS "joined!"
            FROM organizations o
-           LEFT JOIN join_links l ON l.org_id = o.id AND l.disabled_at IS NULL
+           LEFT JOIN join_links l
+               ON l.org_id = o.id AND l.disabled_at IS NULL AND l.name IS NULL
            WHERE o.id = $1"#,
         org_id
     )
@@ -74,13 +75,15 @@ pub async fn insert_link(
     Ok(())
 }
 
+/// Turns the switch off: the organization's unnamed link stops.
 pub async fn disable_links(
     db: impl PgExecutor<'_>,
     granted: &Granted<can::Invite>,
 ) -> Result<(), sqlx::Error> {
     let org_id = granted.org_id();
     sqlx::query!(
-        "UPDATE join_links SET disabled_at = now() WHERE org_id = $1 AND disabled_at IS NULL",
+        "UPDATE join_links SET disabled_at = now()
+         WHERE org_id = $1 AND disabled_at IS NULL AND name IS NULL",
         org_id
     )
     .execute(db)
@@ -91,6 +94,11 @@ pub async fn disable_links(
 pub struct LinkRow {
     pub id: i64,
     pub org_id: i64,
+    /// The role a person joining through it gets (unless an admin gave them one).
+    pub role: crate::roles::Role,
+    pub expired: bool,
+    /// Its maximum number of joins was reached.
+    pub full: bool,
     pub disabled: bool,
     /// Whether the organization has another working link (this one was replaced).
     pub replaced: bool,
@@ -105,9 +113,15 @@ pub async fn find_link(
 ) -> Result<Option<LinkRow>, sqlx::Error> {
     sqlx::query_as!(
         LinkRow,
-        r#"SELECT l.id, l.org_id, l.disabled_at IS NOT NULL AS "disabled!",
-                  EXISTS (SELECT 1 FROM join_links n
-                          WHERE n.org_id = l.org_id AND n.disabled_at IS NULL AND n.id <> l.id)
+        r#"SELECT l.id, l.org_id, l.role AS "role: crate::roles::Role",
+                  COALESCE(l.expires_at <= now(), false) AS "expired!",
+                  COALESCE(l.max_joins <= (SELECT count(*) FROM link_joins j
+                                           WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL),
+                           false) AS "full!",
+                  l.disabled_at IS NOT NULL AS "disabled!",
+                  l.name IS NULL AND EXISTS (SELECT 1 FROM join_links n
+                          WHERE n.org_id = l.org_id AND n.disabled_at IS NULL
+                            AND n.name IS NULL AND n.id <> l.id)
                       AS "replaced!",
                   o.name AS org_name,
                   o.join_domains || ARRAY(SELECT d.domain FROM org_domains d
@@ -160,7 +174,12 @@ pub struct JoinRow {
     pub locale: String,
     pub expires_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    pub link_id: i64,
     pub link_disabled: bool,
+    pub link_expired: bool,
+    pub link_full: bool,
+    /// The role a person joining through the link gets (unless an admin gave them one).
+    pub link_role: crate::roles::Role,
     pub org_name: String,
     pub region: String,
     pub short_name: String,
@@ -174,7 +193,13 @@ pub async fn find_join(
     sqlx::query_as!(
         JoinRow,
         r#"SELECT j.id, j.org_id, j.email, j.name, j.password_hash, j.locale,
-                  j.expires_at, j.confirmed_at, l.disabled_at IS NOT NULL AS "link_disabled!",
+                  j.expires_at, j.confirmed_at, l.id AS link_id,
+                  l.disabled_at IS NOT NULL AS "link_disabled!",
+                  COALESCE(l.expires_at <= now(), false) AS "link_expired!",
+                  COALESCE(l.max_joins <= (SELECT count(*) FROM link_joins c
+                                           WHERE c.link_id = l.id AND c.confirmed_at IS NOT NULL),
+                           false) AS "link_full!",
+                  l.role AS "link_role: crate::roles::Role",
                   o.name AS org_name, o.region, o.short_name
            FROM link_joins j
            JOIN join_links l ON l.id = j.link_id
@@ -211,4 +236,101 @@ pub async fn is_member(
     .fetch_optional(db)
     .await?;
     Ok(found.is_some())
+}
+
+/// A limited link as the Link tab lists it.
+pub struct LimitedLinkRow {
+    pub id: i64,
+    pub name: String,
+    pub nonce: Vec<u8>,
+    pub role: crate::roles::Role,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_joins: Option<i32>,
+    pub joined: i64,
+    pub made_by: Option<String>,
+}
+
+/// The organization's working limited links, newest first (expired and full ones too,
+/// until they are disabled: the tab says why they no longer admit anyone).
+pub async fn limited_links(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Vec<LimitedLinkRow>, sqlx::Error> {
+    sqlx::query_as!(
+        LimitedLinkRow,
+        r#"SELECT l.id, l.name AS "name!", l.nonce, l.role AS "role: crate::roles::Role",
+                  l.expires_at, l.max_joins,
+                  (SELECT count(*) FROM link_joins j
+                   WHERE j.link_id = l.id AND j.confirmed_at IS NOT NULL) AS "joined!",
+                  u.name AS "made_by?"
+           FROM join_links l LEFT JOIN users u ON u.id = l.created_by
+           WHERE l.org_id = $1 AND l.name IS NOT NULL AND l.disabled_at IS NULL
+           ORDER BY l.id DESC
+           LIMIT 100"#,
+        org_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub struct NewLimitedLink<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub max_joins: Option<i32>,
+}
+
+pub async fn insert_limited_link(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    nonce: &[u8],
+    token_hash: &[u8],
+    link: &NewLimitedLink<'_>,
+) -> Result<(), sqlx::Error> {
+    let org_id = granted.org_id();
+    let created_by = granted.user_id();
+    sqlx::query!(
+        r#"INSERT INTO join_links (org_id, nonce, token_hash, created_by, name, role, expires_at, max_joins)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        org_id,
+        nonce,
+        token_hash,
+        created_by,
+        link.name,
+        link.role,
+        link.expires_at,
+        link.max_joins
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// "Disable" on a limited link; `false` when the organization has no such working link.
+pub async fn disable_limited_link(
+    db: impl PgExecutor<'_>,
+    granted: &Granted<can::Invite>,
+    link_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let org_id = granted.org_id();
+    sqlx::query_scalar!(
+        r#"UPDATE join_links SET disabled_at = now()
+           WHERE org_id = $1 AND id = $2 AND name IS NOT NULL AND disabled_at IS NULL
+           RETURNING name AS "name!""#,
+        org_id,
+        link_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Locks a link while a join through it is confirmed (its last join is taken once).
+pub async fn lock_link(db: impl PgExecutor<'_>, link_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT id FROM join_links WHERE id = $1 FOR UPDATE",
+        link_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
 }

@@ -18,9 +18,10 @@ use crate::auth::server::{password, service as accounts};
 use crate::auth::types::{EmailAddress, NewPassword, PersonName};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::joining::types::JoinLinkSettings;
 use crate::joining::types::{ConfirmView, JoinView, LinkState, email_allowed, parse_domains};
+use crate::joining::types::{JoinLinkSettings, LimitedLink, LimitedLinkForm, parse_limited_link};
 use crate::mail::{outbox, templates};
+use crate::roles::Role;
 use crate::roster::server::service as roster;
 use crate::state::{AppState, Settings};
 use crate::tokens;
@@ -47,7 +48,35 @@ pub async fn settings(
     org_id: i64,
 ) -> Result<JoinLinkSettings, AppError> {
     let row = queries::settings(&mut *db, org_id).await?;
+    let now = chrono::Utc::now();
+    let links = queries::limited_links(&mut *db, org_id)
+        .await?
+        .into_iter()
+        .map(|l| LimitedLink {
+            id: l.id,
+            url: join_url(&state.settings, &link_token(&state.settings, &l.nonce)),
+            name: l.name,
+            role: l.role,
+            // It works until the end of its last day.
+            expires: l.expires_at.map(|t| {
+                (t - chrono::Duration::seconds(1))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            }),
+            max_joins: l.max_joins,
+            joined: l.joined,
+            made_by: l.made_by,
+            state: if l.expires_at.is_some_and(|t| t <= now) {
+                LinkState::Expired
+            } else if l.max_joins.is_some_and(|max| i64::from(max) <= l.joined) {
+                LinkState::Full
+            } else {
+                LinkState::Open
+            },
+        })
+        .collect();
     Ok(JoinLinkSettings {
+        links,
         enabled: row.link_id.is_some(),
         url: row
             .nonce
@@ -140,14 +169,18 @@ async fn open_link(state: &AppState, token: &str) -> Result<queries::LinkRow, Ap
         LinkState::Open => Ok(link),
         LinkState::Disabled => Err(AppError::Gone("errors.join_link_disabled".into())),
         LinkState::Replaced => Err(AppError::Gone("errors.join_link_replaced".into())),
+        LinkState::Expired => Err(AppError::Gone("errors.join_link_expired".into())),
+        LinkState::Full => Err(AppError::Gone("errors.join_link_full".into())),
     }
 }
 
 fn link_state(link: &queries::LinkRow) -> LinkState {
     match (link.disabled, link.replaced) {
-        (false, _) => LinkState::Open,
         (true, true) => LinkState::Replaced,
         (true, false) => LinkState::Disabled,
+        (false, _) if link.expired => LinkState::Expired,
+        (false, _) if link.full => LinkState::Full,
+        (false, _) => LinkState::Open,
     }
 }
 
@@ -158,6 +191,7 @@ pub async fn view(state: &AppState, token: &str) -> Result<JoinView, AppError> {
         .ok_or(AppError::NotFound)?;
     Ok(JoinView {
         state: link_state(&link),
+        role: link.role,
         org_name: link.org_name,
         domains: link.domains,
     })
@@ -247,6 +281,10 @@ fn confirm_refusal(row: &queries::JoinRow) -> Option<AppError> {
         Some(AppError::Gone("errors.join_confirm_expired".into()))
     } else if row.link_disabled {
         Some(AppError::Gone("errors.join_link_disabled".into()))
+    } else if row.link_expired {
+        Some(AppError::Gone("errors.join_link_expired".into()))
+    } else if row.link_full {
+        Some(AppError::Gone("errors.join_link_full".into()))
     } else {
         None
     }
@@ -311,6 +349,8 @@ pub async fn confirm(
         return Err(AppError::field("password", "errors.join_wrong_password"));
     }
     let mut tx = state.pool.begin().await?;
+    // One confirmation at a time per link: its last join is taken once.
+    queries::lock_link(&mut *tx, row.link_id).await?;
     let row = queries::find_join(&mut *tx, &tokens::hash(token))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -332,7 +372,11 @@ pub async fn confirm(
         }
     };
     accounts::mark_email_verified(&mut *tx, user_id).await?;
-    admit(&mut tx, row.org_id, &row.name, &row.email, user_id, None).await?;
+    let joining = Joining {
+        role: row.link_role,
+        how: None,
+    };
+    admit(&mut tx, row.org_id, &row.name, &row.email, user_id, joining).await?;
     queries::mark_confirmed(&mut *tx, row.id).await?;
     let home = org_home(&row.region, &row.short_name);
     let entry = accounts::enter(&mut tx, state, user_id, &home).await?;
@@ -340,20 +384,28 @@ pub async fn confirm(
     Ok(Joined { entry, home })
 }
 
+/// How someone joins: the role they get unless an admin gave them one (a link's role,
+/// VIEWER by single sign-on), and how, for the audit log (e.g. "single sign-on").
+pub struct Joining<'a> {
+    pub role: Role,
+    pub how: Option<&'a str>,
+}
+
 /// Makes the account a member of the organization, listed in its directory under `email`
-/// with the role an admin gave them (else VIEWER): takes a seat (or refuses when none is
-/// free) and audits who joined, with their role and `how` (e.g. "single sign-on").
-/// Returns the role.
+/// with the role an admin gave them (else the joining's): takes a seat (or refuses when
+/// none is free) and audits who joined, with their role and how. Returns the role.
 pub async fn admit(
     tx: &mut sqlx::PgConnection,
     org_id: i64,
     name: &str,
     email: &str,
     user_id: i64,
-    how: Option<&str>,
+    joining: Joining<'_>,
 ) -> Result<String, AppError> {
+    let how = joining.how;
     crate::access::take_seats(&mut *tx, org_id, 1).await?;
-    let role = roster::upsert_person(&mut *tx, org_id, name, email, user_id).await?;
+    let role =
+        roster::upsert_person(&mut *tx, org_id, name, email, user_id, joining.role.code()).await?;
     crate::access::insert_membership(&mut *tx, org_id, user_id).await?;
     let detail = match how {
         Some(how) => format!("{role}, {how}"),
@@ -369,4 +421,82 @@ pub async fn admit(
     )
     .await?;
     Ok(role)
+}
+
+/// "New link" on the Link tab: a named link with its role (VIEWER or EDITOR), an
+/// optional last day and an optional number of joins. Audited.
+pub async fn create_limited_link(
+    state: &AppState,
+    member: &Member,
+    form: NewLink<'_>,
+) -> Result<(), AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let today = chrono::Utc::now().date_naive();
+    let LimitedLinkForm {
+        name,
+        role,
+        last_day,
+        max_joins,
+    } = parse_limited_link(form.name, form.role, form.expires, form.max_joins, today)
+        .map_err(AppError::Validation)?;
+    // A link never grants more than its maker may.
+    granted.may_grant(role)?;
+    let mut nonce = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let token = link_token(&state.settings, &nonce);
+    let expires_at = last_day
+        .and_then(|day| day.succ_opt())
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    let link = queries::NewLimitedLink {
+        name: &name,
+        role: role.code(),
+        expires_at,
+        max_joins,
+    };
+    let mut tx = state.pool.begin().await?;
+    queries::insert_limited_link(&mut *tx, &granted, &nonce, &tokens::hash(&token), &link).await?;
+    let detail = role.code().to_owned();
+    audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((member.actor.user_id, member.actor.name.as_str())),
+        AuditAction::JoinLinkEnabled,
+        Some(&name),
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub struct NewLink<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub expires: &'a str,
+    pub max_joins: &'a str,
+}
+
+/// "Disable" on a limited link: it stops at once. Audited.
+pub async fn disable_limited_link(
+    state: &AppState,
+    member: &Member,
+    link_id: i64,
+) -> Result<(), AppError> {
+    let granted = member.require(state, can::Invite).await?;
+    let mut tx = state.pool.begin().await?;
+    let name = queries::disable_limited_link(&mut *tx, &granted, link_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit(
+        &mut *tx,
+        granted.org_id(),
+        Some((member.actor.user_id, member.actor.name.as_str())),
+        AuditAction::JoinLinkDisabled,
+        Some(&name),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -196,24 +196,26 @@ pub async fn mark_chunk_done(
     Ok(())
 }
 
-/// The joiner in the people list: added as VIEWER, or linked if an admin added them.
-/// Returns their role in the organization.
+/// The joiner in the people list: added with `role` (the link's), or linked with the role
+/// an admin gave them. Returns their role in the organization.
 pub async fn upsert_person(
     db: impl PgExecutor<'_>,
     org_id: i64,
     name: &str,
     email: &str,
     user_id: i64,
+    role: &str,
 ) -> Result<String, sqlx::Error> {
     sqlx::query_scalar!(
         r#"INSERT INTO people (org_id, name, email, role, user_id, status)
-           VALUES ($1, $2, $3, 'VIEWER', $4, 'active')
+           VALUES ($1, $2, $3, $5, $4, 'active')
            ON CONFLICT (org_id, email) DO UPDATE SET user_id = $4
            RETURNING role"#,
         org_id,
         name,
         email,
-        user_id
+        user_id,
+        role
     )
     .fetch_one(db)
     .await

@@ -332,7 +332,10 @@ pub(super) async fn admit_and_enter(
         next.to_owned()
     };
     if !queries::is_member(&mut *tx, org_id, user_id).await? {
-        let how = Some("single sign-on");
+        let how = joining::Joining {
+            role: crate::roles::Role::Viewer,
+            how: Some("single sign-on"),
+        };
         match joining::admit(&mut tx, org_id, name, email, user_id, how).await {
             Err(AppError::Validation(errors))
                 if errors.iter().any(|e| e.key == "errors.seats_full") =>
