@@ -23,6 +23,7 @@ pub mod joining;
 pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod net;
+pub mod notes;
 pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod ops;

@@ -20,7 +20,7 @@ pub use member::*;
 /// A person becomes a member: an accepted invitation, a confirmed join, the activation's
 /// owner.
 #[cfg(feature = "ssr")]
-pub use queries::insert_membership;
+pub use queries::{insert_membership, remove_membership};
 
 #[cfg(test)]
 mod makers_of_identities {

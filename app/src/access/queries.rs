@@ -84,3 +84,19 @@ pub async fn insert_membership(
     .await?;
     Ok(())
 }
+
+/// The member leaves: their membership ends.
+pub async fn remove_membership(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -37,10 +37,14 @@ pub enum AuditAction {
     InvitationReminded,
     InvitationExtended,
     RemindersChanged,
+    MemberLeft,
+    OwnershipOffered,
+    OwnershipTransferred,
+    OwnershipDeclined,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -70,6 +74,10 @@ impl AuditAction {
         AuditAction::InvitationReminded,
         AuditAction::InvitationExtended,
         AuditAction::RemindersChanged,
+        AuditAction::MemberLeft,
+        AuditAction::OwnershipOffered,
+        AuditAction::OwnershipTransferred,
+        AuditAction::OwnershipDeclined,
     ];
 
     /// As stored.
@@ -104,6 +112,10 @@ impl AuditAction {
             AuditAction::InvitationReminded => "invitation_reminded",
             AuditAction::InvitationExtended => "invitation_extended",
             AuditAction::RemindersChanged => "reminders_changed",
+            AuditAction::MemberLeft => "member_left",
+            AuditAction::OwnershipOffered => "ownership_offered",
+            AuditAction::OwnershipTransferred => "ownership_transferred",
+            AuditAction::OwnershipDeclined => "ownership_declined",
         }
     }
 
@@ -139,6 +151,10 @@ impl AuditAction {
             AuditAction::InvitationReminded => "audit.invitation_reminded",
             AuditAction::InvitationExtended => "audit.invitation_extended",
             AuditAction::RemindersChanged => "audit.reminders_changed",
+            AuditAction::MemberLeft => "audit.member_left",
+            AuditAction::OwnershipOffered => "audit.ownership_offered",
+            AuditAction::OwnershipTransferred => "audit.ownership_transferred",
+            AuditAction::OwnershipDeclined => "audit.ownership_declined",
         }
     }
 }

@@ -50,3 +50,19 @@ pub async fn decline_invitation(invitation_id: i64) -> Result<String, AppError> 
         to
     }))
 }
+
+/// "Dismiss" on a note of the bell.
+#[server]
+pub async fn dismiss_note(note_id: i64) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let user = request::require_principal(&state).await?;
+        service::dismiss(&state, &user, note_id).await
+    }
+    .await;
+    let to = "/notifications".to_owned();
+    request::respond(result.map(|()| {
+        request::redirect_form_post(&to);
+        to
+    }))
+}

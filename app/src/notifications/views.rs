@@ -6,9 +6,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{DeclineInvitation, JoinOrganization, get_notifications};
+use super::api::{DeclineInvitation, DismissNote, JoinOrganization, get_notifications};
 use super::types::{Notifications, PendingInvitation};
 use crate::i18n::{tr, tr_args, use_i18n};
+use crate::notes::Note;
+use crate::orgs::api::AnswerOwnership;
+use crate::orgs::types::OwnershipOffer;
 use crate::ui::form::{FormAlert, follow_success};
 use crate::ui::prompt::SignInPrompt;
 
@@ -19,6 +22,24 @@ pub fn invited_text(locale: crate::i18n::Locale, inv: &PendingInvitation) -> Str
         locale,
         "notifications.invited_you",
         &[("org", &inv.org_name), ("role", &role)],
+    )
+}
+
+/// "<who> offers you ownership of <org>", in the reader's language.
+pub fn offer_text(locale: crate::i18n::Locale, offer: &OwnershipOffer) -> String {
+    tr_args(
+        locale,
+        "notifications.ownership_offer",
+        &[("who", &offer.from), ("org", &offer.org_name)],
+    )
+}
+
+/// A note ("<who> left <org>."), in the reader's language.
+pub fn note_text(locale: crate::i18n::Locale, note: &Note) -> String {
+    tr_args(
+        locale,
+        note.kind.text_key(),
+        &[("who", &note.who), ("org", &note.org_name)],
     )
 }
 
@@ -35,7 +56,11 @@ fn bell_icon() -> AnyView {
 /// The bell, seeded with the pending invitations loaded with the page.
 #[component]
 pub fn Bell(initial: Vec<PendingInvitation>) -> impl IntoView {
-    view! { <BellMenu initial=Notifications { invitations: initial } /> }
+    let initial = Notifications {
+        invitations: initial,
+        ..Default::default()
+    };
+    view! { <BellMenu initial=initial /> }
 }
 
 #[component]
@@ -69,15 +94,22 @@ fn BellMenu(initial: Notifications) -> impl IntoView {
             </summary>
             <div class="menu-panel" role="group" aria-label=i18n.t("nav.notifications")>
                 {move || {
-                    let list = notes.get().invitations;
-                    if list.is_empty() {
+                    let all = notes.get();
+                    if all.unread() == 0 {
                         view! { <p class="menu-note">{i18n.t("nav.no_notifications")}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="menu-list">
-                                {list.into_iter().map(|inv| {
+                                {all.offers.into_iter().map(|offer| {
+                                    let href = format!("/notifications?offer={}", offer.id);
+                                    view! { <li><a href=href>{move || offer_text(i18n.locale(), &offer)}</a></li> }
+                                }).collect_view()}
+                                {all.invitations.into_iter().map(|inv| {
                                     let href = format!("/notifications?invitation={}", inv.id);
                                     view! { <li><a href=href>{move || invited_text(i18n.locale(), &inv)}</a></li> }
+                                }).collect_view()}
+                                {all.notes.into_iter().map(|note| {
+                                    view! { <li><a href="/notifications">{move || note_text(i18n.locale(), &note)}</a></li> }
                                 }).collect_view()}
                             </ul>
                         }.into_any()
@@ -193,28 +225,80 @@ pub fn NotificationsPage() -> impl IntoView {
     let notes = Resource::new(|| (), |_| get_notifications());
     let join = ServerAction::<JoinOrganization>::new();
     let decline = ServerAction::<DeclineInvitation>::new();
+    let answer = ServerAction::<AnswerOwnership>::new();
+    let dismiss = ServerAction::<DismissNote>::new();
     follow_success(join);
     follow_success(decline);
+    follow_success(answer);
+    follow_success(dismiss);
     view! {
         <section class="card notifications" data-page="notifications">
             <h1>{i18n.t("nav.notifications")}</h1>
             <FormAlert action=join />
             <FormAlert action=decline />
+            <FormAlert action=answer />
+            <FormAlert action=dismiss />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let list = match notes.await {
-                        Ok(Some(notes)) => notes.invitations,
+                    let all = match notes.await {
+                        Ok(Some(notes)) => notes,
                         Ok(None) => return view! { <SignInPrompt /> }.into_any(),
                         Err(err) => {
                             let message = err.form_message(i18n.locale());
                             return view! { <div class="alert alert-error" role="alert">{message}</div> }.into_any();
                         }
                     };
-                    if list.is_empty() {
+                    if all.unread() == 0 {
                         return view! { <p>{i18n.t("nav.no_notifications")}</p> }.into_any();
                     }
+                    let offers = all.offers.into_iter().map(|offer| {
+                        let (id_yes, id_no) = (offer.id.to_string(), offer.id.to_string());
+                        let role = offer.role_after;
+                        let from = offer.from.clone();
+                        let text = {
+                            let offer = offer.clone();
+                            move || offer_text(i18n.locale(), &offer)
+                        };
+                        view! {
+                            <article class="invitation-prompt" data-testid="ownership-offer">
+                                <h2>{text}</h2>
+                                <p class="muted">
+                                    {move || tr_args(i18n.locale(), "notifications.ownership_offer_detail", &[("who", &from), ("role", &tr(i18n.locale(), role.label_key()))])}
+                                </p>
+                                <div class="actions">
+                                    <ActionForm action=answer>
+                                        <input type="hidden" name="offer_id" value=id_yes />
+                                        <input type="hidden" name="accept" value="yes" />
+                                        <button type="submit" class="btn btn-primary">{i18n.t("notifications.accept_ownership")}</button>
+                                    </ActionForm>
+                                    <ActionForm action=answer>
+                                        <input type="hidden" name="offer_id" value=id_no />
+                                        <input type="hidden" name="accept" value="no" />
+                                        <button type="submit" class="btn">{i18n.t("notifications.decline_ownership")}</button>
+                                    </ActionForm>
+                                </div>
+                            </article>
+                        }
+                    }).collect_view();
+                    let news = all.notes.into_iter().map(|note| {
+                        let id = note.id.to_string();
+                        let when = note.when.clone();
+                        let text = {
+                            let note = note.clone();
+                            move || note_text(i18n.locale(), &note)
+                        };
+                        view! {
+                            <article class="note" data-testid="note">
+                                <p>{text} " " <span class="muted">{when}</span></p>
+                                <ActionForm action=dismiss>
+                                    <input type="hidden" name="note_id" value=id />
+                                    <button type="submit" class="btn btn-small">{i18n.t("notifications.dismiss")}</button>
+                                </ActionForm>
+                            </article>
+                        }
+                    }).collect_view();
                     let chosen = chosen();
-                    list.into_iter().map(|inv| {
+                    let invitations = all.invitations.into_iter().map(|inv| {
                         let id = inv.id.to_string();
                         let focus = chosen == Some(inv.id);
                         let inviter = inv.inviter.clone().unwrap_or_default();
@@ -243,7 +327,8 @@ pub fn NotificationsPage() -> impl IntoView {
                                 </div>
                             </article>
                         }
-                    }).collect_view().into_any()
+                    }).collect_view();
+                    view! { {offers} {invitations} {news} }.into_any()
                 })}
             </Suspense>
         </section>

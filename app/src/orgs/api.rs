@@ -113,3 +113,57 @@ pub async fn check_permission(
     .await;
     request::respond(result)
 }
+
+/// "Leave organization" on the organization's home page.
+#[server]
+pub async fn leave_organization(
+    region: String,
+    short_name: String,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let member = request::member(&state, &region, &short_name).await?;
+        service::leave(&state, &member, request::checkbox(&confirm)).await
+    }
+    .await;
+    request::respond(result.map(|()| {
+        request::redirect_form_post("/");
+        "/".to_owned()
+    }))
+}
+
+/// "Offer ownership" on the settings page (OWNERs).
+#[server]
+pub async fn offer_ownership(
+    region: String,
+    short_name: String,
+    to: i64,
+    role_after: String,
+) -> Result<String, AppError> {
+    let back_to = format!(
+        "{}?transfer=sent#transfer",
+        crate::paths::settings_path(&region, &short_name)
+    );
+    request::org_action(&region, &short_name, back_to, async |state, member| {
+        service::offer_ownership(state, member, to, &role_after).await
+    })
+    .await
+}
+
+/// "Accept ownership" (`accept` = "yes") or "Decline", from the notifications page.
+#[server]
+pub async fn answer_ownership(offer_id: i64, accept: String) -> Result<String, AppError> {
+    let state = AppState::current();
+    let result = async {
+        let user = request::require_principal(&state).await?;
+        let home = service::answer_offer(&state, &user, offer_id, accept == "yes").await?;
+        Ok(if accept == "yes" {
+            home
+        } else {
+            "/notifications".to_owned()
+        })
+    }
+    .await;
+    request::respond(result.inspect(|to| request::redirect_form_post(to)))
+}

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{InviteMember, SaveSecondFactorPolicy, get_org_settings};
-use super::types::OrgSettings;
+use super::api::{InviteMember, OfferOwnership, SaveSecondFactorPolicy, get_org_settings};
+use super::types::{OrgSettings, TransferSection};
 use crate::api_keys::api::{CreateApiKey, RevokeApiKey};
 use crate::api_keys::types::{ApiKeyView, CreatedApiKey, KeyPurpose};
 use crate::auth::types::check_email;
@@ -57,6 +57,7 @@ fn Settings(s: OrgSettings) -> impl IntoView {
         <InviteSomeone s=s.clone() />
         <YourPermissions decisions=s.decisions.clone() />
         {s.api_keys.clone().map(|keys| view! { <ApiKeys keys=keys fresh=s.new_key.clone() region=s.region.clone() short_name=s.short_name.clone() my_role=s.my_role purpose=KeyPurpose::Rest /> })}
+        {s.transfer.clone().map(|t| view! { <TransferOwnership transfer=t region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.reminders.clone().map(|reminders| view! { <RemindersSection reminders=reminders region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.second_factor_policy.clone().map(|policy| view! { <SecondFactorPolicy policy=policy region=s.region.clone() short_name=s.short_name.clone() /> })}
         {s.domains.clone().map(|domains| view! { <DomainsSection domains=domains region=s.region.clone() short_name=s.short_name.clone() /> })}
@@ -356,4 +357,50 @@ fn ApiKeys(
         </section>
     }
     .into_any()
+}
+
+/// "Transfer ownership" (OWNERs): a member to offer it to, and the role the OWNER keeps;
+/// the offer waiting for an answer, if any.
+#[component]
+fn TransferOwnership(
+    transfer: TransferSection,
+    region: String,
+    short_name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<OfferOwnership>::new();
+    follow_success(action);
+    let sent = use_query_map().with_untracked(|q| q.get("transfer").is_some());
+    let candidates = transfer
+        .candidates
+        .into_iter()
+        .map(|(id, label)| view! { <option value=id.to_string()>{label}</option> })
+        .collect_view();
+    let roles = [Role::Admin, Role::Editor, Role::Viewer, Role::Owner]
+        .into_iter()
+        .map(|r| view! { <option value=r.code()>{move || tr(i18n.locale(), r.label_key())}</option> })
+        .collect_view();
+    view! {
+        <section class="card" id="transfer" data-testid="transfer">
+            <h2>{i18n.t("org.transfer_title")}</h2>
+            <p class="muted">{i18n.t("org.transfer_hint")}</p>
+            {sent.then(|| view! { <div class="alert alert-success" role="status">{i18n.t("org.transfer_sent")}</div> })}
+            {transfer.pending.map(|who| view! {
+                <p data-testid="transfer-pending">{move || tr_args(i18n.locale(), "org.transfer_pending", &[("who", &who)])}</p>
+            })}
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <OrgInputs region=region short_name=short_name />
+                <div class="field">
+                    <label for="transfer-to">{i18n.t("org.transfer_to")}</label>
+                    <select id="transfer-to" name="to">{candidates}</select>
+                </div>
+                <div class="field">
+                    <label for="transfer-role">{i18n.t("org.transfer_role_after")}</label>
+                    <select id="transfer-role" name="role_after">{roles}</select>
+                </div>
+                <Submit action=action label="org.transfer_offer" />
+            </ActionForm>
+        </section>
+    }
 }

@@ -90,6 +90,28 @@ pub struct OrgSettings {
     pub sso: Option<crate::sso::types::SsoSettings>,
     /// "Invitation reminders": those who may invite see it.
     pub reminders: Option<crate::invitations::types::ReminderSettings>,
+    /// "Transfer ownership": OWNERs see it.
+    pub transfer: Option<TransferSection>,
+}
+
+/// "Transfer ownership" on the settings page: whom an OWNER may offer it to, and the
+/// offer waiting for an answer, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferSection {
+    /// (person id, "Name <address>")
+    pub candidates: Vec<(i64, String)>,
+    /// To whom the open offer was made.
+    pub pending: Option<String>,
+}
+
+/// An offer of ownership waiting for the person's answer (in their bell).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipOffer {
+    pub id: i64,
+    pub org_name: String,
+    pub from: String,
+    /// The role the offering OWNER keeps.
+    pub role_after: Role,
 }
 
 /// The choices of "require a second factor", as stored.

@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::api::get_org_overview;
+use super::api::{LeaveOrganization, get_org_overview};
 use crate::i18n::{tr, tr_args, use_i18n};
 use crate::regions::region;
+use crate::ui::form::{FormAlert, OrgInputs, field_errors, follow_success};
 use crate::ui::org_page::{org_page, use_org_params};
 use crate::ui::table::{TableFrame, breakable};
 
@@ -80,8 +81,36 @@ pub fn OrgHomePage() -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </section>
+            <LeaveOrganization org_name=org.name.clone() region=org.region.clone() short_name=org.short_name.clone() />
         }
     })
+}
+
+/// "Leave organization", with a box to tick first.
+#[component]
+fn LeaveOrganization(org_name: String, region: String, short_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<LeaveOrganization>::new();
+    follow_success(action);
+    view! {
+        <section class="card" id="leave" data-testid="leave">
+            <h2>{i18n.t("org.leave_title")}</h2>
+            <p class="muted">{i18n.t("org.leave_hint")}</p>
+            <FormAlert action=action />
+            <ActionForm action=action>
+                <OrgInputs region=region short_name=short_name />
+                <div class="field checkbox">
+                    <label>
+                        <input type="checkbox" name="confirm" value="on" required=true />
+                        " "
+                        {move || tr_args(i18n.locale(), "org.leave_confirm", &[("org", &org_name)])}
+                    </label>
+                    <p class="field-error" aria-live="polite">{move || field_errors(action, "confirm").get().first().map(|e| e.message(i18n.locale()))}</p>
+                </div>
+                <button type="submit" class="btn btn-danger">{i18n.t("org.leave")}</button>
+            </ActionForm>
+        </section>
+    }
 }
 
 /// Where to get Muster on each device (linked from the welcome email).

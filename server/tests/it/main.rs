@@ -11,6 +11,7 @@ mod faults;
 mod housekeeping;
 mod invitations;
 mod joining;
+mod leave;
 mod migrations;
 mod notifications;
 mod observe;

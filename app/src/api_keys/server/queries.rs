@@ -163,3 +163,20 @@ pub async fn revoke_keys_of(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Revokes the keys a member made in the organization (they left it).
+pub async fn revoke_made_in(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE api_keys SET revoked_at = now()
+         WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL",
+        org_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -207,3 +207,14 @@ pub async fn revoke_keys_of(
     queries::revoke_keys_of(db, org_id, person_id).await?;
     Ok(())
 }
+
+/// Ends the keys a member made in the organization, in the caller's transaction (they
+/// left it).
+pub async fn revoke_made_in(
+    tx: &mut sqlx::PgConnection,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    queries::revoke_made_in(&mut *tx, org_id, user_id).await?;
+    Ok(())
+}

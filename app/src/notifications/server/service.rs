@@ -17,7 +17,17 @@ pub async fn list(state: &AppState, user: &Principal) -> Result<Notifications, A
     let rows = queries::pending(&state.pool, user.id(), None).await?;
     Ok(Notifications {
         invitations: rows.into_iter().map(pending_view).collect(),
+        offers: crate::orgs::server::service::offers_for(state, user).await?,
+        notes: crate::notes::unread(&state.pool, user.id()).await?,
     })
+}
+
+/// "Dismiss" on a note: it leaves the bell.
+pub async fn dismiss(state: &AppState, user: &Principal, id: i64) -> Result<(), AppError> {
+    if !crate::notes::dismiss(&state.pool, user.id(), id).await? {
+        return Err(AppError::Gone("errors.notification_gone".into()));
+    }
+    Ok(())
 }
 
 /// The one invitation `id` waiting for this person; 410 when it is no longer open (or was

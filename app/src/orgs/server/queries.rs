@@ -236,3 +236,168 @@ pub async fn invitations_page(
     .fetch_all(db)
     .await
 }
+
+/// The organization's active OWNERs (with a membership), locked: the last one may not
+/// leave, and an offer is accepted only from an OWNER who still is one.
+pub async fn lock_owners(db: impl PgExecutor<'_>, org_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT p.user_id AS "user_id!" FROM people p
+           JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
+           WHERE p.org_id = $1 AND p.role = 'OWNER' AND p.status = 'active'
+           ORDER BY p.id FOR UPDATE OF p"#,
+        org_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// An active member of the organization (a person with a membership), by person id.
+pub struct ActiveMember {
+    pub user_id: i64,
+    pub name: String,
+}
+
+pub async fn active_member(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    person_id: i64,
+) -> Result<Option<ActiveMember>, sqlx::Error> {
+    sqlx::query_as!(
+        ActiveMember,
+        r#"SELECT p.user_id AS "user_id!", u.name FROM people p
+           JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
+           JOIN users u ON u.id = p.user_id
+           WHERE p.org_id = $1 AND p.id = $2 AND p.status = 'active'"#,
+        org_id,
+        person_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Whom an OWNER may offer ownership to: the active members but them, by name.
+pub struct Candidate {
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+pub async fn transfer_candidates(
+    db: impl PgExecutor<'_>,
+    owner: &crate::access::Owner,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let (org_id, user_id) = (owner.org_id(), owner.user_id());
+    sqlx::query_as!(
+        Candidate,
+        r#"SELECT p.id AS person_id, u.name, u.email FROM people p
+           JOIN memberships m ON m.org_id = p.org_id AND m.user_id = p.user_id
+           JOIN users u ON u.id = p.user_id
+           WHERE p.org_id = $1 AND p.user_id <> $2 AND p.status = 'active'
+           ORDER BY lower(u.name), u.email LIMIT 200"#,
+        org_id,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The organization's open offer of ownership: to whom.
+pub async fn open_offer_to(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT u.name FROM ownership_offers f JOIN users u ON u.id = f.to_user
+           WHERE f.org_id = $1 AND f.answered_at IS NULL"#,
+        org_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A new offer; `None` when the organization already has an open one.
+pub async fn insert_offer(
+    db: impl PgExecutor<'_>,
+    owner: &crate::access::Owner,
+    to_user: i64,
+    role_after: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (org_id, from_user) = (owner.org_id(), owner.user_id());
+    sqlx::query_scalar!(
+        r#"INSERT INTO ownership_offers (org_id, from_user, to_user, role_after)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING id"#,
+        org_id,
+        from_user,
+        to_user,
+        role_after
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// An open offer to the person, as their bell shows it (or as they answer it, locked).
+pub struct OfferRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub region: String,
+    pub short_name: String,
+    pub from_user: i64,
+    pub from_name: String,
+    pub role_after: Role,
+}
+
+pub async fn offers_to(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    only: Option<i64>,
+) -> Result<Vec<OfferRow>, sqlx::Error> {
+    sqlx::query_as!(
+        OfferRow,
+        r#"SELECT f.id, f.org_id, o.name AS org_name, o.region, o.short_name, f.from_user,
+                  u.name AS from_name, f.role_after AS "role_after: Role"
+           FROM ownership_offers f
+           JOIN organizations o ON o.id = f.org_id
+           JOIN users u ON u.id = f.from_user
+           WHERE f.to_user = $1 AND f.answered_at IS NULL AND ($2::bigint IS NULL OR f.id = $2)
+           ORDER BY f.id DESC
+           FOR UPDATE OF f"#,
+        user_id,
+        only
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn answer_offer(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    accepted: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE ownership_offers SET answered_at = now(), accepted = $2 WHERE id = $1",
+        id,
+        accepted
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Offers from or to a member who leaves end unanswered.
+pub async fn end_offers_of(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE ownership_offers SET answered_at = now(), accepted = false
+           WHERE org_id = $1 AND answered_at IS NULL AND (from_user = $2 OR to_user = $2)"#,
+        org_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -2,10 +2,16 @@
 
 use super::queries;
 use crate::access::Member;
+use crate::audit::server::service::record as audit;
+use crate::audit::types::AuditAction;
 use crate::error::AppError;
-use crate::orgs::types::{InvitationRow, MemberRow, OrgOverview, OrgSettings};
+use crate::notes::{self, NoteKind};
+use crate::orgs::types::{
+    InvitationRow, MemberRow, OrgOverview, OrgSettings, OwnershipOffer, TransferSection,
+};
 use crate::paging::{self, Page};
 use crate::roles::{Decision, Denial, Permission, Role};
+use crate::roster::server::service as roster;
 use crate::state::AppState;
 
 /// The home page of an organization, for one of its members. To anyone else it does
@@ -208,6 +214,17 @@ pub async fn settings(
         scim_tokens,
         sso: crate::sso::server::service::settings(state, member).await?,
         reminders: crate::invitations::server::service::reminder_settings(state, member).await?,
+        transfer: match member.owner() {
+            Some(owner) => Some(TransferSection {
+                candidates: queries::transfer_candidates(&state.pool, &owner)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.person_id, format!("{} <{}>", c.name, c.email)))
+                    .collect(),
+                pending: queries::open_offer_to(&state.pool, owner.org_id()).await?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -349,4 +366,137 @@ fn checked(role: Option<&str>, limit: Option<&str>) -> Result<(Option<Role>, i64
             Err(AppError::Validation(errors))
         }
     }
+}
+
+/// "Leave organization": the membership ends, the person leaves the directory, their API
+/// keys here stop, open offers of ownership to or from them end, and the other OWNERs
+/// are told in their bell. The last OWNER cannot leave. Audited.
+pub async fn leave(state: &AppState, member: &Member, confirmed: bool) -> Result<(), AppError> {
+    if !confirmed {
+        return Err(AppError::field("confirm", "errors.leave_confirm_required"));
+    }
+    let (org_id, me) = (member.org_id, member.actor.user_id);
+    let mut tx = state.pool.begin().await?;
+    let owners = queries::lock_owners(&mut *tx, org_id).await?;
+    if owners == [me] {
+        return Err(AppError::Conflict("errors.last_owner_cannot_leave".into()));
+    }
+    crate::api_keys::server::service::revoke_made_in(&mut tx, org_id, me).await?;
+    queries::end_offers_of(&mut *tx, org_id, me).await?;
+    crate::access::remove_membership(&mut *tx, org_id, me).await?;
+    roster::remove_person(&mut *tx, org_id, me).await?;
+    let name = member.actor.name.as_str();
+    audit(
+        &mut *tx,
+        org_id,
+        Some((me, name)),
+        AuditAction::MemberLeft,
+        Some(name),
+        None,
+    )
+    .await?;
+    notes::tell_owners(&mut *tx, org_id, me, NoteKind::MemberLeft, name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Offer ownership": an OWNER offers it to an active member and chooses the role they
+/// keep; nothing changes until the member accepts in their bell. Audited.
+pub async fn offer_ownership(
+    state: &AppState,
+    member: &Member,
+    to_person: i64,
+    role_after: &str,
+) -> Result<(), AppError> {
+    let owner = member.require_owner("errors.only_owner_transfer")?;
+    let role_after =
+        Role::parse("role_after", role_after).map_err(|e| AppError::Validation(vec![e]))?;
+    let to = queries::active_member(&state.pool, owner.org_id(), to_person)
+        .await?
+        .filter(|to| to.user_id != owner.user_id())
+        .ok_or_else(|| AppError::field("to", "errors.transfer_to_invalid"))?;
+    let mut tx = state.pool.begin().await?;
+    queries::insert_offer(&mut *tx, &owner, to.user_id, role_after.code())
+        .await?
+        .ok_or_else(|| AppError::Conflict("errors.transfer_open".into()))?;
+    audit(
+        &mut *tx,
+        owner.org_id(),
+        Some((owner.user_id(), owner.name())),
+        AuditAction::OwnershipOffered,
+        Some(&to.name),
+        Some(role_after.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The offers of ownership waiting for this person's answer.
+pub async fn offers_for(
+    state: &AppState,
+    user: &crate::access::Principal,
+) -> Result<Vec<OwnershipOffer>, AppError> {
+    Ok(queries::offers_to(&state.pool, user.id(), None)
+        .await?
+        .into_iter()
+        .map(|o| OwnershipOffer {
+            id: o.id,
+            org_name: o.org_name,
+            from: o.from_name,
+            role_after: o.role_after,
+        })
+        .collect())
+}
+
+/// "Accept ownership" / "Decline": accepted, the person becomes an OWNER and the offering
+/// OWNER takes the role they chose, at once; either way the offering OWNER is told in
+/// their bell. An offer whose OWNER is no longer one is gone. Audited. Answers the
+/// organization's home.
+pub async fn answer_offer(
+    state: &AppState,
+    user: &crate::access::Principal,
+    offer_id: i64,
+    accept: bool,
+) -> Result<String, AppError> {
+    let gone = || AppError::Gone("errors.offer_gone".into());
+    let mut tx = state.pool.begin().await?;
+    let offer = queries::offers_to(&mut *tx, user.id(), Some(offer_id))
+        .await?
+        .pop()
+        .ok_or_else(gone)?;
+    let (action, kind) = if accept {
+        let owners = queries::lock_owners(&mut *tx, offer.org_id).await?;
+        if !owners.contains(&offer.from_user)
+            || !roster::transfer_ownership(
+                &mut *tx,
+                offer.org_id,
+                offer.from_user,
+                user.id(),
+                offer.role_after.code(),
+            )
+            .await?
+        {
+            return Err(gone());
+        }
+        (
+            AuditAction::OwnershipTransferred,
+            NoteKind::OwnershipAccepted,
+        )
+    } else {
+        (AuditAction::OwnershipDeclined, NoteKind::OwnershipDeclined)
+    };
+    queries::answer_offer(&mut *tx, offer.id, accept).await?;
+    audit(
+        &mut *tx,
+        offer.org_id,
+        Some((user.id(), user.name())),
+        action,
+        Some(user.name()),
+        Some(offer.role_after.code()),
+    )
+    .await?;
+    notes::tell(&mut *tx, offer.from_user, offer.org_id, kind, user.name()).await?;
+    tx.commit().await?;
+    Ok(crate::paths::org_home(&offer.region, &offer.short_name))
 }

@@ -448,3 +448,41 @@ pub async fn extend_expired(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// A member who left: their row leaves the directory (their invitations' history stays).
+pub async fn remove_person(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM people WHERE org_id = $1 AND user_id = $2",
+        org_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// An accepted offer of ownership: `to_user` becomes OWNER, `from_user` takes
+/// `role_after`, in one statement. `false` unless both are still in the directory.
+pub async fn transfer_ownership(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    from_user: i64,
+    to_user: i64,
+    role_after: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE people SET role = CASE WHEN user_id = $3 THEN 'OWNER' ELSE $4 END
+           WHERE org_id = $1 AND user_id IN ($2, $3)"#,
+        org_id,
+        from_user,
+        to_user,
+        role_after
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 2)
+}

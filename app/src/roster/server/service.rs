@@ -4,6 +4,6 @@
 pub use super::queries::{
     decline, end_open_invitation, end_undelivered, extend_expired, insert_invitation,
     insert_invitations, insert_person, link_person, mark_accepted, mark_chunk_done,
-    mark_welcome_sent, record_reminder, renew_invitation, set_details, set_email, set_removed,
-    set_role, set_status, upsert_person, wake_batch,
+    mark_welcome_sent, record_reminder, remove_person, renew_invitation, set_details, set_email,
+    set_removed, set_role, set_status, transfer_ownership, upsert_person, wake_batch,
 };
