@@ -66,6 +66,8 @@ test('en: an owner hands the organization over through the bell, then leaves', a
   await expect(page).toHaveURL(/\/$/);
   await h.goto('/notifications');
   await hydrated(h);
+  // Outside organizations, the switcher names the one used last.
+  await expect(h.locator('.org-switcher .org-name')).toHaveText('Handover Ltd');
   await expect(h.getByTestId('note').first()).toContainText(t('notifications.member_left', { who: 'Olivia Owner', org: 'Handover Ltd' }));
   await screenshot(h, 'transfer', 'en-3-told');
   await context.close();

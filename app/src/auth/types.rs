@@ -19,6 +19,9 @@ pub struct ShellData {
     pub principal: Principal,
     pub orgs: Vec<Membership>,
     pub pending: Vec<PendingInvitation>,
+    /// The home of the organization this browser used last, when the person is a member.
+    #[serde(default)]
+    pub last_org: Option<String>,
 }
 
 /// "<org> invited you as <role>": an open invitation to the signed-in person's verified

@@ -26,10 +26,15 @@ pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
             }
         };
         let (principal, orgs) = caller.identity.into_parts();
+        let last_org = crate::exchange::parts()
+            .and_then(|p| crate::cookies::read_cookie(&p.headers, super::LAST_ORG_COOKIE))
+            .map(|value| format!("/o/{value}"))
+            .filter(|home| orgs.iter().any(|m| &m.home() == home));
         Ok(Some(ShellData {
             principal,
             orgs,
             pending,
+            last_org,
         }))
     }
     .await;

@@ -14,6 +14,11 @@ use crate::notifications::views::Bell;
 use crate::ui::form::follow_success;
 use crate::ui::table::breakable;
 
+/// The organization the browser used last (`<region>/<short name>`), for the switcher on
+/// pages outside organizations. Written by the page's script (it grants nothing: the
+/// switcher names it only when the person is a member there); no prefix.
+pub const LAST_ORG_COOKIE: &str = "muster_last_org";
+
 /// The signed-in person for the page being shown (loaded once per page).
 #[derive(Clone, Copy)]
 pub struct UserResource(pub Resource<Result<Option<ShellData>, crate::error::AppError>>);
@@ -70,10 +75,31 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
                 .cloned()
         })
     });
+    // The organization used last, for pages outside organizations: from the cookie the
+    // page was served with, then as the person moves between pages.
+    let last = RwSignal::new(user.last_org.clone());
+    Effect::new(move |_| {
+        if let Some(m) = current.get() {
+            let home = m.home();
+            if last.get_untracked().as_deref() != Some(home.as_str()) {
+                remember_last(&m);
+                last.set(Some(home));
+            }
+        }
+    });
     let shown = move || match current.get() {
         Some(m) => m.name().to_owned(),
         None if orgs.with_value(|o| o.is_empty()) => i18n.t("nav.no_org")(),
-        None => i18n.t("nav.choose_org")(),
+        None => last
+            .get()
+            .and_then(|home| {
+                orgs.with_value(|o| {
+                    o.iter()
+                        .find(|m| m.home() == home)
+                        .map(|m| m.name().to_owned())
+                })
+            })
+            .unwrap_or_else(|| i18n.t("nav.choose_org")()),
     };
     // The accessible name starts with what is shown (WCAG 2.5.3, label in name), then
     // says what the control is.
@@ -146,3 +172,24 @@ fn SignedInBar(user: ShellData) -> impl IntoView {
         </div>
     }
 }
+
+/// Remembers `m` as the organization used last (a cookie for a year; it grants nothing).
+#[cfg(feature = "hydrate")]
+fn remember_last(m: &crate::access::Membership) {
+    use wasm_bindgen::JsCast;
+    let value = format!(
+        "{}={}/{}; Path=/; Max-Age=31536000; SameSite=Lax",
+        LAST_ORG_COOKIE,
+        m.region(),
+        m.short_name()
+    );
+    if let Some(document) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+    {
+        let _ = document.set_cookie(&value);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn remember_last(_: &crate::access::Membership) {}

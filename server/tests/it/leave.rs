@@ -10,6 +10,7 @@ use crate::rest_api::create_key;
 use app::error::AppError;
 use app::notifications::api::{DismissNote, GetNotifications};
 use app::orgs::api::{AnswerOwnership, LeaveOrganization, OfferOwnership};
+use app::shell::api::GetShell;
 
 const ACME: [(&str, &str); 2] = [("region", "eu-central-1"), ("short_name", "acme")];
 
@@ -227,4 +228,33 @@ async fn ownership_changes_hands_only_when_the_new_owner_accepts_in_their_bell(p
         role_of(&app, "vi@acme.test").await.as_deref(),
         Some("VIEWER")
     );
+}
+
+/// Outside organizations, the switcher names the organization the browser used last
+/// (the cookie its page script writes), and only one the person is a member of.
+#[sqlx::test(migrations = false)]
+async fn the_switcher_remembers_the_last_organization_used(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    org(&app, "Acme", "olga@acme.test", &[]).await;
+    org(&app, "Globex", "gus@globex.test", &[]).await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let olga = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    sign_in_to(&app, &olga, "olga@acme.test", PASSWORD).await;
+    let site: reqwest::Url = app.url("/").parse().unwrap();
+    let last = |value: &str| {
+        jar.add_cookie_str(&format!("muster_last_org={value}; Path=/"), &site);
+        let (app, olga) = (&app, &olga);
+        async move { ok(app.call::<GetShell>(olga, &[]).await).await["last_org"].clone() }
+    };
+    assert_eq!(last("eu-central-1/acme").await, "/o/eu-central-1/acme");
+    assert_eq!(
+        last("eu-central-1/globex").await,
+        serde_json::Value::Null,
+        "not hers"
+    );
+    assert_eq!(last("nonsense").await, serde_json::Value::Null);
 }
