@@ -44,10 +44,12 @@ pub struct Swept {
     pub unconfirmed_accounts: u64,
     /// Expired steps between a password and a second factor, and passkey ceremonies.
     pub sign_in_steps: u64,
+    /// People imports (and their rows) checked more than 7 days ago.
+    pub people_imports: u64,
 }
 
 impl Swept {
-    pub fn tables(&self) -> [(&'static str, u64); 9] {
+    pub fn tables(&self) -> [(&'static str, u64); 10] {
         [
             ("sessions", self.sessions),
             ("email_tokens", self.email_tokens),
@@ -58,6 +60,7 @@ impl Swept {
             ("invite_quota_usage", self.invite_quota_usage),
             ("users", self.unconfirmed_accounts),
             ("sign_in_steps", self.sign_in_steps),
+            ("people_imports", self.people_imports),
         ]
     }
 }
@@ -190,6 +193,15 @@ pub async fn sweep(pool: &PgPool, policy: Policy) -> Result<Swept, sqlx::Error> 
                 CHUNK
             )
             .await?,
+        people_imports: delete_in_chunks!(
+            pool,
+            "DELETE FROM people_imports WHERE id IN
+               (SELECT id FROM people_imports
+                WHERE checked_at < now() - interval '7 days'
+                  AND state NOT IN ('queued', 'importing') LIMIT $1)",
+            CHUNK
+        )
+        .await?,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod home;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
 pub mod i18n;
+pub mod import;
 pub mod invitations;
 pub mod invite_all;
 pub mod joining;
@@ -327,6 +328,8 @@ page_parts! {
         OrgHomeRoute, org_home_view => OrgHomePage;
         PeopleRoute, people_view => PeoplePage;
         AuditLogRoute, audit_log_view => AuditLogPage;
+        ImportStartRoute, import_start_view => crate::import::views::ImportStartPage;
+        ImportReportRoute, import_report_view => crate::import::views::ImportReportPage;
         NotificationsRoute, notifications_view => crate::notifications::views::NotificationsPage;
     ]
     settings: [
@@ -385,6 +388,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/o/:region/:short_name/people") view={Lazy::<PeopleRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name/settings") view={Lazy::<OrgSettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/o/:region/:short_name/people/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people/import") view={Lazy::<ImportStartRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/o/:region/:short_name/people/import/:id") view={Lazy::<ImportReportRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/join/sent") view={Lazy::<JoinSentRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/join/confirm") view={Lazy::<ConfirmJoinRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/join/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async />

@@ -92,6 +92,8 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// Wakes the Invite All worker when a batch is queued.
     pub batches_wakeup: Arc<Notify>,
+    /// Wakes the import worker when "Import" starts a people import.
+    pub imports_wakeup: Arc<Notify>,
     /// Ids of people whose notifications changed (from PostgreSQL LISTEN), for `/events`.
     pub user_events: tokio::sync::broadcast::Sender<i64>,
     /// Bounds how many password hashes run at once (each takes ~19 MiB and a core), and

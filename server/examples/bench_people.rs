@@ -11,8 +11,12 @@
 //!    `invitations` event on the invitee's open event stream (served by a second instance
 //!    on the same database), p50 / p99 over `BENCH_BELL` invitations.
 //!
+//! 4. A people import of 100,000 rows (a fresh organization each run): the upload and its
+//!    dry run (one request), then Import (invite now) until every person is written and
+//!    their Invite All batch is queued, as the report page's progress shows it.
+//!
 //! Sizes can be changed: `BENCH_PEOPLE=1000000 BENCH_INVITE_ALL=100000 BENCH_BELL=200
-//! BENCH_SMTP_CONNECTIONS=32 ./muster bench`.
+//! BENCH_SMTP_CONNECTIONS=32 BENCH_IMPORT=100000 ./muster bench`.
 
 use std::time::{Duration, Instant};
 
@@ -176,6 +180,7 @@ async fn main() {
     }
 
     bell_latency(&config, &pool, &bench, env_size("BENCH_BELL", 200)).await;
+    import_rows(&pool, &bench, env_size("BENCH_IMPORT", 100_000)).await;
 
     if batch == 0 {
         return;
@@ -353,4 +358,111 @@ async fn bell_latency(config: &Config, pool: &PgPool, a: &Bench, runs: i64) {
         pick(1.0),
         ms.len()
     );
+}
+
+/// Uploads a CSV file of `rows` people to a fresh organization (the dry run), then
+/// imports it, inviting them now; prints both times and the import's progress.
+async fn import_rows(pool: &PgPool, bench: &Bench, rows: i64) {
+    if rows == 0 {
+        return;
+    }
+    println!("\nPeople import of {rows} rows (CSV upload, dry run, then Import and invite now):");
+    let short = format!("bench-import-{}", chrono::Utc::now().timestamp());
+    let (_, token) = seed_org(pool, &short, 0).await;
+    let cookie = format!("muster_session={token}");
+    let mut file = String::from("Name;E-Mail;Rolle\n");
+    for i in 0..rows {
+        file.push_str(&format!("Person {i};person{i}@{short}.bench;Betrachter\n"));
+    }
+    let boundary = "bench-import-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"invite\"\r\n\r\nnow\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n\r\n"
+    );
+    body.push_str(&file);
+    body.push_str(&format!("\r\n--{boundary}--\r\n"));
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let res = no_redirects
+        .post(format!(
+            "{}/o/eu-central-1/{short}/people/import/upload",
+            bench.base
+        ))
+        .header("cookie", &cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let checked = started.elapsed();
+    let to = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let Some(id) = to
+        .as_deref()
+        .and_then(|t| t.rsplit('/').next())
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        println!(
+            "  the upload was refused ({}): {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        );
+        std::process::exit(1);
+    };
+    println!(
+        "  upload and dry run of {} KB: {:.1} s (target 10 s)",
+        file.len() / 1024,
+        checked.as_secs_f64()
+    );
+    let id_text = id.to_string();
+    let form = [
+        ("region", "eu-central-1"),
+        ("short_name", short.as_str()),
+        ("id", id_text.as_str()),
+    ];
+    let bench = Bench {
+        base: bench.base.clone(),
+        client: bench.client.clone(),
+        cookie,
+    };
+    let started = Instant::now();
+    let (status, reply) = bench.call::<app::import::api::StartImport>(&form).await;
+    assert_eq!(status, 200, "{reply}");
+    let mut seen = Vec::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (status, progress) = bench
+            .call::<app::import::api::GetImportProgress>(&form)
+            .await;
+        assert_eq!(status, 200, "{progress}");
+        let done = progress["done"].as_i64().unwrap_or(0);
+        if seen.last() != Some(&done) {
+            seen.push(done);
+        }
+        match progress["state"].as_str() {
+            Some("Queued" | "Importing") => {}
+            Some("Imported") => break,
+            other => {
+                println!("  the import stopped: {other:?} {progress}");
+                std::process::exit(1);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            println!("  gave up after 10 minutes");
+            std::process::exit(1);
+        }
+    }
+    println!(
+        "  import of {rows} people (written in one transaction, invitations queued): {:.1} s (target 30 s)",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  progress seen by the page: {} steps", seen.len());
 }

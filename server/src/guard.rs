@@ -87,13 +87,19 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let locale = app::request::locale_from_headers(request.headers());
+    // A people import's file may be bigger than any form.
+    let max = if crate::import::is_upload(request.uri().path()) {
+        app::import::file::MAX_BYTES + 64 * 1024
+    } else {
+        MAX_BODY_BYTES
+    };
     let too_large = || {
         plain(
             StatusCode::PAYLOAD_TOO_LARGE,
             app::i18n::tr_args(
                 locale,
                 "errors.body_too_large",
-                &[("max", &(MAX_BODY_BYTES / 1024).to_string())],
+                &[("max", &(max / 1024).to_string())],
             ),
         )
     };
@@ -102,12 +108,12 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > max) {
         return too_large();
     }
     // Without a trustworthy length (chunked), read at most the limit.
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    match axum::body::to_bytes(body, max).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await

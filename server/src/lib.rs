@@ -6,6 +6,7 @@ pub mod dns_page;
 pub mod dns_zone;
 pub mod events;
 pub mod guard;
+pub mod import;
 pub mod mailbox_page;
 pub mod mailsink;
 pub mod observe;
@@ -186,6 +187,7 @@ pub async fn launch(
         outbox_wakeup: Arc::new(Notify::new()),
         jobs_wakeup: Arc::new(Notify::new()),
         batches_wakeup: Arc::new(Notify::new()),
+        imports_wakeup: Arc::new(Notify::new()),
         user_events: tokio::sync::broadcast::channel(1024).0,
         hashing: Arc::new(app::state::HashingQueue::new(
             config.password_hash_concurrency,
@@ -205,6 +207,7 @@ pub async fn launch(
         },
     ));
     tokio::spawn(app::invite_all::server::worker::worker(state.clone()));
+    tokio::spawn(app::import::server::worker::worker(state.clone()));
     tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));
     tokio::spawn(app::housekeeping::run(
         pool.clone(),
@@ -305,6 +308,7 @@ fn router(
         .merge(rest::routes())
         .merge(scim::routes())
         .merge(sso::routes())
+        .merge(import::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(observe::readyz))

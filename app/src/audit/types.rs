@@ -41,10 +41,14 @@ pub enum AuditAction {
     OwnershipOffered,
     OwnershipTransferred,
     OwnershipDeclined,
+    /// A CSV file of people was checked (the dry run); the detail is its number of rows.
+    PeopleImportChecked,
+    /// A checked file was imported; the detail is how many people were added.
+    PeopleImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -78,6 +82,8 @@ impl AuditAction {
         AuditAction::OwnershipOffered,
         AuditAction::OwnershipTransferred,
         AuditAction::OwnershipDeclined,
+        AuditAction::PeopleImportChecked,
+        AuditAction::PeopleImported,
     ];
 
     /// As stored.
@@ -116,6 +122,8 @@ impl AuditAction {
             AuditAction::OwnershipOffered => "ownership_offered",
             AuditAction::OwnershipTransferred => "ownership_transferred",
             AuditAction::OwnershipDeclined => "ownership_declined",
+            AuditAction::PeopleImportChecked => "people_import_checked",
+            AuditAction::PeopleImported => "people_imported",
         }
     }
 
@@ -155,6 +163,8 @@ impl AuditAction {
             AuditAction::OwnershipOffered => "audit.ownership_offered",
             AuditAction::OwnershipTransferred => "audit.ownership_transferred",
             AuditAction::OwnershipDeclined => "audit.ownership_declined",
+            AuditAction::PeopleImportChecked => "audit.people_import_checked",
+            AuditAction::PeopleImported => "audit.people_imported",
         }
     }
 }

@@ -405,7 +405,8 @@ fn MoreOptions(
     .into_any()
 }
 
-/// Quota, Invite All, Add Person and the audit log link, for people who may invite.
+/// Quota, Invite All, Add Person, Import people and the audit log link, for people who
+/// may invite.
 #[component]
 fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) -> impl IntoView {
     let i18n = use_i18n();
@@ -432,6 +433,7 @@ fn AdminBar(admin: AdminView, base: String, region: String, short_name: String) 
             </p>
             <InviteAllButton base=base.clone() region=region.clone() short_name=short_name.clone() />
             <AddPersonDialog link=admin.link.clone() region=region.clone() short_name=short_name.clone() />
+            <a class="btn btn-small" href=format!("{base}/import") data-testid="import-people">{i18n.t("people.import_people")}</a>
             <a class="btn btn-small" href=format!("{base}/audit")>{i18n.t("audit.title")}</a>
         </div>
         {running.map(|b| view! { <BatchProgressBar batch=b region=region.clone() short_name=short_name.clone() /> })}

@@ -9,6 +9,7 @@ mod bundle;
 mod domains;
 mod faults;
 mod housekeeping;
+mod import;
 mod invitations;
 mod joining;
 mod leave;

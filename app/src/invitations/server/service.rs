@@ -297,6 +297,16 @@ pub fn daily_quota(state: &AppState, own: Option<i32>) -> i32 {
     own.unwrap_or(state.settings.invite_daily_quota)
 }
 
+/// How many invitations are left of today's quota.
+pub async fn quota_left(
+    db: impl sqlx::PgExecutor<'_>,
+    state: &AppState,
+    org_id: i64,
+) -> Result<i64, AppError> {
+    let (used, own) = queries::quota_state(db, org_id).await?;
+    Ok(i64::from((daily_quota(state, own) - used).max(0)))
+}
+
 /// Takes `n` invitations from today's quota, or refuses with how many are left.
 pub async fn take_quota(
     tx: &mut sqlx::PgConnection,

@@ -83,6 +83,32 @@ pub async fn queue_never_invited(
     .await
 }
 
+/// A people import's "invite now": puts the people the import `import_id` added into
+/// batch `batch_id`. Returns how many.
+pub async fn queue_imported(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    batch_id: i64,
+    import_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"WITH picked AS (
+               INSERT INTO invite_batch_people (person_id, batch_id)
+               SELECT p.id, $2 FROM people_import_rows r
+               JOIN people p ON p.org_id = $1 AND p.email = r.email
+               WHERE r.import_id = $3 AND r.outcome = 'add'
+               ON CONFLICT (person_id) DO NOTHING
+               RETURNING person_id
+           )
+           SELECT count(*) AS "picked!" FROM picked"#,
+        org_id,
+        batch_id,
+        import_id
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// Counting stops here: on very large organizations an exact count would cost more than
 /// the page itself, and "more than 10,000" says enough before "Yes".
 pub const NEVER_INVITED_CAP: i64 = 10_000;

@@ -65,6 +65,26 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
     Ok(queued)
 }
 
+/// A people import's "invite now", in the import's transaction: the people it added go
+/// into an Invite All batch, holding their seats and today's invitations from now on
+/// (or the import is refused with the numbers). Returns the batch's size; the caller
+/// wakes the batch worker after its commit.
+pub async fn queue_imported(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    org_id: i64,
+    inviter: (i64, &str, &str),
+    import_id: i64,
+) -> Result<i64, AppError> {
+    let (user_id, name, locale) = inviter;
+    let batch_id = queries::insert_batch(&mut *tx, org_id, user_id, name, locale).await?;
+    let queued = queries::queue_imported(&mut *tx, org_id, batch_id, import_id).await?;
+    take_seats(&mut *tx, org_id, 0).await?;
+    take_quota(&mut *tx, state, org_id, queued).await?;
+    queries::set_batch_total(&mut *tx, batch_id, queued, 0).await?;
+    Ok(queued)
+}
+
 /// What the People page's admin bar shows of Invite All and the daily quota: the quota
 /// that applies, what is left of it today, and the latest batch. One round trip.
 pub struct AdminBar {

@@ -135,6 +135,43 @@ pub async fn insert_person(
     .await
 }
 
+/// A people import's next `limit` rows to be added after line `after`, inserted in one
+/// statement: each row's line, and whether it was inserted (`false`: the address was
+/// added to the organization since the dry run).
+pub async fn insert_imported(
+    db: impl PgExecutor<'_>,
+    org_id: i64,
+    import_id: i64,
+    after: i32,
+    limit: i64,
+    added_by: Option<i64>,
+) -> Result<Vec<(i32, bool)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"WITH chunk AS (
+               SELECT r.line, r.name, r.email, r.role FROM people_import_rows r
+               JOIN people_imports i ON i.id = r.import_id AND i.org_id = $1
+               WHERE r.import_id = $2 AND r.outcome = 'add' AND r.line > $3
+               ORDER BY r.line LIMIT $4
+           ), inserted AS (
+               INSERT INTO people (org_id, name, email, role, added_by)
+               SELECT $1, name, email, role, $5 FROM chunk ORDER BY line
+               ON CONFLICT (org_id, email) DO NOTHING
+               RETURNING email
+           )
+           SELECT c.line AS "line!", (i.email IS NOT NULL) AS "inserted!"
+           FROM chunk c LEFT JOIN inserted i ON i.email = c.email
+           ORDER BY c.line"#,
+        org_id,
+        import_id,
+        after,
+        limit,
+        added_by
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.line, r.inserted)).collect())
+}
+
 /// The person behind an accepted invitation now has an account.
 pub async fn link_person(
     db: impl PgExecutor<'_>,

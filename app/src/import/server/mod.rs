@@ -1,0 +1,3 @@
+mod queries;
+pub mod service;
+pub mod worker;
