@@ -46,10 +46,12 @@ pub struct Swept {
     pub sign_in_steps: u64,
     /// People imports (and their rows) checked more than 7 days ago.
     pub people_imports: u64,
+    /// Audit log exports asked for more than 7 days ago.
+    pub audit_exports: u64,
 }
 
 impl Swept {
-    pub fn tables(&self) -> [(&'static str, u64); 10] {
+    pub fn tables(&self) -> [(&'static str, u64); 11] {
         [
             ("sessions", self.sessions),
             ("email_tokens", self.email_tokens),
@@ -61,6 +63,7 @@ impl Swept {
             ("users", self.unconfirmed_accounts),
             ("sign_in_steps", self.sign_in_steps),
             ("people_imports", self.people_imports),
+            ("audit_exports", self.audit_exports),
         ]
     }
 }
@@ -199,6 +202,15 @@ pub async fn sweep(pool: &PgPool, policy: Policy) -> Result<Swept, sqlx::Error> 
                (SELECT id FROM people_imports
                 WHERE checked_at < now() - interval '7 days'
                   AND state NOT IN ('queued', 'importing') LIMIT $1)",
+            CHUNK
+        )
+        .await?,
+        audit_exports: delete_in_chunks!(
+            pool,
+            "DELETE FROM audit_exports WHERE id IN
+               (SELECT id FROM audit_exports
+                WHERE created_at < now() - interval '7 days'
+                  AND state NOT IN ('queued', 'running') LIMIT $1)",
             CHUNK
         )
         .await?,

@@ -7,6 +7,8 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
+pub mod cells;
+#[cfg(feature = "ssr")]
 pub mod cookies;
 pub mod domains;
 pub mod error;

@@ -94,6 +94,8 @@ pub struct AppState {
     pub batches_wakeup: Arc<Notify>,
     /// Wakes the import worker when "Import" starts a people import.
     pub imports_wakeup: Arc<Notify>,
+    /// Wakes the audit export worker when an export is asked for.
+    pub exports_wakeup: Arc<Notify>,
     /// Ids of people whose notifications changed (from PostgreSQL LISTEN), for `/events`.
     pub user_events: tokio::sync::broadcast::Sender<i64>,
     /// Bounds how many password hashes run at once (each takes ~19 MiB and a core), and

@@ -90,3 +90,29 @@ test('en: a CSV with good, bad and duplicate rows gives its dry run, then an imp
   await expect(p.getByTestId('import-done')).toHaveText(fr('import.imported', { count: '1' }));
   await plain.close();
 });
+
+test('en: the audit log of a range exports as CSV in the background, and the export is audited', async ({ page }) => {
+  test.setTimeout(180_000);
+  const t = messages('en');
+  const home = await activateOrganization(page, 'en', 'Export Works', uniqueEmail('owner-export'));
+  // The log of its own exports: the export holds the entries up to its own request.
+  await page.goto(`${home}/people/audit?action=audit_exported`);
+  await hydrated(page);
+  const exports = page.getByTestId('audit-exports');
+  await exports.getByLabel(t('audit.export_format')).selectOption('csv');
+  await exports.getByRole('button', { name: t('audit.export'), exact: true }).click();
+  const item = exports.getByTestId('audit-export').first();
+  await expect(item).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await hydrated(page);
+  await expect(item).toContainText('action=audit_exported');
+  await screenshot(page, 'import', 'en-3-audit-export');
+  const download = await page.request.get((await item.getByRole('link', { name: t('audit.export_download') }).getAttribute('href'))!);
+  expect(download.status()).toBe(200);
+  const lines = (await download.text()).trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toBe('id,at,actor,action,subject,detail');
+  expect(lines[1]).toContain(',Olivia Owner,audit_exported,csv,action=audit_exported');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('td[data-action="audit.audit_exported"]')).toHaveCount(1);
+});

@@ -9,20 +9,19 @@
 
 use std::net::SocketAddr;
 
-use app::access::Member;
-use app::auth::server::service::{Seen, identity};
-use app::cookies::{Cookie, read_cookie};
 use app::error::AppError;
-use app::i18n::Locale;
 use app::import::api::report_path;
 use app::import::server::service::{self, Upload};
-use app::request::{client_ip_from, locale_from_headers};
+use app::request::locale_from_headers;
 use app::state::AppState;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
+
+use crate::member_request::{attachment, member, member_and_id, refusal, see_other};
 
 pub const UPLOAD_PATH: &str = "/o/{region}/{short_name}/people/import/upload";
 
@@ -51,59 +50,6 @@ pub fn is_upload(path: &str) -> bool {
     };
     let parts: Vec<&str> = rest.split('/').collect();
     matches!(parts.as_slice(), [_, _, "people", "import", "upload"])
-}
-
-/// The signed-in member of the organization in the address, from the session cookie.
-async fn member(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    region: &str,
-    short_name: &str,
-) -> Result<Member, AppError> {
-    let name = Cookie::Session.name(state.settings.secure_cookies);
-    let token = read_cookie(headers, name).ok_or(AppError::Unauthenticated)?;
-    let seen = Seen {
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        address: Some(client_ip_from(
-            peer.ip(),
-            headers,
-            &state.settings.trusted_proxies,
-        )),
-    };
-    let caller = identity(state, &token, false, Some(seen))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    Member::find(&caller.identity, region, short_name)
-}
-
-fn see_other(to: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, to.to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-    )
-        .into_response()
-}
-
-/// An error that is not about the file: its status and message, or sign in first.
-fn refusal(err: &AppError, locale: Locale, back: &str) -> Response {
-    if matches!(err, AppError::Unauthenticated) {
-        return see_other(&format!("/signin?next={}", app::url::encode(back)));
-    }
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    let message = err.form_message(locale).unwrap_or_default();
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message,
-    )
-        .into_response()
 }
 
 /// The upload form's fields: the file and when to invite.
@@ -180,33 +126,15 @@ async fn rejected(
     Path((region, short_name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let locale = locale_from_headers(&headers);
     let back = format!("{}/import", app::paths::people_path(&region, &short_name));
-    let Ok(id) = id.parse::<i64>() else {
-        return refusal(&AppError::NotFound, locale, &back);
-    };
-    let member = match member(&state, &headers, peer, &region, &short_name).await {
-        Ok(member) => member,
-        Err(err) => return refusal(&err, locale, &back),
+    let asked = (region.as_str(), short_name.as_str(), id.as_str());
+    let (member, id, locale) = match member_and_id(&state, &headers, peer, asked, &back).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
     match service::rejected_csv(&state, &member, id, locale).await {
         Ok((file_name, body)) => {
-            let disposition = format!(
-                "attachment; filename=\"rejected.csv\"; filename*=UTF-8''{}",
-                app::url::encode(&file_name)
-            );
-            let mut res = (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-                body,
-            )
-                .into_response();
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                res.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-            }
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
+            attachment("text/csv; charset=utf-8", &file_name, Body::from(body))
         }
         Err(err) => refusal(&err, locale, &back),
     }

@@ -1,6 +1,7 @@
 //! Muster's server: configuration, start-up wiring, the mail worker and the development
 //! mailbox. Features (pages, server functions, SQL) live in the `app` crate.
 
+pub mod audit_export;
 pub mod config;
 pub mod dns_page;
 pub mod dns_zone;
@@ -9,6 +10,7 @@ pub mod guard;
 pub mod import;
 pub mod mailbox_page;
 pub mod mailsink;
+pub mod member_request;
 pub mod observe;
 pub mod outbox;
 pub mod page_cache;
@@ -188,6 +190,7 @@ pub async fn launch(
         jobs_wakeup: Arc::new(Notify::new()),
         batches_wakeup: Arc::new(Notify::new()),
         imports_wakeup: Arc::new(Notify::new()),
+        exports_wakeup: Arc::new(Notify::new()),
         user_events: tokio::sync::broadcast::channel(1024).0,
         hashing: Arc::new(app::state::HashingQueue::new(
             config.password_hash_concurrency,
@@ -208,6 +211,7 @@ pub async fn launch(
     ));
     tokio::spawn(app::invite_all::server::worker::worker(state.clone()));
     tokio::spawn(app::import::server::worker::worker(state.clone()));
+    tokio::spawn(app::audit::server::export::worker(state.clone()));
     tokio::spawn(events::listen(pool.clone(), state.user_events.clone()));
     tokio::spawn(app::housekeeping::run(
         pool.clone(),
@@ -309,6 +313,7 @@ fn router(
         .merge(scim::routes())
         .merge(sso::routes())
         .merge(import::routes())
+        .merge(audit_export::routes())
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(observe::readyz))

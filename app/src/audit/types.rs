@@ -45,10 +45,13 @@ pub enum AuditAction {
     PeopleImportChecked,
     /// A checked file was imported; the detail is how many people were added.
     PeopleImported,
+    /// An export of the audit log was asked for; the subject is its format, the detail
+    /// its filter.
+    AuditExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::PersonAdded,
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
@@ -84,6 +87,7 @@ impl AuditAction {
         AuditAction::OwnershipDeclined,
         AuditAction::PeopleImportChecked,
         AuditAction::PeopleImported,
+        AuditAction::AuditExported,
     ];
 
     /// As stored.
@@ -124,6 +128,7 @@ impl AuditAction {
             AuditAction::OwnershipDeclined => "ownership_declined",
             AuditAction::PeopleImportChecked => "people_import_checked",
             AuditAction::PeopleImported => "people_imported",
+            AuditAction::AuditExported => "audit_exported",
         }
     }
 
@@ -165,6 +170,7 @@ impl AuditAction {
             AuditAction::OwnershipDeclined => "audit.ownership_declined",
             AuditAction::PeopleImportChecked => "audit.people_import_checked",
             AuditAction::PeopleImported => "audit.people_imported",
+            AuditAction::AuditExported => "audit.audit_exported",
         }
     }
 }
@@ -223,6 +229,81 @@ pub struct AuditPage {
     pub filter: AuditFilter,
     /// The cursor of the next (older) page, if there is one.
     pub next: Option<String>,
+    /// The latest exports, newest first.
+    pub exports: Vec<AuditExport>,
+}
+
+/// The file an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// Comma-separated, a header row, cells a spreadsheet would run written as text.
+    Csv,
+    /// One JSON object per line, as `GET /api/v1/audit` gives each entry.
+    JsonLines,
+}
+
+impl ExportFormat {
+    pub fn code(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::JsonLines => "jsonl",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ExportFormat> {
+        [ExportFormat::Csv, ExportFormat::JsonLines]
+            .into_iter()
+            .find(|f| f.code() == code)
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "audit.export_csv",
+            ExportFormat::JsonLines => "audit.export_jsonl",
+        }
+    }
+}
+
+/// Where an export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl ExportState {
+    pub fn from_code(code: &str) -> ExportState {
+        match code {
+            "queued" => ExportState::Queued,
+            "running" => ExportState::Running,
+            "done" => ExportState::Done,
+            _ => ExportState::Failed,
+        }
+    }
+
+    pub fn running(self) -> bool {
+        matches!(self, ExportState::Queued | ExportState::Running)
+    }
+}
+
+/// An export of the audit log, as the audit page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditExport {
+    pub id: i64,
+    pub format: ExportFormat,
+    pub filter: AuditFilter,
+    pub state: ExportState,
+    /// Entries in it (known once the worker has counted them).
+    pub total: Option<i64>,
+    pub done: i64,
+    pub bytes: i64,
+    /// UTC, as "YYYY-MM-DD HH:MM".
+    pub when: String,
+    pub by: String,
+    /// Where the finished file downloads.
+    pub href: String,
 }
 
 #[cfg(test)]

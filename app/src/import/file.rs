@@ -235,17 +235,6 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
         .collect()
 }
 
-/// A cell of a file people open in a spreadsheet: one that a spreadsheet would take for a
-/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is written as
-/// text, with a leading apostrophe.
-pub fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,13 +380,5 @@ mod tests {
         let checked = check(rows("email\nanna.smith@example.com\n"), &facts);
         assert_eq!(checked[0].name, "anna.smith");
         assert_eq!(checked[0].role, "VIEWER");
-    }
-
-    #[test]
-    fn formula_cells_are_written_as_text() {
-        for cell in ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx"] {
-            assert!(spreadsheet_safe(cell).starts_with('\''), "{cell}");
-        }
-        assert_eq!(spreadsheet_safe("anna@example.com"), "anna@example.com");
     }
 }

@@ -407,3 +407,52 @@ async fn only_those_who_may_invite_import_and_only_roles_they_may_give(pool: PgP
     assert_eq!(app.call::<StartImport>(&vic, &form).await.status, 403);
     drop(owner);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_running_import_is_not_taken_over_however_long_a_statement_takes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "olga@acme.test", &[]).await;
+    let id = checked(&app, &owner, "email\na@acme.test\nb@acme.test\n", "now").await;
+    // Someone else holds the organization (an Invite All of 100,000, say): the import's
+    // worker waits for it, inside its transaction.
+    let mut busy = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM organizations WHERE short_name = 'acme' FOR NO KEY UPDATE")
+        .fetch_one(&mut *busy)
+        .await
+        .unwrap();
+    ok(start(&app, &owner, id).await).await;
+    for _ in 0..100 {
+        let state: String = sqlx::query_scalar("SELECT state FROM people_imports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if state == "importing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Its last sign of life is long ago: another worker looks for stopped imports.
+    sqlx::query("UPDATE people_imports SET heartbeat_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let state = app.state.clone().unwrap();
+    let other = tokio::time::timeout(
+        Duration::from_secs(5),
+        app::import::server::worker::run_once(&state),
+    )
+    .await;
+    assert!(
+        matches!(other, Ok(Ok(false))),
+        "another worker took over a running import"
+    );
+    busy.commit().await.unwrap();
+    assert_eq!(finished(&app, id).await, "imported");
+    assert_eq!(
+        app.count("SELECT count(*) FROM people WHERE email IN ('a@acme.test', 'b@acme.test')")
+            .await,
+        2
+    );
+}

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod activation;
+mod audit_export;
 mod bundle;
 mod domains;
 mod faults;

@@ -1,3 +1,4 @@
 //! Server-only half of the audit log.
+pub mod export;
 mod queries;
 pub mod service;

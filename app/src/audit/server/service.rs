@@ -30,6 +30,7 @@ pub async fn log(
         events: page.rows,
         filter,
         next: page.next,
+        exports: super::export::latest(&state.pool, member).await?,
     })
 }
 
@@ -57,35 +58,36 @@ pub async fn entries(
     let page = paging::page(rows, checked.limit, |e| vec![e.id.to_string()]);
     Ok(Page {
         next: page.next,
-        rows: page
-            .rows
-            .into_iter()
-            .map(|e| AuditEntry {
-                id: e.id,
-                at: e
-                    .created_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                when: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                actor: e.actor_name,
-                action: e.action,
-                subject: e.subject,
-                detail: e.detail,
-            })
-            .collect(),
+        rows: page.rows.into_iter().map(entry).collect(),
     })
 }
 
+/// An entry as the page, the REST API and exports show it.
+pub(super) fn entry(e: queries::AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: e.id,
+        at: e
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        when: e.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        actor: e.actor_name,
+        action: e.action,
+        subject: e.subject,
+        detail: e.detail,
+    }
+}
+
 /// A filter and a page as the database reads them, or every mistake in them at once.
-struct Checked {
-    action: Option<AuditAction>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+pub(super) struct Checked {
+    pub(super) action: Option<AuditAction>,
+    pub(super) from: Option<DateTime<Utc>>,
+    pub(super) to: Option<DateTime<Utc>>,
     before: Option<i64>,
     limit: i64,
 }
 
 impl Checked {
-    fn parse(
+    pub(super) fn parse(
         filter: &AuditFilter,
         cursor: Option<&str>,
         limit: Option<&str>,

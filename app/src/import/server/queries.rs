@@ -277,6 +277,18 @@ pub async fn claim(db: impl PgExecutor<'_>) -> Result<Option<Job>, sqlx::Error> 
     .await
 }
 
+/// Holds the import for the transaction (a key-share lock: its progress may still be
+/// written, but no worker claims it while this transaction lives).
+pub async fn hold(db: impl PgExecutor<'_>, import_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT id FROM people_imports WHERE id = $1 FOR KEY SHARE",
+        import_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}
+
 /// A sign of life, with how many rows are written (outside the import's transaction:
 /// the page reads it while the import runs).
 pub async fn progress(

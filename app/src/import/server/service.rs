@@ -8,9 +8,10 @@ use super::queries::{self, Rows, StoredRow};
 use crate::access::{Granted, Member, can, plan_facts};
 use crate::audit::server::service as audit;
 use crate::audit::types::AuditAction;
+use crate::cells::spreadsheet_safe;
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, tr};
-use crate::import::file::{self, Facts, FileRow, spreadsheet_safe};
+use crate::import::file::{self, Facts, FileRow};
 use crate::import::types::{
     ImportProgress, ImportReport, ImportRow, ImportStart, ImportState, Outcome, ROWS_PER_PAGE,
 };

@@ -75,20 +75,25 @@ async fn import(state: &AppState, job: &Job) -> Result<(), Stop> {
         ));
     };
     let mut tx = state.pool.begin().await?;
+    // While this transaction lives, no other worker takes the import over, however long
+    // a statement takes (its progress is written beside it, and does not wait for it).
+    queries::hold(&mut *tx, job.id).await?;
     // People added and seats taken in this organization wait for the import.
     lock_org(&mut tx, job.org_id).await?;
     let (mut after, mut done) = (0, 0);
+    let mut added = Vec::new();
     loop {
         let chunk =
             roster::insert_imported(&mut *tx, job.org_id, job.id, after, CHUNK, Some(user_id))
                 .await?;
-        if let Some((line, _)) = chunk.iter().find(|(_, inserted)| !inserted) {
+        if let Some((line, _)) = chunk.iter().find(|(_, person)| person.is_none()) {
             // Dropping the transaction rolls every chunk back.
             let problem =
                 FieldError::new("form", "import.changed_since_check").with_arg("line", line);
             return Err(Stop::Refused(problem, Some(*line)));
         }
         done += chunk.len() as i32;
+        added.extend(chunk.iter().filter_map(|(_, person)| *person));
         let Some((last, _)) = chunk.last() else { break };
         after = *last;
         queries::progress(&state.pool, job.id, done).await?;
@@ -98,7 +103,7 @@ async fn import(state: &AppState, job: &Job) -> Result<(), Stop> {
     }
     let locale = job.actor_locale.as_deref().unwrap_or("en");
     if job.invite_now {
-        queue_imported(&mut tx, state, job.org_id, (user_id, name, locale), job.id).await?;
+        queue_imported(&mut tx, state, job.org_id, (user_id, name, locale), &added).await?;
     }
     let detail = done.to_string();
     audit::record(

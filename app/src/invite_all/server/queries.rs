@@ -83,27 +83,23 @@ pub async fn queue_never_invited(
     .await
 }
 
-/// A people import's "invite now": puts the people the import `import_id` added into
-/// batch `batch_id`. Returns how many.
-pub async fn queue_imported(
+/// A people import's "invite now": puts the people it added (`person_ids`) into batch
+/// `batch_id`. Returns how many.
+pub async fn queue_people(
     db: impl PgExecutor<'_>,
-    org_id: i64,
     batch_id: i64,
-    import_id: i64,
+    person_ids: &[i64],
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"WITH picked AS (
                INSERT INTO invite_batch_people (person_id, batch_id)
-               SELECT p.id, $2 FROM people_import_rows r
-               JOIN people p ON p.org_id = $1 AND p.email = r.email
-               WHERE r.import_id = $3 AND r.outcome = 'add'
+               SELECT id, $1 FROM unnest($2::bigint[]) AS t (id)
                ON CONFLICT (person_id) DO NOTHING
                RETURNING person_id
            )
            SELECT count(*) AS "picked!" FROM picked"#,
-        org_id,
         batch_id,
-        import_id
+        person_ids
     )
     .fetch_one(db)
     .await

@@ -65,20 +65,20 @@ pub async fn invite_all(state: &AppState, member: &Member) -> Result<i64, AppErr
     Ok(queued)
 }
 
-/// A people import's "invite now", in the import's transaction: the people it added go
-/// into an Invite All batch, holding their seats and today's invitations from now on
-/// (or the import is refused with the numbers). Returns the batch's size; the caller
-/// wakes the batch worker after its commit.
+/// A people import's "invite now", in the import's transaction: the people it added
+/// (`person_ids`, of this organization) go into an Invite All batch, holding their seats
+/// and today's invitations from now on (or the import is refused with the numbers).
+/// Returns the batch's size; the caller wakes the batch worker after its commit.
 pub async fn queue_imported(
     tx: &mut sqlx::PgConnection,
     state: &AppState,
     org_id: i64,
     inviter: (i64, &str, &str),
-    import_id: i64,
+    person_ids: &[i64],
 ) -> Result<i64, AppError> {
     let (user_id, name, locale) = inviter;
     let batch_id = queries::insert_batch(&mut *tx, org_id, user_id, name, locale).await?;
-    let queued = queries::queue_imported(&mut *tx, org_id, batch_id, import_id).await?;
+    let queued = queries::queue_people(&mut *tx, batch_id, person_ids).await?;
     take_seats(&mut *tx, org_id, 0).await?;
     take_quota(&mut *tx, state, org_id, queued).await?;
     queries::set_batch_total(&mut *tx, batch_id, queued, 0).await?;

@@ -136,8 +136,8 @@ pub async fn insert_person(
 }
 
 /// A people import's next `limit` rows to be added after line `after`, inserted in one
-/// statement: each row's line, and whether it was inserted (`false`: the address was
-/// added to the organization since the dry run).
+/// statement: each row's line, and the new person's id (`None`: the address was added
+/// to the organization since the dry run).
 pub async fn insert_imported(
     db: impl PgExecutor<'_>,
     org_id: i64,
@@ -145,7 +145,7 @@ pub async fn insert_imported(
     after: i32,
     limit: i64,
     added_by: Option<i64>,
-) -> Result<Vec<(i32, bool)>, sqlx::Error> {
+) -> Result<Vec<(i32, Option<i64>)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH chunk AS (
                SELECT r.line, r.name, r.email, r.role FROM people_import_rows r
@@ -156,9 +156,9 @@ pub async fn insert_imported(
                INSERT INTO people (org_id, name, email, role, added_by)
                SELECT $1, name, email, role, $5 FROM chunk ORDER BY line
                ON CONFLICT (org_id, email) DO NOTHING
-               RETURNING email
+               RETURNING id, email
            )
-           SELECT c.line AS "line!", (i.email IS NOT NULL) AS "inserted!"
+           SELECT c.line AS "line!", i.id AS "person_id?"
            FROM chunk c LEFT JOIN inserted i ON i.email = c.email
            ORDER BY c.line"#,
         org_id,
@@ -169,7 +169,7 @@ pub async fn insert_imported(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.line, r.inserted)).collect())
+    Ok(rows.into_iter().map(|r| (r.line, r.person_id)).collect())
 }
 
 /// The person behind an accepted invitation now has an account.
