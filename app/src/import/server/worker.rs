@@ -74,6 +74,7 @@ async fn import(state: &AppState, job: &Job) -> Result<(), Stop> {
             None,
         ));
     };
+    let started = std::time::Instant::now();
     let mut tx = state.pool.begin().await?;
     // While this transaction lives, no other worker takes the import over, however long
     // a statement takes (its progress is written beside it, and does not wait for it).
@@ -101,6 +102,7 @@ async fn import(state: &AppState, job: &Job) -> Result<(), Stop> {
             break;
         }
     }
+    let written = started.elapsed();
     let locale = job.actor_locale.as_deref().unwrap_or("en");
     if job.invite_now {
         queue_imported(&mut tx, state, job.org_id, (user_id, name, locale), &added).await?;
@@ -116,7 +118,16 @@ async fn import(state: &AppState, job: &Job) -> Result<(), Stop> {
     )
     .await?;
     queries::finish(&mut *tx, job.id, done).await?;
+    let queued = started.elapsed();
     tx.commit().await?;
+    tracing::info!(
+        import = job.id,
+        rows = done,
+        written_ms = written.as_millis() as u64,
+        queued_ms = queued.as_millis() as u64,
+        committed_ms = started.elapsed().as_millis() as u64,
+        "people import"
+    );
     if job.invite_now {
         state.batches_wakeup.notify_one();
     }

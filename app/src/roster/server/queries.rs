@@ -146,6 +146,9 @@ pub async fn insert_imported(
     limit: i64,
     added_by: Option<i64>,
 ) -> Result<Vec<(i32, Option<i64>)>, sqlx::Error> {
+    // The chunk's rows and the inserted ones come back side by side and are matched
+    // here: joined in the statement, a plan that took the just-written rows for a few
+    // compared every pair (25,000,000 for a chunk, 1.5 s).
     let rows = sqlx::query!(
         r#"WITH chunk AS (
                SELECT r.line, r.name, r.email, r.role FROM people_import_rows r
@@ -158,9 +161,9 @@ pub async fn insert_imported(
                ON CONFLICT (org_id, email) DO NOTHING
                RETURNING id, email
            )
-           SELECT c.line AS "line!", i.id AS "person_id?"
-           FROM chunk c LEFT JOIN inserted i ON i.email = c.email
-           ORDER BY c.line"#,
+           SELECT NULL::int AS line, id AS "id?", email AS "email!" FROM inserted
+           UNION ALL
+           SELECT line, NULL, email FROM chunk"#,
         org_id,
         import_id,
         after,
@@ -169,7 +172,22 @@ pub async fn insert_imported(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.line, r.person_id)).collect())
+    let mut ids = std::collections::HashMap::with_capacity(rows.len() / 2);
+    let mut lines = Vec::with_capacity(rows.len() / 2);
+    for row in rows {
+        match (row.line, row.id) {
+            (None, Some(id)) => {
+                ids.insert(row.email, id);
+            }
+            (Some(line), _) => lines.push((line, row.email)),
+            _ => {}
+        }
+    }
+    lines.sort_unstable_by_key(|(line, _)| *line);
+    Ok(lines
+        .into_iter()
+        .map(|(line, email)| (line, ids.get(&email).copied()))
+        .collect())
 }
 
 /// The person behind an accepted invitation now has an account.
