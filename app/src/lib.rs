@@ -54,6 +54,7 @@ mod stored;
 pub mod tokens;
 pub mod ui;
 pub mod url;
+pub mod wire;
 #[cfg(feature = "ssr")]
 pub mod worker;
 
@@ -359,7 +360,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n(RwSignal::new(page_locale()));
     provide_context(i18n);
-    provide_context(UserResource(Resource::new(|| (), |_| get_shell())));
+    provide_context(UserResource(crate::wire::resource(|| (), |_| get_shell())));
 
     // leptos_meta reads the title after the page has left its reactive sandbox, so a
     // signal read there looked up another request's arena under load ("reactive value

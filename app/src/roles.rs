@@ -217,7 +217,72 @@ pub struct Decision {
     /// The plan sets limits on this permission (seats, lookups).
     pub plan_limited: bool,
     /// Why not, when not allowed.
+    #[serde(with = "denial_wire")]
     pub denial: Option<Denial>,
+}
+
+/// A [`Denial`] as JSON names its kind in a `reason` field (`{"reason": "seats", "seats":
+/// 5, ...}`, the REST API's form); a format that is not read by people (the browser's
+/// postcard, see [`crate::wire`]) cannot read a field that says which kind follows, and
+/// gets the kind first instead.
+mod denial_wire {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Denial;
+
+    #[derive(Serialize, Deserialize)]
+    enum Packed {
+        Role,
+        Premium,
+        Seats {
+            seats: i32,
+            members: i64,
+            pending: i64,
+        },
+    }
+
+    pub fn serialize<S: Serializer>(denial: &Option<Denial>, to: S) -> Result<S::Ok, S::Error> {
+        if to.is_human_readable() {
+            return denial.serialize(to);
+        }
+        denial
+            .as_ref()
+            .map(|denial| match *denial {
+                Denial::Role => Packed::Role,
+                Denial::Premium => Packed::Premium,
+                Denial::Seats {
+                    seats,
+                    members,
+                    pending,
+                } => Packed::Seats {
+                    seats,
+                    members,
+                    pending,
+                },
+            })
+            .serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Denial>, D::Error> {
+        if from.is_human_readable() {
+            return Option::<Denial>::deserialize(from);
+        }
+        Ok(
+            Option::<Packed>::deserialize(from)?.map(|packed| match packed {
+                Packed::Role => Denial::Role,
+                Packed::Premium => Denial::Premium,
+                Packed::Seats {
+                    seats,
+                    members,
+                    pending,
+                } => Denial::Seats {
+                    seats,
+                    members,
+                    pending,
+                },
+            }),
+        )
+    }
 }
 
 /// Why a permission is refused.
@@ -275,6 +340,38 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_reaches_the_browser_and_the_rest_api_whole() {
+        for denial in [
+            None,
+            Some(Denial::Role),
+            Some(Denial::Premium),
+            Some(Denial::Seats {
+                seats: 5,
+                members: 4,
+                pending: 1,
+            }),
+        ] {
+            let decision = Decision {
+                permission: Permission::Invite,
+                allowed: denial.is_none(),
+                plan_limited: true,
+                denial,
+            };
+            let packed = postcard::to_allocvec(&decision).unwrap();
+            assert_eq!(postcard::from_bytes::<Decision>(&packed).unwrap(), decision);
+            let json = serde_json::to_value(&decision).unwrap();
+            assert_eq!(
+                serde_json::from_value::<Decision>(json.clone()).unwrap(),
+                decision
+            );
+            if let Some(denial) = &decision.denial {
+                let reason = json["denial"]["reason"].as_str().unwrap().to_owned();
+                assert!(format!("{denial:?}").to_lowercase().starts_with(&reason));
+            }
+        }
+    }
 
     #[test]
     fn the_matrix_matches_the_seed() {

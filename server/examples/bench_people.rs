@@ -37,7 +37,11 @@ struct Bench {
 }
 
 impl Bench {
-    async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    async fn call<S>(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value)
+    where
+        S: ServerFn,
+        S::Output: serde::de::DeserializeOwned + serde::Serialize,
+    {
         let res = self
             .client
             .post(format!("{}{}", self.base, S::PATH))
@@ -47,11 +51,19 @@ impl Bench {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or_default())
+        let body = res.bytes().await.unwrap_or_default();
+        (
+            status,
+            app::wire::answer_as_json::<S>(&body).unwrap_or_default(),
+        )
     }
 
     /// Times `runs` calls; prints p50 / p95 / max and how many rows the last one showed.
-    async fn time<S: ServerFn>(&self, label: &str, form: &[(&str, &str)], runs: usize) {
+    async fn time<S>(&self, label: &str, form: &[(&str, &str)], runs: usize)
+    where
+        S: ServerFn,
+        S::Output: serde::de::DeserializeOwned + serde::Serialize,
+    {
         let mut ms = Vec::with_capacity(runs);
         let mut rows = 0;
         for _ in 0..runs {

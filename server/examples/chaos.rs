@@ -86,15 +86,15 @@ impl Load {
         &self,
         kind: &'static str,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Option<String> {
+    ) -> Option<Vec<u8>> {
         let at = self.now();
         for attempt in 0..3 {
             if let Ok(res) = build().send().await
                 && res.status().is_success()
-                && let Ok(body) = res.text().await
+                && let Ok(body) = res.bytes().await
             {
                 self.record(kind, attempt == 0, true, at);
-                return Some(body);
+                return Some(body.to_vec());
             }
             tokio::time::sleep(Duration::from_millis(1000)).await;
         }
@@ -156,7 +156,9 @@ async fn follow_bell(load: Load, cookie: String, state: Arc<Mutex<Bell>>) {
                 load.server_fn::<app::notifications::api::GetNotifications>(&cookie, &[])
             })
             .await;
-        if let Some(notes) = body.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()) {
+        if let Some(notes) = body.and_then(|b| {
+            app::wire::answer_as_json::<app::notifications::api::GetNotifications>(&b).ok()
+        }) {
             let shows = notes["invitations"]
                 .as_array()
                 .map(|list| {

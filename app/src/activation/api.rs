@@ -20,7 +20,7 @@ fn go(result: Result<(), AppError>, to: String) -> Result<String, AppError> {
     }))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -33,13 +33,13 @@ pub async fn get_wizard(token: String) -> Result<Wizard, AppError> {
     request::page(service::load(&state, &token, session.as_ref()).await)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_activation_progress(token: String) -> Result<Option<JobView>, AppError> {
     let state = AppState::current();
     request::respond(service::progress(&state, &token).await)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn preview_short_name(
     token: String,
     company_name: String,
@@ -48,7 +48,7 @@ pub async fn preview_short_name(
     request::respond(service::preview_short_name(&state, &token, &company_name).await)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn choose_region(token: String, region: String) -> Result<String, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -56,7 +56,7 @@ pub async fn choose_region(token: String, region: String) -> Result<String, AppE
     go(result, wizard_path(&token, "account"))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn save_account(
     token: String,
     name: Option<String>,
@@ -83,7 +83,7 @@ pub async fn save_account(
     go(result.map(|_| ()), wizard_path(&token, "invite"))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn add_invite(token: String, email: String, role: String) -> Result<String, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -91,7 +91,7 @@ pub async fn add_invite(token: String, email: String, role: String) -> Result<St
     go(result, wizard_path(&token, "invite"))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn remove_invite(token: String, email: String) -> Result<String, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -99,7 +99,7 @@ pub async fn remove_invite(token: String, email: String) -> Result<String, AppEr
     go(result, wizard_path(&token, "invite"))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn finish_invites(token: String) -> Result<String, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -107,7 +107,7 @@ pub async fn finish_invites(token: String) -> Result<String, AppError> {
     go(result, wizard_path(&token, "review"))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn activate_now(token: String) -> Result<String, AppError> {
     let state = AppState::current();
     let session = request::respond(request::principal(&state).await)?;
@@ -116,14 +116,14 @@ pub async fn activate_now(token: String) -> Result<String, AppError> {
 }
 
 /// The page the owner-claim mail links to: who named this account, for what.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_owner_claim(token: String, key: String) -> Result<OwnerClaimView, AppError> {
     let state = AppState::current();
     request::page(service::owner_claim(&state, &token, &key).await)
 }
 
 /// "Yes, my account owns it": the claimed account becomes the wizard's owner.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn accept_owner_claim(token: String, key: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = service::accept_owner_claim(&state, &token, &key).await;
@@ -133,7 +133,7 @@ pub async fn accept_owner_claim(token: String, key: String) -> Result<String, Ap
     )
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn retry_activation(token: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = service::retry(&state, &token).await;
@@ -142,7 +142,7 @@ pub async fn retry_activation(token: String) -> Result<String, AppError> {
 
 /// "Sign out and continue": the wizard asks a browser signed in as someone else to sign
 /// out first; this does it in one click and comes back to the wizard.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn sign_out_for_activation(token: String) -> Result<String, AppError> {
     let state = AppState::current();
     let mut result = Ok(());

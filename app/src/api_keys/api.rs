@@ -7,7 +7,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn create_api_key(
     region: String,
     short_name: String,
@@ -39,7 +39,7 @@ pub async fn create_api_key(
     request::respond(result)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn revoke_api_key(
     region: String,
     short_name: String,

@@ -6,7 +6,7 @@ use super::types::{AuditExport, AuditFilter, AuditPage};
 use crate::error::AppError;
 
 /// The audit page: entries matching the filter in the address, older ones after `cursor`.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_audit_log(
     region: String,
     short_name: String,
@@ -22,7 +22,7 @@ pub async fn get_audit_log(
 
 /// "Export": the entries the filter shows, as CSV or JSON lines (`format`: `csv`,
 /// `jsonl`), written in the background; back to the audit page, which follows it.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn export_audit(
     region: String,
     short_name: String,
@@ -50,7 +50,7 @@ pub async fn export_audit(
 }
 
 /// An export's progress, while the audit page follows it.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_audit_export(
     region: String,
     short_name: String,

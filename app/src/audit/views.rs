@@ -28,7 +28,7 @@ pub fn AuditLogPage() -> impl IntoView {
             (filter, q.get("cursor"))
         })
     });
-    let page = Resource::new(
+    let page = crate::wire::resource(
         move || (key.get(), wanted.get()),
         |((r, s), (filter, cursor))| get_audit_log(r, s, Some(filter), cursor),
     );

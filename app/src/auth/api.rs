@@ -12,7 +12,7 @@ use crate::i18n::Locale;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = service::sign_up(
@@ -34,7 +34,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<St
     }))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn sign_in(
     email: String,
     password: String,
@@ -129,7 +129,7 @@ fn to_second_factor(state: &AppState, challenge: &str) -> String {
 pub const SECOND_FACTOR_PATH: &str = "/signin/second-factor";
 
 /// The second step of signing in: a code from the authenticator app, or a recovery code.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn complete_sign_in(code: String) -> Result<String, AppError> {
     let state = AppState::current();
     let challenge = request::cookie(cookies::Cookie::SignInStep)
@@ -159,7 +159,7 @@ fn passkey_step(second_factor: bool) -> Result<Option<String>, AppError> {
 
 /// A passkey sign-in begins: `second_factor` after a right password (this browser's
 /// sign-in step), else for any passkey the browser offers.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn start_passkey_sign_in(second_factor: bool) -> Result<PasskeyCeremony, AppError> {
     let state = AppState::current();
     let challenge = request::respond(passkey_step(second_factor))?;
@@ -170,7 +170,7 @@ pub async fn start_passkey_sign_in(second_factor: bool) -> Result<PasskeyCeremon
 
 /// The browser's passkey answer: signed in (a session that passed a second factor).
 /// Answers where to go.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn finish_passkey_sign_in(
     ceremony: String,
     credential: String,
@@ -208,7 +208,7 @@ fn set_device_cookie(state: &AppState, signed_in: &service::SignedIn) {
     }
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn sign_out() -> Result<String, AppError> {
     let state = AppState::current();
     if let Some(token) = request::session_token() {
@@ -219,7 +219,7 @@ pub async fn sign_out() -> Result<String, AppError> {
     Ok("/signin".to_owned())
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn check_link(token: String, purpose: String) -> Result<LinkState, AppError> {
     let state = AppState::current();
     let purpose = match purpose.as_str() {
@@ -237,7 +237,7 @@ pub async fn check_link(token: String, purpose: String) -> Result<LinkState, App
 }
 
 /// Confirms the address with the link and the password chosen at sign-up, and signs in.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn verify_email(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
     let signed_in = request::respond(
@@ -276,7 +276,7 @@ async fn start_session(
     Ok(())
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
     let state = AppState::current();
     request::respond(
@@ -296,7 +296,7 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
 }
 
 /// The factors the reset link's account gained since its last sign-in with the password.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn factors_to_review(
     token: String,
 ) -> Result<Vec<crate::auth::types::NewFactor>, AppError> {
@@ -307,7 +307,7 @@ pub async fn factors_to_review(
 /// Sets the new password and signs in (every other session ends); with
 /// `remove_new_factors` ticked, the factors added since the last sign-in with the
 /// password go.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn reset_password(
     token: String,
     password: String,
@@ -321,7 +321,7 @@ pub async fn reset_password(
 
 /// Switches the language: a cookie for everyone, and remembered on the account when
 /// signed in.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn set_locale(locale: String) -> Result<Locale, AppError> {
     let state = AppState::current();
     let Some(locale) = Locale::from_code(&locale) else {
@@ -338,7 +338,7 @@ pub async fn set_locale(locale: String) -> Result<Locale, AppError> {
 }
 
 /// Whether this server shows sent mail at `/dev/mailbox` (development mode only).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn dev_mailbox_enabled() -> Result<bool, AppError> {
     Ok(AppState::current().settings.dev_mode)
 }

@@ -48,7 +48,7 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn CheckEmailPage() -> impl IntoView {
     let i18n = use_i18n();
     let email = query("email");
-    let dev = Resource::new(|| (), |_| dev_mailbox_enabled());
+    let dev = crate::wire::resource(|| (), |_| dev_mailbox_enabled());
     view! {
         <section class="card auth-card">
             <h1>{i18n.t("auth.check_email_title")}</h1>
@@ -224,7 +224,7 @@ pub fn PasskeySignIn(second_factor: bool) -> impl IntoView {
 fn LinkGate(purpose: &'static str, children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let token = query("token");
-    let state = Resource::new(
+    let state = crate::wire::resource(
         move || token.get().unwrap_or_default(),
         move |token| check_link(token, purpose.to_owned()),
     );
@@ -304,7 +304,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 fn NewFactors() -> impl IntoView {
     let i18n = use_i18n();
     let token = query("token");
-    let factors = Resource::new(
+    let factors = crate::wire::resource(
         move || token.get().unwrap_or_default(),
         super::api::factors_to_review,
     );

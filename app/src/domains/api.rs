@@ -19,7 +19,7 @@ fn back(region: &str, short_name: &str) -> String {
 }
 
 /// "Add domain" (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn add_domain(
     region: String,
     short_name: String,
@@ -35,7 +35,7 @@ pub async fn add_domain(
 }
 
 /// "Verify": looks the domain's record up now (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn verify_domain(
     region: String,
     short_name: String,
@@ -51,7 +51,7 @@ pub async fn verify_domain(
 }
 
 /// "Remove" (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn remove_domain(
     region: String,
     short_name: String,

@@ -18,7 +18,7 @@ pub fn report_path(region: &str, short_name: &str, id: i64) -> String {
     )
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_import_start(region: String, short_name: String) -> Result<ImportStart, AppError> {
     request::org_page(&region, &short_name, async |state, member| {
         service::start_page(state, member).await
@@ -26,7 +26,7 @@ pub async fn get_import_start(region: String, short_name: String) -> Result<Impo
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_import(
     region: String,
     short_name: String,
@@ -41,7 +41,7 @@ pub async fn get_import(
 }
 
 /// The import's progress, read while it runs (not a page: no page status).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_import_progress(
     region: String,
     short_name: String,
@@ -53,7 +53,7 @@ pub async fn get_import_progress(
 }
 
 /// "Import": writes the checked file's rows to be added, in the background.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn start_import(region: String, short_name: String, id: i64) -> Result<String, AppError> {
     let back_to = report_path(&region, &short_name, id);
     request::org_action(&region, &short_name, back_to, async |state, member| {
@@ -63,7 +63,7 @@ pub async fn start_import(region: String, short_name: String, id: i64) -> Result
 }
 
 /// "Check again": the file's rows against the organization as it is now.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn check_import_again(
     region: String,
     short_name: String,

@@ -21,7 +21,7 @@ pub fn upload_path(org_home: &str) -> String {
 #[component]
 pub fn ImportStartPage() -> impl IntoView {
     let key = use_org_params();
-    let page = Resource::new(move || key.get(), |(r, s)| get_import_start(r, s));
+    let page = crate::wire::resource(move || key.get(), |(r, s)| get_import_start(r, s));
     org_page(page, |start| view! { <ImportStartView start=start /> })
 }
 
@@ -88,7 +88,7 @@ pub fn ImportReportPage() -> impl IntoView {
             )
         })
     });
-    let page = Resource::new(
+    let page = crate::wire::resource(
         move || (key.get(), wanted.get()),
         |((r, s), (id, outcome, after))| get_import(r, s, id, outcome, after),
     );

@@ -9,7 +9,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     let state = AppState::current();
     request::no_store();
@@ -22,7 +22,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
     view
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn accept_invitation(
     token: String,
     name: Option<String>,
@@ -44,7 +44,7 @@ pub async fn accept_invitation(
 }
 
 /// "Invitation reminders" on the settings page (OWNERs and ADMINs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn save_reminders(
     region: String,
     short_name: String,

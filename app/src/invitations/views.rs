@@ -16,7 +16,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let token = Memo::new(move |_| query.with(|q| q.get("token").unwrap_or_default()));
-    let invitation = Resource::new(move || token.get(), get_invitation);
+    let invitation = crate::wire::resource(move || token.get(), get_invitation);
     view! {
         <section class="card auth-card" data-page="invitation">
             <Suspense fallback=|| ()>

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::{request, state::AppState};
 
 /// "Invite All" after "Yes".
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn invite_all(region: String, short_name: String) -> Result<String, AppError> {
     let back_to = crate::paths::people_path(&region, &short_name);
     request::org_action(&region, &short_name, back_to, async |state, member| {
@@ -19,7 +19,7 @@ pub async fn invite_all(region: String, short_name: String) -> Result<String, Ap
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_invite_all_preview(
     region: String,
     short_name: String,
@@ -34,7 +34,7 @@ pub async fn get_invite_all_preview(
     request::respond(result)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_invite_all_progress(
     region: String,
     short_name: String,

@@ -47,7 +47,7 @@ fn InviteAllDialog(base: String, region: String, short_name: String) -> impl Int
     follow_success(action);
     let preview = {
         let (region, short_name) = (region.clone(), short_name.clone());
-        Resource::new(
+        crate::wire::resource(
             || (),
             move |_| get_invite_all_preview(region.clone(), short_name.clone()),
         )

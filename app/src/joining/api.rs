@@ -9,7 +9,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{request, state::AppState};
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_join_link(token: String) -> Result<JoinView, AppError> {
     let state = AppState::current();
     request::no_store();
@@ -23,7 +23,7 @@ pub async fn get_join_link(token: String) -> Result<JoinView, AppError> {
 }
 
 /// Returns the page that says where the confirmation was sent.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn request_join(
     token: String,
     name: String,
@@ -48,13 +48,13 @@ pub async fn request_join(
     }))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_join_confirmation(token: String) -> Result<ConfirmView, AppError> {
     let state = AppState::current();
     request::page(service::confirm_view(&state, &token).await)
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn confirm_join(token: String, password: String) -> Result<String, AppError> {
     let state = AppState::current();
     let joined =
@@ -63,7 +63,7 @@ pub async fn confirm_join(token: String, password: String) -> Result<String, App
 }
 
 /// The Link tab's form: the "People can add themselves" switch and the allowed domains.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn save_join_link(
     region: String,
     short_name: String,
@@ -78,7 +78,7 @@ pub async fn save_join_link(
 }
 
 /// "New link" on the Link tab: a named link with its role, last day and number of joins.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn create_limited_link(
     region: String,
     short_name: String,
@@ -101,7 +101,7 @@ pub async fn create_limited_link(
 }
 
 /// "Disable" on a limited link.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn disable_limited_link(
     region: String,
     short_name: String,

@@ -34,7 +34,7 @@ fn problem(err: AppError, unknown: &'static str) -> impl IntoView {
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
-    let link = Resource::new(move || token.get(), get_join_link);
+    let link = crate::wire::resource(move || token.get(), get_join_link);
     view! {
         <section class="card auth-card" data-page="join">
             <Suspense fallback=|| ()>
@@ -104,7 +104,7 @@ pub fn ConfirmJoinPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let token = Memo::new(move |_| query.with(|q| q.get("token").unwrap_or_default()));
-    let pending = Resource::new(move || token.get(), get_join_confirmation);
+    let pending = crate::wire::resource(move || token.get(), get_join_confirmation);
     let action = ServerAction::<ConfirmJoin>::new();
     follow_success(action);
     view! {

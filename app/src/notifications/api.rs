@@ -12,7 +12,7 @@ use crate::{request, state::AppState};
 /// The signed-in person's notifications; `None` for a visitor. Not an error: the bell asks
 /// this of a page whose session may end at any moment (a sign-out racing a refresh), and
 /// "signed out" is an answer it acts on, not a failure.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_notifications() -> Result<Option<Notifications>, AppError> {
     let state = AppState::current();
     let result = async {
@@ -25,7 +25,7 @@ pub async fn get_notifications() -> Result<Option<Notifications>, AppError> {
     request::respond(request::page(result))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn join_organization(invitation_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -36,7 +36,7 @@ pub async fn join_organization(invitation_id: i64) -> Result<String, AppError> {
     request::respond(result.inspect(|home| request::redirect_form_post(home)))
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn decline_invitation(invitation_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -52,7 +52,7 @@ pub async fn decline_invitation(invitation_id: i64) -> Result<String, AppError> 
 }
 
 /// "Dismiss" on a note of the bell.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn dismiss_note(note_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {

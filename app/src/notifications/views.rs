@@ -222,7 +222,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let chosen = move || query.with(|q| q.get("invitation").and_then(|v| v.parse::<i64>().ok()));
-    let notes = Resource::new(|| (), |_| get_notifications());
+    let notes = crate::wire::resource(|| (), |_| get_notifications());
     let join = ServerAction::<JoinOrganization>::new();
     let decline = ServerAction::<DeclineInvitation>::new();
     let answer = ServerAction::<AnswerOwnership>::new();

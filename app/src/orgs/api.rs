@@ -9,7 +9,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{cookies, request, state::AppState};
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgOverview, AppError> {
     request::org_page(&region, &short_name, async |state, member| {
         service::overview(state, member).await
@@ -18,7 +18,7 @@ pub async fn get_org_overview(region: String, short_name: String) -> Result<OrgO
 }
 
 /// The organization settings page.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_org_settings(
     region: String,
     short_name: String,
@@ -41,7 +41,7 @@ pub async fn get_org_settings(
 
 /// "Send invitation" on the settings page. Answers (and, without JavaScript, redirects
 /// to) the settings page saying who was invited.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn invite_member(
     region: String,
     short_name: String,
@@ -73,7 +73,7 @@ pub async fn invite_member(
 }
 
 /// "Require a second factor" on the settings page (OWNERs only).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn save_second_factor_policy(
     region: String,
     short_name: String,
@@ -97,7 +97,7 @@ pub async fn save_second_factor_policy(
 
 /// "May I do `permission` here?" for the signed-in member, from the same rules as the
 /// REST API's `GET /api/v1/permissions`.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn check_permission(
     region: String,
     short_name: String,
@@ -115,7 +115,7 @@ pub async fn check_permission(
 }
 
 /// "Leave organization" on the organization's home page.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn leave_organization(
     region: String,
     short_name: String,
@@ -134,7 +134,7 @@ pub async fn leave_organization(
 }
 
 /// "Offer ownership" on the settings page (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn offer_ownership(
     region: String,
     short_name: String,
@@ -152,7 +152,7 @@ pub async fn offer_ownership(
 }
 
 /// "Accept ownership" (`accept` = "yes") or "Decline", from the notifications page.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn answer_ownership(offer_id: i64, accept: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {

@@ -25,7 +25,7 @@ use crate::ui::table::TableFrame;
 #[component]
 pub fn OrgSettingsPage() -> impl IntoView {
     let key = use_org_params();
-    let settings = Resource::new(move || key.get(), |(r, s)| get_org_settings(r, s));
+    let settings = crate::wire::resource(move || key.get(), |(r, s)| get_org_settings(r, s));
     org_page(settings, |s| view! { <Settings s=s /> })
 }
 

@@ -13,7 +13,7 @@ use crate::ui::table::{TableFrame, breakable};
 pub fn OrgHomePage() -> impl IntoView {
     let i18n = use_i18n();
     let key = use_org_params();
-    let org = Resource::new(move || key.get(), |(r, s)| get_org_overview(r, s));
+    let org = crate::wire::resource(move || key.get(), |(r, s)| get_org_overview(r, s));
     org_page(org, move |org| {
         let region_name = region(&org.region).map(|r| r.name).unwrap_or_default();
         let plan = org.plan.clone();

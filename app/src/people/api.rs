@@ -20,7 +20,7 @@ where
     request::org_action(region, short_name, back_to, run).await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_people(
     region: String,
     short_name: String,
@@ -42,7 +42,7 @@ pub async fn get_people(
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn add_person(
     region: String,
     short_name: String,
@@ -64,7 +64,7 @@ pub async fn add_person(
 }
 
 /// "Send Invite" and "Resend". `confirmed` answers "Welcome Sent is already set: send again?".
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn send_invite(
     region: String,
     short_name: String,
@@ -79,7 +79,7 @@ pub async fn send_invite(
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn revoke_invite(
     region: String,
     short_name: String,
@@ -92,7 +92,7 @@ pub async fn revoke_invite(
 }
 
 /// "Correct and resend": a not delivered invitation goes to the corrected address.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn correct_address(
     region: String,
     short_name: String,
@@ -108,7 +108,7 @@ pub async fn correct_address(
 }
 
 /// "Extend": an expired invitation works again for 30 days, with the same link.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn extend_invite(
     region: String,
     short_name: String,
@@ -121,7 +121,7 @@ pub async fn extend_invite(
 }
 
 /// "Deactivate" (`active` = "false") and "Activate" (`active` = "true").
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn set_person_active(
     region: String,
     short_name: String,
@@ -135,7 +135,7 @@ pub async fn set_person_active(
     .await
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn change_role(
     region: String,
     short_name: String,

@@ -22,7 +22,7 @@ pub struct SecurityPage {
     pub new_codes: Vec<String>,
 }
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_security() -> Result<SecurityPage, AppError> {
     let state = AppState::current();
     let new_codes: Vec<String> = request::cookie(cookies::Cookie::NewKey)
@@ -73,7 +73,7 @@ fn hand_over(state: &AppState, codes: &[String]) {
 }
 
 /// "Set up an authenticator app".
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn start_totp() -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -86,7 +86,7 @@ pub async fn start_totp() -> Result<String, AppError> {
 }
 
 /// "Turn on" with the first code from the app: answers the ten recovery codes.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
     let state = AppState::current();
     let result = async {
@@ -99,7 +99,7 @@ pub async fn confirm_totp(code: String) -> Result<Vec<String>, AppError> {
 }
 
 /// New recovery codes, with a current code.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn new_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
     let state = AppState::current();
     let result = async {
@@ -111,7 +111,7 @@ pub async fn new_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
 }
 
 /// "Turn off", with a current code.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn turn_off_totp(code: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -123,7 +123,7 @@ pub async fn turn_off_totp(code: String) -> Result<String, AppError> {
 }
 
 /// "Add a passkey": the options for the browser (JavaScript only: passkeys need it).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn start_passkey() -> Result<PasskeyCeremony, AppError> {
     let state = AppState::current();
     let result = async {
@@ -137,7 +137,7 @@ pub async fn start_passkey() -> Result<PasskeyCeremony, AppError> {
 
 /// The browser made the passkey: it is added under `name`. Answers the recovery codes
 /// made for a first factor (else none).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn add_passkey(
     ceremony: String,
     credential: String,
@@ -154,7 +154,7 @@ pub async fn add_passkey(
 }
 
 /// "Remove" a passkey (a plain form works).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn remove_passkey(id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -168,7 +168,7 @@ pub async fn remove_passkey(id: i64) -> Result<String, AppError> {
 
 /// "Confirm it's you" with the password: for the next minutes, this session may add or
 /// remove a way in.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn confirm_its_you(password: String) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {

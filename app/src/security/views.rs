@@ -34,8 +34,10 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
 }
 
 /// Reads the page again once `action` succeeds (what it changed is shown in place).
-fn refetch_after<A>(action: ServerAction<A>, page: Resource<Result<SecurityPage, AppError>>)
-where
+fn refetch_after<A>(
+    action: ServerAction<A>,
+    page: Resource<Result<SecurityPage, AppError>, crate::wire::PackedCodec>,
+) where
     A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
 {
@@ -49,7 +51,7 @@ where
 #[component]
 pub fn SecurityPageView() -> impl IntoView {
     let i18n = use_i18n();
-    let page = Resource::new(|| (), |_| get_security());
+    let page = crate::wire::resource(|| (), |_| get_security());
     let start = ServerAction::<StartTotp>::new();
     let confirm = ServerAction::<ConfirmTotp>::new();
     let renew = ServerAction::<NewRecoveryCodes>::new();

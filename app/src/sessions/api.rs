@@ -10,7 +10,7 @@ use crate::{auth::server::service, cookies, request, state::AppState};
 /// The page the session forms come back to.
 pub const SESSIONS_PATH: &str = "/account/sessions";
 
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
     let state = AppState::current();
     let result = async {
@@ -22,7 +22,7 @@ pub async fn get_sessions() -> Result<Vec<SessionView>, AppError> {
 }
 
 /// "Sign out" on one session in the list.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn end_session(session_id: i64) -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {
@@ -37,7 +37,7 @@ pub async fn end_session(session_id: i64) -> Result<String, AppError> {
 }
 
 /// "Sign out everywhere else".
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn end_other_sessions() -> Result<String, AppError> {
     let state = AppState::current();
     let result = async {

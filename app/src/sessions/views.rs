@@ -25,7 +25,7 @@ pub fn SessionsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let ended = move || query.with(|q| q.get("ended").is_some());
-    let sessions = Resource::new(|| (), |_| get_sessions());
+    let sessions = crate::wire::resource(|| (), |_| get_sessions());
     let end = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     follow_success(end);

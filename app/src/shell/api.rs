@@ -9,7 +9,7 @@ use crate::{request, state::AppState};
 
 /// What the app shell shows the signed-in person (nothing for visitors): the one place
 /// that loads their organizations for the switcher and the invitations for the bell.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn get_shell() -> Result<Option<ShellData>, AppError> {
     let state = AppState::current();
     let result = async {

@@ -21,7 +21,9 @@ pub const LAST_ORG_COOKIE: &str = "muster_last_org";
 
 /// The signed-in person for the page being shown (loaded once per page).
 #[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<Option<ShellData>, crate::error::AppError>>);
+pub struct UserResource(
+    pub Resource<Result<Option<ShellData>, crate::error::AppError>, crate::wire::PackedCodec>,
+);
 
 pub fn use_user() -> UserResource {
     expect_context::<UserResource>()

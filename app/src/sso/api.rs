@@ -20,7 +20,7 @@ fn back(region: &str, short_name: &str, done: &str) -> String {
 
 /// "Test connection" (`intent` = `test`) or "Save" (OWNERs): the provider is asked with
 /// what was typed; only what works is saved. An empty secret keeps the saved one.
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn save_sso(
     region: String,
     short_name: String,
@@ -59,7 +59,7 @@ pub async fn save_sso(
 }
 
 /// "Require single sign-on" on or off (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn require_sso(
     region: String,
     short_name: String,
@@ -76,7 +76,7 @@ pub async fn require_sso(
 }
 
 /// "Turn off single sign-on" (OWNERs).
-#[server]
+#[server(output = crate::wire::Packed)]
 pub async fn remove_sso(region: String, short_name: String) -> Result<String, AppError> {
     request::org_action(
         &region,

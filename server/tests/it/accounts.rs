@@ -6,7 +6,6 @@ use app::auth::api::{
 };
 use app::error::AppError;
 use app::shell::api::GetShell;
-use leptos::server_fn::ServerFn;
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
@@ -424,9 +423,8 @@ async fn asking_to_reset_an_unknown_address_looks_the_same_and_sends_nothing(poo
 async fn the_language_follows_the_browser_and_is_remembered_per_account(pool: PgPool) {
     let app = spawn_app(pool).await;
     let fr = app
-        .call_with(
+        .call_with::<SignUp>(
             &app.client,
-            SignUp::PATH,
             &[
                 ("name", "Zoé"),
                 ("email", "zoe@example.com"),

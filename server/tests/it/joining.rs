@@ -189,9 +189,8 @@ async fn allowed_domains_are_validated_and_nothing_is_saved_on_error(pool: PgPoo
     assert_eq!(tab["domains"], serde_json::json!([]));
     // The message names the field in the person's language.
     let fr = app
-        .call_with(
+        .call_with::<SaveJoinLink>(
             &owner,
-            <SaveJoinLink as leptos::server_fn::ServerFn>::PATH,
             &[ACME[0], ACME[1], ("enabled", "on"), ("domains", "acme")],
             Some("fr"),
         )

@@ -57,7 +57,7 @@ pub fn ActivatePage() -> impl IntoView {
     if page.get_untracked() == Page::OwnerClaim {
         return view! { <OwnerClaimPage token=token.get_untracked() /> }.into_any();
     }
-    let wizard = Resource::new(move || (token.get(), page.get()), |(t, _)| get_wizard(t));
+    let wizard = crate::wire::resource(move || (token.get(), page.get()), |(t, _)| get_wizard(t));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

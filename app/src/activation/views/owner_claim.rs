@@ -22,7 +22,7 @@ pub(super) fn OwnerClaimPage(token: String) -> impl IntoView {
     let action = ServerAction::<AcceptOwnerClaim>::new();
     follow_success(action);
     let claim_token = token.clone();
-    let claim = Resource::new(
+    let claim = crate::wire::resource(
         move || (),
         move |()| {
             let (token, key) = (claim_token.clone(), key.clone());

@@ -61,7 +61,7 @@ pub(super) fn AccountStep(wizard: Wizard, token: String) -> impl IntoView {
     let preview_token = token.clone();
     // A name the rules refuse (an empty one, say) is answered here, without asking the
     // server: the hint says what to fix.
-    let preview = Resource::new(
+    let preview = crate::wire::resource(
         move || company.get(),
         move |c| {
             let token = preview_token.clone();

@@ -145,28 +145,32 @@ pub struct Reply<T> {
     pub set_cookies: Vec<String>,
 }
 
+/// A server function whose answer the tests read back (as JSON, see `TestApp::call`).
+pub trait Called: ServerFn<Output: serde::de::DeserializeOwned + serde::Serialize> {}
+impl<S: ServerFn<Output: serde::de::DeserializeOwned + serde::Serialize>> Called for S {}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.local, path)
     }
 
-    /// Calls a server function the way the hydrated app does (form-encoded, JSON back).
-    pub async fn call<S: ServerFn>(
+    /// Calls a server function the way the hydrated app does (form-encoded; its answer,
+    /// postcard, read back as JSON).
+    pub async fn call<S: Called>(
         &self,
         client: &reqwest::Client,
         form: &[(&str, &str)],
     ) -> Reply<serde_json::Value> {
-        self.call_with(client, S::PATH, form, None).await
+        self.call_with::<S>(client, form, None).await
     }
 
-    pub async fn call_with(
+    pub async fn call_with<S: Called>(
         &self,
         client: &reqwest::Client,
-        path: &str,
         form: &[(&str, &str)],
         accept_language: Option<&str>,
     ) -> Reply<serde_json::Value> {
-        let mut req = client.post(self.url(path)).form(form);
+        let mut req = client.post(self.url(S::PATH)).form(form);
         if let Some(lang) = accept_language {
             req = req.header("accept-language", lang);
         }
@@ -178,10 +182,12 @@ impl TestApp {
             .iter()
             .map(|v| v.to_str().unwrap().to_owned())
             .collect();
-        let body = res.text().await.unwrap();
+        let body = res.bytes().await.unwrap();
         let result = if (200..300).contains(&status) {
-            Ok(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+            Ok(app::wire::answer_as_json::<S>(&body)
+                .unwrap_or_else(|e| panic!("not the answer of {} ({e})", S::PATH)))
         } else {
+            let body = String::from_utf8_lossy(&body);
             Err(serde_json::from_str::<AppError>(&body)
                 .unwrap_or_else(|_| panic!("not an AppError ({status}): {body}")))
         };
@@ -738,7 +744,7 @@ pub async fn act<S>(
     extra: &[(&str, &str)],
 ) -> Reply<serde_json::Value>
 where
-    S: leptos::server_fn::ServerFn<Error = AppError>,
+    S: Called + leptos::server_fn::ServerFn<Error = AppError>,
 {
     let mut form = vec![("region", "eu-central-1"), ("short_name", "acme")];
     form.push(("person_id", id));
