@@ -230,7 +230,10 @@ mod denial_wire {
 
     use super::Denial;
 
+    /// [`Denial`]'s shape, kind first: serde's remote derive reads and writes a `Denial`
+    /// through it (and the compiler holds the two to the same variants and fields).
     #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Denial")]
     enum Packed {
         Role,
         Premium,
@@ -241,47 +244,29 @@ mod denial_wire {
         },
     }
 
+    struct Out<'a>(&'a Denial);
+
+    impl Serialize for Out<'_> {
+        fn serialize<S: Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+            Packed::serialize(self.0, to)
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct In(#[serde(with = "Packed")] Denial);
+
     pub fn serialize<S: Serializer>(denial: &Option<Denial>, to: S) -> Result<S::Ok, S::Error> {
         if to.is_human_readable() {
             return denial.serialize(to);
         }
-        denial
-            .as_ref()
-            .map(|denial| match *denial {
-                Denial::Role => Packed::Role,
-                Denial::Premium => Packed::Premium,
-                Denial::Seats {
-                    seats,
-                    members,
-                    pending,
-                } => Packed::Seats {
-                    seats,
-                    members,
-                    pending,
-                },
-            })
-            .serialize(to)
+        denial.as_ref().map(Out).serialize(to)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Denial>, D::Error> {
         if from.is_human_readable() {
             return Option::<Denial>::deserialize(from);
         }
-        Ok(
-            Option::<Packed>::deserialize(from)?.map(|packed| match packed {
-                Packed::Role => Denial::Role,
-                Packed::Premium => Denial::Premium,
-                Packed::Seats {
-                    seats,
-                    members,
-                    pending,
-                } => Denial::Seats {
-                    seats,
-                    members,
-                    pending,
-                },
-            }),
-        )
+        Ok(Option::<In>::deserialize(from)?.map(|denial| denial.0))
     }
 }
 
