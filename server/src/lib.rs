@@ -346,7 +346,7 @@ fn router(
         );
     }
     let site = guard::SiteOrigin::from_base_url(&state.settings.base_url);
-    router
+    let served = router
         .route_layer(axum::middleware::from_fn(observe::name_route))
         .fallback(static_file_or_not_found)
         .with_state(server_state)
@@ -366,8 +366,13 @@ fn router(
         .layer(axum::middleware::from_fn_with_state(
             guard::Hsts(production && state.settings.secure_cookies),
             guard::security_headers,
-        ))
-        .layer(CompressionLayer::new())
+        ));
+    // Compression wraps every body it passes, compressed or not, in one value as large as
+    // its largest encoder (5.8 KB). A bell stream holds its body for as long as the page
+    // stays open, and event streams are never compressed, so `/events` goes around it.
+    Router::new()
+        .route_service("/events", served.clone().into_service::<Body>())
+        .fallback_service(served.layer(CompressionLayer::new()))
         .layer(axum::middleware::from_fn(observe::track))
 }
 

@@ -265,3 +265,35 @@ async fn signed_out_the_notifications_page_asks_to_sign_in_and_comes_back(pool: 
     assert_eq!(status, 200);
     assert!(page.contains("all caught up"), "{page}");
 }
+
+/// The bell's stream goes around the compression of pages (which would hold a large value
+/// for as long as the page stays open) but not around anything else: it carries the same
+/// security headers as every answer, while a page asked for compressed still arrives so.
+#[sqlx::test(migrations = false)]
+async fn the_bell_stream_is_guarded_as_every_page_and_pages_stay_compressed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = org(&app, "Acme", "owner@acme.test", &[]).await;
+    let res = owner
+        .get(app.url("/events"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert!(res.headers().get("content-encoding").is_none());
+    drop(res);
+    let page = owner
+        .get(app.url("/o/eu-central-1/acme/people"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-encoding"], "br");
+    // Another method on the stream's path is refused as anywhere else.
+    let post = owner.post(app.url("/events")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
