@@ -4,7 +4,7 @@
 //! browser renders them in whatever language the person is using and nothing internal
 //! leaks. Internal causes are logged on the server (see `AppError::internal`).
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +87,8 @@ pub enum AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    /// As every answer (see [`crate::wire`]): the browser carries no JSON decoder.
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Request(value.to_string())

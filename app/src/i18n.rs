@@ -261,13 +261,17 @@ pub mod texts {
         if !response.ok() {
             return Err(format!("{href}: {}", response.status()));
         }
-        let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?)
+        // The browser's own parser: one object of key -> text.
+        let json = JsFuture::from(response.json().map_err(|e| format!("{e:?}"))?)
             .await
-            .map_err(|e| format!("{e:?}"))?
-            .as_string()
-            .unwrap_or_default();
-        let texts: HashMap<String, String> =
-            serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{e:?}"))?;
+        let texts: HashMap<String, String> = js_sys::Object::entries(json.unchecked_ref())
+            .iter()
+            .filter_map(|entry| {
+                let pair: js_sys::Array = entry.unchecked_into();
+                Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+            })
+            .collect();
         LOADED.with(|loaded| loaded.borrow_mut().insert(locale, texts));
         Ok(())
     }

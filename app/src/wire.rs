@@ -6,8 +6,10 @@
 //! each struct (about 3 KB of wasm apiece); postcard's reads the fields in order and
 //! nothing else. Measured on the release bundle: each page part 7-12% smaller (a member's
 //! pages 209 -> 183 KB brotli), the main file 247 -> 241 KB.
-//! Errors still travel as JSON ([`AppError`](crate::error::AppError)'s encoding): the forms
-//! that work without JavaScript read them from the page's address.
+//! Errors travel as postcard too ([`AppError`](crate::error::AppError)'s encoding; a form
+//! without JavaScript finds its error in the page's address, base64 of the same bytes), and
+//! the page's texts are read by the browser's own JSON parser: the bundle has no JSON
+//! decoder at all.
 
 use leptos::prelude::*;
 
@@ -40,4 +42,10 @@ where
 {
     let answer: S::Output = postcard::from_bytes(body).map_err(|e| e.to_string())?;
     serde_json::to_value(answer).map_err(|e| e.to_string())
+}
+
+/// A server function's error as it travels (see [`answer_as_json`]).
+#[cfg(feature = "ssr")]
+pub fn error_from_wire(body: &[u8]) -> Result<crate::error::AppError, String> {
+    postcard::from_bytes(body).map_err(|e| e.to_string())
 }

@@ -194,7 +194,8 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
                 email: row.email,
                 role: row.role,
                 outcome: Outcome::Invalid,
-                detail: serde_json::to_string(&problems).ok(),
+                detail: None,
+                problems,
             };
             let (email, name, role) = match (email, name, role) {
                 (Ok(e), Ok(n), Ok(r)) => (e, n, r),
@@ -230,6 +231,7 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
                 role: role.code().to_owned(),
                 outcome,
                 detail,
+                problems: Vec::new(),
             }
         })
         .collect()
@@ -288,7 +290,7 @@ mod tests {
     fn outcomes(text: &str, facts: &Facts<'_>) -> Vec<(Outcome, Option<String>)> {
         check(rows(text), facts)
             .into_iter()
-            .map(|c| (c.outcome, c.detail))
+            .map(|c| (c.outcome, c.stored_detail()))
             .collect()
     }
 

@@ -127,9 +127,10 @@ pub struct ImportRow {
     pub email: String,
     pub role: String,
     pub outcome: Outcome,
-    /// Invalid: the fields' problems; duplicate: the first line; role differs: the role
-    /// in Muster.
+    /// Duplicate: the first line; role differs: the role in Muster.
     pub detail: Option<String>,
+    /// Invalid: the fields' problems.
+    pub problems: Vec<FieldError>,
 }
 
 impl ImportRow {
@@ -137,8 +138,8 @@ impl ImportRow {
     pub fn reason(&self, locale: Locale) -> String {
         let detail = self.detail.as_deref().unwrap_or_default();
         match self.outcome {
-            Outcome::Invalid => serde_json::from_str::<Vec<FieldError>>(detail)
-                .unwrap_or_default()
+            Outcome::Invalid => self
+                .problems
                 .iter()
                 .map(|e| e.message(locale))
                 .collect::<Vec<_>>()
@@ -151,6 +152,45 @@ impl ImportRow {
                 tr_args(locale, "import.reason_role_differs", &[("role", &role)])
             }
             other => tr(locale, other.label_key()),
+        }
+    }
+
+    /// The row's detail as the database keeps it: an invalid row's problems as JSON.
+    #[cfg(feature = "ssr")]
+    pub fn stored_detail(&self) -> Option<String> {
+        match self.outcome {
+            Outcome::Invalid => serde_json::to_string(&self.problems).ok(),
+            _ => self.detail.clone(),
+        }
+    }
+
+    /// A row as the database keeps it (see [`ImportRow::stored_detail`]).
+    #[cfg(feature = "ssr")]
+    pub fn from_stored(
+        line: i32,
+        name: String,
+        email: String,
+        role: String,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> ImportRow {
+        let (detail, problems) = match outcome {
+            Outcome::Invalid => (
+                None,
+                detail
+                    .and_then(|d| serde_json::from_str(&d).ok())
+                    .unwrap_or_default(),
+            ),
+            _ => (detail, Vec::new()),
+        };
+        ImportRow {
+            line,
+            name,
+            email,
+            role,
+            outcome,
+            detail,
+            problems,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::i18n::use_i18n;
 #[component]
 pub fn RequestReference() -> impl IntoView {
     let i18n = use_i18n();
-    let id = SharedValue::new(|| {
+    let id = SharedValue::<_, crate::wire::PackedCodec>::new_with_encoding(|| {
         #[cfg(feature = "ssr")]
         let id = crate::exchange::request_id();
         #[cfg(not(feature = "ssr"))]

@@ -109,21 +109,13 @@ async fn store_outcomes(
         },
     );
     let mut columns = Rows::default();
-    for ImportRow {
-        line,
-        name,
-        email,
-        role,
-        outcome,
-        detail,
-    } in checked
-    {
-        columns.lines.push(line);
-        columns.names.push(name);
-        columns.emails.push(email);
-        columns.roles.push(role);
-        columns.outcomes.push(outcome.code().to_owned());
-        columns.details.push(detail);
+    for row in checked {
+        columns.details.push(row.stored_detail());
+        columns.lines.push(row.line);
+        columns.names.push(row.name);
+        columns.emails.push(row.email);
+        columns.roles.push(row.role);
+        columns.outcomes.push(row.outcome.code().to_owned());
     }
     queries::insert_rows(&mut *tx, import_id, &columns).await?;
     Ok(())
@@ -276,14 +268,14 @@ pub async fn progress(
 }
 
 fn row_view(r: StoredRow) -> Option<ImportRow> {
-    Some(ImportRow {
-        line: r.line,
-        name: r.name,
-        email: r.email,
-        role: r.role,
-        outcome: Outcome::from_code(&r.outcome)?,
-        detail: r.detail,
-    })
+    Some(ImportRow::from_stored(
+        r.line,
+        r.name,
+        r.email,
+        r.role,
+        Outcome::from_code(&r.outcome)?,
+        r.detail,
+    ))
 }
 
 /// The rejected rows as a CSV file in `locale` (line, name, email, role, reason), cells

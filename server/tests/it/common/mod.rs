@@ -187,9 +187,10 @@ impl TestApp {
             Ok(app::wire::answer_as_json::<S>(&body)
                 .unwrap_or_else(|e| panic!("not the answer of {} ({e})", S::PATH)))
         } else {
-            let body = String::from_utf8_lossy(&body);
-            Err(serde_json::from_str::<AppError>(&body)
-                .unwrap_or_else(|_| panic!("not an AppError ({status}): {body}")))
+            Err(app::wire::error_from_wire(&body).unwrap_or_else(|_| {
+                let body = String::from_utf8_lossy(&body);
+                panic!("not an AppError ({status}): {body}")
+            }))
         };
         Reply {
             status,
