@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::types::{EMAIL_HEADERS, ImportRow, NAME_HEADERS, Outcome, ROLE_HEADERS};
+use super::types::{EMAIL_HEADERS, ImportRow, NAME_HEADERS, Outcome, ROLE_HEADERS, RowDetail};
 use crate::auth::types::{EmailAddress, PersonName};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Locale, tr};
@@ -194,8 +194,7 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
                 email: row.email,
                 role: row.role,
                 outcome: Outcome::Invalid,
-                detail: None,
-                problems,
+                detail: RowDetail::Problems(problems),
             };
             let (email, name, role) = match (email, name, role) {
                 (Ok(e), Ok(n), Ok(r)) => (e, n, r),
@@ -206,21 +205,21 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
             };
             let email = email.as_str().to_owned();
             let (outcome, detail) = if let Some(first) = first_line.get(&email) {
-                (Outcome::Duplicate, Some(first.to_string()))
+                (Outcome::Duplicate, RowDetail::FirstLine(*first))
             } else {
                 first_line.insert(email.clone(), row.line);
                 match facts.existing.get(&email) {
-                    Some(there) if *there == role => (Outcome::Unchanged, None),
-                    Some(there) => (Outcome::RoleDiffers, Some(there.code().to_owned())),
+                    Some(there) if *there == role => (Outcome::Unchanged, RowDetail::None),
+                    Some(there) => (Outcome::RoleDiffers, RowDetail::InMuster(*there)),
                     None if facts.invite_now && added >= facts.seats_left => {
-                        (Outcome::OverSeats, None)
+                        (Outcome::OverSeats, RowDetail::None)
                     }
                     None if facts.invite_now && added >= facts.quota_left => {
-                        (Outcome::OverQuota, None)
+                        (Outcome::OverQuota, RowDetail::None)
                     }
                     None => {
                         added += 1;
-                        (Outcome::Add, None)
+                        (Outcome::Add, RowDetail::None)
                     }
                 }
             };
@@ -231,7 +230,6 @@ pub fn check(rows: Vec<FileRow>, facts: &Facts<'_>) -> Vec<ImportRow> {
                 role: role.code().to_owned(),
                 outcome,
                 detail,
-                problems: Vec::new(),
             }
         })
         .collect()
@@ -290,7 +288,7 @@ mod tests {
     fn outcomes(text: &str, facts: &Facts<'_>) -> Vec<(Outcome, Option<String>)> {
         check(rows(text), facts)
             .into_iter()
-            .map(|c| (c.outcome, c.stored_detail()))
+            .map(|c| (c.outcome, c.detail.stored()))
             .collect()
     }
 

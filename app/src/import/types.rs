@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 use crate::i18n::{Locale, tr, tr_args};
+use crate::roles::Role;
 
 /// Rows per page of the dry-run table.
 pub const ROWS_PER_PAGE: usize = 100;
@@ -127,71 +128,69 @@ pub struct ImportRow {
     pub email: String,
     pub role: String,
     pub outcome: Outcome,
-    /// Duplicate: the first line; role differs: the role in Muster.
-    pub detail: Option<String>,
+    pub detail: RowDetail,
+}
+
+/// What a row's outcome says beyond itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowDetail {
+    None,
     /// Invalid: the fields' problems.
-    pub problems: Vec<FieldError>,
+    Problems(Vec<FieldError>),
+    /// Duplicate: the line where the address came first.
+    FirstLine(i32),
+    /// Role differs: the person's role in Muster.
+    InMuster(Role),
 }
 
 impl ImportRow {
     /// Why, in words: what the table's last column and the rejected rows' file say.
     pub fn reason(&self, locale: Locale) -> String {
-        let detail = self.detail.as_deref().unwrap_or_default();
-        match self.outcome {
-            Outcome::Invalid => self
-                .problems
+        match &self.detail {
+            RowDetail::Problems(problems) => problems
                 .iter()
                 .map(|e| e.message(locale))
                 .collect::<Vec<_>>()
                 .join(" "),
-            Outcome::Duplicate => tr_args(locale, "import.reason_duplicate", &[("line", detail)]),
-            Outcome::RoleDiffers => {
-                let role = crate::roles::Role::from_code(detail)
-                    .map(|r| tr(locale, r.label_key()))
-                    .unwrap_or_default();
-                tr_args(locale, "import.reason_role_differs", &[("role", &role)])
-            }
-            other => tr(locale, other.label_key()),
-        }
-    }
-
-    /// The row's detail as the database keeps it: an invalid row's problems as JSON.
-    #[cfg(feature = "ssr")]
-    pub fn stored_detail(&self) -> Option<String> {
-        match self.outcome {
-            Outcome::Invalid => serde_json::to_string(&self.problems).ok(),
-            _ => self.detail.clone(),
-        }
-    }
-
-    /// A row as the database keeps it (see [`ImportRow::stored_detail`]).
-    #[cfg(feature = "ssr")]
-    pub fn from_stored(
-        line: i32,
-        name: String,
-        email: String,
-        role: String,
-        outcome: Outcome,
-        detail: Option<String>,
-    ) -> ImportRow {
-        let (detail, problems) = match outcome {
-            Outcome::Invalid => (
-                None,
-                detail
-                    .and_then(|d| serde_json::from_str(&d).ok())
-                    .unwrap_or_default(),
+            RowDetail::FirstLine(line) => tr_args(
+                locale,
+                "import.reason_duplicate",
+                &[("line", &line.to_string())],
             ),
-            _ => (detail, Vec::new()),
-        };
-        ImportRow {
-            line,
-            name,
-            email,
-            role,
-            outcome,
-            detail,
-            problems,
+            RowDetail::InMuster(role) => tr_args(
+                locale,
+                "import.reason_role_differs",
+                &[("role", &tr(locale, role.label_key()))],
+            ),
+            RowDetail::None => tr(locale, self.outcome.label_key()),
         }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl RowDetail {
+    /// As the database keeps it: problems as JSON, a line as its number, a role's code.
+    pub fn stored(&self) -> Option<String> {
+        match self {
+            RowDetail::None => None,
+            RowDetail::Problems(problems) => serde_json::to_string(problems).ok(),
+            RowDetail::FirstLine(line) => Some(line.to_string()),
+            RowDetail::InMuster(role) => Some(role.code().to_owned()),
+        }
+    }
+
+    /// Read back from the database (see [`RowDetail::stored`]), by the row's outcome.
+    pub fn from_stored(outcome: Outcome, stored: Option<&str>) -> RowDetail {
+        let Some(stored) = stored else {
+            return RowDetail::None;
+        };
+        let detail = match outcome {
+            Outcome::Invalid => serde_json::from_str(stored).ok().map(RowDetail::Problems),
+            Outcome::Duplicate => stored.parse().ok().map(RowDetail::FirstLine),
+            Outcome::RoleDiffers => Role::from_code(stored).map(RowDetail::InMuster),
+            _ => None,
+        };
+        detail.unwrap_or(RowDetail::None)
     }
 }
 

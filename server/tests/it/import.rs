@@ -171,7 +171,7 @@ async fn the_dry_run_names_each_rows_outcome_and_writes_nothing(pool: PgPool) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| row["problems"].to_string())
+        .map(|row| row["detail"]["Problems"].to_string())
         .collect();
     assert!(reasons[0].contains("errors.email_invalid"), "{reasons:?}");
     assert!(reasons[1].contains("errors.role_unknown"), "{reasons:?}");
@@ -389,7 +389,7 @@ async fn only_those_who_may_invite_import_and_only_roles_they_may_give(pool: PgP
     let r = report(&app, &ada, id, Some("invalid")).await;
     assert_eq!(r["rows"][0]["line"], 2);
     assert!(
-        r["rows"][0]["problems"]
+        r["rows"][0]["detail"]["Problems"]
             .to_string()
             .contains("import.role_above_yours")
     );

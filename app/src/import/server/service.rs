@@ -14,6 +14,7 @@ use crate::i18n::{Locale, tr};
 use crate::import::file::{self, Facts, FileRow};
 use crate::import::types::{
     ImportProgress, ImportReport, ImportRow, ImportStart, ImportState, Outcome, ROWS_PER_PAGE,
+    RowDetail,
 };
 use crate::invitations::server::service::quota_left;
 use crate::roles::Role;
@@ -110,7 +111,7 @@ async fn store_outcomes(
     );
     let mut columns = Rows::default();
     for row in checked {
-        columns.details.push(row.stored_detail());
+        columns.details.push(row.detail.stored());
         columns.lines.push(row.line);
         columns.names.push(row.name);
         columns.emails.push(row.email);
@@ -268,14 +269,15 @@ pub async fn progress(
 }
 
 fn row_view(r: StoredRow) -> Option<ImportRow> {
-    Some(ImportRow::from_stored(
-        r.line,
-        r.name,
-        r.email,
-        r.role,
-        Outcome::from_code(&r.outcome)?,
-        r.detail,
-    ))
+    let outcome = Outcome::from_code(&r.outcome)?;
+    Some(ImportRow {
+        line: r.line,
+        name: r.name,
+        email: r.email,
+        role: r.role,
+        outcome,
+        detail: RowDetail::from_stored(outcome, r.detail.as_deref()),
+    })
 }
 
 /// The rejected rows as a CSV file in `locale` (line, name, email, role, reason), cells
